@@ -1,0 +1,46 @@
+// What the netns backend needs from the machine, checked before anything is built.
+import { readFile } from 'node:fs/promises';
+import { PrerequisiteError } from '../../util/errors.ts';
+import { execArgv } from '../../util/process.ts';
+
+const CAP_NET_ADMIN = 12;
+const CAP_SYS_ADMIN = 21;
+
+const TOOLS: { program: string; versionArgv: string[]; fix: string }[] = [
+  { program: 'ip', versionArgv: ['ip', '-V'], fix: 'install it: apt-get install -y iproute2' },
+  { program: 'bridge', versionArgv: ['bridge', '-V'], fix: 'install it: apt-get install -y iproute2' },
+  { program: 'tcpdump', versionArgv: ['tcpdump', '--version'], fix: 'install it: apt-get install -y tcpdump' },
+  { program: 'ping', versionArgv: ['ping', '-V'], fix: 'install it: apt-get install -y iputils-ping' },
+  { program: 'unshare', versionArgv: ['unshare', '--version'], fix: 'install it: apt-get install -y util-linux' },
+  { program: 'nsenter', versionArgv: ['nsenter', '--version'], fix: 'install it: apt-get install -y util-linux' },
+  { program: 'setpriv', versionArgv: ['setpriv', '--version'], fix: 'install it: apt-get install -y util-linux' },
+];
+
+async function effectiveCapabilities(): Promise<bigint> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const line = status.split('\n').find((l) => l.startsWith('CapEff:'));
+  return line ? BigInt(`0x${line.split(/\s+/)[1]}`) : 0n;
+}
+
+export async function checkNetnsPrerequisites(): Promise<void> {
+  const caps = await effectiveCapabilities();
+  const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
+  if (!has(CAP_NET_ADMIN) || !has(CAP_SYS_ADMIN)) {
+    throw new PrerequisiteError(
+      'vxlab needs CAP_NET_ADMIN and CAP_SYS_ADMIN to build network namespaces (you are not root)',
+      'run it as root: sudo npm run lab -- NAME',
+    );
+  }
+  const results = await Promise.all(TOOLS.map(async (tool) => ({ tool, result: await execArgv(tool.versionArgv, { timeoutMs: 5000 }) })));
+  for (const { tool, result } of results) {
+    if (result.exitCode === 127) throw new PrerequisiteError(`${tool.program} is not installed`, tool.fix);
+  }
+  // A throwaway namespace tells whether this kernel can make VXLAN devices at all.
+  const probe = await execArgv(['unshare', '--net', '--', 'ip', 'link', 'add', 'vxprobe', 'type', 'vxlan', 'id', '1', 'dstport', '4789'], { timeoutMs: 5000 });
+  if (probe.exitCode !== 0) {
+    throw new PrerequisiteError(
+      `this kernel cannot create VXLAN devices (${probe.stderr.trim() || `exit code ${probe.exitCode}`})`,
+      'load the module (modprobe vxlan) or use a kernel built with CONFIG_VXLAN',
+    );
+  }
+}

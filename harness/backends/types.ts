@@ -1,0 +1,36 @@
+// The one narrow interface between the harness and a way of running nodes.
+// A backend provides nodes, an underlay and an executor; it knows nothing of checks.
+import type { Lab } from '../lab/model.ts';
+import type { BackgroundProcess, ExecOptions, ExecResult } from '../util/process.ts';
+
+export type { ExecOptions, ExecResult } from '../util/process.ts';
+
+export interface NodeHandle {
+  readonly name: string;
+  /** Runs argv inside the node and returns its result; never throws for a non-zero exit. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Starts a long-running argv inside the node (a capture); stopped at teardown at the latest. */
+  start(argv: readonly string[]): BackgroundProcess;
+}
+
+export interface StartedLab extends AsyncDisposable {
+  readonly backend: string;
+  node(name: string): NodeHandle;
+  /** How a person can get a shell in each node while the lab is kept up. */
+  accessHints(): string[];
+  /** Tears everything down; safe to call more than once. */
+  down(): Promise<void>;
+}
+
+export interface UpOptions {
+  runId: string;
+  signal?: AbortSignal;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Throws PrerequisiteError naming what is missing and how to get it. */
+  checkPrerequisites(): Promise<void>;
+  /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */
+  up(lab: Lab, options: UpOptions): Promise<StartedLab>;
+}

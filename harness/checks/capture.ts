@@ -1,0 +1,119 @@
+// The capture check: tcpdump on a node's interface around some actions; the pcap is decoded
+// down to the VXLAN header and the inner frame, and packets are counted against expectations.
+import type { Action, Command } from '../lab/model.ts';
+import { describeFrame } from '../packets/describe.ts';
+import { decodeEthernet, type Frame } from '../packets/decode.ts';
+import { LINKTYPE_ETHERNET, readPcap } from '../packets/pcap.ts';
+import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
+import { renderArgv } from '../scenario/command-line.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { BackgroundProcess } from '../util/process.ts';
+import { compact, matches } from './match.ts';
+import { runPing } from './ping.ts';
+import type { CheckContext, CheckOutcome } from './types.ts';
+
+export const MAX_PACKETS_SHOWN = 40;
+
+export function tcpdumpArgv(spec: Pick<CaptureSpec, 'interface' | 'filter'>): string[] {
+  // --immediate-mode hands each packet over at once (-U alone loses them here); -w - streams pcap.
+  return ['tcpdump', '-i', spec.interface, '-n', '-U', '--immediate-mode', '-w', '-', ...(spec.filter ? [spec.filter] : [])];
+}
+
+export function describeCount(count: Count): string {
+  if (typeof count === 'number') return count === 0 ? 'none' : `exactly ${count}`;
+  if (count.min !== undefined && count.max !== undefined) return `${count.min} to ${count.max}`;
+  if (count.min !== undefined) return `at least ${count.min}`;
+  if (count.max !== undefined) return `at most ${count.max}`;
+  return 'any number';
+}
+
+export function countHolds(count: Count, n: number): boolean {
+  if (typeof count === 'number') return n === count;
+  return (count.min === undefined || n >= count.min) && (count.max === undefined || n <= count.max);
+}
+
+export interface ExpectationVerdict {
+  that: string;
+  expected: string;
+  got: number;
+  pass: boolean;
+}
+
+/** Counts the frames each expectation matches. Pure. */
+export function judgeFrames(expect: CaptureSpec['expect'], frames: Frame[]): ExpectationVerdict[] {
+  return expect.map((e) => {
+    const got = frames.filter((f) => matches(e.match as PacketMatch, f)).length;
+    return { that: e.that, expected: describeCount(e.count), got, pass: countHolds(e.count, got) };
+  });
+}
+
+const STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter/;
+
+/** Waits until tcpdump has written every packet its filter accepted (SIGUSR1 reports both counts). */
+async function drain(tcpdump: BackgroundProcess): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    const from = tcpdump.stderr.length;
+    tcpdump.signal('SIGUSR1');
+    const stats = await tcpdump.waitForStderr(STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
+    if (Number(stats[1]) >= Number(stats[2])) return;
+  }
+}
+
+async function runCommands(ctx: CheckContext, node: string, commands: Command[]): Promise<string[]> {
+  const notes: string[] = [];
+  for (const command of commands) {
+    const result = await ctx.lab.node(node).exec(command.argv, ctx.signal ? { signal: ctx.signal } : {});
+    if (result.exitCode !== 0) notes.push(`${node}: ${command.text}: exit code ${result.exitCode}: ${result.stderr.trim()}`);
+  }
+  return notes;
+}
+
+export async function runCapture(
+  spec: Omit<CaptureSpec, 'during'>,
+  during: Action[],
+  ctx: CheckContext,
+): Promise<CheckOutcome> {
+  const argv = tcpdumpArgv(spec);
+  const diagnostics: Record<string, unknown> = { node: spec.node, command: renderArgv(argv) };
+  const tcpdump = ctx.lab.node(spec.node).start(argv);
+  const actions: string[] = [];
+  try {
+    await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
+    for (const action of during) {
+      if (action.kind === 'ping') {
+        const outcome = await runPing(action.spec, ctx);
+        actions.push(`ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}: ${String(outcome.diagnostics.got)}`);
+      } else {
+        actions.push(...(await runCommands(ctx, action.node, action.commands)), ...action.commands.map((c) => `${action.node}: ${c.text}`));
+      }
+    }
+    await drain(tcpdump);
+  } catch (error) {
+    await tcpdump.stop(500);
+    return { status: 'fail', reason: errorMessage(error), diagnostics: { ...diagnostics, got: errorMessage(error), during: actions } };
+  }
+  await tcpdump.stop();
+
+  const pcap = readPcap(tcpdump.stdout);
+  if (pcap.linkType !== LINKTYPE_ETHERNET) {
+    return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };
+  }
+  const frames = pcap.records.map((r) => decodeEthernet(r.data));
+  const verdicts = judgeFrames(spec.expect, frames);
+  const failed = verdicts.filter((v) => !v.pass);
+  if (failed.length === 0) return { status: 'pass', diagnostics: { ...diagnostics, packets: frames.length } };
+  const shown = frames.slice(0, MAX_PACKETS_SHOWN).map(describeFrame);
+  if (frames.length > shown.length) shown.push(`... and ${frames.length - shown.length} more`);
+  return {
+    status: 'fail',
+    reason: failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`).join('; '),
+    diagnostics: {
+      ...diagnostics,
+      expected: failed.map((v) => ({ that: v.that, count: v.expected, match: compact(spec.expect.find((e) => e.that === v.that)?.match) })),
+      got: failed.map((v) => `${v.got} matching packet${v.got === 1 ? '' : 's'} for: ${v.that}`),
+      during: actions,
+      packets: shown,
+    },
+  };
+}

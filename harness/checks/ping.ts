@@ -1,0 +1,59 @@
+// The ping check: from a node (or a namespace inside it) to an address, reachable or not.
+import type { PingSpec } from '../scenario/schema.ts';
+import { renderArgv } from '../scenario/command-line.ts';
+import type { ExecResult } from '../util/process.ts';
+import type { CheckContext, CheckOutcome } from './types.ts';
+
+/** In a guest namespace a command runs through `ip netns exec`, exactly as a learner would type it. */
+export function inNetns(netns: string | undefined, argv: string[]): string[] {
+  return netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+}
+
+export function pingArgv(spec: PingSpec): string[] {
+  // Reachable ends as soon as `count` replies are back; unreachable must wait out its deadline.
+  const deadline = spec.timeoutSeconds ?? (spec.expect === 'reachable' ? 5 : 2);
+  const argv = ['ping', '-n', '-c', String(spec.count), '-i', '0.2', '-w', String(deadline)];
+  if (spec.size !== undefined) argv.push('-s', String(spec.size));
+  if (spec.dontFragment) argv.push('-M', 'do');
+  argv.push(spec.to);
+  return inNetns(spec.netns, argv);
+}
+
+export interface PingCounts {
+  transmitted: number;
+  received: number;
+}
+
+export function parsePingCounts(stdout: string): PingCounts | undefined {
+  const match = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(stdout);
+  return match ? { transmitted: Number(match[1]), received: Number(match[2]) } : undefined;
+}
+
+export function judgePing(spec: PingSpec, result: ExecResult): CheckOutcome {
+  const counts = parsePingCounts(result.stdout);
+  const output = `${result.stdout}${result.stderr}`.trim();
+  const diagnostics: Record<string, unknown> = { node: spec.from, ...(spec.netns ? { netns: spec.netns } : {}), command: renderArgv(pingArgv(spec)) };
+  if (!counts) {
+    return { status: 'fail', reason: 'ping did not report its counts', diagnostics: { ...diagnostics, expected: spec.expect, got: `no statistics (exit code ${result.exitCode})`, output } };
+  }
+  const got = `${counts.received} of ${counts.transmitted} echo requests answered`;
+  if (spec.expect === 'reachable') {
+    const pass = result.exitCode === 0 && counts.received >= spec.count;
+    return {
+      status: pass ? 'pass' : 'fail',
+      diagnostics: { ...diagnostics, expected: `${spec.count} replies from ${spec.to}`, got, ...(pass ? {} : { output }) },
+    };
+  }
+  const pass = counts.received === 0;
+  return {
+    status: pass ? 'pass' : 'fail',
+    diagnostics: { ...diagnostics, expected: `no reply from ${spec.to}`, got, ...(pass ? {} : { output }) },
+  };
+}
+
+export async function runPing(spec: PingSpec, ctx: CheckContext): Promise<CheckOutcome> {
+  const argv = pingArgv(spec);
+  const deadlineMs = (spec.timeoutSeconds ?? 5) * 1000 + 5000;
+  const result = await ctx.lab.node(spec.from).exec(argv, { timeoutMs: deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  return judgePing(spec, result);
+}

@@ -1,0 +1,17 @@
+// Dispatches a check to its kind. The only place that knows every kind of check.
+import type { Check } from '../lab/model.ts';
+import { runCapture } from './capture.ts';
+import { runPing } from './ping.ts';
+import { runState } from './state.ts';
+import type { CheckContext, CheckOutcome } from './types.ts';
+
+export function runCheck(check: Check, ctx: CheckContext): Promise<CheckOutcome> {
+  switch (check.kind) {
+    case 'ping':
+      return runPing(check.spec, ctx);
+    case 'capture':
+      return runCapture(check.spec, check.during, ctx);
+    case 'state':
+      return runState(check.spec, check.table, ctx);
+  }
+}

@@ -1,0 +1,65 @@
+// Reads the kernel's tables as iproute2 prints them in JSON, renamed to the words of the
+// text output the tutorials show (`dst ... via eth0 self permanent`). Pure.
+import type { StateTable } from '../scenario/schema.ts';
+
+export type Entry = Record<string, unknown>;
+
+export const TABLE_COMMANDS: Record<StateTable, string[]> = {
+  fdb: ['bridge', '-j', 'fdb', 'show'],
+  neigh: ['ip', '-j', 'neigh', 'show'],
+  link: ['ip', '-j', '-d', 'link', 'show'],
+  route: ['ip', '-j', 'route', 'show'],
+  bridgeLink: ['bridge', '-j', 'link', 'show'],
+};
+
+type Raw = Record<string, unknown>;
+
+const defined = (entry: Entry): Entry => Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined && v !== ''));
+
+function fdb(raw: Raw): Entry {
+  return defined({
+    mac: raw.mac, dev: raw.ifname, dst: raw.dst, via: raw.viaIf, vni: raw.vni, port: raw.port,
+    master: raw.master, state: raw.state, flags: raw.flags,
+  });
+}
+
+function neigh(raw: Raw): Entry {
+  return defined({ dst: raw.dst, dev: raw.dev, lladdr: raw.lladdr, state: raw.state });
+}
+
+function link(raw: Raw): Entry {
+  const info = (raw.linkinfo ?? {}) as { info_kind?: string; info_data?: Raw };
+  const data = info.info_data;
+  return defined({
+    dev: raw.ifname, mtu: raw.mtu, address: raw.address, state: raw.operstate, flags: raw.flags,
+    master: raw.master, kind: info.info_kind,
+    vxlan: info.info_kind === 'vxlan' && data
+      ? defined({
+          id: data.id, group: data.group, remote: data.remote, local: data.local, dev: data.link, port: data.port,
+          learning: data.learning ?? false, proxy: data.proxy ?? false, l2miss: data.l2miss ?? false, l3miss: data.l3miss ?? false,
+          ttl: data.ttl, ageing: data.ageing,
+        })
+      : undefined,
+  });
+}
+
+function route(raw: Raw): Entry {
+  return defined({
+    dst: raw.dst, dev: raw.dev, proto: raw.protocol, scope: raw.scope, src: raw.prefsrc,
+    via: raw.gateway, metric: raw.metric, type: raw.type,
+  });
+}
+
+function bridgeLink(raw: Raw): Entry {
+  return defined({ dev: raw.ifname, master: raw.master, state: raw.state, mtu: raw.mtu, cost: raw.cost, priority: raw.priority });
+}
+
+const NORMALIZERS: Record<StateTable, (raw: Raw) => Entry> = { fdb, neigh, link, route, bridgeLink };
+
+export function parseTable(table: StateTable, json: string): Entry[] {
+  const trimmed = json.trim();
+  if (!trimmed) return [];
+  const raw = JSON.parse(trimmed) as unknown;
+  if (!Array.isArray(raw)) throw new Error(`expected a JSON list from ${TABLE_COMMANDS[table].join(' ')}`);
+  return raw.map((r) => NORMALIZERS[table](r as Raw));
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env -S npx tsx
+// The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
+// The only module that exits the process or maps errors to exit codes.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
+import type { Scenario } from './lab/model.ts';
+import type { EventSink } from './report/events.ts';
+import { createPrettyWriter } from './report/pretty.ts';
+import { createTapWriter } from './report/tap.ts';
+import { runScenarios } from './runner.ts';
+import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
+import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
+import { newRunId } from './util/run-id.ts';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGTERM: 143 } as const;
+
+type Reporter = 'pretty' | 'tap';
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+async function finish(code: number): Promise<never> {
+  // Let stdout drain before exiting so piped TAP is never cut short.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}
+
+function reporterFor(name: Reporter): EventSink {
+  return name === 'tap' ? createTapWriter(out) : createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+}
+
+/** Reports an error that ends the run before any lab exists, and returns its exit code. */
+function reportFatal(error: unknown, reporter: Reporter): number {
+  if (error instanceof ValidationError) {
+    process.stderr.write(`${error.message}\n`);
+    if (reporter === 'tap') out(`TAP version 14\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`vxlab: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  if (error instanceof PrerequisiteError) {
+    process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
+    if (reporter === 'tap') out(`TAP version 14\n1..0 # SKIP ${error.missing}\n`);
+    return EXIT.prerequisite;
+  }
+  throw error;
+}
+
+async function loadAll(names: string[]): Promise<Scenario[]> {
+  const results = await Promise.allSettled(names.map((n) => loadScenario(n)));
+  const issues = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof ValidationError ? r.reason.issues : []));
+  if (issues.length > 0) throw new ValidationError(issues);
+  const other = results.find((r) => r.status === 'rejected');
+  if (other?.status === 'rejected') throw other.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<Scenario>).value);
+}
+
+interface RunArgs {
+  scenarios: string[];
+  all: boolean;
+  reporter: Reporter;
+  backend: string;
+  keep: boolean;
+}
+
+async function run(args: RunArgs): Promise<number> {
+  const controller = new AbortController();
+  let releaseKeep: (() => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (releaseKeep) return releaseKeep();
+    if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const emit = reporterFor(args.reporter);
+  try {
+    if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
+    const names = args.all ? await listScenarioNames() : args.scenarios;
+    if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
+    const scenarios = await loadAll(names);
+    const backend = createBackend(args.backend);
+    await backend.checkPrerequisites();
+    const summary = await runScenarios(scenarios, {
+      backend,
+      runId: newRunId(),
+      emit,
+      signal: controller.signal,
+      ...(args.keep ? { keep: () => new Promise<void>((resolve) => (releaseKeep = resolve)) } : {}),
+    });
+    return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
+      return EXIT[error.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
+    }
+    return reportFatal(error, args.reporter);
+  }
+}
+
+async function list(): Promise<number> {
+  const names = await listScenarioNames();
+  const scenarios = await loadAll(names);
+  const width = Math.max(...names.map((n) => n.length));
+  for (const s of scenarios) out(`${s.name.padEnd(width)}  ${s.title}  (${s.tutorial})\n`);
+  return EXIT.ok;
+}
+
+async function validate(files: string[]): Promise<number> {
+  const results = await Promise.allSettled(files.map((f) => loadScenario(f)));
+  let code: number = EXIT.ok;
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'fulfilled') {
+      out(`${r.value.file}: ok (${r.value.steps.length} steps, ${r.value.checks.length} checks, lab ${r.value.lab.name})\n`);
+    } else if (r.reason instanceof ValidationError) {
+      process.stderr.write(`${r.reason.message}\n`);
+      code = EXIT.invalid;
+    } else {
+      process.stderr.write(`${files[i]}: ${errorMessage(r.reason)}\n`);
+      code = EXIT.invalid;
+    }
+  }
+  return code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const defaultReporter: Reporter = process.stdout.isTTY ? 'pretty' : 'tap';
+  const parser = yargs(argv)
+    .scriptName('npm run lab --')
+    .usage('$0 [scenario...] [options]\n\nBuilds each scenario\'s lab, runs the tutorial\'s commands, checks what the tutorial says you should see, and tears the lab down.')
+    .command(
+      '$0 [scenarios..]',
+      'run scenarios by name (scenarios/NAME.yaml) or path',
+      (y) =>
+        y
+          .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
+          .option('all', { type: 'boolean', default: false, describe: 'run every scenario in scenarios/' })
+          .option('reporter', { choices: ['pretty', 'tap'] as const, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise)' })
+          .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
+          .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' }),
+      async (a) => {
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep });
+      },
+    )
+    .command('list', 'list the scenarios with their titles', {}, async () => {
+      code = await list();
+    })
+    .command(
+      'validate <files..>',
+      'check scenario files without running them',
+      (y) => y.positional('files', { type: 'string', array: true, demandOption: true }),
+      async (a) => {
+        code = await validate(a.files.map(String));
+      },
+    )
+    .strict()
+    .help()
+    .version(false)
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    return reportFatal(error, defaultReporter === 'tap' && argv.includes('--reporter') ? 'tap' : 'pretty');
+  }
+  return code;
+}
+
+try {
+  await finish(await main(hideBin(process.argv)));
+} catch (error) {
+  process.stderr.write(`vxlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  await finish(70);
+}

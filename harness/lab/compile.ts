@@ -1,0 +1,96 @@
+// Compiles a scenario's steps into what each node runs: consecutive `ip` (or `bridge`) commands
+// become one `ip -batch -` process, which is several times faster than one process each.
+import type { Command, Scenario, Step } from './model.ts';
+import { nodeOf } from './model.ts';
+
+export type Batch =
+  | { kind: 'batch'; program: 'ip' | 'bridge'; argv: string[]; input: string; commands: Command[] }
+  | { kind: 'single'; command: Command };
+
+export interface CompiledStep {
+  step: Step;
+  batches: Batch[];
+}
+
+const isLinkObject = (word: string | undefined) => word !== undefined && word.length >= 1 && 'link'.startsWith(word);
+
+/** Interfaces that `ip link add ...` creates in the node itself (not inside a nested namespace). */
+export function createdInterfaces(argv: readonly string[]): string[] {
+  if (argv[0] !== 'ip' || !isLinkObject(argv[1]) || argv[2] !== 'add') return [];
+  const names: string[] = [];
+  let i = 3;
+  let main: string | undefined;
+  for (; i < argv.length && argv[i] !== 'type'; i++) {
+    const word = argv[i]!;
+    if (word === 'link' || word === 'address' || word === 'mtu' || word === 'txqueuelen' || word === 'numtxqueues' || word === 'numrxqueues') i++;
+    else if (word === 'name' || word === 'dev') main = argv[++i];
+    else if (main === undefined && !word.startsWith('-')) main = word;
+  }
+  if (main) names.push(main);
+  // A veth's peer: `... type veth peer name veth1` or `peer veth1`.
+  const peer = argv.indexOf('peer', i);
+  if (peer >= 0) {
+    const next = argv[peer + 1];
+    const name = next === 'name' ? argv[peer + 2] : next;
+    const movesAway = argv.slice(peer).includes('netns');
+    if (name && !movesAway) names.push(name);
+  }
+  return names;
+}
+
+/** Inserts `ip link set dev NAME address MAC` right after the command that creates NAME. */
+export function withMacPins(commands: readonly Command[], macs: Readonly<Record<string, string>>): Command[] {
+  const out: Command[] = [];
+  for (const command of commands) {
+    out.push(command);
+    for (const name of createdInterfaces(command.argv)) {
+      const mac = macs[name];
+      if (mac) {
+        const argv = ['ip', 'link', 'set', 'dev', name, 'address', mac];
+        out.push({ text: argv.join(' '), argv, origin: `lab: pin the MAC address of ${name}` });
+      }
+    }
+  }
+  return out;
+}
+
+const BATCH_SAFE = /^[^\s"'#\\]+$/;
+
+function batchProgram(argv: readonly string[]): 'ip' | 'bridge' | undefined {
+  const program = argv[0];
+  if (program !== 'ip' && program !== 'bridge') return undefined;
+  // Global options (-n NS, -j) change the whole process, so such commands run on their own.
+  if (argv.length < 2 || argv[1]!.startsWith('-')) return undefined;
+  return argv.slice(1).every((a) => BATCH_SAFE.test(a)) ? program : undefined;
+}
+
+export function batchCommands(commands: readonly Command[]): Batch[] {
+  const batches: Batch[] = [];
+  for (const command of commands) {
+    const program = batchProgram(command.argv);
+    const last = batches.at(-1);
+    if (program && last?.kind === 'batch' && last.program === program) {
+      last.commands.push(command);
+      last.input += `${command.argv.slice(1).join(' ')}\n`;
+    } else if (program) {
+      batches.push({ kind: 'batch', program, argv: [program, '-batch', '-'], input: `${command.argv.slice(1).join(' ')}\n`, commands: [command] });
+    } else {
+      batches.push({ kind: 'single', command });
+    }
+  }
+  // A batch of one is just a slower single command.
+  return batches.map((b) => (b.kind === 'batch' && b.commands.length === 1 ? { kind: 'single', command: b.commands[0]! } : b));
+}
+
+/** Which command of a failed batch failed, from iproute2's `Command failed -:N`. */
+export function failedBatchLine(stderr: string): number | undefined {
+  const match = /Command failed -:(\d+)/.exec(stderr);
+  return match ? Number(match[1]) : undefined;
+}
+
+export function compileSteps(scenario: Scenario): CompiledStep[] {
+  return scenario.steps.map((step) => ({
+    step,
+    batches: batchCommands(withMacPins(step.commands, nodeOf(scenario.lab, step.node).macs)),
+  }));
+}

@@ -1,0 +1,16 @@
+// Minimal IPv4 arithmetic for validating lab addresses.
+
+export function ipToNumber(ip: string): number {
+  return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+export function parseCidr(cidr: string): { address: string; prefixLength: number } {
+  const [address, prefix] = cidr.split('/');
+  return { address: address!, prefixLength: Number(prefix) };
+}
+
+export function inSubnet(ip: string, network: string, prefixLength: number): boolean {
+  if (prefixLength === 0) return true;
+  const mask = prefixLength === 32 ? 0xffffffff : (~0 << (32 - prefixLength)) >>> 0;
+  return ((ipToNumber(ip) & mask) >>> 0) === ((ipToNumber(network) & mask) >>> 0);
+}

@@ -1,0 +1,70 @@
+// The resolved, typed model of a lab and a scenario. Knows nothing of YAML or of runtimes.
+import type { CaptureSpec, PingSpec, StateSpec, StateTable } from '../scenario/schema.ts';
+
+export interface Nic {
+  name: string;
+  /** Address without prefix length. */
+  address: string;
+  prefixLength: number;
+  mtu: number;
+  mac?: string;
+}
+
+export interface LabNode {
+  name: string;
+  nic: Nic;
+  /** MAC addresses to pin on interfaces the steps create (interface name -> MAC). */
+  macs: Record<string, string>;
+}
+
+export interface Lab {
+  name: string;
+  file: string;
+  title: string;
+  source: string;
+  diagram: string;
+  subnet: { network: string; prefixLength: number };
+  nodes: LabNode[];
+}
+
+/** One command of a scenario: the text as written and the argument vector it runs as. */
+export interface Command {
+  text: string;
+  argv: string[];
+  /** Where it came from, for error messages: `steps[0].run[2]`, or `lab: pin MAC of vxlan1`. */
+  origin: string;
+}
+
+export interface Step {
+  index: number;
+  node: string;
+  commands: Command[];
+}
+
+export type Action = { kind: 'ping'; spec: PingSpec } | { kind: 'run'; node: string; commands: Command[] };
+
+interface CheckBase {
+  index: number;
+  name: string;
+}
+export type Check =
+  | (CheckBase & { kind: 'ping'; spec: PingSpec })
+  | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[] })
+  | (CheckBase & { kind: 'state'; spec: StateSpec; table: StateTable });
+
+export interface Scenario {
+  name: string;
+  file: string;
+  title: string;
+  tutorial: string;
+  explain: string;
+  lab: Lab;
+  steps: Step[];
+  checks: Check[];
+}
+
+export function nodeOf(lab: Lab, name: string): LabNode {
+  const node = lab.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`lab ${lab.name} has no node ${name}`);
+  return node;
+}

@@ -1,0 +1,33 @@
+// What a run tells the world. Reporters see only these events.
+import type { CheckOutcome } from '../checks/types.ts';
+
+export interface ScenarioInfo {
+  name: string;
+  title: string;
+  tutorial: string;
+  checks: number;
+}
+
+export interface LabErrorDetails {
+  message: string;
+  node?: string;
+  at?: string;
+  command?: string;
+  exitCode?: number | string;
+  output?: string;
+}
+
+export type RunEvent =
+  | { type: 'run-start'; runId: string; backend: string; scenarios: ScenarioInfo[] }
+  | { type: 'skip-all'; reason: string }
+  | { type: 'scenario-start'; scenario: ScenarioInfo; lab: string; diagram: string; explain: string }
+  | { type: 'lab-up'; scenario: string; durationMs: number }
+  | { type: 'step'; scenario: string; node: string; index: number; commands: string[] }
+  | { type: 'check'; scenario: string; number: number; name: string; outcome: CheckOutcome; durationMs: number }
+  | { type: 'lab-error'; scenario: string; error: LabErrorDetails; checksNotRun: string[] }
+  | { type: 'kept'; scenario: string; hints: string[] }
+  | { type: 'scenario-end'; scenario: string; passed: number; failed: number; skipped: number; broken: boolean; durationMs: number }
+  | { type: 'bail'; reason: string }
+  | { type: 'run-end'; passed: number; failed: number; skipped: number; broken: number; durationMs: number };
+
+export type EventSink = (event: RunEvent) => void;

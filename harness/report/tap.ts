@@ -1,0 +1,72 @@
+// TAP 14: one subtest per scenario, one test point per check, YAML diagnostics on failure.
+// Written as the run goes; every line is TAP, so strict parsers accept the stream whole.
+import { stringify } from 'yaml';
+import type { EventSink, RunEvent } from './events.ts';
+
+const INDENT = '    ';
+
+/** Test point descriptions may not hold `#` (a directive) or line breaks; `\` escapes. */
+export function escapeDescription(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/#/g, '\\#').replace(/[\r\n]+/g, ' ');
+}
+
+function yamlBlock(data: Record<string, unknown>, indent: string): string[] {
+  const body = stringify(data, { lineWidth: 0 }).trimEnd().split('\n');
+  return [`${indent}  ---`, ...body.map((line) => `${indent}  ${line}`), `${indent}  ...`];
+}
+
+export function createTapWriter(write: (text: string) => void): EventSink {
+  let topCount = 0;
+  let subCount = 0;
+  const out = (lines: string[]) => write(lines.map((l) => `${l}\n`).join(''));
+
+  return (event: RunEvent) => {
+    switch (event.type) {
+      case 'run-start':
+        out(['TAP version 14', `1..${event.scenarios.length}`]);
+        break;
+      case 'skip-all':
+        out(['TAP version 14', `1..0 # SKIP ${escapeDescription(event.reason)}`]);
+        break;
+      case 'scenario-start':
+        subCount = 0;
+        out([`# Subtest: ${escapeDescription(event.scenario.name)}`]);
+        break;
+      case 'check': {
+        subCount += 1;
+        const { status, reason, diagnostics } = event.outcome;
+        const name = escapeDescription(event.name);
+        if (status === 'skip') {
+          out([`${INDENT}ok ${subCount} - ${name} # SKIP ${escapeDescription(reason ?? '')}`]);
+        } else if (status === 'pass') {
+          out([`${INDENT}ok ${subCount} - ${name}`]);
+        } else {
+          out([`${INDENT}not ok ${subCount} - ${name}`, ...yamlBlock({ ...(reason ? { message: reason } : {}), ...diagnostics, duration_ms: Math.round(event.durationMs) }, INDENT)]);
+        }
+        break;
+      }
+      case 'lab-error': {
+        subCount += 1;
+        const { message, ...rest } = event.error;
+        out([`${INDENT}not ok ${subCount} - the lab builds`, ...yamlBlock({ message, ...rest }, INDENT)]);
+        for (const check of event.checksNotRun) {
+          subCount += 1;
+          out([`${INDENT}ok ${subCount} - ${escapeDescription(check)} # SKIP the lab did not build`]);
+        }
+        break;
+      }
+      case 'scenario-end':
+        topCount += 1;
+        out([`${INDENT}1..${subCount}`, `${event.failed > 0 || event.broken ? 'not ok' : 'ok'} ${topCount} - ${escapeDescription(event.scenario)}`]);
+        break;
+      case 'bail':
+        out([`Bail out! ${escapeDescription(event.reason)}`]);
+        break;
+      case 'kept':
+        out(event.hints.map((h) => `# ${h}`));
+        break;
+      default:
+        break;
+    }
+  };
+}

@@ -1,0 +1,43 @@
+// Polling with a deadline: the only sanctioned way to wait for the kernel or a tool.
+
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+export interface PollOptions {
+  /** What we are waiting for, for the error message. */
+  what: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+const delay = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * Calls `probe` until it returns something other than `undefined`, backing off from 2 ms to
+ * 50 ms between tries; throws DeadlineError once `timeoutMs` has passed.
+ */
+export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | undefined, options: PollOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let wait = 2;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new DeadlineError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    await delay(Math.min(wait, Math.max(1, deadline - Date.now())), options.signal);
+    wait = Math.min(wait * 2, 50);
+  }
+}

@@ -1,0 +1,115 @@
+// Running programs as argument vectors (never through a shell), with results instead of throws.
+import { execa, type ResultPromise } from 'execa';
+import { DeadlineError, pollUntil } from './poll.ts';
+
+export interface ExecResult {
+  /** Undefined when the process was killed by a signal. */
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  input?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+
+export async function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const started = performance.now();
+  const result = await execa(argv[0]!, argv.slice(1), {
+    input: options.input ?? '',
+    timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    cancelSignal: options.signal,
+    reject: false,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+  });
+  if (options.signal?.aborted) throw options.signal.reason;
+  if (result.failed && result.exitCode === undefined && !result.timedOut && !result.isTerminated) {
+    // The program could not be started at all (ENOENT and the like).
+    return { exitCode: 127, stdout: '', stderr: String(result.originalMessage ?? result.message ?? 'could not start'), durationMs: performance.now() - started, timedOut: false };
+  }
+  return {
+    exitCode: result.exitCode,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    durationMs: performance.now() - started,
+    timedOut: result.timedOut,
+  };
+}
+
+/** A long-running program (tcpdump) whose output we read while it runs. */
+export class BackgroundProcess {
+  private readonly stdoutChunks: Buffer[] = [];
+  private stderrBuffer = '';
+  private readonly subprocess: ResultPromise;
+  readonly exited: Promise<ExecResult>;
+  private readonly started = performance.now();
+
+  constructor(readonly argv: readonly string[]) {
+    this.subprocess = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', buffer: false, reject: false, encoding: 'buffer' });
+    this.subprocess.stdout?.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));
+    this.subprocess.stderr?.on('data', (chunk: Buffer) => (this.stderrBuffer += chunk.toString('utf8')));
+    this.exited = this.subprocess.then((r) => ({
+      exitCode: r.exitCode,
+      stdout: '',
+      stderr: this.stderrBuffer,
+      durationMs: performance.now() - this.started,
+      timedOut: false,
+    }));
+  }
+
+  get pid(): number | undefined {
+    return this.subprocess.pid;
+  }
+
+  get stderr(): string {
+    return this.stderrBuffer;
+  }
+
+  get stdout(): Buffer {
+    return Buffer.concat(this.stdoutChunks);
+  }
+
+  get running(): boolean {
+    return this.subprocess.exitCode === null && this.subprocess.signalCode === null;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.subprocess.kill(signal);
+  }
+
+  /** Waits until stderr (from `fromOffset` on) matches, or the process ends, or the deadline passes. */
+  async waitForStderr(pattern: RegExp, options: { timeoutMs: number; fromOffset?: number; what: string }): Promise<RegExpExecArray> {
+    try {
+      return await pollUntil(
+        () => {
+          const match = pattern.exec(this.stderrBuffer.slice(options.fromOffset ?? 0));
+          if (match) return match;
+          if (!this.running) throw new Error(`${this.argv[0]} exited before ${options.what}: ${this.stderrBuffer.trim() || 'no output'}`);
+          return undefined;
+        },
+        { what: options.what, timeoutMs: options.timeoutMs },
+      );
+    } catch (error) {
+      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderrBuffer.trim() || 'nothing'}`);
+      throw error;
+    }
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it. */
+  async stop(graceMs = 2000): Promise<ExecResult> {
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
