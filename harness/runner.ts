@@ -4,8 +4,8 @@ import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { compileSteps, failedBatchLine, type Batch } from './lab/compile.ts';
-import type { Scenario } from './lab/model.ts';
-import type { EventSink, LabErrorDetails, ScenarioInfo } from './report/events.ts';
+import type { Command, Scenario } from './lab/model.ts';
+import type { EventSink, LabErrorDetails, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 
 export interface RunOptions {
@@ -23,6 +23,10 @@ export interface ScenarioResult {
   failed: number;
   skipped: number;
   broken: boolean;
+}
+
+function stepCommand(command: Command): StepCommand {
+  return command.origin.startsWith('lab:') ? { text: command.text, addedBy: command.origin.slice(4).trim() } : { text: command.text };
 }
 
 export function scenarioInfo(scenario: Scenario): ScenarioInfo {
@@ -81,7 +85,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     try {
       for (const { step, batches } of compiled) {
-        emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map((c) => c.text)) });
+        emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
         for (const batch of batches) await runBatch(lab.node(step.node), batch, step.index + 1, signal);
       }
     } catch (error) {

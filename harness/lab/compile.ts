@@ -47,7 +47,7 @@ export function withMacPins(commands: readonly Command[], macs: Readonly<Record<
       const mac = macs[name];
       if (mac) {
         const argv = ['ip', 'link', 'set', 'dev', name, 'address', mac];
-        out.push({ text: argv.join(' '), argv, origin: `lab: pin the MAC address of ${name}` });
+        out.push({ text: argv.join(' '), argv, origin: `lab: pin ${name}'s MAC address` });
       }
     }
   }

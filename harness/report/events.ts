@@ -8,6 +8,12 @@ export interface ScenarioInfo {
   checks: number;
 }
 
+export interface StepCommand {
+  text: string;
+  /** Set when vxlab added the command itself (e.g. pinning a MAC), not the scenario. */
+  addedBy?: string;
+}
+
 export interface LabErrorDetails {
   message: string;
   node?: string;
@@ -22,7 +28,7 @@ export type RunEvent =
   | { type: 'skip-all'; reason: string }
   | { type: 'scenario-start'; scenario: ScenarioInfo; lab: string; diagram: string; explain: string }
   | { type: 'lab-up'; scenario: string; durationMs: number }
-  | { type: 'step'; scenario: string; node: string; index: number; commands: string[] }
+  | { type: 'step'; scenario: string; node: string; index: number; commands: StepCommand[] }
   | { type: 'check'; scenario: string; number: number; name: string; outcome: CheckOutcome; durationMs: number }
   | { type: 'lab-error'; scenario: string; error: LabErrorDetails; checksNotRun: string[] }
   | { type: 'kept'; scenario: string; hints: string[] }

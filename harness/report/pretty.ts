@@ -36,7 +36,7 @@ export function createPrettyWriter(write: (text: string) => void, options: Prett
         line(paint('dim', `  lab up in ${ms(event.durationMs)}`));
         break;
       case 'step':
-        for (const command of event.commands) line(`  ${paint('blue', `${event.node} #`)} ${command}`);
+        for (const c of event.commands) line(`  ${paint('blue', `${event.node} #`)} ${c.text}${c.addedBy ? paint('dim', `   (added by vxlab to ${c.addedBy})`) : ''}`);
         break;
       case 'check': {
         const { status, reason, diagnostics } = event.outcome;
