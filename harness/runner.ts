@@ -86,7 +86,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     try {
       for (const { step, batches } of compiled) {
         emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
-        for (const batch of batches) await runBatch(lab.node(step.node), batch, step.index + 1, signal);
+        for (const batch of batches) {
+          signal?.throwIfAborted();
+          await runBatch(lab.node(step.node), batch, step.index + 1, signal);
+        }
       }
     } catch (error) {
       brokenLab(error);
@@ -94,6 +97,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
 
     for (const [i, check] of scenario.checks.entries()) {
+      signal?.throwIfAborted();
       const checkStarted = performance.now();
       let outcome: CheckOutcome;
       try {
@@ -106,6 +110,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       emit({ type: 'check', scenario: scenario.name, number: i + 1, name: check.name, outcome, durationMs: performance.now() - checkStarted });
     }
 
+    signal?.throwIfAborted();
     if (options.keep) {
       emit({ type: 'kept', scenario: scenario.name, hints: lab.accessHints() });
       await options.keep(lab);

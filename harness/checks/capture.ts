@@ -47,7 +47,7 @@ export function judgeFrames(expect: CaptureSpec['expect'], frames: Frame[]): Exp
   });
 }
 
-const STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter/;
+export const TCPDUMP_STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter/;
 
 /** Waits until tcpdump has written every packet its filter accepted (SIGUSR1 reports both counts). */
 async function drain(tcpdump: BackgroundProcess): Promise<void> {
@@ -55,7 +55,7 @@ async function drain(tcpdump: BackgroundProcess): Promise<void> {
   while (Date.now() < deadline) {
     const from = tcpdump.stderr.length;
     tcpdump.signal('SIGUSR1');
-    const stats = await tcpdump.waitForStderr(STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
+    const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
     if (Number(stats[1]) >= Number(stats[2])) return;
   }
 }

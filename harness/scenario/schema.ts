@@ -14,7 +14,6 @@ export const netnsName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'ex
 export const macAddress = z.mac({ error: 'expected a MAC address such as 4e:e9:90:34:2e:b5' });
 export const ipv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.20.1.3' });
 export const cidr = z.cidrv4({ error: 'expected an IPv4 address with prefix length such as 192.168.8.100/24' });
-const port = z.number({ error: 'expected a UDP port number' }).int().min(0).max(65535);
 const text = z.string().trim().min(1, { error: 'expected non-empty text' });
 
 // ---------------------------------------------------------------- labs (labs/*.yaml)

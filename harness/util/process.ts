@@ -97,7 +97,7 @@ export class BackgroundProcess {
         { what: options.what, timeoutMs: options.timeoutMs },
       );
     } catch (error) {
-      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderrBuffer.trim() || 'nothing'}`);
+      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderrBuffer.trim() || 'nothing'}`, { cause: error });
       throw error;
     }
   }

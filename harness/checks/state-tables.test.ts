@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { StateSpec } from '../scenario/schema.ts';
+import { relevantEntries, judgeTable } from './state.ts';
+import { parseTable } from './state-tables.ts';
+
+const json = (table: string) => readFileSync(new URL(`./fixtures/test-1-${table}.json`, import.meta.url), 'utf8');
+
+describe('parseTable on real iproute2 JSON (bridge-netns, test-1)', () => {
+  it('names FDB fields as the text output does', () => {
+    const fdb = parseTable('fdb', json('fdb'));
+    expect(fdb).toContainEqual({ mac: '00:00:00:00:00:00', dev: 'vxlan1', dst: '224.0.0.6', via: 'eth0', flags: ['self'], state: 'permanent' });
+    expect(fdb).toContainEqual(expect.objectContaining({ mac: '4e:e9:90:34:2e:b5', dev: 'vxlan1', dst: '10.10.10.9', flags: ['self'] }));
+    expect(fdb).toContainEqual(expect.objectContaining({ mac: '4e:e9:90:34:2e:b5', dev: 'vxlan1', master: 'br0' }));
+  });
+
+  it('reads VXLAN attributes of links', () => {
+    const vxlan1 = parseTable('link', json('link')).find((l) => l.dev === 'vxlan1');
+    expect(vxlan1).toMatchObject({ mtu: 1396, kind: 'vxlan', master: 'br0', vxlan: { id: 2, group: '224.0.0.6', dev: 'eth0', port: 4789, learning: true, proxy: false } });
+  });
+
+  it('reads routes with proto and src', () => {
+    expect(parseTable('route', json('route'))).toContainEqual({ dst: '10.10.10.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.10.10.11' });
+  });
+
+  it('reads bridge ports', () => {
+    expect(parseTable('bridgeLink', json('bridgeLink'))).toEqual([
+      expect.objectContaining({ dev: 'vxlan1', master: 'br0', state: 'forwarding', mtu: 1396 }),
+      expect.objectContaining({ dev: 'veth1', master: 'br0', state: 'forwarding', mtu: 1500 }),
+    ]);
+  });
+
+  it('reads neighbours, and an empty answer as no entries', () => {
+    expect(parseTable('neigh', json('neigh'))).toContainEqual(expect.objectContaining({ dst: '10.10.10.9', dev: 'eth0', lladdr: 'fa:16:3e:50:61:0d' }));
+    expect(parseTable('neigh', '')).toEqual([]);
+  });
+});
+
+describe('judgeTable', () => {
+  const fdb = parseTable('fdb', json('fdb'));
+  const spec = (fdbSpec: StateSpec['fdb']): StateSpec => ({ node: 'test-1', fdb: fdbSpec });
+
+  it('passes contains when each expectation matches some entry', () => {
+    expect(judgeTable('fdb', spec({ dev: 'vxlan1', contains: [{ mac: '00:00:00:00:00:00', dst: '224.0.0.6' }] }), fdb).problems).toEqual([]);
+  });
+  it('says which expected entry is missing', () => {
+    expect(judgeTable('fdb', spec({ contains: [{ mac: '00:00:00:00:00:00', dst: '10.10.10.9' }] }), fdb).problems).toEqual([
+      'missing an entry like {"mac":"00:00:00:00:00:00","dst":"10.10.10.9"}',
+    ]);
+  });
+  it('names the entries that lacks forbids, and those only does not allow', () => {
+    const lacks = judgeTable('fdb', spec({ dev: 'vxlan1', lacks: [{ mac: '4e:e9:90:34:2e:b5', flags: ['self'], dst: '10.10.10.9' }] }), fdb);
+    expect(lacks.problems).toEqual([expect.stringMatching(/^has \{"mac":"4e:e9:90:34:2e:b5".*which matches/)]);
+    const only = judgeTable('fdb', spec({ dev: 'vxlan1', only: [{ state: 'permanent' }] }), fdb);
+    expect(only.problems.length).toBeGreaterThan(0);
+    expect(only.problems.every((p) => p.endsWith('which none of the expected entries allows'))).toBe(true);
+  });
+  it('filters by device first', () => {
+    expect(judgeTable('fdb', spec({ dev: 'eth0', lacks: [{ dev: 'vxlan1' }] }), fdb).problems).toEqual([]);
+  });
+  it('shows the entries of the devices an expectation names', () => {
+    expect(relevantEntries({ contains: [{ dev: 'vxlan1' }] }, fdb).every((e) => e.dev === 'vxlan1')).toBe(true);
+    expect(relevantEntries({ contains: [{ mac: 'x' }] }, fdb)).toBe(fdb);
+  });
+});

@@ -1,0 +1,102 @@
+import { Parser } from 'tap-parser';
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from './events.ts';
+import { createTapWriter, escapeDescription } from './tap.ts';
+
+/** Parses TAP strictly; every line that is not TAP shows up in `extra`. */
+export function parseTap(text: string): Promise<{ ok: boolean; count: number; pass: number; fail: number; skip: number; bailout: string | boolean; extra: string[]; plan: { start: number; end: number; skipAll: boolean; skipReason: string } }> {
+  return new Promise((resolve) => {
+    const extra: string[] = [];
+    const parser = new Parser({ strict: true }, (results) => resolve({ ...(results as never as object), extra } as never));
+    parser.on('extra', (line: string) => extra.push(line));
+    parser.end(text);
+  });
+}
+
+function render(events: RunEvent[]): string {
+  let text = '';
+  const write = createTapWriter((t) => (text += t));
+  events.forEach(write);
+  return text;
+}
+
+const info = (name: string, checks: number) => ({ name, title: name, tutorial: 'seed', checks });
+const start = (name: string): RunEvent => ({ type: 'scenario-start', scenario: info(name, 2), lab: 'l', diagram: 'd', explain: 'e' });
+const end = (name: string, failed: number, broken = false): RunEvent => ({ type: 'scenario-end', scenario: name, passed: 1, failed, skipped: 0, broken, durationMs: 1 });
+
+describe('TAP writer', () => {
+  it('writes one subtest per scenario with a test point per check', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 2), info('multicast', 1)] },
+      start('p2p'),
+      { type: 'step', scenario: 'p2p', node: 'node0', index: 0, commands: [{ text: 'ip link set lo up' }] },
+      { type: 'check', scenario: 'p2p', number: 1, name: 'node0 reaches 10.20.1.3', outcome: { status: 'pass', diagnostics: {} }, durationMs: 3 },
+      {
+        type: 'check', scenario: 'p2p', number: 2, name: 'no ARP # inside \\ VXLAN', durationMs: 5,
+        outcome: { status: 'fail', reason: 'expected none, got 2', diagnostics: { node: 'node1', expected: 'none', got: 2, packets: ['a > b: ARP request', 'c: "quoted" #'] } },
+      },
+      end('p2p', 1),
+      start('multicast'),
+      { type: 'check', scenario: 'multicast', number: 1, name: 'skipped one', outcome: { status: 'skip', reason: 'no # reason', diagnostics: {} }, durationMs: 0 },
+      end('multicast', 0),
+      { type: 'run-end', passed: 1, failed: 1, skipped: 1, broken: 0, durationMs: 10 },
+    ]);
+    expect(text).toBe(`TAP version 14
+1..2
+# Subtest: p2p
+    ok 1 - node0 reaches 10.20.1.3
+    not ok 2 - no ARP \\# inside \\\\ VXLAN
+      ---
+      message: expected none, got 2
+      node: node1
+      expected: none
+      got: 2
+      packets:
+        - "a > b: ARP request"
+        - 'c: "quoted" #'
+      duration_ms: 5
+      ...
+    1..2
+not ok 1 - p2p
+# Subtest: multicast
+    ok 1 - skipped one # SKIP no \\# reason
+    1..1
+ok 2 - multicast
+`);
+    const parsed = await parseTap(text);
+    expect(parsed).toMatchObject({ ok: false, count: 2, pass: 1, fail: 1, extra: [] });
+  });
+
+  it('reports a broken lab as a failed point and skips the checks that could not run', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 2)] },
+      start('p2p'),
+      { type: 'lab-error', scenario: 'p2p', error: { message: 'step 1 failed on node0', node: 'node0', at: 'steps[0].run[1]', command: 'ip link set nosuch up', exitCode: 1, output: 'Cannot find device "nosuch"' }, checksNotRun: ['a', 'b'] },
+      end('p2p', 0, true),
+    ]);
+    expect(text).toContain('    not ok 1 - the lab builds\n      ---\n      message: step 1 failed on node0\n      node: node0\n      at: steps[0].run[1]\n      command: ip link set nosuch up\n      exitCode: 1\n      output: Cannot find device "nosuch"\n      ...\n');
+    expect(text).toContain('    ok 2 - a # SKIP the lab did not build\n    ok 3 - b # SKIP the lab did not build\n    1..3\nnot ok 1 - p2p\n');
+    expect(await parseTap(text)).toMatchObject({ ok: false, count: 1, fail: 1, extra: [] });
+  });
+
+  it('skips everything with a reason when a prerequisite is missing', async () => {
+    const text = render([{ type: 'skip-all', reason: 'tcpdump is not installed' }]);
+    expect(text).toBe('TAP version 14\n1..0 # SKIP tcpdump is not installed\n');
+    expect((await parseTap(text)).plan).toMatchObject({ skipAll: true, skipReason: 'SKIP tcpdump is not installed' });
+  });
+
+  it('bails out with the reason on an interrupt', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 2)] },
+      start('p2p'),
+      end('p2p', 0),
+      { type: 'bail', reason: 'interrupted by SIGINT; the lab was torn down' },
+    ]);
+    expect(text.endsWith('Bail out! interrupted by SIGINT; the lab was torn down\n')).toBe(true);
+    expect(await parseTap(text)).toMatchObject({ bailout: 'interrupted by SIGINT; the lab was torn down', extra: [] });
+  });
+
+  it('escapes descriptions', () => {
+    expect(escapeDescription('a # b \\ c\nd')).toBe('a \\# b \\\\ c d');
+  });
+});

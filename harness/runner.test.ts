@@ -1,0 +1,122 @@
+// The runner against an in-memory backend: lifecycle and events, no kernel involved.
+import { describe, expect, it } from 'vitest';
+import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
+import type { Scenario } from './lab/model.ts';
+import type { RunEvent } from './report/events.ts';
+import { runScenarios } from './runner.ts';
+import { loadScenario } from './scenario/resolve.ts';
+import type { ExecResult } from './util/process.ts';
+
+type Script = (node: string, argv: readonly string[], input?: string) => Partial<ExecResult>;
+
+class FakeBackend implements Backend {
+  readonly name = 'fake';
+  ups = 0;
+  downs = 0;
+  readonly calls: string[] = [];
+  constructor(private readonly script: Script, private readonly failUp?: Error) {}
+  async checkPrerequisites() {}
+  async up(): Promise<StartedLab> {
+    this.ups += 1;
+    if (this.failUp) throw this.failUp;
+    const node = (name: string): NodeHandle => ({
+      name,
+      exec: async (argv, options) => {
+        this.calls.push(`${name}: ${argv.join(' ')}`);
+        return { exitCode: 0, stdout: '', stderr: '', durationMs: 0, timedOut: false, ...this.script(name, argv, options?.input) };
+      },
+      start: () => {
+        throw new Error('no captures in the fake backend');
+      },
+    });
+    let down = false;
+    const lab: StartedLab = {
+      backend: 'fake',
+      node,
+      accessHints: () => ['node0: fake'],
+      down: async () => {
+        if (!down) this.downs += 1;
+        down = true;
+      },
+      [Symbol.asyncDispose]: () => lab.down(),
+    };
+    return lab;
+  }
+}
+
+async function run(scenario: Scenario, backend: FakeBackend, extra: { keep?: () => Promise<void> } = {}) {
+  const events: RunEvent[] = [];
+  const summary = await runScenarios([scenario], { backend, runId: 'vxtest', emit: (e) => events.push(e), ...extra });
+  return { events, summary };
+}
+
+const PING_OK = '3 packets transmitted, 3 received, 0% packet loss\n';
+const pingOnly = (scenario: Scenario): Scenario => ({ ...scenario, checks: scenario.checks.filter((c) => c.kind === 'ping' && c.spec.expect === 'reachable') });
+
+describe('runScenarios', () => {
+  it('builds, runs steps in batches, runs checks and tears down once', async () => {
+    const backend = new FakeBackend((_node, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    const { events, summary } = await run(pingOnly(await loadScenario('p2p')), backend);
+    expect(summary).toEqual({ passed: 2, failed: 0, skipped: 0, broken: 0 });
+    expect(backend.calls.slice(0, 2)).toEqual(['node0: ip -batch -', 'node1: ip -batch -']);
+    expect(backend.downs).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['run-start', 'scenario-start', 'lab-up', 'step', 'step', 'check', 'check', 'scenario-end', 'run-end']);
+  });
+
+  it('reports a failing command as a broken lab with node, step, command and stderr, and still tears down', async () => {
+    const backend = new FakeBackend((node, argv, input) =>
+      node === 'node1' && argv[1] === '-batch' ? { exitCode: 1, stderr: `Error: either "local" is duplicate, or "bogus" is a garbage.\nCommand failed -:2\n`, stdout: input ? '' : '' } : {},
+    );
+    const { events, summary } = await run(await loadScenario('p2p'), backend);
+    expect(summary.broken).toBe(1);
+    const error = events.find((e) => e.type === 'lab-error');
+    expect(error).toMatchObject({
+      error: { message: 'step 2 failed on node1', node: 'node1', at: 'steps[1].run[1]', command: 'ip addr add 10.20.1.3/24 dev vxlan0', exitCode: 1, output: 'Error: either "local" is duplicate, or "bogus" is a garbage.' },
+    });
+    expect(error?.type === 'lab-error' && error.checksNotRun).toHaveLength(6);
+    expect(events.some((e) => e.type === 'check')).toBe(false);
+    expect(backend.downs).toBe(1);
+  });
+
+  it('reports a lab that cannot come up, without a teardown to do', async () => {
+    const backend = new FakeBackend(() => ({}), new Error('the namespace holder for node0 exited'));
+    const { events, summary } = await run(await loadScenario('p2p'), backend);
+    expect(summary.broken).toBe(1);
+    expect(events.find((e) => e.type === 'lab-error')).toMatchObject({ error: { message: 'the namespace holder for node0 exited' } });
+    expect(backend.downs).toBe(0);
+  });
+
+  it('turns a check that throws into a failed check, not a crash', async () => {
+    const backend = new FakeBackend(() => ({}));
+    const scenario = await loadScenario('p2p');
+    const { events, summary } = await run({ ...scenario, checks: scenario.checks.filter((c) => c.kind === 'capture') }, backend);
+    expect(summary.failed).toBe(1);
+    expect(events.find((e) => e.type === 'check')).toMatchObject({ outcome: { status: 'fail', reason: 'the check could not run: no captures in the fake backend' } });
+    expect(backend.downs).toBe(1);
+  });
+
+  it('keeps the lab up until told, then tears it down', async () => {
+    const backend = new FakeBackend((_n, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    let release!: () => void;
+    const kept = new Promise<void>((resolve) => (release = resolve));
+    const running = run(pingOnly(await loadScenario('p2p')), backend, { keep: () => kept });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.downs).toBe(0);
+    release();
+    const { events } = await running;
+    expect(events.find((e) => e.type === 'kept')).toMatchObject({ hints: ['node0: fake'] });
+    expect(backend.downs).toBe(1);
+  });
+
+  it('tears down and rethrows the interrupt when aborted', async () => {
+    const controller = new AbortController();
+    const backend = new FakeBackend((_n, argv) => {
+      if (argv[0] === 'ping') controller.abort(new Error('interrupted by SIGINT'));
+      return { stdout: PING_OK };
+    });
+    const events: RunEvent[] = [];
+    await expect(runScenarios([pingOnly(await loadScenario('p2p'))], { backend, runId: 'vx', emit: (e) => events.push(e), signal: controller.signal })).rejects.toThrow('interrupted by SIGINT');
+    expect(backend.downs).toBe(1);
+    expect(events.at(-1)?.type).toBe('scenario-end');
+  });
+});
