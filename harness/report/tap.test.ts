@@ -1,17 +1,7 @@
-import { Parser } from 'tap-parser';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from './events.ts';
 import { createTapWriter, escapeDescription } from './tap.ts';
-
-/** Parses TAP strictly; every line that is not TAP shows up in `extra`. */
-export function parseTap(text: string): Promise<{ ok: boolean; count: number; pass: number; fail: number; skip: number; bailout: string | boolean; extra: string[]; plan: { start: number; end: number; skipAll: boolean; skipReason: string } }> {
-  return new Promise((resolve) => {
-    const extra: string[] = [];
-    const parser = new Parser({ strict: true }, (results) => resolve({ ...(results as never as object), extra } as never));
-    parser.on('extra', (line: string) => extra.push(line));
-    parser.end(text);
-  });
-}
+import { parseTap } from '../testing/tap.ts';
 
 function render(events: RunEvent[]): string {
   let text = '';

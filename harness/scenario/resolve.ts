@@ -40,13 +40,31 @@ async function readSource(file: string): Promise<YamlSource> {
   return parsed;
 }
 
-function validate<S extends z.ZodType>(schema: S, source: YamlSource): z.output<S> {
+const byPosition = (a: ValidationIssue, b: ValidationIssue) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0);
+
+/** Validates against the schema; `alsoCheck` adds problems found in the raw document, so one run reports them all. */
+function validate<S extends z.ZodType>(schema: S, source: YamlSource, alsoCheck?: (issues: ValidationIssue[]) => void): z.output<S> {
   if (source.value === null || typeof source.value !== 'object' || Array.isArray(source.value)) {
     throw new ValidationError([{ file: source.file, line: 1, col: 1, path: '', message: 'expected a YAML mapping at the top level' }]);
   }
   const result = schema.safeParse(source.value);
-  if (!result.success) throw new ValidationError(zodIssuesToValidation(schema, result.error, source));
-  return result.data;
+  if (result.success) return result.data;
+  const issues = zodIssuesToValidation(schema, result.error, source);
+  alsoCheck?.(issues);
+  throw new ValidationError(issues.sort(byPosition));
+}
+
+/** Finds command problems in a document that failed the schema, wherever commands can be read. */
+function checkRawCommands(source: YamlSource, issues: ValidationIssue[]): void {
+  const doc = source.value as { steps?: unknown };
+  if (!Array.isArray(doc.steps)) return;
+  doc.steps.forEach((step: unknown, i) => {
+    const run = (step as { run?: unknown } | null)?.run;
+    if (!Array.isArray(run)) return;
+    run.forEach((text: unknown, j) => {
+      if (typeof text === 'string') parseCommand(source, ['steps', i, 'run', j], text, issues);
+    });
+  });
 }
 
 // ---------------------------------------------------------------- labs
@@ -109,7 +127,7 @@ export interface LoadOptions {
 export async function loadScenario(nameOrPath: string, options: LoadOptions = {}): Promise<Scenario> {
   const file = scenarioPath(nameOrPath, options.scenariosDir);
   const source = await readSource(file);
-  const doc = validate(scenarioFileSchema, source);
+  const doc = validate(scenarioFileSchema, source, (issues) => checkRawCommands(source, issues));
   let lab: Lab;
   try {
     lab = await loadLab(doc.lab, options);
@@ -244,6 +262,6 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     }
   });
 
-  if (issues.length > 0) throw new ValidationError(issues);
+  if (issues.length > 0) throw new ValidationError(issues.sort(byPosition));
   return { name, file: source.file, title: doc.title, tutorial: doc.tutorial, explain: doc.explain, lab, steps, checks };
 }

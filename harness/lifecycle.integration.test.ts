@@ -1,0 +1,153 @@
+// What happens when things go wrong, on the real kernel: failed checks, failed commands, bad
+// input, interrupts, missing prerequisites. Every path must leave the host as it was.
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SCENARIOS_DIR } from './scenario/resolve.ts';
+import { hostSnapshot, labResidue, runCli, startCli } from './testing/host.ts';
+import { parseTap } from './testing/tap.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
+chmodSync(work, 0o755);
+
+function scenarioCopy(name: string, edit: (text: string) => string): string {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, edit(readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8')));
+  chmodSync(file, 0o644);
+  return file;
+}
+
+let before: Record<string, unknown>;
+beforeEach(async () => {
+  before = await hostSnapshot();
+});
+afterEach(async () => {
+  expect(await labResidue()).toEqual([]);
+  expect(await hostSnapshot()).toEqual(before);
+});
+
+describe('a check that fails', () => {
+  it('is reported as not ok with expected, got and evidence, and the run exits 1', async () => {
+    // node0 points `remote` at a peer that does not exist.
+    const file = scenarioCopy('p2p-wrong-remote', (t) => t.replace('remote 192.168.8.101 local 192.168.8.100', 'remote 192.168.8.199 local 192.168.8.100'));
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(result.exitCode).toBe(1);
+    const tap = await parseTap(result.stdout);
+    expect(tap).toMatchObject({ ok: false, fail: 1, extra: [] });
+    expect(result.stdout).toContain('not ok 1 - p2p-wrong-remote');
+    expect(result.stdout).toMatch(/ {4}not ok 3 - node0 reaches 10\.20\.1\.3\n {6}---\n {6}node: node0\n {6}command: ping -n -c 3 -i 0\.2 -w 5 10\.20\.1\.3\n {6}expected: 3 replies from 10\.20\.1\.3\n {6}got: 0 of \d+ echo requests answered\n/);
+    // The capture on node1 saw nothing of what it expected, and says so.
+    expect(result.stdout).toMatch(/not ok 2 - the first ping's ARP request[^\n]*\n {6}---\n {6}message: "an ARP request who-has 10\.20\.1\.3[^"]*: expected exactly 1, got 0/);
+    // The peer that does exist is untouched by the mistake: node1 still has its own settings.
+    expect(result.stdout).toMatch(/not ok 1 - vxlan0 on node0[\s\S]*?remote: 192\.168\.8\.199/);
+  });
+});
+
+describe('a command that fails', () => {
+  it('breaks the lab: not ok with the node, step, command and stderr; checks skipped; exit 1', async () => {
+    const file = scenarioCopy('p2p-bad-command', (t) => t.replace('      - ip addr add 10.20.1.3/24 dev vxlan0', '      - ip addr add 10.20.1.3/24 dev vxlan9'));
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      '    not ok 1 - the lab builds\n      ---\n      message: step 2 failed on node1\n      node: node1\n      at: steps[1].run[1]\n      command: ip addr add 10.20.1.3/24 dev vxlan9\n      exitCode: 1\n      output: Cannot find device "vxlan9"\n      ...\n',
+    );
+    expect(result.stdout).toContain('    ok 2 - vxlan0 on node0 is a VXLAN device with VNI 42, UDP port 4789 and node1 as its remote # SKIP the lab did not build\n');
+    expect(await parseTap(result.stdout)).toMatchObject({ ok: false, extra: [] });
+  });
+});
+
+describe('an invalid scenario', () => {
+  it('exits 2 with file:line:column, builds nothing, and shows no stack trace', async () => {
+    const file = scenarioCopy('p2p-invalid', (t) => t.replace('id 42 dstport 4789 remote 192.168.8.100', 'id 42 dstport 4789 remote 192.168.8.100; reboot').replace('expect: unreachable', 'expect: sometimes'));
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(result.exitCode).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: steps\\[1\\]\\.run\\[0\\] has \`;\` \\(a command separator\\)`)),
+      expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: checks\\[5\\]\\.ping\\.expect expected one of "reachable", "unreachable", got "sometimes"$`)),
+    ]);
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    expect(result.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: /);
+  });
+
+  it('exits 2 for an unknown scenario name or option', async () => {
+    expect(await runCli(['no-such-scenario'])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no-such-scenario\.yaml: does not exist/) });
+    expect(await runCli(['p2p', '--backend', 'qemu'])).toMatchObject({ exitCode: 2, stderr: 'vxlab: backend "qemu" is not supported; supported backends are netns\n' });
+    expect((await runCli(['p2p', '--bogus'])).exitCode).toBe(2);
+  });
+});
+
+describe.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('%s in the middle of a run', (signal, code) => {
+  it(`tears the lab down, bails out in TAP and exits ${code}`, async () => {
+    const child = startCli(['p2p', '--reporter', 'tap']);
+    let seen = '';
+    // Wait until the lab is up and checks are running, then interrupt.
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('    ok 2 - ')) resolve();
+      });
+    });
+    expect(await labResidue()).not.toEqual([]);
+    child.kill(signal);
+    const result = await child;
+    expect(result.exitCode).toBe(code);
+    expect(String(result.stdout).trimEnd().split('\n').at(-1)).toBe(`Bail out! interrupted by ${signal}; the lab was torn down`);
+    expect(await parseTap(String(result.stdout))).toMatchObject({ bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
+  });
+});
+
+describe('a missing prerequisite', () => {
+  it('exits 3 with one line naming it and how to install it, and skips in TAP', async () => {
+    // A PATH with everything but tcpdump.
+    const bin = mkdtempSync(join(tmpdir(), 'vxlab-bin-'));
+    for (const tool of ['ip', 'bridge', 'ping', 'unshare', 'nsenter', 'setpriv', 'mount', 'cat']) {
+      const path = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
+      symlinkSync(path, join(bin, tool));
+    }
+    const result = await runCli(['p2p', '--reporter', 'tap'], { env: { PATH: bin } });
+    expect(result).toMatchObject({
+      exitCode: 3,
+      stderr: 'vxlab: tcpdump is not installed; install it: apt-get install -y tcpdump\n',
+      stdout: 'TAP version 14\n1..0 # SKIP tcpdump is not installed\n',
+    });
+  });
+
+  it('exits 3 for a user without the privileges, naming what to do', async () => {
+    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'p2p', '--reporter', 'tap'];
+    const result = await execa(cli[0]!, cli.slice(1), { reject: false, env: { HOME: work }, stripFinalNewline: false });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe('vxlab: CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces (you are not root); run it as root: sudo npm run lab -- NAME\n');
+    expect(result.stdout).toMatch(/^TAP version 14\n1\.\.0 # SKIP CAP_NET_ADMIN and CAP_SYS_ADMIN are needed/);
+  });
+});
+
+describe('the other commands', () => {
+  it('list names every scenario with its title', async () => {
+    const result = await runCli(['list']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^bridge-netns +A bridge joins VXLAN/m);
+    expect(result.stdout).toMatch(/^p2p +Point-to-point VXLAN between node0 and node1 +\(seed 000/m);
+  });
+
+  it('validate accepts good files and rejects bad ones with exit 2', async () => {
+    const bad = scenarioCopy('p2p-validate', (t) => t.replace('id 42 dstport 4789 remote 192.168.8.100', 'id 42 dstport 4789 remote 192.168.8.100 && curl x'));
+    expect(await runCli(['validate', join(SCENARIOS_DIR, 'p2p.yaml')])).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/p2p\.yaml: ok \(2 steps, 6 checks, lab three-nodes\)/) });
+    const result = await runCli(['validate', join(SCENARIOS_DIR, 'p2p.yaml'), bad]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/p2p-validate\.yaml:\d+:\d+: steps\[1\]\.run\[0\] has `&`/);
+  });
+
+  it('the readable reporter shows the commands and a summary', async () => {
+    const result = await runCli(['p2p', '--reporter', 'pretty']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('  node0 # ip link add vxlan0 type vxlan id 42 dstport 4789 remote 192.168.8.101 local 192.168.8.100 dev enp0s8\n');
+    expect(result.stdout).toMatch(/ {2}✓ node0 reaches 10\.20\.1\.3 \d+ ms\n/);
+    expect(result.stdout).toMatch(/\n6 passed, 0 failed in [\d.]+ m?s\n$/);
+  });
+});

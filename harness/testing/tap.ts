@@ -1,0 +1,26 @@
+// Reads TAP back the way a strict consumer does.
+import { Parser, type FinalResults } from 'tap-parser';
+
+export interface TapSummary {
+  ok: boolean;
+  count: number;
+  pass: number;
+  fail: number;
+  skip: number;
+  bailout: string | boolean;
+  plan: FinalResults['plan'];
+  failures: FinalResults['failures'];
+  /** Lines that are not TAP: a strict consumer rejects any. */
+  extra: string[];
+}
+
+export function parseTap(text: string): Promise<TapSummary> {
+  return new Promise((resolve) => {
+    const extra: string[] = [];
+    const parser = new Parser({ strict: true }, (r) =>
+      resolve({ ok: r.ok, count: r.count, pass: r.pass, fail: r.fail, skip: r.skip, bailout: r.bailout, plan: r.plan, failures: r.failures, extra }),
+    );
+    parser.on('extra', (line: string) => extra.push(line));
+    parser.end(text);
+  });
+}
