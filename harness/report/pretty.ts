@@ -30,6 +30,8 @@ export function createPrettyWriter(write: (text: string) => void, options: Prett
         line();
         line(`${paint('bold', event.scenario.name)} — ${event.scenario.title}`);
         line(paint('dim', `  ${event.scenario.tutorial} · lab ${event.lab}`));
+        for (const l of event.explain.trimEnd().split('\n')) line(`  ${l}`);
+        line();
         for (const l of event.diagram.trimEnd().split('\n')) line(paint('dim', `    ${l}`));
         break;
       case 'lab-up':
