@@ -13,7 +13,7 @@ import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { newRunId } from './util/run-id.ts';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGTERM: 143 } as const;
+const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGTERM: 143 } as const;
 
 type Reporter = 'pretty' | 'tap';
 
@@ -165,7 +165,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
-    return reportFatal(error, defaultReporter === 'tap' && argv.includes('--reporter') ? 'tap' : 'pretty');
+    // The command line itself is wrong: say so on stderr, whatever the reporter.
+    return reportFatal(error, 'pretty');
   }
   return code;
 }

@@ -1,15 +1,11 @@
 // A defer stack (as in the kernel selftests): register the undo right after each create;
 // unwinding runs them in reverse and keeps going past failures, reporting the first one.
 
-export class DeferStack implements AsyncDisposable {
+export class DeferStack {
   private readonly undo: { what: string; fn: () => Promise<unknown> | unknown }[] = [];
 
   defer(what: string, fn: () => Promise<unknown> | unknown): void {
     this.undo.push({ what, fn });
-  }
-
-  get size(): number {
-    return this.undo.length;
   }
 
   /** Runs every deferred action, last first. Errors are collected, never allowed to stop the unwinding. */
@@ -24,10 +20,5 @@ export class DeferStack implements AsyncDisposable {
       }
     }
     return errors;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    const errors = await this.unwind();
-    if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
   }
 }

@@ -81,7 +81,11 @@ export class NetnsBackend implements Backend {
         defer.defer(`stop ${label}`, () => holder.stop());
         return holder;
       };
-      const [switchHolder, ...holders] = await Promise.all([start('switch'), ...lab.nodes.map((n) => start(n.name))]);
+      // allSettled, not all: every holder that did start must be in the defer stack before unwinding.
+      const settled = await Promise.allSettled([start('switch'), ...lab.nodes.map((n) => start(n.name))]);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
       const plan = underlayPlan(lab, switchHolder!.pid);
       await runBatch('switch', switchHolder!, plan.switchBefore);
       await Promise.all(lab.nodes.map((n, i) => runBatch(n.name, holders[i]!, plan.perNode.get(n.name)!)));

@@ -27,7 +27,7 @@ export async function checkNetnsPrerequisites(): Promise<void> {
   const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
   if (!has(CAP_NET_ADMIN) || !has(CAP_SYS_ADMIN)) {
     throw new PrerequisiteError(
-      'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces (you are not root)',
+      'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them',
       'run it as root: sudo npm run lab -- NAME',
     );
   }
