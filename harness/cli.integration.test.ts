@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTap } from './testing/tap.ts';
 import { loadScenario } from './scenario/resolve.ts';
-import { hostSnapshot, labResidue, runCli } from './testing/host.ts';
+import { hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 
 describe.each(['p2p', 'multicast', 'bridge-netns', 'proxy-arp'])('npm run lab -- %s --reporter tap', (name) => {
   let before: Record<string, unknown>;
@@ -24,7 +24,7 @@ describe.each(['p2p', 'multicast', 'bridge-netns', 'proxy-arp'])('npm run lab --
   });
 
   it('leaves the host as it found it', async () => {
-    expect(await labResidue()).toEqual([]);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);
   });
 });

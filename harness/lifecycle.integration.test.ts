@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIOS_DIR } from './scenario/resolve.ts';
-import { hostSnapshot, labResidue, runCli, startCli } from './testing/host.ts';
+import { hostSnapshot, labResidue, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -22,7 +22,6 @@ beforeEach(async () => {
   before = await hostSnapshot();
 });
 afterEach(async () => {
-  expect(await labResidue()).toEqual([]);
   expect(await hostSnapshot()).toEqual(before);
 });
 
@@ -32,6 +31,7 @@ describe('a check that fails', () => {
     const file = scenarioCopy('p2p-wrong-remote', (t) => t.replace('remote 192.168.8.101 local 192.168.8.100', 'remote 192.168.8.199 local 192.168.8.100'));
     const result = await runCli([file, '--reporter', 'tap']);
     expect(result.exitCode).toBe(1);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     const tap = await parseTap(result.stdout);
     expect(tap).toMatchObject({ ok: false, fail: 1, extra: [] });
     expect(result.stdout).toContain('not ok 1 - p2p-wrong-remote');
@@ -48,6 +48,7 @@ describe('a command that fails', () => {
     const file = scenarioCopy('p2p-bad-command', (t) => t.replace('      - ip addr add 10.20.1.3/24 dev vxlan0', '      - ip addr add 10.20.1.3/24 dev vxlan9'));
     const result = await runCli([file, '--reporter', 'tap']);
     expect(result.exitCode).toBe(1);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     expect(result.stdout).toContain(
       '    not ok 1 - the lab builds\n      ---\n      message: step 2 failed on node1\n      node: node1\n      at: steps[1].run[1]\n      command: ip addr add 10.20.1.3/24 dev vxlan9\n      exitCode: 1\n      output: Cannot find device "vxlan9"\n      ...\n',
     );
@@ -67,7 +68,8 @@ describe('an invalid scenario', () => {
       expect.stringMatching(new RegExp(`^${file}:\\d+:\\d+: checks\\[5\\]\\.ping\\.expect expected one of "reachable", "unreachable", got "sometimes"$`)),
     ]);
     expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-    expect(result.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: /);
+    // Refused before any run began: no run id, so nothing was built.
+    expect(result.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: [^\n]*\n$/);
   });
 
   it('exits 2 for an unknown scenario name or option', async () => {
@@ -91,10 +93,12 @@ describe.each([
         if (seen.includes('    ok 2 - ')) resolve();
       });
     });
-    expect(await labResidue()).not.toEqual([]);
+    const runId = runIdOf(seen);
+    expect(await labResidue(runId)).not.toEqual([]);
     child.kill(signal);
     const result = await child;
     expect(result.exitCode).toBe(code);
+    expect(await labResidue(runId)).toEqual([]);
     expect(String(result.stdout).trimEnd().split('\n').at(-1)).toBe(`Bail out! interrupted by ${signal}; the lab was torn down`);
     expect(await parseTap(String(result.stdout))).toMatchObject({ bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
   });
@@ -145,6 +149,7 @@ describe('the other commands', () => {
   it('the readable reporter shows the commands and a summary', async () => {
     const result = await runCli(['p2p', '--reporter', 'pretty']);
     expect(result.exitCode).toBe(0);
+    expect(await labResidue(/ · run (vx[0-9a-f]+) · /.exec(result.stdout)![1]!)).toEqual([]);
     expect(result.stdout).toContain('  node0 # ip link add vxlan0 type vxlan id 42 dstport 4789 remote 192.168.8.101 local 192.168.8.100 dev enp0s8\n');
     expect(result.stdout).toMatch(/ {2}✓ node0 reaches 10\.20\.1\.3 \d+ ms\n/);
     expect(result.stdout).toMatch(/\n6 passed, 0 failed in [\d.]+ m?s\n$/);

@@ -33,6 +33,7 @@ describe('TAP writer', () => {
     ]);
     expect(text).toBe(`TAP version 14
 1..2
+# vxlab run vx1 on the netns backend
 # Subtest: p2p
     ok 1 - node0 reaches 10.20.1.3
     not ok 2 - no ARP \\# inside \\\\ VXLAN

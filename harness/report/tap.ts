@@ -23,7 +23,8 @@ export function createTapWriter(write: (text: string) => void): EventSink {
   return (event: RunEvent) => {
     switch (event.type) {
       case 'run-start':
-        out(['TAP version 14', `1..${event.scenarios.length}`]);
+        // The run id names every resource of the run (a comment, so TAP consumers skip it).
+        out(['TAP version 14', `1..${event.scenarios.length}`, `# vxlab run ${event.runId} on the ${event.backend} backend`]);
         break;
       case 'skip-all':
         out(['TAP version 14', `1..0 # SKIP ${escapeDescription(event.reason)}`]);

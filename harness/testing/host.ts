@@ -46,13 +46,23 @@ export async function hostSnapshot(): Promise<Record<string, unknown>> {
   };
 }
 
-/** Processes that still hold a vxlab node's private /run: any is a leaked lab. */
-export async function labResidue(): Promise<string[]> {
+/** The run id a TAP stream announces in its `# vxlab run ID` comment. */
+export function runIdOf(tap: string): string {
+  const match = /^# vxlab run (vx[0-9a-f]+) /m.exec(tap);
+  if (!match) throw new Error(`no run id in:\n${tap.slice(0, 500)}`);
+  return match[1]!;
+}
+
+/**
+ * Processes that still hold a vxlab node's private /run: any is a leaked lab. Give the run id:
+ * other runs (parallel test files, a benchmark) may legitimately be alive at the same time.
+ */
+export async function labResidue(runId: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
     const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
     const label = / - tmpfs (vxlab-vx\S+) /.exec(mounts);
-    if (label) {
+    if (label?.[1]!.startsWith(`vxlab-${runId}-`)) {
       const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?');
       found.push(`${pid} ${comm.trim()} ${label[1]}`);
     }

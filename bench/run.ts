@@ -1,0 +1,30 @@
+// `npm run bench`: how long each phase of each scenario takes on the netns backend, as medians
+// over several runs. Speed targets belong here, never in timed tests.
+import { NetnsBackend } from '../harness/backends/netns/backend.ts';
+import type { RunEvent } from '../harness/report/events.ts';
+import { runScenarios } from '../harness/runner.ts';
+import { listScenarioNames, loadScenario } from '../harness/scenario/resolve.ts';
+import { newRunId } from '../harness/util/run-id.ts';
+import { phaseTimes, median, type PhaseTimes } from './phases.ts';
+
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : await listScenarioNames();
+const backend = new NetnsBackend();
+await backend.checkPrerequisites();
+
+const rows: string[][] = [['scenario', 'runs', 'lab up', 'steps', 'checks', 'teardown', 'total']];
+for (const name of names) {
+  const scenario = await loadScenario(name);
+  const samples: PhaseTimes[] = [];
+  for (let i = 0; i < runs; i++) {
+    const events: { at: number; event: RunEvent }[] = [];
+    const started = performance.now();
+    await runScenarios([scenario], { backend, runId: newRunId(), emit: (event) => events.push({ at: performance.now() - started, event }) });
+    samples.push(phaseTimes(events, performance.now() - started));
+  }
+  const ms = (pick: (p: PhaseTimes) => number) => `${median(samples.map(pick)).toFixed(1)} ms`;
+  rows.push([name, String(runs), ms((p) => p.labUp), ms((p) => p.steps), ms((p) => p.checks), ms((p) => p.teardown), ms((p) => p.total)]);
+}
+
+const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
