@@ -1,10 +1,10 @@
-// The four core scenarios, run for real on this kernel through the CLI, read back as strict TAP.
+// Every scenario, run for real on this kernel through the CLI, read back as strict TAP.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTap } from './testing/tap.ts';
-import { loadScenario } from './scenario/resolve.ts';
+import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 
-describe.each(['p2p', 'multicast', 'bridge-netns', 'proxy-arp'])('npm run lab -- %s --reporter tap', (name) => {
+describe.each(await listScenarioNames())('npm run lab -- %s --reporter tap', (name) => {
   let before: Record<string, unknown>;
   let result: Awaited<ReturnType<typeof runCli>>;
 

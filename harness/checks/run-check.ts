@@ -12,6 +12,6 @@ export function runCheck(check: Check, ctx: CheckContext): Promise<CheckOutcome>
     case 'capture':
       return runCapture(check.spec, check.during, ctx);
     case 'state':
-      return runState(check.spec, check.table, ctx);
+      return runState(check.spec, ctx);
   }
 }

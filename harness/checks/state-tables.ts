@@ -10,6 +10,7 @@ export const TABLE_COMMANDS: Record<StateTable, string[]> = {
   link: ['ip', '-j', '-d', 'link', 'show'],
   route: ['ip', '-j', 'route', 'show'],
   bridgeLink: ['bridge', '-j', 'link', 'show'],
+  addr: ['ip', '-j', 'addr', 'show'],
 };
 
 type Raw = Record<string, unknown>;
@@ -54,12 +55,20 @@ function bridgeLink(raw: Raw): Entry {
   return defined({ dev: raw.ifname, master: raw.master, state: raw.state, mtu: raw.mtu, cost: raw.cost, priority: raw.priority });
 }
 
-const NORMALIZERS: Record<StateTable, (raw: Raw) => Entry> = { fdb, neigh, link, route, bridgeLink };
+/** One entry per address (`inet 192.168.1.3/24 scope global vxlan1`), or one for a link that has none. */
+function addr(raw: Raw): Entry[] {
+  const link = { dev: raw.ifname, mtu: raw.mtu, state: raw.operstate, mac: raw.address, flags: raw.flags };
+  const infos = (raw.addr_info ?? []) as Raw[];
+  if (infos.length === 0) return [defined(link)];
+  return infos.map((a) => defined({ ...link, address: `${String(a.local)}/${String(a.prefixlen)}`, family: a.family, scope: a.scope }));
+}
+
+const NORMALIZERS: Record<StateTable, (raw: Raw) => Entry | Entry[]> = { fdb, neigh, link, route, bridgeLink, addr };
 
 export function parseTable(table: StateTable, json: string): Entry[] {
   const trimmed = json.trim();
   if (!trimmed) return [];
   const raw = JSON.parse(trimmed) as unknown;
   if (!Array.isArray(raw)) throw new Error(`expected a JSON list from ${TABLE_COMMANDS[table].join(' ')}`);
-  return raw.map((r) => NORMALIZERS[table](r as Raw));
+  return raw.flatMap<Entry>((r) => NORMALIZERS[table](r as Raw));
 }

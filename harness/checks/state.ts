@@ -1,5 +1,5 @@
 // The state check: FDB, neighbours, links, routes or bridge ports of a node, matched as subsets.
-import type { StateSpec, StateTable } from '../scenario/schema.ts';
+import type { StateProbe, TableExpectation } from '../lab/model.ts';
 import { renderArgv } from '../scenario/command-line.ts';
 import { DeadlineError, pollUntil } from '../util/poll.ts';
 import { compact, matches } from './match.ts';
@@ -13,8 +13,7 @@ export interface TableVerdict {
 }
 
 /** Judges one reading of a table against contains / lacks / only. Pure. */
-export function judgeTable(table: StateTable, spec: StateSpec, all: Entry[]): TableVerdict {
-  const expectation = spec[table]!;
+export function judgeTable(expectation: TableExpectation, all: Entry[]): TableVerdict {
   const entries = expectation.dev ? all.filter((e) => e.dev === expectation.dev) : all;
   const problems: string[] = [];
   const show = (e: unknown) => JSON.stringify(compact(e));
@@ -32,7 +31,8 @@ export function judgeTable(table: StateTable, spec: StateSpec, all: Entry[]): Ta
   return { problems, entries };
 }
 
-export async function runState(spec: StateSpec, table: StateTable, ctx: CheckContext): Promise<CheckOutcome> {
+export async function runState(spec: StateProbe, ctx: CheckContext): Promise<CheckOutcome> {
+  const { table } = spec;
   const argv = inNetns(spec.netns, TABLE_COMMANDS[table]);
   const node = ctx.lab.node(spec.node);
   let last: TableVerdict = { problems: ['not read yet'], entries: [] };
@@ -46,7 +46,7 @@ export async function runState(spec: StateSpec, table: StateTable, ctx: CheckCon
           failure = `${renderArgv(argv)} failed (exit code ${result.exitCode}): ${result.stderr.trim()}`;
           return true;
         }
-        last = judgeTable(table, spec, parseTable(table, result.stdout));
+        last = judgeTable(spec.expect, parseTable(table, result.stdout));
         return last.problems.length === 0 ? true : undefined;
       },
       { what: `${table} on ${spec.node}`, timeoutMs: (spec.timeoutSeconds ?? 3) * 1000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
@@ -54,7 +54,7 @@ export async function runState(spec: StateSpec, table: StateTable, ctx: CheckCon
   } catch (error) {
     if (!(error instanceof DeadlineError)) throw error;
   }
-  const expectation = compact(spec[table]!);
+  const expectation = compact(spec.expect);
   const diagnostics: Record<string, unknown> = { node: spec.node, ...(spec.netns ? { netns: spec.netns } : {}), command: renderArgv(argv) };
   if (failure) return { status: 'fail', reason: failure, diagnostics: { ...diagnostics, expected: expectation, got: failure } };
   if (last.problems.length === 0) return { status: 'pass', diagnostics };
@@ -66,7 +66,7 @@ export async function runState(spec: StateSpec, table: StateTable, ctx: CheckCon
 }
 
 /** The entries worth showing: those of the devices the expectation names, else all of them. */
-export function relevantEntries(expectation: { contains?: Entry[]; lacks?: Entry[]; only?: Entry[] }, entries: Entry[]): Entry[] {
+export function relevantEntries(expectation: TableExpectation, entries: Entry[]): Entry[] {
   const devices = new Set([...(expectation.contains ?? []), ...(expectation.lacks ?? []), ...(expectation.only ?? [])].map((e) => e.dev).filter((d) => typeof d === 'string'));
   const named = entries.filter((e) => devices.has(e.dev as string));
   return named.length > 0 ? named : entries;

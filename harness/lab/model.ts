@@ -1,5 +1,5 @@
 // The resolved, typed model of a lab and a scenario. Knows nothing of YAML or of runtimes.
-import type { CaptureSpec, PingSpec, StateSpec, StateTable } from '../scenario/schema.ts';
+import type { CaptureSpec, PingSpec, StateTable } from '../scenario/schema.ts';
 
 export interface Nic {
   name: string;
@@ -41,6 +41,25 @@ export interface Step {
   commands: Command[];
 }
 
+/** Fields an entry must have; see checks/match.ts for how values compare. */
+export type Expectation = Record<string, unknown>;
+
+export interface TableExpectation {
+  dev?: string;
+  contains?: Expectation[];
+  lacks?: Expectation[];
+  only?: Expectation[];
+}
+
+/** A state check, resolved: which table of which node, and what it must hold. */
+export interface StateProbe {
+  node: string;
+  netns?: string;
+  timeoutSeconds?: number;
+  table: StateTable;
+  expect: TableExpectation;
+}
+
 export type Action = { kind: 'ping'; spec: PingSpec } | { kind: 'run'; node: string; commands: Command[] };
 
 interface CheckBase {
@@ -50,7 +69,7 @@ interface CheckBase {
 export type Check =
   | (CheckBase & { kind: 'ping'; spec: PingSpec })
   | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[] })
-  | (CheckBase & { kind: 'state'; spec: StateSpec; table: StateTable });
+  | (CheckBase & { kind: 'state'; spec: StateProbe });
 
 export interface Scenario {
   name: string;

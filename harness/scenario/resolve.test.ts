@@ -59,6 +59,17 @@ describe('a valid scenario', () => {
     expect(scenario.checks[0]).toMatchObject({ kind: 'ping', name: 'node0 reaches 10.20.1.3', spec: { count: 3, expect: 'reachable' } });
   });
 
+  it('reads state expectations written as the tutorial\'s output lines', async () => {
+    const file = join(dir, 'lines.yaml');
+    writeFileSync(file, HEAD + STEP + 'checks:\n  - state:\n      node: node0\n      fdb:\n        contains:\n          - 00:00:00:00:00:00 dev vxlan0 dst 239.1.1.1 via enp0s8 self permanent\n          - { mac: "00:00:00:00:00:00" }\n');
+    const check = (await loadScenario(file)).checks[0]!;
+    expect(check.kind === 'state' && check.spec).toEqual({
+      node: 'node0',
+      table: 'fdb',
+      expect: { contains: [{ mac: '00:00:00:00:00:00', dev: 'vxlan0', dst: '239.1.1.1', via: 'enp0s8', flags: ['self'], state: 'permanent' }, { mac: '00:00:00:00:00:00' }] },
+    });
+  });
+
   it('keeps a multi-line command as one argument vector', async () => {
     const file = join(dir, 'multiline.yaml');
     writeFileSync(file, `${HEAD}steps:\n  - node: node0\n    run:\n      - |-\n        ip link add vxlan0 type vxlan \\\n            id 42 dev enp0s8\n${CHECK}`);
@@ -81,13 +92,15 @@ describe('an invalid scenario', () => {
     ['a shell operator, pointed at exactly', HEAD + STEP.replace('dev enp0s8', 'dev enp0s8; reboot') + CHECK, [expect.stringMatching(/^8:84: steps\[0\]\.run\[0\] has `;` \(a command separator\)/)]],
     ['command substitution', HEAD + STEP.replace('id 42', 'id $(id -u)') + CHECK, [expect.stringMatching(/^8:42: steps\[0\]\.run\[0\] has `\$`/)]],
     ['two kinds in one check', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.3 }\n    state: { node: node0, fdb: { contains: [] } }\n', ['10:5: checks[0] expected exactly one of ping, capture, state; got ping, state']],
-    ['a state check without a table', HEAD + STEP + 'checks:\n  - state: { node: node0 }\n', ['10:12: checks[0].state expected exactly one table of fdb, neigh, link, route, bridgeLink; got none']],
+    ['a state check without a table', HEAD + STEP + 'checks:\n  - state: { node: node0 }\n', ['10:12: checks[0].state expected exactly one table of fdb, neigh, link, route, bridgeLink, addr; got none']],
     ['a typo in a packet field', HEAD + STEP + 'checks:\n  - capture:\n      node: node1\n      interface: enp0s8\n      during: [ { ping: { from: node0, to: 10.20.1.3 } } ]\n      expect:\n        - that: x\n          match: { vxlan: { vin: 42 } }\n          count: 1\n', ['16:29: checks[0].capture.expect[0].match.vxlan.vin is not a known key; expected one of flags, vni']],
     ['a bad count', HEAD + STEP + 'checks:\n  - capture:\n      node: node1\n      interface: enp0s8\n      during: [ { ping: { from: node0, to: 10.20.1.3 } } ]\n      expect:\n        - that: x\n          match: {}\n          count: { min: 3, max: 1 }\n', ['17:18: checks[0].capture.expect[0].count expected min <= max, got min 3 and max 1']],
     ['an interface name over 15 characters', HEAD + STEP + 'checks:\n  - state: { node: node0, link: { dev: averyveryverylongname, contains: [] } }\n', [expect.stringMatching(/^10:40: checks\[0\]\.state\.link\.dev expected an interface name of 1 to 15/)]],
     ['a MAC pin for an interface no step creates', HEAD + 'nodes:\n  node0:\n    macs: { veth9: "4e:e9:90:34:2e:b5" }\n' + STEP + CHECK, ['7:13: nodes.node0.macs.veth9 pins a MAC on veth9, but no step on node0 creates it with `ip link add`']],
     ['a bad MAC', HEAD + 'nodes:\n  node0:\n    macs: { vxlan0: "4e:e9:90:34:2e" }\n' + STEP + CHECK, ['7:21: nodes.node0.macs.vxlan0 expected a MAC address such as 4e:e9:90:34:2e:b5, got "4e:e9:90:34:2e"']],
     ['no steps', HEAD + 'steps: []\n' + CHECK, ['5:8: steps expected at least 1 item, got 0']],
+    ['an output line that does not read', HEAD + STEP + 'checks:\n  - state: { node: node0, route: { contains: ["10.0.0.0/8 dev eth0 shiny"] } }\n', ['10:47: checks[0].state.route.contains[0] does not read as an ip route line: "shiny" is not a word of ip route\'s output']],
+    ['an output line for a table without text lines', HEAD + STEP + 'checks:\n  - state: { node: node0, link: { contains: ["vxlan0 mtu 1450"] } }\n', ['10:46: checks[0].state.link.contains[0] link expectations are written as mappings; text lines work for fdb, route, neigh']],
     ['a list where a mapping belongs', HEAD + STEP + 'checks:\n  - ping: [node0]\n', ['10:11: checks[0].ping expected object, got a list']],
   ])('%s', async (_what, text, expected) => {
     expect(await problems('bad', text)).toEqual(expected);

@@ -5,7 +5,7 @@ import { basename, dirname, extname, join, resolve as resolvePath } from 'node:p
 import { fileURLToPath } from 'node:url';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
-import type { Action, Check, Command, Lab, LabNode, Scenario, Step } from '../lab/model.ts';
+import type { Action, Check, Command, Expectation, Lab, LabNode, Scenario, StateProbe, Step, TableExpectation } from '../lab/model.ts';
 import { createdInterfaces } from '../lab/compile.ts';
 import { inSubnet, parseCidr } from '../lab/ipv4.ts';
 import { CommandSyntaxError, tokenize } from './command-line.ts';
@@ -14,6 +14,7 @@ import {
   labFileSchema, scenarioFileSchema, STATE_TABLES,
   type CheckSpec, type LabFile, type ScenarioFile, type StateTable,
 } from './schema.ts';
+import { parseTextEntry, TextEntryError } from './text-entries.ts';
 import { parseYaml, type PathSegment, type YamlSource } from './yaml-source.ts';
 import { zodIssuesToValidation } from './zod-issues.ts';
 
@@ -258,7 +259,28 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
       if (!expectation.contains && !expectation.lacks && !expectation.only) {
         issues.push(source.issue([...at, 'state', table], 'expected at least one of contains, lacks, only'));
       }
-      checks.push({ index, kind: 'state', name: check.name ?? defaultCheckName(check, table), spec: state, table });
+      // Tutorial lines become mappings here, so checks only ever see mappings.
+      const resolveList = (list: 'contains' | 'lacks' | 'only'): Expectation[] | undefined =>
+        expectation[list]?.map((entry, k) => {
+          if (typeof entry !== 'string') return entry as Expectation;
+          try {
+            return parseTextEntry(table, entry);
+          } catch (error) {
+            if (!(error instanceof TextEntryError)) throw error;
+            issues.push(source.issue([...at, 'state', table, list, k], error.message));
+            return {};
+          }
+        });
+      const expect: TableExpectation = {};
+      if (expectation.dev) expect.dev = expectation.dev;
+      for (const list of ['contains', 'lacks', 'only'] as const) {
+        const entries = resolveList(list);
+        if (entries) expect[list] = entries;
+      }
+      const probe: StateProbe = { node: state.node, table, expect };
+      if (state.netns) probe.netns = state.netns;
+      if (state.timeoutSeconds !== undefined) probe.timeoutSeconds = state.timeoutSeconds;
+      checks.push({ index, kind: 'state', name: check.name ?? defaultCheckName(check, table), spec: probe });
     }
   });
 

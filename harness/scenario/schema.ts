@@ -56,6 +56,7 @@ export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, v
 export const neighEntrySchema = z.strictObject({ dst: m, dev: m, lladdr: m, state: m });
 export const routeEntrySchema = z.strictObject({ dst: m, dev: m, proto: m, scope: m, src: m, via: m, metric: m, type: m });
 export const bridgeLinkEntrySchema = z.strictObject({ dev: m, master: m, state: m, mtu: m, cost: m, priority: m });
+export const addrEntrySchema = z.strictObject({ dev: m, address: m, family: m, scope: m, mtu: m, state: m, mac: m, flags: m });
 export const vxlanInfoSchema = z.strictObject({
   id: m, group: m, remote: m, local: m, dev: m, port: m, learning: m, proxy: m, l2miss: m, l3miss: m, ttl: m, ageing: m,
 });
@@ -107,15 +108,21 @@ export const captureSpecSchema = z.strictObject({
     .min(1),
 });
 
-const tableSchema = <T extends z.ZodType>(entry: T) =>
-  z.strictObject({
+/** An entry: a mapping of fields, or a line of iproute2's text output as the tutorial prints it. */
+const tableEntry = <T extends z.ZodType>(entry: T) =>
+  z.union([entry, z.string().min(1)], { error: 'expected a mapping of fields or a line of the command\'s output' });
+
+const tableSchema = <T extends z.ZodType>(entryObject: T) => {
+  const entry = tableEntry(entryObject);
+  return z.strictObject({
     dev: interfaceName.optional().describe('Only entries of this device.'),
     contains: z.array(entry).optional().describe('Each must match some entry.'),
     lacks: z.array(entry).optional().describe('None may match any entry.'),
     only: z.array(entry).optional().describe('Every entry must match one of these.'),
   });
+};
 
-export const STATE_TABLES = ['fdb', 'neigh', 'link', 'route', 'bridgeLink'] as const;
+export const STATE_TABLES = ['fdb', 'neigh', 'link', 'route', 'bridgeLink', 'addr'] as const;
 export type StateTable = (typeof STATE_TABLES)[number];
 
 export const stateSpecSchema = z.strictObject({
@@ -127,6 +134,7 @@ export const stateSpecSchema = z.strictObject({
   link: tableSchema(linkEntrySchema).optional().describe('ip -d link show'),
   route: tableSchema(routeEntrySchema).optional().describe('ip route show'),
   bridgeLink: tableSchema(bridgeLinkEntrySchema).optional().describe('bridge link show'),
+  addr: tableSchema(addrEntrySchema).optional().describe('ip addr show'),
 });
 
 export const checkSchema = z.strictObject({
