@@ -104,7 +104,7 @@ async function list(): Promise<number> {
   const names = await listScenarioNames();
   const scenarios = await loadAll(names);
   const width = Math.max(...names.map((n) => n.length));
-  for (const s of scenarios) out(`${s.name.padEnd(width)}  ${s.title}  (${s.tutorial})\n`);
+  for (const s of scenarios) out(`${s.name.padEnd(width)}  ${String(s.checks.length).padStart(2)} checks  ${s.title}  (${s.tutorial})\n`);
   return EXIT.ok;
 }
 

@@ -134,8 +134,8 @@ describe('the other commands', () => {
   it('list names every scenario with its title', async () => {
     const result = await runCli(['list']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^bridge-netns +A bridge joins VXLAN/m);
-    expect(result.stdout).toMatch(/^p2p +Point-to-point VXLAN between node0 and node1 +\(seed 000/m);
+    expect(result.stdout).toMatch(/^bridge-netns +\d+ checks {2}A bridge joins VXLAN/m);
+    expect(result.stdout).toMatch(/^p2p + 6 checks {2}Point-to-point VXLAN between node0 and node1 {2}\(seed 000/m);
   });
 
   it('validate accepts good files and rejects bad ones with exit 2', async () => {
