@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['harness/**/*.integration.test.ts'],
+          globalSetup: ['harness/testing/host-safety.global.ts'],
           // Real labs on the real kernel: each test builds and tears down its own.
           testTimeout: 120_000,
           hookTimeout: 60_000,

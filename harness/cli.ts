@@ -108,6 +108,14 @@ async function list(): Promise<number> {
   return EXIT.ok;
 }
 
+async function clean(backendName: string): Promise<number> {
+  const report = await createBackend(backendName).clean();
+  for (const [runId, count] of report.removed) out(`removed run ${runId}: ${count} leftover process${count === 1 ? '' : 'es'}\n`);
+  for (const runId of report.live) out(`left run ${runId} alone: it is still running\n`);
+  if (report.removed.size === 0) out('nothing to clean\n');
+  return EXIT.ok;
+}
+
 async function validate(files: string[]): Promise<number> {
   const results = await Promise.allSettled(files.map((f) => loadScenario(f)));
   let code: number = EXIT.ok;
@@ -148,6 +156,14 @@ async function main(argv: string[]): Promise<number> {
     .command('list', 'list the scenarios with their titles', {}, async () => {
       code = await list();
     })
+    .command(
+      'clean',
+      'remove what crashed runs left behind (never touches a running lab)',
+      (y) => y.option('backend', { type: 'string', default: 'netns', describe: `which backend's leftovers: ${BACKEND_NAMES.join(', ')}` }),
+      async (a) => {
+        code = await clean(a.backend);
+      },
+    )
     .command(
       'validate <files..>',
       'check scenario files without running them',

@@ -16,6 +16,9 @@ class FakeBackend implements Backend {
   readonly calls: string[] = [];
   constructor(private readonly script: Script, private readonly failUp?: Error) {}
   async checkPrerequisites() {}
+  async clean() {
+    return { removed: new Map<string, number>(), live: new Set<string>() };
+  }
   async up(): Promise<StartedLab> {
     this.ups += 1;
     if (this.failUp) throw this.failUp;

@@ -27,10 +27,19 @@ export interface UpOptions {
   signal?: AbortSignal;
 }
 
+export interface CleanReport {
+  /** Dead runs whose leftovers were removed, with how many resources each had. */
+  removed: Map<string, number>;
+  /** Live runs, left alone. */
+  live: Set<string>;
+}
+
 export interface Backend {
   readonly name: string;
   /** Throws PrerequisiteError naming what is missing and how to get it. */
   checkPrerequisites(): Promise<void>;
   /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */
   up(lab: Lab, options: UpOptions): Promise<StartedLab>;
+  /** Removes what dead runs left behind (after a crash); never touches a live run. */
+  clean(): Promise<CleanReport>;
 }

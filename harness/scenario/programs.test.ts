@@ -58,3 +58,33 @@ describe('checkArgv', () => {
     expect(check('ip net exec vm0 sh')?.message).toMatch(/"sh", which is not allowed/);
   });
 });
+
+describe('checkArgv on the values inside commands', () => {
+  it.each([
+    ['ip link add vxlan0 type vxlan id 16777216 dstport 4789 dev enp0s8', 7, 'id expected a VNI from 0 to 16777215, got "16777216"'],
+    ['ip link add vxlan0 type vxlan id -1 dev enp0s8', 7, 'id expected a VNI from 0 to 16777215, got "-1"'],
+    ['ip link add vxlan0 type vxlan id 42 dstport 65536 dev enp0s8', 9, 'dstport expected a UDP port from 0 to 65535, got "65536"'],
+    ['ip link add vxlan0 type vxlan id 42 group 10.1.1.1 dev enp0s8', 9, 'group expected a multicast group (224.0.0.0 to 239.255.255.255), got "10.1.1.1"'],
+    ['ip link add vxlan0 type vxlan id 42 remote 192.168.8.300 dev enp0s8', 9, 'remote expected an IPv4 address, got "192.168.8.300"'],
+    ['ip link add averyveryverylongname type bridge', 3, 'expected an interface name of at most 15 characters, got "averyveryverylongname" (21)'],
+    ['ip link set vxlan0 master averyveryverylongname', 5, 'master expected an interface name of at most 15 characters, got "averyveryverylongname" (21)'],
+    ['ip link add veth0 type veth peer name averyveryverylongname', 8, 'name expected an interface name of at most 15 characters, got "averyveryverylongname" (21)'],
+    ['ip link set dev vxlan0 address 4e:e9:90:34:2e', 6, 'address expected a MAC address such as 4e:e9:90:34:2e:b5, got "4e:e9:90:34:2e"'],
+    ['ip addr add 10.20.1.2/33 dev vxlan0', 3, 'expected an IPv4 address with prefix length such as 10.20.1.2/24, got "10.20.1.2/33"'],
+    ['ip a add 10.20.1.2 dev vxlan0', 3, 'expected an IPv4 address with prefix length such as 10.20.1.2/24, got "10.20.1.2"'],
+    ['ip neigh add 192.168.1.400 lladdr 4e:e9:90:34:2e:b5 dev vxlan1', 3, 'expected an IPv4 address, got "192.168.1.400"'],
+    ['ip n add 192.168.1.4 lladdr 4e:e9:90:34:2e:zz dev vxlan1', 5, 'lladdr expected a MAC address such as 4e:e9:90:34:2e:b5, got "4e:e9:90:34:2e:zz"'],
+    ['bridge fdb append 00:00:00:00:00 dev vxlan1 dst 10.10.10.9', 3, 'expected a MAC address such as 4e:e9:90:34:2e:b5, got "00:00:00:00:00"'],
+    ['bridge fdb append 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.999', 7, 'dst expected an IPv4 address, got "10.10.10.999"'],
+    ['bridge fdb append 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9 vni 99999999', 9, 'vni expected a VNI from 0 to 16777215, got "99999999"'],
+    ['ip netns exec vm0 ip link add vxlan9 type vxlan id 16777216', 11, 'id expected a VNI from 0 to 16777215, got "16777216"'],
+  ])('refuses %s', (line, index, message) => {
+    expect(check(line)).toEqual({ index, message });
+  });
+
+  it('accepts the edges of each range', () => {
+    expect(check('ip link add vxlan0 type vxlan id 16777215 dstport 65535 group 239.255.255.255 dev enp0s8 ttl 255')).toBeUndefined();
+    expect(check('ip link add vxlan0 type vxlan id 0 dstport 0 group 224.0.0.1 dev enp0s8')).toBeUndefined();
+    expect(check('bridge -n vm0 fdb append 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9 vni 1 port 4789')).toBeUndefined();
+  });
+});

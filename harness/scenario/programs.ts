@@ -4,6 +4,8 @@
 export const ALLOWED_PROGRAMS = ['ip', 'bridge', 'ping', 'tcpdump', 'sysctl', 'tc'] as const;
 export type AllowedProgram = (typeof ALLOWED_PROGRAMS)[number];
 
+import { checkArguments } from './arguments.ts';
+
 export interface ArgvProblem {
   /** Index in argv of the argument at fault. */
   index: number;
@@ -66,18 +68,22 @@ function checkIp(argv: readonly string[], base: number): ArgvProblem | undefined
       if (problem) return problem;
     }
   }
-  return undefined;
+  return checkArguments('ip', argv, i);
 }
 
 function checkBatchless(argv: readonly string[], base: number): ArgvProblem | undefined {
+  let object: number | undefined;
   for (let i = base + 1; i < argv.length; i++) {
     if (argv[i] === '-batch' || argv[i] === '-b') return { index: i, message: 'uses a batch file; write one command per entry instead' };
     if (argv[i] === '-n' || argv[i] === '-netns') {
       const problem = checkNetnsRef(argv, i + 1);
       if (problem) return problem;
+      i++;
+    } else if (object === undefined && !argv[i]!.startsWith('-')) {
+      object = i;
     }
   }
-  return undefined;
+  return argv[base] === 'bridge' && object !== undefined ? checkArguments('bridge', argv, object) : undefined;
 }
 
 function checkTcpdump(argv: readonly string[], base: number): ArgvProblem | undefined {

@@ -127,7 +127,17 @@ export interface LoadOptions {
 
 export async function loadScenario(nameOrPath: string, options: LoadOptions = {}): Promise<Scenario> {
   const file = scenarioPath(nameOrPath, options.scenariosDir);
-  const source = await readSource(file);
+  return scenarioFromSource(await readSource(file), basename(file).replace(/\.ya?ml$/, ''), options);
+}
+
+/** Validates and resolves scenario text as if it were read from `file` (which need not exist). */
+export async function parseScenarioText(file: string, text: string, options: LoadOptions = {}): Promise<Scenario> {
+  const parsed = parseYaml(displayPath(file), text);
+  if (Array.isArray(parsed)) throw new ValidationError(parsed);
+  return scenarioFromSource(parsed, basename(file).replace(/\.ya?ml$/, ''), options);
+}
+
+async function scenarioFromSource(source: YamlSource, name: string, options: LoadOptions): Promise<Scenario> {
   const doc = validate(scenarioFileSchema, source, (issues) => checkRawCommands(source, issues));
   let lab: Lab;
   try {
@@ -140,7 +150,7 @@ export async function loadScenario(nameOrPath: string, options: LoadOptions = {}
     }
     throw error;
   }
-  return resolveScenario(basename(file).replace(/\.ya?ml$/, ''), source, doc, lab);
+  return resolveScenario(name, source, doc, lab);
 }
 
 function parseCommand(source: YamlSource, path: PathSegment[], text: string, issues: ValidationIssue[]): Command | undefined {
@@ -283,6 +293,14 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
       checks.push({ index, kind: 'state', name: check.name ?? defaultCheckName(check, table), spec: probe });
     }
   });
+
+  // Check names are TAP descriptions: two alike would make a report ambiguous.
+  const seenNames = new Map<string, number>();
+  for (const check of checks) {
+    const first = seenNames.get(check.name);
+    if (first === undefined) seenNames.set(check.name, check.index);
+    else issues.push(source.issue(['checks', check.index], `is named "${check.name}" like checks[${first}]; give one of them a distinct name`));
+  }
 
   if (issues.length > 0) throw new ValidationError(issues.sort(byPosition));
   return { name, file: source.file, title: doc.title, tutorial: doc.tutorial, explain: doc.explain, lab, steps, checks };

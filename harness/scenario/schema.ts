@@ -52,6 +52,14 @@ export const matchValue = z.union([
 ], { error: 'expected a value, a list of values, or { anyOf: [...] }' });
 const m = matchValue.optional();
 
+/** A number in a range, or `{ anyOf: [...] }` of such numbers. */
+const rangedValue = (min: number, max: number, what: string) => {
+  const n = z.number().int().min(min).max(max);
+  return z.union([n, z.strictObject({ anyOf: z.array(n).min(1) })], { error: `expected ${what} from ${min} to ${max}, or { anyOf: [...] }` }).optional();
+};
+const vniValue = rangedValue(0, 16_777_215, 'a VNI');
+const portValue = rangedValue(0, 65_535, 'a UDP port');
+
 export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, vni: m, port: m, master: m, state: m, flags: m });
 export const neighEntrySchema = z.strictObject({ dst: m, dev: m, lladdr: m, state: m });
 export const routeEntrySchema = z.strictObject({ dst: m, dev: m, proto: m, scope: m, src: m, via: m, metric: m, type: m });
@@ -66,10 +74,10 @@ export const linkEntrySchema = z.strictObject({
 
 const ethMatch = z.strictObject({ src: m, dst: m, type: m });
 const ipMatch = z.strictObject({ src: m, dst: m, protocol: m, ttl: m, df: m, length: m });
-const udpMatch = z.strictObject({ srcPort: m, dstPort: m, length: m });
+const udpMatch = z.strictObject({ srcPort: portValue, dstPort: portValue, length: m });
 const arpMatch = z.strictObject({ op: m, senderMac: m, senderIp: m, targetMac: m, targetIp: m });
 const icmpMatch = z.strictObject({ type: m, code: m, id: m, seq: m });
-const vxlanMatch = z.strictObject({ flags: m, vni: m });
+const vxlanMatch = z.strictObject({ flags: rangedValue(0, 255, 'a flags byte'), vni: vniValue });
 const frameFields = { eth: ethMatch.optional(), arp: arpMatch.optional(), ip: ipMatch.optional(), udp: udpMatch.optional(), icmp: icmpMatch.optional() };
 export const packetMatchSchema = z.strictObject({
   ...frameFields,

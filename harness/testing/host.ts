@@ -2,6 +2,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { readMarker } from '../backends/netns/marker.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 
 export const CLI = join(PROJECT_ROOT, 'harness', 'cli.ts');
@@ -34,15 +36,43 @@ async function json(argv: string[]): Promise<unknown> {
   return JSON.parse(r.stdout || '[]');
 }
 
+/** Every readable sysctl under the trees a scenario may set (net.ipv4, net.ipv6), as key=value. */
+async function sysctls(): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else {
+        const value = await readFile(path, 'utf8').catch(() => undefined); // write-only entries (flush)
+        if (value !== undefined) values[path.slice('/proc/sys/'.length).replace(/\//g, '.')] = value.trim();
+      }
+    }
+  };
+  await walk('/proc/sys/net/ipv4');
+  await walk('/proc/sys/net/ipv6');
+  return values;
+}
+
+async function nftRuleset(): Promise<string> {
+  const r = await execa('nft', ['list', 'ruleset'], { reject: false });
+  return r.exitCode === 0 ? r.stdout : `nft unavailable: ${r.stderr || r.message}`;
+}
+
 /** What vxlab must never change in the root namespace. */
 export async function hostSnapshot(): Promise<Record<string, unknown>> {
   const links = (await json(['ip', '-j', 'link', 'show'])) as Record<string, unknown>[];
+  const neighbours = (await json(['ip', '-j', 'neigh', 'show', 'nud', 'permanent'])) as Record<string, unknown>[];
   return {
     netns: (await execa('ip', ['netns', 'list'])).stdout,
     links: links.map((l) => ({ ifindex: l.ifindex, ifname: l.ifname, mtu: l.mtu, address: l.address, flags: l.flags, master: l.master })),
     addresses: await json(['ip', '-j', 'addr', 'show']),
     routes: await json(['ip', '-j', 'route', 'show', 'table', 'all']),
     rules: await json(['ip', '-j', 'rule', 'show']),
+    // Entries a tool adds are permanent; learned ones come and go with the host's own traffic.
+    neighbours: neighbours.map((n) => ({ dst: n.dst, dev: n.dev, lladdr: n.lladdr })),
+    sysctls: await sysctls(),
+    nftables: await nftRuleset(),
   };
 }
 
@@ -68,4 +98,36 @@ export async function labResidue(runId: string): Promise<string[]> {
     }
   }
   return found;
+}
+
+/** Leftovers of the run a given harness process made, found by the marker in each node's /run. */
+export async function residueOfHarness(harnessPid: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
+    if (!/ - tmpfs vxlab-vx/.test(mounts)) continue;
+    const marker = await readMarker(Number(pid));
+    if (marker?.harnessPid === harnessPid) found.push(`${pid} ${marker.runId} ${marker.node}`);
+  }
+  return found;
+}
+
+/** What changed between two snapshots, one line per changed key (and per changed sysctl). */
+export function snapshotDifferences(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(before)) {
+    const a = before[key];
+    const b = after[key];
+    if (isDeepStrictEqual(a, b)) continue;
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a)) {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b as object)])) {
+        const x = (a as Record<string, unknown>)[k];
+        const y = (b as Record<string, unknown>)[k];
+        if (!isDeepStrictEqual(x, y)) out.push(`${key} ${k}: ${JSON.stringify(x)} -> ${JSON.stringify(y)}`);
+      }
+    } else {
+      out.push(`${key}: ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
+    }
+  }
+  return out;
 }

@@ -8,7 +8,8 @@ import type { Lab } from '../../lab/model.ts';
 import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { BackgroundProcess, execArgv, type ExecOptions } from '../../util/process.ts';
-import type { Backend, NodeHandle, StartedLab, UpOptions } from '../types.ts';
+import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
+import { cleanDeadRuns } from './clean.ts';
 import { Holder, inHolder } from './holder.ts';
 import { checkNetnsPrerequisites } from './prerequisites.ts';
 
@@ -63,6 +64,10 @@ export class NetnsBackend implements Backend {
     return checkNetnsPrerequisites();
   }
 
+  clean(): Promise<CleanReport> {
+    return cleanDeadRuns();
+  }
+
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const defer = new DeferStack();
     const signalOption = options.signal ? { signal: options.signal } : {};
@@ -77,7 +82,7 @@ export class NetnsBackend implements Backend {
     };
     try {
       const start = async (label: string) => {
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, options.signal);
+        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, { runId: options.runId, node: label }, options.signal);
         defer.defer(`stop ${label}`, () => holder.stop());
         return holder;
       };

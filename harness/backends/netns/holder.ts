@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readlink, readFile } from 'node:fs/promises';
 import { pollUntil } from '../../util/poll.ts';
 import { execArgv } from '../../util/process.ts';
+import { processStartTime, writeMarker } from './marker.ts';
 
 /** Wraps argv so that it dies with the harness and runs inside the holder's namespaces. */
 export function inHolder(pid: number, argv: readonly string[]): string[] {
@@ -19,8 +20,8 @@ export class Holder {
     private readonly process: ResultPromise,
   ) {}
 
-  /** Starts a holder and waits until it is inside its new namespaces with a private /run. */
-  static async start(label: string, signal?: AbortSignal): Promise<Holder> {
+  /** Starts a holder and waits until it is inside its new namespaces with a private /run and a marker. */
+  static async start(label: string, owner: { runId: string; node: string }, signal?: AbortSignal): Promise<Holder> {
     // `cat` blocks on a stdin pipe that only we hold: if we vanish, it reads EOF and exits too.
     const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--mount', '--propagation', 'private', '--', 'cat'], {
       stdin: 'pipe',
@@ -49,6 +50,7 @@ export class Holder {
       // A private /run: the node's `ip netns add` lands here, invisible to the host and other nodes.
       const mounted = await execArgv(['nsenter', '-t', String(pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'mode=0755,size=4m', label, '/run'], signal ? { signal } : {});
       if (mounted.exitCode !== 0) throw new Error(`could not give ${label} a private /run: ${mounted.stderr.trim()}`);
+      await writeMarker(pid, { ...owner, harnessPid: process.pid, harnessStart: (await processStartTime(process.pid))! });
     } catch (error) {
       await holder.stop();
       throw error;

@@ -1,0 +1,70 @@
+// A record inside each node's private /run that says which run made it and which process runs
+// that run. `clean` trusts this marker, never a name alone: a holder is a dead run's leftover only
+// if its marker names a harness process that no longer exists (or is another process now).
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+
+export const MARKER_PATH = 'run/vxlab.json';
+export const LABEL_PREFIX = 'vxlab-';
+
+export interface NodeMarker {
+  runId: string;
+  node: string;
+  harnessPid: number;
+  /** The harness's start time in clock ticks since boot (/proc/PID/stat field 22): PIDs get reused. */
+  harnessStart: number;
+}
+
+export async function processStartTime(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19]);
+}
+
+export async function writeMarker(holderPid: number, marker: NodeMarker): Promise<void> {
+  // /proc/PID/root is the holder's view of the file system, private /run included.
+  await writeFile(`/proc/${holderPid}/root/${MARKER_PATH}`, `${JSON.stringify(marker)}\n`, { mode: 0o644 });
+}
+
+export async function readMarker(pid: number): Promise<NodeMarker | undefined> {
+  const text = await readFile(`/proc/${pid}/root/${MARKER_PATH}`, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<NodeMarker>;
+    if (typeof value.runId === 'string' && typeof value.node === 'string' && typeof value.harnessPid === 'number' && typeof value.harnessStart === 'number') {
+      return value as NodeMarker;
+    }
+  } catch {
+    // A damaged marker proves nothing: such a process is left alone.
+  }
+  return undefined;
+}
+
+export async function isAlive(marker: NodeMarker): Promise<boolean> {
+  return (await processStartTime(marker.harnessPid)) === marker.harnessStart;
+}
+
+export interface LabProcess {
+  pid: number;
+  label: string;
+  marker: NodeMarker;
+}
+
+/** Every process that holds a vxlab node's private /run (its tmpfs label) and carries a marker. */
+export async function findLabProcesses(): Promise<LabProcess[]> {
+  const found: LabProcess[] = [];
+  const self = await readlink('/proc/self/ns/mnt');
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const mnt = await readlink(`/proc/${pid}/ns/mnt`).catch(() => self);
+    if (mnt === self) continue; // a node's processes always live in the node's own mount namespace
+    const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
+    const label = new RegExp(` - tmpfs (${LABEL_PREFIX}vx[0-9a-f]+-[\\w-]+) `).exec(mounts)?.[1];
+    if (!label) continue;
+    const marker = await readMarker(pid);
+    if (marker) found.push({ pid, label, marker });
+  }
+  return found;
+}

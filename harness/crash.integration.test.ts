@@ -1,0 +1,90 @@
+// Crashes and crowds: a run killed at any moment leaves nothing after `clean`, `clean` never
+// touches a live run, and many runs of one scenario at once do not collide.
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { processStartTime, writeMarker } from './backends/netns/marker.ts';
+import { hostSnapshot, labResidue, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
+import { pollUntil } from './util/poll.ts';
+
+/** Deterministic delays, so a failure names a moment that can be replayed. */
+function* delays(seed: number, count: number, maxMs: number) {
+  let x = seed;
+  for (let i = 0; i < count; i++) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    yield Math.floor((x / 2 ** 31) * maxMs);
+  }
+}
+
+async function noResidueOf(harnessPid: number): Promise<string[]> {
+  // SIGKILLed processes leave /proc a moment after the signal: poll, do not sleep.
+  return pollUntil(async () => {
+    const left = await residueOfHarness(harnessPid);
+    return left.length === 0 ? left : undefined;
+  }, { what: `harness ${harnessPid}'s processes to end`, timeoutMs: 5000 }).catch(() => residueOfHarness(harnessPid));
+}
+
+describe('clean', () => {
+  it("removes a dead run's leftover node and leaves a live run alone", async () => {
+    const before = await hostSnapshot();
+    // A live run, kept up until we release it.
+    const live = startCli(['p2p', '--keep', '--reporter', 'tap']);
+    let seen = '';
+    await new Promise<void>((resolve) => live.stdout?.on('data', (c: Buffer) => ((seen += c.toString()), seen.includes('sudo nsenter') && resolve())));
+    const liveId = runIdOf(seen);
+    const liveResidue = await labResidue(liveId);
+    expect(liveResidue.length).toBe(4); // switch and three nodes
+
+    // A leftover of a run whose harness is gone: a holder with a marker naming a dead process.
+    const deadProcess = execa('true');
+    const deadPid = deadProcess.pid!;
+    await deadProcess;
+    const orphan = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false });
+    await pollUntil(async () => ((await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'true'], { reject: false })).exitCode === 0 && (await execa('readlink', [`/proc/${orphan.pid}/exe`])).stdout.endsWith('sleep') ? true : undefined), { what: 'the orphan holder', timeoutMs: 5000 });
+    await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'vxlab-vx0dead01-node0', '/run']);
+    await writeMarker(orphan.pid!, { runId: 'vx0dead01', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
+    expect(await labResidue('vx0dead01')).toHaveLength(1);
+
+    const result = await runCli(['clean']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('removed run vx0dead01: 1 leftover process\n');
+    expect(result.stdout).toContain(`left run ${liveId} alone: it is still running\n`);
+    await orphan;
+    expect(await labResidue('vx0dead01')).toEqual([]);
+    expect(await labResidue(liveId)).toEqual(liveResidue);
+
+    live.kill('SIGINT'); // releases --keep: the lab comes down normally
+    expect((await live).exitCode).toBe(0);
+    expect(await labResidue(liveId)).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  });
+});
+
+describe('SIGKILL at random moments', () => {
+  it('leaves zero residue after clean, 30 times over', async () => {
+    const before = await hostSnapshot();
+    const failures: string[] = [];
+    for (const delay of delays(20261122, 30, 3500)) {
+      const child = startCli(['p2p', '--reporter', 'tap']);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await child;
+      expect((await runCli(['clean'])).exitCode).toBe(0);
+      const left = await noResidueOf(child.pid!);
+      if (left.length > 0) failures.push(`killed after ${delay} ms: ${left.join(', ')}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  }, 300_000);
+});
+
+describe('concurrency', () => {
+  it('runs the same scenario 8 times at once, all passing, none colliding', async () => {
+    const before = await hostSnapshot();
+    const results = await Promise.all(Array.from({ length: 8 }, () => runCli(['multicast', '--reporter', 'tap'])));
+    expect(results.map((r) => r.exitCode)).toEqual(Array(8).fill(0));
+    const ids = results.map((r) => runIdOf(r.stdout));
+    expect(new Set(ids).size).toBe(8);
+    for (const id of ids) expect(await labResidue(id)).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  }, 180_000);
+});
