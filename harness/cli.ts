@@ -9,6 +9,7 @@ import type { EventSink } from './report/events.ts';
 import { createPrettyWriter } from './report/pretty.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios } from './runner.ts';
+import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { newRunId } from './util/run-id.ts';
@@ -82,6 +83,9 @@ async function run(args: RunArgs): Promise<number> {
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const scenarios = await loadAll(names);
     const backend = createBackend(args.backend);
+    // Not root: run again inside a user namespace of our own (validation above already passed).
+    const rootless = await rerunRootlessIfNeeded();
+    if (rootless !== undefined) return rootless;
     await backend.checkPrerequisites();
     const summary = await runScenarios(scenarios, {
       backend,

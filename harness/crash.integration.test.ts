@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { processStartTime, writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
+import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';
 
 /** Deterministic delays, so a failure names a moment that can be replayed. */
@@ -71,6 +72,34 @@ describe('SIGKILL at random moments', () => {
       expect((await runCli(['clean'])).exitCode).toBe(0);
       const left = await noResidueOf(child.pid!);
       if (left.length > 0) failures.push(`killed after ${delay} ms: ${left.join(', ')}`);
+    }
+    expect(failures).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  }, 300_000);
+});
+
+describe('SIGINT and SIGTERM at random moments', () => {
+  it('tear the lab down, bail out in TAP and exit 130 or 143, 20 times over', async () => {
+    const before = await hostSnapshot();
+    const failures: string[] = [];
+    let i = 0;
+    for (const delay of delays(424242, 20, 2000)) {
+      const signal = i++ % 2 === 0 ? 'SIGINT' : 'SIGTERM';
+      const child = startCli(['p2p', '--reporter', 'tap']);
+      let seen = '';
+      // From the first line of TAP on, the run has its handlers; then pick a moment.
+      await new Promise<void>((resolve) => child.stdout?.on('data', (c: Buffer) => ((seen += c.toString()), seen.includes('# vxlab run') && resolve())));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill(signal);
+      const result = await child;
+      const stdout = String(result.stdout);
+      const lastLine = stdout.trimEnd().split('\n').at(-1);
+      const tap = await parseTap(stdout);
+      const left = await labResidue(runIdOf(stdout));
+      const expectedCode = signal === 'SIGINT' ? 130 : 143;
+      if (result.exitCode !== expectedCode || lastLine !== `Bail out! interrupted by ${signal}; the lab was torn down` || tap.extra.length > 0 || left.length > 0) {
+        failures.push(`${signal} after ${delay} ms: exit ${result.exitCode}, last line ${JSON.stringify(lastLine)}, extra ${tap.extra.length}, left ${left.join(', ')}`);
+      }
     }
     expect(failures).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);

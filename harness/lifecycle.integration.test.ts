@@ -1,11 +1,11 @@
 // What happens when things go wrong, on the real kernel: failed checks, failed commands, bad
 // input, interrupts, missing prerequisites. Every path must leave the host as it was.
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SCENARIOS_DIR } from './scenario/resolve.ts';
+import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
 import { hostSnapshot, labResidue, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
@@ -54,6 +54,25 @@ describe('a command that fails', () => {
     );
     expect(result.stdout).toContain('    ok 2 - vxlan0 on node0 is a VXLAN device with VNI 42, UDP port 4789 and node1 as its remote # SKIP the lab did not build\n');
     expect(await parseTap(result.stdout)).toMatchObject({ ok: false, extra: [] });
+  });
+});
+
+describe('a command that hangs', () => {
+  it('fails the build at its deadline with what it printed, and never hangs the run', async () => {
+    // A ping without a count, to an address nobody has: it would run forever.
+    const file = scenarioCopy('p2p-hangs', (t) =>
+      t.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ping -n 10.20.1.77\nchecks:\n'),
+    );
+    const started = Date.now();
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.exitCode).toBe(1);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+    expect(result.stdout).toContain(
+      '    not ok 1 - the lab builds\n      ---\n      message: step 3 on node0 timed out after 2 s\n      node: node0\n      at: steps[2].run[0]\n      command: ping -n 10.20.1.77\n      exitCode: "none: stopped at its deadline"\n      output: |-\n        PING 10.20.1.77 (10.20.1.77) 56(84) bytes of data.\n',
+    );
+    // Stopped like Ctrl-C, so ping flushed what it had to say.
+    expect(result.stdout).toMatch(/\d+ packets transmitted, 0 received, 100% packet loss/);
   });
 });
 
@@ -120,13 +139,34 @@ describe('a missing prerequisite', () => {
     });
   });
 
-  it('exits 3 without the privileges, naming what to do', async () => {
+  it('exits 3 without the privileges when rootless mode is off, naming what to do', async () => {
     // uid 0 with an empty bounding set: no capabilities, yet the checkout stays readable.
     const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'p2p', '--reporter', 'tap'];
-    const result = await execa(cli[0]!, cli.slice(1), { reject: false, stripFinalNewline: false });
-    expect(result.stderr).toBe('vxlab: CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them; run it as root: sudo npm run lab -- NAME\n');
-    expect(result.stdout).toBe('TAP version 14\n1..0 # SKIP CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them\n');
+    const result = await execa(cli[0]!, cli.slice(1), { reject: false, stripFinalNewline: false, env: { VXLAB_ROOTLESS: '0' } });
+    const missing = 'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them (rootless mode is off: VXLAB_ROOTLESS=0)';
+    expect(result.stderr).toBe(`vxlab: ${missing}; run it as root: sudo npm run lab -- NAME\n`);
+    expect(result.stdout).toBe(`TAP version 14\n1..0 # SKIP ${missing}\n`);
     expect(result.exitCode).toBe(3);
+  });
+});
+
+describe('rootless', () => {
+  it('runs a scenario as an unprivileged user, inside a user namespace of its own', async () => {
+    const before = await hostSnapshot();
+    // A copy the unprivileged user can read: CI clones into a directory only root may enter.
+    const copy = mkdtempSync(join(tmpdir(), 'vxlab-rootless-'));
+    chmodSync(copy, 0o755);
+    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules']) {
+      cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
+    }
+    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'multicast', '--reporter', 'tap'];
+    const result = await execa(cli[0]!, cli.slice(1), { cwd: copy, reject: false, env: { HOME: copy } });
+    rmSync(copy, { recursive: true, force: true });
+    expect(result.stderr).toBe('');
+    expect(await parseTap(result.stdout)).toMatchObject({ ok: true, pass: 1, extra: [] });
+    expect(result.exitCode).toBe(0);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
   });
 });
 

@@ -4,7 +4,7 @@ import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { compileSteps, failedBatchLine, type Batch } from './lab/compile.ts';
-import type { Command, Scenario } from './lab/model.ts';
+import type { Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 
@@ -33,21 +33,29 @@ export function scenarioInfo(scenario: Scenario): ScenarioInfo {
   return { name: scenario.name, title: scenario.title, tutorial: scenario.tutorial, checks: scenario.checks.length };
 }
 
-async function runBatch(node: NodeHandle, batch: Batch, stepNumber: number, signal?: AbortSignal): Promise<void> {
+async function runBatch(node: NodeHandle, batch: Batch, step: Step, signal?: AbortSignal): Promise<void> {
   const argv = batch.kind === 'batch' ? batch.argv : batch.command.argv;
-  const result = await node.exec(argv, { ...(batch.kind === 'batch' ? { input: batch.input } : {}), ...(signal ? { signal } : {}) });
-  if (result.exitCode === 0) return;
+  const result = await node.exec(argv, { timeoutMs: step.timeoutMs, ...(batch.kind === 'batch' ? { input: batch.input } : {}), ...(signal ? { signal } : {}) });
+  if (result.exitCode === 0 && !result.timedOut) return;
   const failedLine = batch.kind === 'batch' ? failedBatchLine(result.stderr) : undefined;
-  const command = batch.kind === 'batch' ? (batch.commands[(failedLine ?? 1) - 1] ?? batch.commands[0]!) : batch.command;
+  // A batch that hung does not say which line: name them all.
+  const command =
+    batch.kind === 'single'
+      ? batch.command
+      : failedLine !== undefined
+        ? (batch.commands[failedLine - 1] ?? batch.commands[0]!)
+        : { text: batch.commands.map((c) => c.text).join('\n'), origin: batch.commands.map((c) => c.origin).join(', '), argv: [] };
   // iproute2 appends "Command failed -:N" in batch mode; the kernel's own words are enough.
   const stderr = result.stderr.replace(/^Command failed -:\d+\n?/m, '');
-  throw new CommandFailedError(`step ${stepNumber} failed on ${node.name}`, {
+  const what = result.timedOut ? `step ${step.index + 1} on ${node.name} timed out after ${step.timeoutMs / 1000} s` : `step ${step.index + 1} failed on ${node.name}`;
+  throw new CommandFailedError(what, {
     node: node.name,
     origin: command.origin,
     command: command.text,
     exitCode: result.timedOut ? undefined : result.exitCode,
+    timedOut: result.timedOut,
     stdout: result.stdout,
-    stderr: result.timedOut ? `timed out; ${stderr}` : stderr,
+    stderr,
   });
 }
 
@@ -55,7 +63,8 @@ function labErrorDetails(error: unknown): LabErrorDetails {
   if (error instanceof CommandFailedError) {
     const f = error.failure;
     const output = [f.stderr.trim(), f.stdout.trim()].filter(Boolean).join('\n');
-    return { message: error.what, node: f.node, at: f.origin, command: f.command, exitCode: f.exitCode ?? 'killed', ...(output ? { output } : {}) };
+    const exitCode = f.timedOut ? 'none: stopped at its deadline' : (f.exitCode ?? 'none: killed');
+    return { message: error.what, node: f.node, at: f.origin, command: f.command, exitCode, ...(output ? { output } : {}) };
   }
   return { message: errorMessage(error) };
 }
@@ -88,7 +97,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
         for (const batch of batches) {
           signal?.throwIfAborted();
-          await runBatch(lab.node(step.node), batch, step.index + 1, signal);
+          await runBatch(lab.node(step.node), batch, step, signal);
         }
       }
     } catch (error) {

@@ -39,7 +39,11 @@ export interface Step {
   index: number;
   node: string;
   commands: Command[];
+  /** How long one process of this step (a command, or a batch of them) may run. */
+  timeoutMs: number;
 }
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
 /** Fields an entry must have; see checks/match.ts for how values compare. */
 export type Expectation = Record<string, unknown>;

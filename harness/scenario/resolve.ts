@@ -5,7 +5,7 @@ import { basename, dirname, extname, join, resolve as resolvePath } from 'node:p
 import { fileURLToPath } from 'node:url';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
-import type { Action, Check, Command, Expectation, Lab, LabNode, Scenario, StateProbe, Step, TableExpectation } from '../lab/model.ts';
+import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
 import { createdInterfaces } from '../lab/compile.ts';
 import { inSubnet, parseCidr } from '../lab/ipv4.ts';
 import { CommandSyntaxError, tokenize } from './command-line.ts';
@@ -207,7 +207,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     const commands = step.run
       .map((text, j) => parseCommand(source, ['steps', index, 'run', j], text, issues))
       .filter((c): c is Command => c !== undefined);
-    return { index, node: step.node, commands };
+    return { index, node: step.node, commands, timeoutMs: (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_MS / 1000) * 1000 };
   });
 
   for (const [nodeName, extra] of Object.entries(doc.nodes ?? {})) {

@@ -157,6 +157,7 @@ export const checkSchema = z.strictObject({
 export const stepSchema = z.strictObject({
   node: nodeName,
   run: z.array(z.string()).min(1).describe("The tutorial's commands, verbatim, one per entry."),
+  timeoutSeconds: z.number().min(1).max(600).optional().describe('How long each command may take before the lab counts as broken (default 30).'),
 });
 
 export const scenarioFileSchema = z.strictObject({

@@ -45,6 +45,8 @@ export interface CommandFailure {
   origin: string;
   command: string;
   exitCode: number | undefined;
+  /** It was stopped because it ran past its deadline. */
+  timedOut?: boolean;
   stdout: string;
   stderr: string;
 }
@@ -59,7 +61,7 @@ export class CommandFailedError extends Error {
     const out = [failure.stderr.trim(), failure.stdout.trim()].filter(Boolean).join('\n');
     super(
       `${what}\n  node: ${failure.node}\n  at: ${failure.origin}\n  command: ${failure.command}\n` +
-        `  exit code: ${failure.exitCode ?? 'none (killed)'}` +
+        `  exit code: ${failure.timedOut ? 'none (stopped at its deadline)' : (failure.exitCode ?? 'none (killed)')}` +
         (out ? `\n  output: ${out.replace(/\n/g, '\n          ')}` : ''),
     );
   }

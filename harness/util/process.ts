@@ -24,6 +24,9 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   const result = await execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    // At the deadline, Ctrl-C first: programs such as ping then flush and say what they saw.
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: 1000,
     cancelSignal: options.signal,
     reject: false,
     stripFinalNewline: false,

@@ -22,10 +22,14 @@ async function effectiveCapabilities(): Promise<bigint> {
   return line ? BigInt(`0x${line.split(/\s+/)[1]}`) : 0n;
 }
 
-export async function checkNetnsPrerequisites(): Promise<void> {
+export async function hasNetnsCapabilities(): Promise<boolean> {
   const caps = await effectiveCapabilities();
   const has = (bit: number) => (caps & (1n << BigInt(bit))) !== 0n;
-  if (!has(CAP_NET_ADMIN) || !has(CAP_SYS_ADMIN)) {
+  return has(CAP_NET_ADMIN) && has(CAP_SYS_ADMIN);
+}
+
+export async function checkNetnsPrerequisites(): Promise<void> {
+  if (!(await hasNetnsCapabilities())) {
     throw new PrerequisiteError(
       'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them',
       'run it as root: sudo npm run lab -- NAME',
