@@ -16,6 +16,9 @@ describe.each(await listScenarioNames())('npm run lab -- %s --reporter tap', (na
   it('passes every check and exits 0', async () => {
     const scenario = await loadScenario(name);
     const tap = await parseTap(result.stdout);
+    // On failure, show the failing points with their diagnostics, not only a count.
+    const failing = result.stdout.split(/\n(?= {4}(?:not )?ok )/).filter((block) => block.startsWith('    not ok'));
+    expect(failing).toEqual([]);
     expect(result.stderr).toBe('');
     expect(tap).toMatchObject({ ok: true, count: 1, pass: 1, fail: 0, extra: [] });
     const points = result.stdout.split('\n').filter((l) => /^ {4}(not )?ok \d+ - /.test(l));

@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { processStartTime, writeMarker } from './backends/netns/marker.ts';
-import { hostSnapshot, labResidue, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
+import { hostSnapshot, labResidue, outputUntil, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';
 
@@ -29,9 +29,7 @@ describe('clean', () => {
     const before = await hostSnapshot();
     // A live run, kept up until we release it.
     const live = startCli(['p2p', '--keep', '--reporter', 'tap']);
-    let seen = '';
-    await new Promise<void>((resolve) => live.stdout?.on('data', (c: Buffer) => ((seen += c.toString()), seen.includes('sudo nsenter') && resolve())));
-    const liveId = runIdOf(seen);
+    const liveId = runIdOf(await outputUntil(live, 'sudo nsenter'));
     const liveResidue = await labResidue(liveId);
     expect(liveResidue.length).toBe(4); // switch and three nodes
 
@@ -86,9 +84,8 @@ describe('SIGINT and SIGTERM at random moments', () => {
     for (const delay of delays(424242, 20, 2000)) {
       const signal = i++ % 2 === 0 ? 'SIGINT' : 'SIGTERM';
       const child = startCli(['p2p', '--reporter', 'tap']);
-      let seen = '';
       // From the first line of TAP on, the run has its handlers; then pick a moment.
-      await new Promise<void>((resolve) => child.stdout?.on('data', (c: Buffer) => ((seen += c.toString()), seen.includes('# vxlab run') && resolve())));
+      await outputUntil(child, '# vxlab run');
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill(signal);
       const result = await child;

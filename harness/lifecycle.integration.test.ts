@@ -1,12 +1,12 @@
 // What happens when things go wrong, on the real kernel: failed checks, failed commands, bad
 // input, interrupts, missing prerequisites. Every path must leave the host as it was.
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { hostSnapshot, labResidue, runCli, runIdOf, startCli } from './testing/host.ts';
+import { hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -104,15 +104,8 @@ describe.each([
 ] as const)('%s in the middle of a run', (signal, code) => {
   it(`tears the lab down, bails out in TAP and exits ${code}`, async () => {
     const child = startCli(['p2p', '--reporter', 'tap']);
-    let seen = '';
     // Wait until the lab is up and checks are running, then interrupt.
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (seen.includes('    ok 2 - ')) resolve();
-      });
-    });
-    const runId = runIdOf(seen);
+    const runId = runIdOf(await outputUntil(child, '    ok 2 - '));
     expect(await labResidue(runId)).not.toEqual([]);
     child.kill(signal);
     const result = await child;
@@ -124,18 +117,21 @@ describe.each([
 });
 
 describe('a missing prerequisite', () => {
-  it('exits 3 with one line naming it and how to install it, and skips in TAP', async () => {
-    // A PATH with everything but tcpdump.
+  it.each([
+    ['tcpdump', 'tcpdump is not installed; install it: apt-get install -y tcpdump'],
+    ['ping', 'ping is not installed; install it: apt-get install -y iputils-ping'],
+  ])('exits 3 without %s, with one line naming it and how to install it, and skips in TAP', async (absent, line) => {
+    // A PATH with everything but one tool.
     const bin = mkdtempSync(join(tmpdir(), 'vxlab-bin-'));
-    for (const tool of ['ip', 'bridge', 'ping', 'unshare', 'nsenter', 'setpriv', 'mount', 'cat']) {
+    for (const tool of ['ip', 'bridge', 'ping', 'tcpdump', 'unshare', 'nsenter', 'setpriv', 'mount', 'cat'].filter((t) => t !== absent)) {
       const path = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
       symlinkSync(path, join(bin, tool));
     }
     const result = await runCli(['p2p', '--reporter', 'tap'], { env: { PATH: bin } });
     expect(result).toMatchObject({
       exitCode: 3,
-      stderr: 'vxlab: tcpdump is not installed; install it: apt-get install -y tcpdump\n',
-      stdout: 'TAP version 14\n1..0 # SKIP tcpdump is not installed\n',
+      stderr: `vxlab: ${line}\n`,
+      stdout: `TAP version 14\n1..0 # SKIP ${line.split(';')[0]}\n`,
     });
   });
 
@@ -167,6 +163,31 @@ describe('rootless', () => {
     expect(result.exitCode).toBe(0);
     expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);
+  });
+});
+
+describe('the malformed-input corpus through the command line', () => {
+  const corpus = join(PROJECT_ROOT, 'harness', 'scenario', 'fixtures', 'bad-scenarios');
+  const files = readdirSync(corpus).filter((f) => f.endsWith('.yaml')).map((f) => join(corpus, f));
+
+  it('validate: exit 2, every file named with its position, no stack trace', async () => {
+    const result = await runCli(['validate', ...files]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    for (const file of files) {
+      const shown = file.slice(PROJECT_ROOT.length + 1);
+      const expectsPosition = !file.endsWith('binary.yaml');
+      expect(result.stderr, shown).toMatch(new RegExp(`^${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${expectsPosition ? ':\\d+:\\d+' : ''}: `, 'm'));
+    }
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('run: exit 2 before any run begins, so nothing is built', async () => {
+    const result = await runCli([...files, '--reporter', 'tap']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: [^\n]*\n$/);
+    expect(result.stdout).not.toContain('# vxlab run');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });
 

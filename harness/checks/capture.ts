@@ -94,6 +94,8 @@ export async function runCapture(
     drained = await drain(tcpdump);
   } catch (error) {
     await tcpdump.stop(500);
+    // An interrupt is not this check's failure: let the runner tear down and bail out.
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
     return { status: 'fail', reason: errorMessage(error), diagnostics: { ...diagnostics, got: errorMessage(error), during: actions } };
   }
   await tcpdump.stop();
