@@ -35,6 +35,8 @@ describe('checkArgv', () => {
     ['ip link set vxlan0 netns 1', 5, /PID or path/],
     ['ip link set vxlan0 netns /proc/1/ns/net', 5, /PID or path/],
     ['ip -n 1 link', 2, /PID or path/],
+    ['ip link add vx0 link-netns /proc/1/ns/net type vxlan id 1', 5, /PID or path/],
+    ['ip link add veth0 type veth peer name veth1 netns 1', 10, /PID or path/],
     ['ip netns attach host 1', 2, /adopt a namespace/],
     ['ip netns att host 1', 2, /adopt a namespace/],
     ['ip net exec /proc/1/ns/net ip link', 3, /PID or path/],

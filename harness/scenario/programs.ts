@@ -63,7 +63,8 @@ function checkIp(argv: readonly string[], base: number): ArgvProblem | undefined
     }
   }
   for (let j = i; j < argv.length; j++) {
-    if (argv[j] === 'netns') {
+    // `netns X` moves or creates a device in X; `link-netns X` names where its link lives.
+    if (argv[j] === 'netns' || argv[j] === 'link-netns') {
       const problem = checkNetnsRef(argv, j + 1);
       if (problem) return problem;
     }
