@@ -15,7 +15,7 @@ import {
   type CheckSpec, type LabFile, type ScenarioFile, type StateTable,
 } from './schema.ts';
 import { parseTextEntry, TextEntryError } from './text-entries.ts';
-import { parseYaml, type PathSegment, type YamlSource } from './yaml-source.ts';
+import { formatPath, parseYaml, type PathSegment, type YamlSource } from './yaml-source.ts';
 import { zodIssuesToValidation } from './zod-issues.ts';
 
 export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -160,19 +160,15 @@ function parseCommand(source: YamlSource, path: PathSegment[], text: string, iss
     const problem = checkArgv(argv);
     if (problem) {
       const at = source.locateInString(path, tokens[problem.index]?.start ?? 0);
-      issues.push({ file: source.file, ...at, path: pathText(path), message: problem.message });
+      issues.push({ file: source.file, ...at, path: formatPath(path), message: problem.message });
       return undefined;
     }
-    return { text: text.replace(/\\\r?\n\s*/g, '').replace(/\s+/g, ' ').trim(), argv, origin: pathText(path) };
+    return { text: text.replace(/\\\r?\n\s*/g, '').replace(/\s+/g, ' ').trim(), argv, origin: formatPath(path) };
   } catch (error) {
     if (!(error instanceof CommandSyntaxError)) throw error;
-    issues.push({ file: source.file, ...source.locateInString(path, error.index), path: pathText(path), message: error.message });
+    issues.push({ file: source.file, ...source.locateInString(path, error.index), path: formatPath(path), message: error.message });
     return undefined;
   }
-}
-
-function pathText(path: readonly PathSegment[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function defaultCheckName(check: CheckSpec, table: StateTable | undefined): string {
