@@ -1,6 +1,7 @@
 // Compiles a scenario's steps into what each node runs: consecutive `ip` (or `bridge`) commands
 // become one `ip -batch -` process, which is several times faster than one process each.
 import type { Command, Scenario, Step } from './model.ts';
+import { ipObject } from './iproute2.ts';
 import { nodeOf } from './model.ts';
 
 export type Batch =
@@ -12,11 +13,9 @@ export interface CompiledStep {
   batches: Batch[];
 }
 
-const isLinkObject = (word: string | undefined) => word !== undefined && word.length >= 1 && 'link'.startsWith(word);
-
 /** Interfaces that `ip link add ...` creates in the node itself (not inside a nested namespace). */
 export function createdInterfaces(argv: readonly string[]): string[] {
-  if (argv[0] !== 'ip' || !isLinkObject(argv[1]) || argv[2] !== 'add') return [];
+  if (argv[0] !== 'ip' || ipObject(argv[1]) !== 'link' || argv[2] !== 'add') return [];
   const names: string[] = [];
   let i = 3;
   let main: string | undefined;

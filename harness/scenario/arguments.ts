@@ -1,11 +1,11 @@
 // Checks the values inside the tutorials' commands that iproute2 would only refuse half-way
 // through building a lab: VNIs, ports, addresses, MACs, interface names. Pure.
+import { INTERFACE_NAME_RULE, ipObject, isInterfaceName } from '../lab/iproute2.ts';
 import type { ArgvProblem } from './programs.ts';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR = /^(.+)\/(\d{1,2})$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
-const IFNAME = /^[^\s/:]{1,15}$/;
 export const MAX_VNI = 16_777_215;
 
 const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
@@ -20,7 +20,7 @@ const rules = {
   ipv4: (v: string) => (isIpv4(v) ? undefined : `expected an IPv4 address, got "${v}"`),
   group: (v: string) => (isMulticast(v) ? undefined : `expected a multicast group (224.0.0.0 to 239.255.255.255), got "${v}"`),
   mac: (v: string) => (MAC.test(v) ? undefined : `expected a MAC address such as 4e:e9:90:34:2e:b5, got "${v}"`),
-  ifname: (v: string) => (IFNAME.test(v) ? undefined : `expected an interface name of at most 15 characters, got "${v}" (${v.length})`),
+  ifname: (v: string) => (isInterfaceName(v) ? undefined : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`),
   mtu: (v: string) => (isInt(v, 68, 65535) ? undefined : `expected an MTU from 68 to 65535, got "${v}"`),
   cidr: (v: string) => {
     const m = CIDR.exec(v);
@@ -47,6 +47,13 @@ function keywords(argv: readonly string[], from: number, table: Record<string, R
   return undefined;
 }
 
+/** The value at `index` (a command's positional argument) against `rule`, then the keywords after it. */
+function positionalThen(argv: readonly string[], index: number, rule: Rule, table: Record<string, Rule>): ArgvProblem | undefined {
+  const value = argv[index];
+  const message = value === undefined ? undefined : rule(value);
+  return message ? { index, message } : keywords(argv, index + 1, table);
+}
+
 /**
  * Checks one `ip` or `bridge` command whose object starts at `at` (after global options),
  * e.g. argv[at] = "link", argv[at+1] = "add".
@@ -55,33 +62,22 @@ export function checkArguments(program: 'ip' | 'bridge', argv: readonly string[]
   const object = argv[at] ?? '';
   const verb = argv[at + 1] ?? '';
   if (program === 'bridge') {
-    if ('fdb'.startsWith(object) && object && ['add', 'append', 'replace', 'del', 'delete'].includes(verb)) {
-      const mac = argv[at + 2];
-      if (mac !== undefined && rules.mac(mac)) return { index: at + 2, message: rules.mac(mac)! };
-      return keywords(argv, at + 3, FDB_KEYWORDS);
+    const isFdb = object !== '' && 'fdb'.startsWith(object);
+    return isFdb && ['add', 'append', 'replace', 'del', 'delete'].includes(verb) ? positionalThen(argv, at + 2, rules.mac, FDB_KEYWORDS) : undefined;
+  }
+  switch (ipObject(object)) {
+    case 'link': {
+      if (!['add', 'set', 'del', 'delete'].includes(verb)) return undefined;
+      // The device name may come first (`ip link add vxlan0 type ...`), or after `name`/`dev`.
+      const first = argv[at + 2];
+      const named = first !== undefined && !(first in LINK_KEYWORDS) && first !== 'type';
+      return named ? positionalThen(argv, at + 2, rules.ifname, LINK_KEYWORDS) : keywords(argv, at + 2, LINK_KEYWORDS);
     }
-    return undefined;
+    case 'address':
+      return ['add', 'del', 'delete', 'replace', 'change'].includes(verb) ? positionalThen(argv, at + 2, rules.cidr, ADDR_KEYWORDS) : undefined;
+    case 'neighbor':
+      return ['add', 'replace', 'change', 'del', 'delete'].includes(verb) ? positionalThen(argv, at + 2, rules.ipv4, NEIGH_KEYWORDS) : undefined;
+    default:
+      return undefined;
   }
-  if (object && 'link'.startsWith(object) && ['add', 'set', 'del', 'delete'].includes(verb)) {
-    const first = argv[at + 2];
-    if (first !== undefined && !(first in LINK_KEYWORDS) && first !== 'type' && rules.ifname(first)) return { index: at + 2, message: rules.ifname(first)! };
-    return keywords(argv, at + 2, LINK_KEYWORDS);
-  }
-  // iproute2 takes the first command a prefix matches: `ip a` is address, `ip n` is neighbor.
-  if (object && 'address'.startsWith(object)) {
-    if (['add', 'del', 'delete', 'replace', 'change'].includes(verb)) {
-      const cidr = argv[at + 2];
-      if (cidr !== undefined && rules.cidr(cidr)) return { index: at + 2, message: rules.cidr(cidr)! };
-      return keywords(argv, at + 3, ADDR_KEYWORDS);
-    }
-    return undefined;
-  }
-  if (object && ('neighbor'.startsWith(object) || 'neighbour'.startsWith(object))) {
-    if (['add', 'replace', 'change', 'del', 'delete'].includes(verb)) {
-      const ip = argv[at + 2];
-      if (ip !== undefined && rules.ipv4(ip)) return { index: at + 2, message: rules.ipv4(ip)! };
-      return keywords(argv, at + 3, NEIGH_KEYWORDS);
-    }
-  }
-  return undefined;
 }

@@ -4,6 +4,7 @@
 export const ALLOWED_PROGRAMS = ['ip', 'bridge', 'ping', 'tcpdump', 'sysctl', 'tc'] as const;
 export type AllowedProgram = (typeof ALLOWED_PROGRAMS)[number];
 
+import { ipObject } from '../lab/iproute2.ts';
 import { checkArguments } from './arguments.ts';
 
 export interface ArgvProblem {
@@ -47,9 +48,7 @@ function checkIp(argv: readonly string[], base: number): ArgvProblem | undefined
     }
     if (IP_OPTIONS_WITH_VALUE.has(option)) i++;
   }
-  const object = argv[i];
-  // iproute2 takes the first command a prefix matches: `ip net` is netns, `ip ne` is neigh.
-  if (object !== undefined && object.length >= 3 && 'netns'.startsWith(object)) {
+  if (ipObject(argv[i]) === 'netns') {
     const given = argv[i + 1] ?? '';
     const verb = given && NETNS_VERBS.find((v) => v.startsWith(given));
     if (verb === 'attach' || verb === 'set') {

@@ -1,14 +1,14 @@
 // The file formats, as zod schemas: the single source of truth for validation, for the types
 // the loader hands on, and for the JSON Schema that editors use (see json-schema.ts).
 import * as z from 'zod';
+import { INTERFACE_NAME_PATTERN, INTERFACE_NAME_RULE, isInterfaceName } from '../lab/iproute2.ts';
 
-const IFNAME = /^[A-Za-z0-9_.:-]{1,15}$/;
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
 export const interfaceName = z
   .string()
-  .regex(IFNAME, { error: 'expected an interface name of 1 to 15 letters, digits, ".", ":", "-" or "_"' })
-  .refine((n) => n !== '.' && n !== '..', { error: 'expected an interface name, not "." or ".."' });
+  .regex(INTERFACE_NAME_PATTERN, { error: `expected ${INTERFACE_NAME_RULE}`, abort: true })
+  .refine(isInterfaceName, { error: `expected ${INTERFACE_NAME_RULE}` });
 export const nodeName = z.string().regex(NAME, { error: 'expected a node name: a lowercase letter, then up to 14 lowercase letters, digits or "-"' });
 export const netnsName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a namespace name of letters, digits, ".", "-" or "_"' });
 export const macAddress = z.mac({ error: 'expected a MAC address such as 4e:e9:90:34:2e:b5' });

@@ -3,7 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readMarker } from '../backends/netns/marker.ts';
+import { findLabProcesses } from '../backends/netns/marker.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 
 export const CLI = join(PROJECT_ROOT, 'harness', 'cli.ts');
@@ -113,14 +113,7 @@ export async function labResidue(runId: string): Promise<string[]> {
 
 /** Leftovers of the run a given harness process made, found by the marker in each node's /run. */
 export async function residueOfHarness(harnessPid: number): Promise<string[]> {
-  const found: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
-    if (!/ - tmpfs vxlab-vx/.test(mounts)) continue;
-    const marker = await readMarker(Number(pid));
-    if (marker?.harnessPid === harnessPid) found.push(`${pid} ${marker.runId} ${marker.node}`);
-  }
-  return found;
+  return (await findLabProcesses()).filter((p) => p.marker.harnessPid === harnessPid).map((p) => `${p.pid} ${p.marker.runId} ${p.marker.node}`);
 }
 
 /** What changed between two snapshots, one line per changed key (and per changed sysctl). */

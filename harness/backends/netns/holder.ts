@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readlink, readFile } from 'node:fs/promises';
 import { pollUntil } from '../../util/poll.ts';
 import { execArgv } from '../../util/process.ts';
-import { processStartTime, writeMarker } from './marker.ts';
+import { harnessIdentity, writeMarker } from './marker.ts';
 
 /** Wraps argv so that it dies with the harness and runs inside the holder's namespaces. */
 export function inHolder(pid: number, argv: readonly string[]): string[] {
@@ -15,7 +15,6 @@ export function inHolder(pid: number, argv: readonly string[]): string[] {
 
 export class Holder {
   private constructor(
-    readonly label: string,
     readonly pid: number,
     private readonly process: ResultPromise,
   ) {}
@@ -32,7 +31,7 @@ export class Holder {
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start the namespace holder for ${label}`);
-    const holder = new Holder(label, pid, child);
+    const holder = new Holder(pid, child);
     try {
       const ownNet = await readlink('/proc/self/ns/net');
       await pollUntil(
@@ -50,7 +49,7 @@ export class Holder {
       // A private /run: the node's `ip netns add` lands here, invisible to the host and other nodes.
       const mounted = await execArgv(['nsenter', '-t', String(pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'mode=0755,size=4m', label, '/run'], signal ? { signal } : {});
       if (mounted.exitCode !== 0) throw new Error(`could not give ${label} a private /run: ${mounted.stderr.trim()}`);
-      await writeMarker(pid, { ...owner, harnessPid: process.pid, harnessStart: (await processStartTime(process.pid))! });
+      await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
     } catch (error) {
       await holder.stop();
       throw error;

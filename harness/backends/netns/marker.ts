@@ -22,6 +22,14 @@ export async function processStartTime(pid: number): Promise<number | undefined>
   return Number(fields[19]);
 }
 
+let harness: Promise<{ harnessPid: number; harnessStart: number }> | undefined;
+
+/** This process as a marker names it; read once, since it never changes. */
+export function harnessIdentity(): Promise<{ harnessPid: number; harnessStart: number }> {
+  harness ??= processStartTime(process.pid).then((start) => ({ harnessPid: process.pid, harnessStart: start! }));
+  return harness;
+}
+
 export async function writeMarker(holderPid: number, marker: NodeMarker): Promise<void> {
   // /proc/PID/root is the holder's view of the file system, private /run included.
   await writeFile(`/proc/${holderPid}/root/${MARKER_PATH}`, `${JSON.stringify(marker)}\n`, { mode: 0o644 });
@@ -47,7 +55,6 @@ export async function isAlive(marker: NodeMarker): Promise<boolean> {
 
 export interface LabProcess {
   pid: number;
-  label: string;
   marker: NodeMarker;
 }
 
@@ -61,10 +68,9 @@ export async function findLabProcesses(): Promise<LabProcess[]> {
     const mnt = await readlink(`/proc/${pid}/ns/mnt`).catch(() => self);
     if (mnt === self) continue; // a node's processes always live in the node's own mount namespace
     const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
-    const label = new RegExp(` - tmpfs (${LABEL_PREFIX}vx[0-9a-f]+-[\\w-]+) `).exec(mounts)?.[1];
-    if (!label) continue;
+    if (!new RegExp(` - tmpfs ${LABEL_PREFIX}vx[0-9a-f]+-[\\w-]+ `).test(mounts)) continue;
     const marker = await readMarker(pid);
-    if (marker) found.push({ pid, label, marker });
+    if (marker) found.push({ pid, marker });
   }
   return found;
 }
