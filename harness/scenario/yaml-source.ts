@@ -1,5 +1,5 @@
 // A YAML document that remembers where every value came from, so errors can point at it.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { ValidationIssue } from '../util/errors.ts';
 
 export type PathSegment = string | number;
@@ -52,6 +52,23 @@ export function parseYaml(file: string, text: string): YamlSource | ValidationIs
     return doc.errors.map((e) => ({ file, ...pos(e.pos[0]), path: '', message: `is not valid YAML: ${e.message.split('\n')[0]}` }));
   }
   if (doc.contents === null || text.trim() === '') return [{ file, line: 1, col: 1, path: '', message: 'is empty; expected a YAML mapping' }];
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias with no anchor, or aliases that expand too far: the parser accepts both, toJS does not.
+    let at = 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (!node.resolve(doc)) {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    return [{ file, ...pos(at), path: '', message: `is not valid YAML: ${error instanceof Error ? error.message : String(error)}` }];
+  }
 
   const locateNode = (path: readonly PathSegment[], key: boolean): YamlNode | undefined => {
     let node: unknown = doc.contents;
@@ -66,7 +83,7 @@ export function parseYaml(file: string, text: string): YamlSource | ValidationIs
   const source: YamlSource = {
     file,
     text,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     locate(path, options) {
       const node = locateNode(path, options?.key ?? false);
       return pos(node?.range?.[0] ?? 0);
