@@ -8,16 +8,30 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['harness/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['harness/**/*.integration.test.ts'],
+          exclude: ['harness/**/*.integration.test.ts', 'harness/**/*.container.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 0 },
           include: ['harness/**/*.integration.test.ts'],
           globalSetup: ['harness/testing/host-safety.global.ts'],
           // Real labs on the real kernel: each test builds and tears down its own.
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'container',
+          include: ['harness/**/*.container.test.ts'],
+          globalSetup: ['harness/testing/host-safety.global.ts'],
+          // The engine's bridges and rules live in the host's namespace, which the integration
+          // tests compare before and after: the container tests run after them, not beside.
+          sequence: { groupOrder: 1 },
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

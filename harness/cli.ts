@@ -3,6 +3,9 @@
 // The only module that exits the process or maps errors to exit codes.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { getEngine } from './backends/container/engine.ts';
+import { ensureNodeImage } from './backends/container/image.ts';
+import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
@@ -66,6 +69,8 @@ interface RunArgs {
   reporter: Reporter;
   backend: string;
   keep: boolean;
+  image: string | undefined;
+  privileged: boolean;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -76,23 +81,38 @@ async function run(args: RunArgs): Promise<number> {
     if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const waitForCtrlC = () =>
+    new Promise<void>((resolve) => {
+      // Signal handlers do not keep Node alive: with nothing else pending (a container lab has
+      // no child process of ours) it would exit at once, leaving the lab up.
+      const hold = setInterval(() => undefined, 2 ** 30);
+      releaseKeep = () => {
+        clearInterval(hold);
+        resolve();
+      };
+    });
   const emit = reporterFor(args.reporter);
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const names = args.all ? await listScenarioNames() : args.scenarios;
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const scenarios = await loadAll(names);
-    const backend = createBackend(args.backend);
+    if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
+      throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
+    }
+    const backend = createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
     // Not root: run again inside a user namespace of our own (validation above already passed).
-    const rootless = await rerunRootlessIfNeeded();
-    if (rootless !== undefined) return rootless;
+    if (backend.supportsRootless) {
+      const rootless = await rerunRootlessIfNeeded();
+      if (rootless !== undefined) return rootless;
+    }
     await backend.checkPrerequisites();
     const summary = await runScenarios(scenarios, {
       backend,
       runId: newRunId(),
       emit,
       signal: controller.signal,
-      ...(args.keep ? { keep: () => new Promise<void>((resolve) => (releaseKeep = resolve)) } : {}),
+      ...(args.keep ? { keep: waitForCtrlC } : {}),
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
@@ -114,10 +134,22 @@ async function list(): Promise<number> {
 
 async function clean(backendName: string): Promise<number> {
   const report = await createBackend(backendName).clean();
-  for (const [runId, count] of report.removed) out(`removed run ${runId}: ${count} leftover process${count === 1 ? '' : 'es'}\n`);
+  for (const [runId, count] of report.removed) out(`removed run ${runId}: ${count} ${report.unit[count === 1 ? 0 : 1]}\n`);
   for (const runId of report.live) out(`left run ${runId} alone: it is still running\n`);
   if (report.removed.size === 0) out('nothing to clean\n');
   return EXIT.ok;
+}
+
+async function image(): Promise<number> {
+  try {
+    await checkContainerPrerequisites();
+    const built = await ensureNodeImage(await getEngine());
+    const size = `${(built.sizeBytes / 1e6).toFixed(1)} MB`;
+    out(built.built ? `built ${built.name} (${size}) in ${(built.buildMs / 1000).toFixed(1)} s\n` : `${built.name} (${size}) is up to date\n`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportFatal(error, 'pretty');
+  }
 }
 
 async function validate(files: string[]): Promise<number> {
@@ -152,9 +184,11 @@ async function main(argv: string[]): Promise<number> {
           .option('all', { type: 'boolean', default: false, describe: 'run every scenario in scenarios/' })
           .option('reporter', { choices: ['pretty', 'tap'] as const, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
-          .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' }),
+          .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
+          .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
+          .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
@@ -168,6 +202,9 @@ async function main(argv: string[]): Promise<number> {
         code = await clean(a.backend);
       },
     )
+    .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {
+      code = await image();
+    })
     .command(
       'validate <files..>',
       'check scenario files without running them',

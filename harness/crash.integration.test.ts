@@ -2,7 +2,8 @@
 // touches a live run, and many runs of one scenario at once do not collide.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { processStartTime, writeMarker } from './backends/netns/marker.ts';
+import { processStartTime } from './backends/harness-identity.ts';
+import { writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';

@@ -11,13 +11,14 @@ type Script = (node: string, argv: readonly string[], input?: string) => Partial
 
 class FakeBackend implements Backend {
   readonly name = 'fake';
+  readonly supportsRootless = false;
   ups = 0;
   downs = 0;
   readonly calls: string[] = [];
   constructor(private readonly script: Script, private readonly failUp?: Error) {}
   async checkPrerequisites() {}
   async clean() {
-    return { removed: new Map<string, number>(), live: new Set<string>() };
+    return { removed: new Map<string, number>(), live: new Set<string>(), unit: ['leftover', 'leftovers'] as [string, string] };
   }
   async up(): Promise<StartedLab> {
     this.ups += 1;

@@ -3,7 +3,7 @@
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
-import { compileSteps, failedBatchLine, type Batch } from './lab/compile.ts';
+import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import type { Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
@@ -84,7 +84,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   try {
     let lab: StartedLab;
     try {
-      lab = await options.backend.up(scenario.lab, { runId: options.runId, ...(signal ? { signal } : {}) });
+      lab = await options.backend.up(scenario.lab, { runId: options.runId, nodeNeeds: nodeNeeds(scenario), ...(signal ? { signal } : {}) });
     } catch (error) {
       brokenLab(error);
       return result;

@@ -1,16 +1,20 @@
 // Backends by name; an unknown name is an error that lists the supported ones.
 import { UsageError } from '../util/errors.ts';
+import { ContainerBackend, type ContainerBackendOptions } from './container/backend.ts';
 import { NetnsBackend } from './netns/backend.ts';
 import type { Backend } from './types.ts';
 
-const BACKENDS: Record<string, () => Backend> = {
+export type BackendOptions = ContainerBackendOptions;
+
+const BACKENDS: Record<string, (options: BackendOptions) => Backend> = {
   netns: () => new NetnsBackend(),
+  container: (options) => new ContainerBackend(options),
 };
 
 export const BACKEND_NAMES = Object.keys(BACKENDS);
 
-export function createBackend(name: string): Backend {
+export function createBackend(name: string, options: BackendOptions = {}): Backend {
   const make = BACKENDS[name];
   if (!make) throw new UsageError(`backend "${name}" is not supported; supported backends are ${BACKEND_NAMES.join(', ')}`);
-  return make();
+  return make(options);
 }

@@ -1,5 +1,6 @@
 // The one narrow interface between the harness and a way of running nodes.
 // A backend provides nodes, an underlay and an executor; it knows nothing of checks.
+import type { NodeNeeds } from '../lab/compile.ts';
 import type { Lab } from '../lab/model.ts';
 import type { BackgroundProcess, ExecOptions, ExecResult } from '../util/process.ts';
 
@@ -25,6 +26,8 @@ export interface StartedLab extends AsyncDisposable {
 export interface UpOptions {
   runId: string;
   signal?: AbortSignal;
+  /** What each node's commands need beyond plain networking (a container must be allowed it). */
+  nodeNeeds?: ReadonlyMap<string, NodeNeeds>;
 }
 
 export interface CleanReport {
@@ -32,10 +35,14 @@ export interface CleanReport {
   removed: Map<string, number>;
   /** Live runs, left alone. */
   live: Set<string>;
+  /** What one leftover is, in the singular and the plural. */
+  unit: [string, string];
 }
 
 export interface Backend {
   readonly name: string;
+  /** Can a user without privileges run it inside a user namespace of their own? */
+  readonly supportsRootless: boolean;
   /** Throws PrerequisiteError naming what is missing and how to get it. */
   checkPrerequisites(): Promise<void>;
   /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/resolve.ts';
-import { batchCommands, compileSteps, createdInterfaces, failedBatchLine, withMacPins } from './compile.ts';
+import { batchCommands, compileSteps, createdInterfaces, failedBatchLine, nodeNeeds, usesGuestNamespace, withMacPins, writesSysctl, type NodeNeeds } from './compile.ts';
 import type { Command } from './model.ts';
 
 const cmd = (text: string): Command => ({ text, argv: text.split(' '), origin: 'test' });
@@ -84,5 +84,37 @@ describe('compileSteps', () => {
     expect(texts).toContain('test-1: ip link set dev veth0 address 9e:ab:18:d5:25:55');
     expect(texts).toContain('test-2: ip link set dev veth0 address 4e:e9:90:34:2e:b5');
     expect(texts.indexOf('test-1: ip link set dev veth0 address 9e:ab:18:d5:25:55')).toBe(texts.indexOf('test-1: ip link add veth0 type veth peer name veth1') + 1);
+  });
+});
+
+describe('node needs', () => {
+  it.each([
+    ['ip netns add vm0', true],
+    ['ip netns exec vm0 ip link set lo up', true],
+    ['ip link set veth0 netns vm0', true],
+    ['ip -n vm0 addr show', true],
+    ['ip link add vxlan0 type vxlan id 42 dev enp0s8', false],
+    ['bridge fdb show dev vxlan0', false],
+  ])('%s uses a guest namespace: %s', (text, uses) => {
+    expect(usesGuestNamespace(text.split(' '))).toBe(uses);
+  });
+
+  it.each([
+    ['sysctl -w net.ipv4.ip_forward=1', true],
+    ['sysctl net.ipv4.conf.all.proxy_arp=1', true],
+    ['sysctl -n net.ipv4.ip_forward', false],
+    ['sysctl net.ipv4.ip_forward', false],
+    ['ip link set vxlan0 up', false],
+  ])('%s writes a sysctl: %s', (text, writes) => {
+    expect(writesSysctl(text.split(' '))).toBe(writes);
+  });
+
+  const using = (needs: Map<string, NodeNeeds>, need: keyof NodeNeeds) => new Set([...needs].filter(([, n]) => n[need]).map(([node]) => node));
+
+  it('name the nodes whose steps and checks use guest namespaces, and no node elsewhere', async () => {
+    expect(using(nodeNeeds(await loadScenario('bridge-netns')), 'guestNamespaces')).toEqual(new Set(['test-1', 'test-2']));
+    expect(using(nodeNeeds(await loadScenario('multicast-containers')), 'guestNamespaces')).toEqual(new Set(['node0', 'node1', 'node2']));
+    expect(using(nodeNeeds(await loadScenario('p2p')), 'guestNamespaces')).toEqual(new Set());
+    expect(using(nodeNeeds(await loadScenario('p2p')), 'sysctlWrites')).toEqual(new Set());
   });
 });

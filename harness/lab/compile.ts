@@ -93,3 +93,43 @@ export function compileSteps(scenario: Scenario): CompiledStep[] {
     batches: batchCommands(withMacPins(step.commands, nodeOf(scenario.lab, step.node).macs)),
   }));
 }
+
+/** Does this command make, enter or use a guest namespace (`ip netns ...`, `ip -n NS ...`, `... netns NS`)? */
+export function usesGuestNamespace(argv: readonly string[]): boolean {
+  return argv[0] === 'ip' && argv.some((word) => word === 'netns' || word === '-n' || word === '-netns');
+}
+
+/** Does this command write a sysctl (`sysctl -w key=value`, or `sysctl key=value`)? */
+export function writesSysctl(argv: readonly string[]): boolean {
+  return argv[0] === 'sysctl' && argv.slice(1).some((word) => word === '-w' || (!word.startsWith('-') && word.includes('=')));
+}
+
+/** What a node's commands need beyond plain networking, which a container must be allowed. */
+export interface NodeNeeds {
+  guestNamespaces: boolean;
+  sysctlWrites: boolean;
+}
+
+/** Each node's needs, from its steps, its checks and the actions during captures. */
+export function nodeNeeds(scenario: Scenario): Map<string, NodeNeeds> {
+  const needs = new Map(scenario.lab.nodes.map((n) => [n.name, { guestNamespaces: false, sysctlWrites: false }]));
+  const note = (node: string, commands: readonly Command[]) => {
+    const n = needs.get(node)!;
+    n.guestNamespaces ||= commands.some((c) => usesGuestNamespace(c.argv));
+    n.sysctlWrites ||= commands.some((c) => writesSysctl(c.argv));
+  };
+  const inNetns = (node: string, netns: string | undefined) => {
+    if (netns) needs.get(node)!.guestNamespaces = true;
+  };
+  for (const step of scenario.steps) note(step.node, step.commands);
+  for (const check of scenario.checks) {
+    if (check.kind === 'ping') inNetns(check.spec.from, check.spec.netns);
+    if (check.kind === 'state') inNetns(check.spec.node, check.spec.netns);
+    if (check.kind !== 'capture') continue;
+    for (const action of check.during) {
+      if (action.kind === 'ping') inNetns(action.spec.from, action.spec.netns);
+      else note(action.node, action.commands);
+    }
+  }
+  return needs;
+}

@@ -14,3 +14,13 @@ export function inSubnet(ip: string, network: string, prefixLength: number): boo
   const mask = prefixLength === 32 ? 0xffffffff : (~0 << (32 - prefixLength)) >>> 0;
   return ((ipToNumber(ip) & mask) >>> 0) === ((ipToNumber(network) & mask) >>> 0);
 }
+
+export function numberToIp(n: number): string {
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join('.');
+}
+
+/** The subnet's network address (`192.168.8.7/24` → `192.168.8.0`). */
+export function networkAddress(ip: string, prefixLength: number): string {
+  const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
+  return numberToIp((ipToNumber(ip) & mask) >>> 0);
+}

@@ -66,7 +66,7 @@ async function sysctls(): Promise<Record<string, string>> {
 }
 
 async function nftRuleset(): Promise<string> {
-  const r = await execa('nft', ['list', 'ruleset'], { reject: false });
+  const r = await execa('nft', ['-s', 'list', 'ruleset'], { reject: false });
   return r.exitCode === 0 ? r.stdout : `nft unavailable: ${r.stderr || r.message}`;
 }
 

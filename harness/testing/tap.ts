@@ -24,3 +24,15 @@ export function parseTap(text: string): Promise<TapSummary> {
     parser.end(text);
   });
 }
+
+/** Each scenario's test points (`ok 3 - name`), from a TAP stream of one or more scenarios. */
+export function pointsByScenario(tap: string): Record<string, string[]> {
+  const points: Record<string, string[]> = {};
+  let current = '';
+  for (const line of tap.split('\n')) {
+    const subtest = /^# Subtest: (.+)$/.exec(line);
+    if (subtest) points[(current = subtest[1]!)] = [];
+    else if (/^ {4}(not )?ok \d+ - /.test(line)) points[current]!.push(line.trim());
+  }
+  return points;
+}

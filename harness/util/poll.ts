@@ -9,6 +9,8 @@ export interface PollOptions {
   what: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The longest pause between tries (50 ms unless said). */
+  maxIntervalMs?: number;
 }
 
 const delay = (ms: number, signal?: AbortSignal) =>
@@ -28,7 +30,7 @@ const delay = (ms: number, signal?: AbortSignal) =>
 
 /**
  * Calls `probe` until it returns something other than `undefined`, backing off from 2 ms to
- * 50 ms between tries; throws DeadlineError once `timeoutMs` has passed.
+ * 50 ms (or maxIntervalMs) between tries; throws DeadlineError once `timeoutMs` has passed.
  */
 export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | undefined, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -38,6 +40,6 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | und
     if (value !== undefined) return value;
     if (Date.now() >= deadline) throw new DeadlineError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
     await delay(Math.min(wait, Math.max(1, deadline - Date.now())), options.signal);
-    wait = Math.min(wait * 2, 50);
+    wait = Math.min(wait * 2, options.maxIntervalMs ?? 50);
   }
 }

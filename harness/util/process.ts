@@ -46,29 +46,24 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   };
 }
 
-/** A long-running program (tcpdump) whose output we read while it runs. */
-export class BackgroundProcess {
+/** A long-running program (tcpdump) whose output we read while it runs; subclasses say where it runs. */
+export abstract class BackgroundProcess {
   private readonly stdoutChunks: Buffer[] = [];
   private stderrBuffer = '';
-  private readonly subprocess: ResultPromise;
-  readonly exited: Promise<ExecResult>;
-  private readonly started = performance.now();
+  protected readonly started = performance.now();
+  abstract readonly exited: Promise<ExecResult>;
+  abstract get running(): boolean;
+  /** Sends a signal if the process still runs; never throws. */
+  abstract signal(signal: NodeJS.Signals): void;
 
-  constructor(readonly argv: readonly string[]) {
-    this.subprocess = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', buffer: false, reject: false, encoding: 'buffer' });
-    this.subprocess.stdout?.on('data', (chunk: Buffer) => this.stdoutChunks.push(chunk));
-    this.subprocess.stderr?.on('data', (chunk: Buffer) => (this.stderrBuffer += chunk.toString('utf8')));
-    this.exited = this.subprocess.then((r) => ({
-      exitCode: r.exitCode,
-      stdout: '',
-      stderr: this.stderrBuffer,
-      durationMs: performance.now() - this.started,
-      timedOut: false,
-    }));
+  constructor(readonly argv: readonly string[]) {}
+
+  protected receiveStdout(chunk: Buffer): void {
+    this.stdoutChunks.push(chunk);
   }
 
-  get pid(): number | undefined {
-    return this.subprocess.pid;
+  protected receiveStderr(chunk: Buffer): void {
+    this.stderrBuffer += chunk.toString('utf8');
   }
 
   get stderr(): string {
@@ -77,14 +72,6 @@ export class BackgroundProcess {
 
   get stdout(): Buffer {
     return Buffer.concat(this.stdoutChunks);
-  }
-
-  get running(): boolean {
-    return this.subprocess.exitCode === null && this.subprocess.signalCode === null;
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    if (this.running) this.subprocess.kill(signal);
   }
 
   /** Waits until stderr (from `fromOffset` on) matches, or the process ends, or the deadline passes. */
@@ -114,5 +101,37 @@ export class BackgroundProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** A background process on this machine. */
+export class LocalProcess extends BackgroundProcess {
+  private readonly subprocess: ResultPromise;
+  readonly exited: Promise<ExecResult>;
+
+  constructor(argv: readonly string[]) {
+    super(argv);
+    this.subprocess = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', buffer: false, reject: false, encoding: 'buffer' });
+    this.subprocess.stdout?.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
+    this.subprocess.stderr?.on('data', (chunk: Buffer) => this.receiveStderr(chunk));
+    this.exited = this.subprocess.then((r) => ({
+      exitCode: r.exitCode,
+      stdout: '',
+      stderr: this.stderr,
+      durationMs: performance.now() - this.started,
+      timedOut: false,
+    }));
+  }
+
+  get pid(): number | undefined {
+    return this.subprocess.pid;
+  }
+
+  get running(): boolean {
+    return this.subprocess.exitCode === null && this.subprocess.signalCode === null;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.subprocess.kill(signal);
   }
 }

@@ -7,8 +7,10 @@
 import type { Lab } from '../../lab/model.ts';
 import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
-import { BackgroundProcess, execArgv, type ExecOptions } from '../../util/process.ts';
+import { LocalProcess, execArgv, type ExecOptions, type BackgroundProcess } from '../../util/process.ts';
+import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
+import { nicAddressLines } from '../nic.ts';
 import { cleanDeadRuns } from './clean.ts';
 import { Holder, inHolder } from './holder.ts';
 import { checkNetnsPrerequisites } from './prerequisites.ts';
@@ -27,7 +29,7 @@ class NetnsNode implements NodeHandle {
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new BackgroundProcess(inHolder(this.holder.pid, argv));
+    const process = new LocalProcess(inHolder(this.holder.pid, argv));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;
@@ -46,9 +48,7 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
     const nic = node.nic;
     perNode.set(node.name, [
       `link add ${nic.name}${nic.mac ? ` address ${nic.mac}` : ''} mtu ${nic.mtu} type veth peer name ${node.name} mtu ${nic.mtu} netns ${switchPid}`,
-      `addr add ${nic.address}/${nic.prefixLength} dev ${nic.name}`,
-      `link set dev ${nic.name} up`,
-      'link set dev lo up',
+      ...nicAddressLines(nic),
     ]);
     switchAfter.push(`link set dev ${node.name} master ${SWITCH_BRIDGE} up`);
   }
@@ -59,6 +59,7 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
 
 export class NetnsBackend implements Backend {
   readonly name = 'netns';
+  readonly supportsRootless = true;
 
   checkPrerequisites(): Promise<void> {
     return checkNetnsPrerequisites();
@@ -98,28 +99,7 @@ export class NetnsBackend implements Backend {
 
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
-      let down: Promise<void> | undefined;
-      const started: StartedLab = {
-        backend: this.name,
-        node(name) {
-          const node = nodes.get(name);
-          if (!node) throw new Error(`lab ${lab.name} has no node ${name}`);
-          return node;
-        },
-        accessHints() {
-          return [...nodes.values()].map((n) => `${n.name}: sudo nsenter -t ${n.holder.pid} -n -m`);
-        },
-        down() {
-          down ??= defer.unwind().then((errors) => {
-            if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
-          });
-          return down;
-        },
-        [Symbol.asyncDispose]() {
-          return started.down();
-        },
-      };
-      return started;
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} -n -m`);
     } catch (error) {
       // Clean up what was built, then rethrow the original error: a teardown error never hides it.
       await defer.unwind();

@@ -1,10 +1,11 @@
 // Removes what dead runs left behind: every process of a node whose run's harness is gone. The
 // kernel then frees the node's namespaces and all they hold. Live runs are never touched.
 import type { CleanReport } from '../types.ts';
-import { findLabProcesses, isAlive } from './marker.ts';
+import { isAlive } from '../harness-identity.ts';
+import { findLabProcesses } from './marker.ts';
 
 export async function cleanDeadRuns(): Promise<CleanReport> {
-  const report: CleanReport = { removed: new Map(), live: new Set() };
+  const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['leftover process', 'leftover processes'] };
   const processes = await findLabProcesses();
   const alive = new Map<string, boolean>();
   for (const p of processes) {

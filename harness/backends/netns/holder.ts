@@ -6,7 +6,8 @@ import { execa, type ResultPromise } from 'execa';
 import { readlink, readFile } from 'node:fs/promises';
 import { pollUntil } from '../../util/poll.ts';
 import { execArgv } from '../../util/process.ts';
-import { harnessIdentity, writeMarker } from './marker.ts';
+import { harnessIdentity } from '../harness-identity.ts';
+import { writeMarker } from './marker.ts';
 
 /** Wraps argv so that it dies with the harness and runs inside the holder's namespaces. */
 export function inHolder(pid: number, argv: readonly string[]): string[] {

@@ -2,32 +2,14 @@
 // that run. `clean` trusts this marker, never a name alone: a holder is a dead run's leftover only
 // if its marker names a harness process that no longer exists (or is another process now).
 import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import type { HarnessIdentity } from '../harness-identity.ts';
 
 export const MARKER_PATH = 'run/vxlab.json';
 export const LABEL_PREFIX = 'vxlab-';
 
-export interface NodeMarker {
+export interface NodeMarker extends HarnessIdentity {
   runId: string;
   node: string;
-  harnessPid: number;
-  /** The harness's start time in clock ticks since boot (/proc/PID/stat field 22): PIDs get reused. */
-  harnessStart: number;
-}
-
-export async function processStartTime(pid: number): Promise<number | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return undefined;
-  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[19]);
-}
-
-let harness: Promise<{ harnessPid: number; harnessStart: number }> | undefined;
-
-/** This process as a marker names it; read once, since it never changes. */
-export function harnessIdentity(): Promise<{ harnessPid: number; harnessStart: number }> {
-  harness ??= processStartTime(process.pid).then((start) => ({ harnessPid: process.pid, harnessStart: start! }));
-  return harness;
 }
 
 export async function writeMarker(holderPid: number, marker: NodeMarker): Promise<void> {
@@ -47,10 +29,6 @@ export async function readMarker(pid: number): Promise<NodeMarker | undefined> {
     // A damaged marker proves nothing: such a process is left alone.
   }
   return undefined;
-}
-
-export async function isAlive(marker: NodeMarker): Promise<boolean> {
-  return (await processStartTime(marker.harnessPid)) === marker.harnessStart;
 }
 
 export interface LabProcess {

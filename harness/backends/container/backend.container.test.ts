@@ -1,0 +1,162 @@
+// The container backend for real: the same scenarios as on the netns backend, check for check;
+// no engine means a skipped run (exit 3), never a silent pass; a run killed or interrupted at any
+// moment leaves nothing after `clean`; runs of one lab at once wait for each other's subnet.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { PROJECT_ROOT, listScenarioNames } from '../../scenario/resolve.ts';
+import { containerResidue, engineMissing } from '../../testing/container.ts';
+import { getEngine } from './engine.ts';
+import { ensureImageOf } from './image.ts';
+import { CLI, hostSnapshot, outputUntil, runCli, runIdOf, startCli } from '../../testing/host.ts';
+import { parseTap, pointsByScenario } from '../../testing/tap.ts';
+import { pollUntil } from '../../util/poll.ts';
+
+const missing = await engineMissing();
+const CONTAINER = ['--backend', 'container', '--reporter', 'tap'];
+
+async function noResidue(runId: string): Promise<string[]> {
+  return pollUntil(async () => {
+    const left = await containerResidue(runId);
+    return left.length === 0 ? left : undefined;
+  }, { what: `run ${runId}'s leftovers to go`, timeoutMs: 10_000 }).catch(() => containerResidue(runId));
+}
+
+describe('an engine for these tests', () => {
+  it.runIf(process.env.VXLAB_CONTAINER_TESTS === 'required')('answers (CI requires the container tests to run)', () => {
+    expect(missing).toBeUndefined();
+  });
+});
+
+describe('options of the container backend', () => {
+  it('are refused on another backend, with exit code 2', async () => {
+    for (const option of [['--image', 'x'], ['--privileged']]) {
+      const result = await runCli(['p2p', ...option, '--reporter', 'tap']);
+      expect(result.stderr).toContain('apply to the container backend only');
+      expect(result.exitCode).toBe(2);
+    }
+  });
+});
+
+describe('without an engine', () => {
+  it('skips the whole run with the reason and exits 3', async () => {
+    // Hide the engine's socket from this one run, in a mount namespace of its own.
+    const result = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind /dev/null /run/docker.sock 2>/dev/null; exec "$@"', 'sh',
+      process.execPath, '--import', 'tsx', CLI, 'p2p', ...CONTAINER], { cwd: PROJECT_ROOT, reject: false, env: { DOCKER_HOST: '' } });
+    expect(result.stdout).toMatch(/^TAP version 14\n1\.\.0 # SKIP no container engine answers/);
+    expect((await parseTap(result.stdout)).extra).toEqual([]);
+    expect(result.stderr).toContain('start one');
+    expect(result.exitCode).toBe(3);
+  });
+});
+
+describe.skipIf(missing !== undefined)('the container backend', () => {
+  it('gives every scenario the same results as the netns backend, check for check', async () => {
+    const before = await hostSnapshot();
+    const [netns, container] = await Promise.all([runCli(['--all', '--reporter', 'tap']), runCli(['--all', ...CONTAINER])]);
+    const failing = container.stdout.split(/\n(?= {4}(?:not )?ok )/).filter((block) => block.startsWith('    not ok'));
+    expect(failing).toEqual([]);
+    expect(await parseTap(container.stdout)).toMatchObject({ ok: true, fail: 0, extra: [] });
+    expect(container.stdout).toMatch(/^# vxlab run vx[0-9a-f]+ on the container backend$/m);
+    const names = await listScenarioNames();
+    const fromNetns = pointsByScenario(netns.stdout);
+    expect(Object.keys(fromNetns)).toEqual(names);
+    expect(pointsByScenario(container.stdout)).toEqual(fromNetns);
+    expect([netns.exitCode, container.exitCode]).toEqual([0, 0]);
+    expect(await containerResidue(runIdOf(container.stdout))).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  }, 300_000);
+
+  it("runs a step's network sysctl in the node alone, as the netns backend does", async () => {
+    const fixture = join(PROJECT_ROOT, 'harness/backends/container/fixtures/sysctl-write.yaml');
+    const [netns, container] = await Promise.all([runCli([fixture, '--reporter', 'tap']), runCli([fixture, ...CONTAINER])]);
+    expect(pointsByScenario(container.stdout)).toEqual(pointsByScenario(netns.stdout));
+    expect(pointsByScenario(container.stdout)['sysctl-write']).toHaveLength(3);
+    expect([netns.exitCode, container.exitCode]).toEqual([0, 0]);
+  });
+
+  it("names what a user's image lacks, and builds nothing that stays", async () => {
+    const incomplete = await ensureImageOf(await getEngine(), ['sh', 'sleep']);
+    onTestFinished(async () => {
+      await (await getEngine()).docker.getImage(incomplete.name).remove();
+    });
+    const result = await runCli(['p2p', ...CONTAINER, '--image', incomplete.name]);
+    expect(result.stdout).toContain(`the image ${incomplete.name} lacks ip, bridge, ping, tcpdump`);
+    expect(result.exitCode).toBe(1);
+    expect(await containerResidue(runIdOf(result.stdout))).toEqual([]);
+  });
+
+  it('builds the node image on request, and finds it again by its content', async () => {
+    const result = await runCli(['image']);
+    expect(result.stdout).toMatch(/^(built vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) in \d+\.\d s|vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date)\n$/);
+    expect((await runCli(['image'])).stdout).toMatch(/^vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date\n$/);
+  });
+
+  it('keeps the lab subnet off the host: no address, snooping off, a shell hint per node', async () => {
+    const kept = startCli(['multicast', '--keep', ...CONTAINER]);
+    onTestFinished(() => void kept.kill('SIGINT'));
+    const printed = await outputUntil(kept, 'docker exec -it');
+    const runId = runIdOf(printed);
+    const bridge = `br-${runId}`;
+    const addresses = JSON.parse((await execa('ip', ['-j', 'addr', 'show'])).stdout) as { ifname: string; addr_info: { local: string }[] }[];
+    expect(addresses.flatMap((l) => l.addr_info.map((a) => `${l.ifname} ${a.local}`)).filter((a) => a.includes('192.168.8.'))).toEqual([]);
+    expect(addresses.map((l) => l.ifname)).toContain(bridge);
+    const details = JSON.parse((await execa('ip', ['-d', '-j', 'link', 'show', 'dev', bridge])).stdout) as { linkinfo: { info_data: { mcast_snooping: number } } }[];
+    expect(details[0]!.linkinfo.info_data.mcast_snooping).toBe(0);
+    expect(printed).toContain(`node0: docker exec -it vxlab-${runId}-node0 sh`);
+    // The hint works: a learner's shell in node0 sees the tutorial's interface.
+    const shell = await execa('docker', ['exec', `vxlab-${runId}-node0`, 'ip', '-br', 'link', 'show', 'dev', 'vxlan0'], { reject: false });
+    expect(shell.stdout).toMatch(/^vxlan0 +UNKNOWN/);
+    kept.kill('SIGINT');
+    expect((await kept).exitCode).toBe(0);
+    expect(await containerResidue(runId)).toEqual([]);
+  });
+
+  it('lets two runs of one lab wait for each other: the engine allows one network per subnet', async () => {
+    const results = await Promise.all([runCli(['p2p', ...CONTAINER]), runCli(['p2p', ...CONTAINER])]);
+    expect(results.map((r) => r.exitCode)).toEqual([0, 0]);
+    for (const r of results) expect(await containerResidue(runIdOf(r.stdout))).toEqual([]);
+  }, 180_000);
+
+  it('tears down on SIGINT and SIGTERM at any moment, bailing out with 130 or 143', async () => {
+    const failures: string[] = [];
+    for (const [i, delay] of [300, 1200, 2500, 4000].entries()) {
+      const signal = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
+      const child = startCli(['p2p', ...CONTAINER]);
+      await outputUntil(child, '# vxlab run');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill(signal);
+      const result = await child;
+      const stdout = String(result.stdout);
+      const left = await containerResidue(runIdOf(stdout));
+      const lastLine = stdout.trimEnd().split('\n').at(-1);
+      if (result.exitCode !== (signal === 'SIGINT' ? 130 : 143) || lastLine !== `Bail out! interrupted by ${signal}; the lab was torn down` || left.length > 0) {
+        failures.push(`${signal} after ${delay} ms: exit ${result.exitCode}, last line ${JSON.stringify(lastLine)}, left ${left.join(', ')}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
+
+  it('leaves nothing after clean when the harness is SIGKILLed at any moment, and spares live runs', async () => {
+    const live = startCli(['p2p', '--keep', ...CONTAINER]);
+    onTestFinished(() => void live.kill('SIGINT'));
+    const liveId = runIdOf(await outputUntil(live, 'docker exec -it'));
+    const failures: string[] = [];
+    for (const delay of [200, 900, 1800, 3000, 4500]) {
+      const child = startCli(['p2p', ...CONTAINER]);
+      const runId = runIdOf(await outputUntil(child, '# vxlab run'));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      await child;
+      const clean = await runCli(['clean', '--backend', 'container']);
+      const left = await noResidue(runId);
+      if (clean.exitCode !== 0 || left.length > 0) failures.push(`killed after ${delay} ms: clean exit ${clean.exitCode} (${clean.stderr.trim()}), left ${left.join(', ')}`);
+      if (!clean.stdout.includes(`left run ${liveId} alone: it is still running`)) failures.push(`clean after ${delay} ms did not spare the live run: ${clean.stdout}`);
+    }
+    expect(failures).toEqual([]);
+    expect((await containerResidue(liveId)).length).toBeGreaterThan(0);
+    live.kill('SIGINT');
+    expect((await live).exitCode).toBe(0);
+    expect(await containerResidue(liveId)).toEqual([]);
+  }, 240_000);
+});

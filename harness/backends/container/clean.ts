@@ -1,0 +1,61 @@
+// Removes what dead container runs left behind: containers, networks and forwarding rules that
+// carry a run's labels (or, for rules, its comment), when the harness that made them is gone.
+// A run is live while any of its resources names a live harness on this boot; live runs are
+// never touched.
+import { execArgv } from '../../util/process.ts';
+import { bootId, isAlive } from '../harness-identity.ts';
+import type { CleanReport } from '../types.ts';
+import { getEngine } from './engine.ts';
+import { RUN_LABEL, ownerOf } from './labels.ts';
+
+const RULE_COMMENT = /--comment "?vxlab-(vx[0-9a-f]+)"?/;
+
+/** Rules this backend added to DOCKER-USER, as `iptables -D` arguments, by run (pure). */
+export function forwardRules(iptablesSave: string): { runId: string; spec: string[] }[] {
+  return iptablesSave
+    .split('\n')
+    .filter((line) => line.startsWith('-A DOCKER-USER ') && RULE_COMMENT.test(line))
+    .map((line) => ({ runId: RULE_COMMENT.exec(line)![1]!, spec: line.slice(3).replace(/"/g, '').split(' ') }));
+}
+
+export async function cleanDeadContainerRuns(): Promise<CleanReport> {
+  const engine = await getEngine();
+  const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['leftover resource', 'leftover resources'] };
+  const boot = await bootId();
+  const filters = { label: [RUN_LABEL] };
+  const containers = await engine.docker.listContainers({ all: true, filters });
+  const networks = await engine.docker.listNetworks({ filters });
+
+  // A resource without whole labels, or from another boot's harness, proves nothing about liveness.
+  const verdicts = new Map<string, boolean>();
+  for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels)]) {
+    const owner = ownerOf(labels);
+    const runId = labels?.[RUN_LABEL];
+    if (!runId) continue;
+    const alive = owner === undefined ? true : owner.boot === boot && (await isAlive(owner.identity));
+    verdicts.set(runId, (verdicts.get(runId) ?? false) || alive);
+  }
+  for (const [runId, alive] of verdicts) if (alive) report.live.add(runId);
+  const count = (runId: string) => report.removed.set(runId, (report.removed.get(runId) ?? 0) + 1);
+  const dead = (runId: string | undefined): runId is string => runId !== undefined && !report.live.has(runId);
+
+  for (const c of containers) {
+    const runId = c.Labels?.[RUN_LABEL];
+    if (!dead(runId)) continue;
+    await engine.docker.getContainer(c.Id).remove({ force: true, v: true });
+    count(runId);
+  }
+  const saved = await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 });
+  for (const rule of saved.exitCode === 0 ? forwardRules(saved.stdout) : []) {
+    if (!dead(rule.runId)) continue;
+    const removed = await execArgv(['iptables', '-w', '-D', ...rule.spec], { timeoutMs: 10_000 });
+    if (removed.exitCode === 0) count(rule.runId);
+  }
+  for (const n of networks) {
+    const runId = n.Labels?.[RUN_LABEL];
+    if (!dead(runId)) continue;
+    await engine.docker.getNetwork(n.Id).remove();
+    count(runId);
+  }
+  return report;
+}

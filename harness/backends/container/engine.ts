@@ -1,0 +1,42 @@
+// The one door to the container engine: testcontainers, loaded only when the container backend
+// is used (so the netns backend never imports it), with Ryuk off: vxlab removes what it creates.
+import type { ContainerRuntimeClient } from 'testcontainers';
+import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
+
+export type Testcontainers = typeof import('testcontainers');
+export type Dockerode = ContainerRuntimeClient['container']['dockerode'];
+export type DockerContainer = ReturnType<Dockerode['getContainer']>;
+
+export interface Engine {
+  testcontainers: Testcontainers;
+  client: ContainerRuntimeClient;
+  docker: Dockerode;
+}
+
+let engine: Promise<Engine> | undefined;
+
+async function connect(): Promise<Engine> {
+  // Ryuk is an image to pull, which an air-gapped machine cannot; vxlab cleans up by its own labels.
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  // The engine's host address is only for mapped ports, which vxlab never uses; without this,
+  // testcontainers inside a container looks for the "bridge" network or pulls alpine to find it.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+  const testcontainers = await import('testcontainers');
+  let client: ContainerRuntimeClient;
+  try {
+    client = await testcontainers.getContainerRuntimeClient();
+  } catch (error) {
+    throw new PrerequisiteError(
+      `no container engine answers (${errorMessage(error).split('\n')[0]})`,
+      'start one (apt-get install -y docker.io && dockerd &) or point DOCKER_HOST at it',
+    );
+  }
+  return { testcontainers, client, docker: client.container.dockerode };
+}
+
+/** The engine, connected once per process; a PrerequisiteError when none answers. */
+export function getEngine(): Promise<Engine> {
+  engine ??= connect();
+  engine.catch(() => (engine = undefined));
+  return engine;
+}

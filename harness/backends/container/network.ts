@@ -1,0 +1,110 @@
+// The lab's underlay as an engine network: an internal bridge network (no route out, no NAT)
+// with the lab's subnet. Three host-side touches, all on the bridge this run created, mirror the
+// netns backend's switch: the engine's gateway address comes off (the host's namespace gets no
+// lab address), multicast snooping goes off, and frames may cross the bridge although the
+// engine's isolation rules drop multicast on internal networks (br_netfilter sends bridged
+// frames through iptables); the same kind of DOCKER-USER rule containerlab installs.
+import { access } from 'node:fs/promises';
+import { DeadlineError, pollUntil } from '../../util/poll.ts';
+import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
+import { execArgv } from '../../util/process.ts';
+import { isAlive } from '../harness-identity.ts';
+import type { Engine } from './engine.ts';
+import { RUN_LABEL, ownerOf } from './labels.ts';
+import type { NetworkPlan } from './network-plan.ts';
+
+/** How long a run waits for another live run to free the same subnet (the engine allows one). */
+export const SUBNET_WAIT_MS = 10 * 60_000;
+
+export function forwardRuleSpec(bridge: string, runId: string): string[] {
+  return ['DOCKER-USER', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `vxlab-${runId}`, '-j', 'ACCEPT'];
+}
+
+async function hostCommand(argv: string[], what: string): Promise<void> {
+  const result = await execArgv(argv, { timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new Error(`${what} failed: ${argv.join(' ')}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+}
+
+/** Does the engine's firewall have the chain for user rules (no chain: the engine filters nothing)? */
+async function hasDockerUserChain(): Promise<boolean> {
+  return (await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 })).exitCode === 0;
+}
+
+/** Who holds the subnet, if a vxlab run does: waiting makes sense only for a live one. */
+async function subnetHolder(engine: Engine, subnet: string): Promise<{ name: string; runId: string; alive: boolean } | undefined> {
+  const networks = await engine.docker.listNetworks({ filters: { label: [RUN_LABEL] } });
+  for (const n of networks) {
+    if (!n.IPAM?.Config?.some((c) => c.Subnet === subnet)) continue;
+    const owner = ownerOf(n.Labels);
+    return { name: n.Name, runId: n.Labels?.[RUN_LABEL] ?? '?', alive: owner ? await isAlive(owner.identity) : true };
+  }
+  return undefined;
+}
+
+export interface LabNetwork {
+  name: string;
+  remove(): Promise<void>;
+}
+
+async function createNetwork(engine: Engine, plan: NetworkPlan, labels: Record<string, string>, signal?: AbortSignal) {
+  const create = () =>
+    engine.client.network.create({
+      Name: plan.name,
+      Driver: 'bridge',
+      Internal: true,
+      CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [{ Subnet: plan.subnet, Gateway: plan.gateway }] },
+      Options: plan.options,
+      Labels: labels,
+    });
+  try {
+    return await pollUntil(
+      async () => {
+        try {
+          return await create();
+        } catch (error) {
+          if (!/overlap/i.test(errorMessage(error))) throw error;
+          const holder = await subnetHolder(engine, plan.subnet);
+          if (holder?.alive) return undefined; // another live run has this lab's subnet: wait for it
+          throw new PrerequisiteError(
+            holder
+              ? `the lab's subnet ${plan.subnet} is held by network ${holder.name}, left by run ${holder.runId}, which is gone`
+              : `the lab's subnet ${plan.subnet} overlaps a network the engine already has (${errorMessage(error).trim()})`,
+            holder ? 'remove it: npm run lab -- clean --backend container' : 'remove that network (docker network ls), or run this lab on the netns backend',
+          );
+        }
+      },
+      { what: `subnet ${plan.subnet}, held by another run`, timeoutMs: SUBNET_WAIT_MS, maxIntervalMs: 500, ...(signal ? { signal } : {}) },
+    );
+  } catch (error) {
+    if (error instanceof DeadlineError) throw new Error(`${error.message}; the engine lets only one network have a subnet`, { cause: error });
+    throw error;
+  }
+}
+
+/** Creates the lab's network; on failure, whatever it made is removed again before rethrowing. */
+export async function createLabNetwork(engine: Engine, plan: NetworkPlan, runId: string, labels: Record<string, string>, signal?: AbortSignal): Promise<LabNetwork> {
+  const network = await createNetwork(engine, plan, labels, signal);
+  let ruleAdded = false;
+  const remove = async () => {
+    if (ruleAdded) await hostCommand(['iptables', '-w', '-D', ...forwardRuleSpec(plan.bridge, runId)], 'removing the forwarding rule');
+    ruleAdded = false;
+    await engine.client.network.remove(network);
+  };
+  try {
+    // The bridge must be in our own namespace: an engine on another machine cannot be tidied up after.
+    await access(`/sys/class/net/${plan.bridge}`).catch(() => {
+      throw new PrerequisiteError(`the engine's bridge ${plan.bridge} is not on this machine`, 'run the container backend on the machine that runs the engine');
+    });
+    await hostCommand(['ip', 'addr', 'flush', 'dev', plan.bridge], 'removing the engine gateway address from the host');
+    await hostCommand(['ip', 'link', 'set', 'dev', plan.bridge, 'type', 'bridge', 'mcast_snooping', '0'], 'turning multicast snooping off');
+    if (await hasDockerUserChain()) {
+      await hostCommand(['iptables', '-w', '-I', ...forwardRuleSpec(plan.bridge, runId)], 'letting frames cross the lab bridge');
+      ruleAdded = true;
+    }
+  } catch (error) {
+    await remove().catch(() => undefined);
+    throw error;
+  }
+  return { name: plan.name, remove };
+}

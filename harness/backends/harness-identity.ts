@@ -1,0 +1,37 @@
+// Which harness process made a run, in a form that survives PID reuse, so that `clean` can tell a
+// dead run's leftovers from a live run's nodes.
+import { readFile } from 'node:fs/promises';
+
+export interface HarnessIdentity {
+  harnessPid: number;
+  /** The harness's start time in clock ticks since boot (/proc/PID/stat field 22): PIDs get reused. */
+  harnessStart: number;
+}
+
+export async function processStartTime(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19]);
+}
+
+let harness: Promise<HarnessIdentity> | undefined;
+
+/** This process, as leftovers name it; read once, since it never changes. */
+export function harnessIdentity(): Promise<HarnessIdentity> {
+  harness ??= processStartTime(process.pid).then((start) => ({ harnessPid: process.pid, harnessStart: start! }));
+  return harness;
+}
+
+export async function isAlive(identity: HarnessIdentity): Promise<boolean> {
+  return (await processStartTime(identity.harnessPid)) === identity.harnessStart;
+}
+
+let boot: Promise<string> | undefined;
+
+/** This boot of this machine: a start time means nothing on another machine or after a reboot. */
+export function bootId(): Promise<string> {
+  boot ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((t) => t.trim());
+  return boot;
+}
