@@ -24,3 +24,10 @@ export function networkAddress(ip: string, prefixLength: number): string {
   const mask = prefixLength === 0 ? 0 : (~0 << (32 - prefixLength)) >>> 0;
   return numberToIp((ipToNumber(ip) & mask) >>> 0);
 }
+
+/** Do two subnets (`a.b.c.d/n`) share any address? */
+export function subnetsOverlap(a: string, b: string): boolean {
+  const [x, y] = [parseCidr(a), parseCidr(b)];
+  const shorter = Math.min(x.prefixLength, y.prefixLength);
+  return inSubnet(x.address, y.address, shorter);
+}

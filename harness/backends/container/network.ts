@@ -8,6 +8,7 @@ import { access } from 'node:fs/promises';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
 import { execArgv } from '../../util/process.ts';
+import { subnetsOverlap } from '../../lab/ipv4.ts';
 import { isAlive } from '../harness-identity.ts';
 import type { Engine } from './engine.ts';
 import { RUN_LABEL, ownerOf } from './labels.ts';
@@ -30,13 +31,16 @@ async function hasDockerUserChain(): Promise<boolean> {
   return (await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 })).exitCode === 0;
 }
 
-/** Who holds the subnet, if a vxlab run does: waiting makes sense only for a live one. */
-async function subnetHolder(engine: Engine, subnet: string): Promise<{ name: string; runId: string; alive: boolean } | undefined> {
-  const networks = await engine.docker.listNetworks({ filters: { label: [RUN_LABEL] } });
-  for (const n of networks) {
-    if (!n.IPAM?.Config?.some((c) => c.Subnet === subnet)) continue;
+type Holder = { name: string; runId?: string; alive: boolean };
+
+/** Which network holds an overlapping subnet: waiting makes sense only for a live vxlab run. */
+async function subnetHolder(engine: Engine, subnet: string): Promise<Holder | undefined> {
+  for (const n of await engine.docker.listNetworks()) {
+    if (!n.IPAM?.Config?.some((c) => c.Subnet !== undefined && subnetsOverlap(c.Subnet, subnet))) continue;
+    const runId = n.Labels?.[RUN_LABEL];
+    if (runId === undefined) return { name: n.Name, alive: false };
     const owner = ownerOf(n.Labels);
-    return { name: n.Name, runId: n.Labels?.[RUN_LABEL] ?? '?', alive: owner ? await isAlive(owner.identity) : true };
+    return { name: n.Name, runId, alive: owner ? await isAlive(owner.identity) : true };
   }
   return undefined;
 }
@@ -65,12 +69,13 @@ async function createNetwork(engine: Engine, plan: NetworkPlan, labels: Record<s
         } catch (error) {
           if (!/overlap/i.test(errorMessage(error))) throw error;
           const holder = await subnetHolder(engine, plan.subnet);
-          if (holder?.alive) return undefined; // another live run has this lab's subnet: wait for it
+          // Another live run has this lab's subnet, or had it a moment ago (its network is going): wait.
+          if (holder === undefined || holder.alive) return undefined;
           throw new PrerequisiteError(
-            holder
+            holder.runId
               ? `the lab's subnet ${plan.subnet} is held by network ${holder.name}, left by run ${holder.runId}, which is gone`
-              : `the lab's subnet ${plan.subnet} overlaps a network the engine already has (${errorMessage(error).trim()})`,
-            holder ? 'remove it: npm run lab -- clean --backend container' : 'remove that network (docker network ls), or run this lab on the netns backend',
+              : `the lab's subnet ${plan.subnet} overlaps network ${holder.name}, which is not vxlab's`,
+            holder.runId ? 'remove it: npm run lab -- clean --backend container' : 'remove that network (docker network rm), or run this lab on the netns backend',
           );
         }
       },
