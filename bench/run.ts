@@ -1,6 +1,7 @@
-// `npm run bench`: how long each phase of each scenario takes on the netns backend, as medians
-// over several runs. Speed targets belong here, never in timed tests.
-import { NetnsBackend } from '../harness/backends/netns/backend.ts';
+// `npm run bench`: how long each phase of each scenario takes on a backend (netns unless
+// BENCH_BACKEND says otherwise), as medians over several runs. Speed targets belong here, never
+// in timed tests.
+import { createBackend } from '../harness/backends/registry.ts';
 import type { RunEvent } from '../harness/report/events.ts';
 import { runScenarios } from '../harness/runner.ts';
 import { listScenarioNames, loadScenario } from '../harness/scenario/resolve.ts';
@@ -9,8 +10,9 @@ import { phaseTimes, median, type PhaseTimes } from './phases.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : await listScenarioNames();
-const backend = new NetnsBackend();
+const backend = createBackend(process.env.BENCH_BACKEND ?? 'netns');
 await backend.checkPrerequisites();
+process.stdout.write(`${backend.name} backend\n`);
 
 const rows: string[][] = [['scenario', 'runs', 'lab up', 'steps', 'checks', 'teardown', 'total']];
 for (const name of names) {

@@ -132,11 +132,23 @@ async function list(): Promise<number> {
   return EXIT.ok;
 }
 
-async function clean(backendName: string): Promise<number> {
-  const report = await createBackend(backendName).clean();
-  for (const [runId, count] of report.removed) out(`removed run ${runId}: ${count} ${report.unit[count === 1 ? 0 : 1]}\n`);
-  for (const runId of report.live) out(`left run ${runId} alone: it is still running\n`);
-  if (report.removed.size === 0) out('nothing to clean\n');
+/** Cleans one backend's dead runs, or every backend's; a backend whose engine is missing has nothing to clean. */
+async function clean(backendName: string | undefined): Promise<number> {
+  let removed = 0;
+  for (const name of backendName ? [backendName] : BACKEND_NAMES) {
+    let report;
+    try {
+      report = await createBackend(name).clean();
+    } catch (error) {
+      if (backendName || !(error instanceof PrerequisiteError)) throw error;
+      out(`skipped the ${name} backend: ${error.missing}\n`);
+      continue;
+    }
+    for (const [runId, count] of report.removed) out(`removed run ${runId}: ${count} ${report.unit[count === 1 ? 0 : 1]}\n`);
+    for (const runId of report.live) out(`left run ${runId} alone: it is still running\n`);
+    removed += report.removed.size;
+  }
+  if (removed === 0) out('nothing to clean\n');
   return EXIT.ok;
 }
 
@@ -197,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'clean',
       'remove what crashed runs left behind (never touches a running lab)',
-      (y) => y.option('backend', { type: 'string', default: 'netns', describe: `which backend's leftovers: ${BACKEND_NAMES.join(', ')}` }),
+      (y) => y.option('backend', { type: 'string', describe: `only this backend's leftovers (${BACKEND_NAMES.join(', ')}); every backend's when left out` }),
       async (a) => {
         code = await clean(a.backend);
       },

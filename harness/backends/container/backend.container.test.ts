@@ -38,11 +38,24 @@ describe('options of the container backend', () => {
   });
 });
 
+/** Runs vxlab with the engine's socket hidden, in a mount namespace of its own. */
+function withoutEngine(args: string[]) {
+  return execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind /dev/null /run/docker.sock 2>/dev/null; exec "$@"', 'sh',
+    process.execPath, '--import', 'tsx', CLI, ...args], { cwd: PROJECT_ROOT, reject: false, env: { DOCKER_HOST: '' } });
+}
+
 describe('without an engine', () => {
+  it('cleans the other backends and says it skipped this one', async () => {
+    const result = await withoutEngine(['clean']);
+    expect(result.stdout).toContain('skipped the container backend: no container engine answers');
+    expect(result.exitCode).toBe(0);
+    const only = await withoutEngine(['clean', '--backend', 'container']);
+    expect(only.stderr).toContain('no container engine answers');
+    expect(only.exitCode).toBe(3);
+  });
+
   it('skips the whole run with the reason and exits 3', async () => {
-    // Hide the engine's socket from this one run, in a mount namespace of its own.
-    const result = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind /dev/null /run/docker.sock 2>/dev/null; exec "$@"', 'sh',
-      process.execPath, '--import', 'tsx', CLI, 'p2p', ...CONTAINER], { cwd: PROJECT_ROOT, reject: false, env: { DOCKER_HOST: '' } });
+    const result = await withoutEngine(['p2p', ...CONTAINER]);
     expect(result.stdout).toMatch(/^TAP version 14\n1\.\.0 # SKIP no container engine answers/);
     expect((await parseTap(result.stdout)).extra).toEqual([]);
     expect(result.stderr).toContain('start one');
@@ -90,6 +103,13 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     const result = await runCli(['image']);
     expect(result.stdout).toMatch(/^(built vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) in \d+\.\d s|vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date)\n$/);
     expect((await runCli(['image'])).stdout).toMatch(/^vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date\n$/);
+  });
+
+  it('says why privileged nodes do not start where they cannot, and runs them where they can', async () => {
+    const result = await runCli(['p2p', ...CONTAINER, '--privileged']);
+    if (result.exitCode !== 0) expect(result.stdout).toContain('leave out --privileged (nodes get NET_ADMIN and NET_RAW)');
+    else expect(await parseTap(result.stdout)).toMatchObject({ ok: true, fail: 0 });
+    expect(await containerResidue(runIdOf(result.stdout))).toEqual([]);
   });
 
   it('keeps the lab subnet off the host: no address, snooping off, a shell hint per node', async () => {
@@ -143,13 +163,14 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     onTestFinished(() => void live.kill('SIGINT'));
     const liveId = runIdOf(await outputUntil(live, 'docker exec -it'));
     const failures: string[] = [];
-    for (const delay of [200, 900, 1800, 3000, 4500]) {
+    for (const [i, delay] of [200, 900, 1800, 3000, 4500].entries()) {
       const child = startCli(['p2p', ...CONTAINER]);
       const runId = runIdOf(await outputUntil(child, '# vxlab run'));
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await child;
-      const clean = await runCli(['clean', '--backend', 'container']);
+      // `clean` alone cleans every backend; `--backend container` only this one.
+      const clean = await runCli(i % 2 === 0 ? ['clean', '--backend', 'container'] : ['clean']);
       const left = await noResidue(runId);
       if (clean.exitCode !== 0 || left.length > 0) failures.push(`killed after ${delay} ms: clean exit ${clean.exitCode} (${clean.stderr.trim()}), left ${left.join(', ')}`);
       if (!clean.stdout.includes(`left run ${liveId} alone: it is still running`)) failures.push(`clean after ${delay} ms did not spare the live run: ${clean.stdout}`);

@@ -7,7 +7,7 @@
 import type { NodeNeeds } from '../../lab/compile.ts';
 import type { Lab, LabNode } from '../../lab/model.ts';
 import { DeferStack } from '../../util/defer.ts';
-import { CommandFailedError, PrerequisiteError } from '../../util/errors.ts';
+import { CommandFailedError, PrerequisiteError, errorMessage } from '../../util/errors.ts';
 import type { BackgroundProcess, ExecOptions } from '../../util/process.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { nicAddressLines } from '../nic.ts';
@@ -124,7 +124,9 @@ export class ContainerBackend implements Backend {
         const needs = options.nodeNeeds?.get(node.name) ?? { guestNamespaces: false, sysctlWrites: false };
         const container = this.nodeContainer(engine, image, node, containerName, plan.name, needs)
           .withLabels({ ...owner, [NODE_LABEL]: node.name });
-        const started = await container.start();
+        const started = await container.start().catch((error: unknown) => {
+          throw new Error(`could not start node ${node.name} (container ${containerName}): ${errorMessage(error).trim()}${this.startHint(error)}`, { cause: error });
+        });
         return new ContainerNode(node.name, containerName, engine, engine.docker.getContainer(started.getId()));
       };
       // allSettled, not all: every container that did start must be removed when one fails.
@@ -167,6 +169,13 @@ export class ContainerBackend implements Backend {
     // Mounts need CAP_SYS_ADMIN: `ip netns add` bind-mounts /run/netns, `ip netns exec` mounts
     // /sys, and writable network sysctls take a mount of /proc/sys/net (see prepareNode). Only then.
     return container.withAddedCapabilities('NET_ADMIN', 'NET_RAW', ...(needs.guestNamespaces || needs.sysctlWrites ? ['SYS_ADMIN'] : []));
+  }
+
+  private startHint(error: unknown): string {
+    if (this.options.privileged && /apply caps/.test(errorMessage(error))) {
+      return "; privileged mode asks for every capability, and this kernel's bounding set lacks one: leave out --privileged (nodes get NET_ADMIN and NET_RAW)";
+    }
+    return '';
   }
 
   /** Checks a user's image has what the lab needs, then gives the NIC the lab's name and address. */

@@ -1,6 +1,7 @@
 // The node image, planned from the host's own programs: each program with the shared libraries
 // `ldd` names, a shell and sleep, and the two users tcpdump needs. Pure.
 import { createHash } from 'node:crypto';
+import { IMAGE_LABEL } from './labels.ts';
 
 /**
  * Programs a node runs: the scenario allowlist, plus a shell (signals, PIDs), sleep (the idle
@@ -32,7 +33,7 @@ export const DOCKERFILE = [
   'FROM scratch',
   'COPY rootfs/ /',
   'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  'LABEL vxlab.image=node',
+  `LABEL ${IMAGE_LABEL}=node`,
   'CMD ["sleep", "infinity"]',
   '',
 ].join('\n');

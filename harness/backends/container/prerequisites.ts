@@ -8,7 +8,7 @@ import { getEngine } from './engine.ts';
 export async function checkContainerPrerequisites(): Promise<void> {
   if (!(await hasNetnsCapabilities())) {
     throw new PrerequisiteError(
-      "CAP_NET_ADMIN is needed to adjust the engine's bridge for the lab, and this process lacks it",
+      "root's CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to adjust the engine's bridge for the lab, and this process lacks them",
       'run it as root: sudo npm run lab -- NAME --backend container',
     );
   }
