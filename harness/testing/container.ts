@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import { forwardRules } from '../backends/container/clean.ts';
 import { getEngine } from '../backends/container/engine.ts';
 import { RUN_LABEL } from '../backends/container/labels.ts';
+import { bridgeName } from '../backends/container/network-plan.ts';
 
 /** Why the container tests cannot run here, or undefined when an engine answers. */
 export async function engineMissing(): Promise<string | undefined> {
@@ -23,7 +24,7 @@ export async function containerResidue(runId: string): Promise<string[]> {
   const networks = (await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`);
   const saved = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
   const rules = forwardRules(String(saved.stdout)).filter((r) => r.runId === runId).map((r) => `rule ${r.spec.join(' ')}`);
-  const bridge = `br-${runId}`;
+  const bridge = bridgeName(runId);
   const links = (await access(`/sys/class/net/${bridge}`).then(() => true, () => false)) ? [`link ${bridge}`] : [];
   return [...containers, ...networks, ...rules, ...links];
 }

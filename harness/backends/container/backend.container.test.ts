@@ -2,6 +2,8 @@
 // no engine means a skipped run (exit 3), never a silent pass; a run killed or interrupted at any
 // moment leaves nothing after `clean`; runs of one lab at once wait for each other's subnet.
 import { execa } from 'execa';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PROJECT_ROOT, listScenarioNames } from '../../scenario/resolve.ts';
@@ -103,6 +105,19 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     const result = await runCli(['image']);
     expect(result.stdout).toMatch(/^(built vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) in \d+\.\d s|vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date)\n$/);
     expect((await runCli(['image'])).stdout).toMatch(/^vxlab-node:[0-9a-f]{12} \(\d+\.\d MB\) is up to date\n$/);
+  });
+
+  it('stops a hanging command at its deadline like Ctrl-C, so its output survives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vxlab-container-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'p2p-hangs.yaml');
+    const p2p = await readFile(join(PROJECT_ROOT, 'scenarios/p2p.yaml'), 'utf8');
+    await writeFile(file, p2p.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ping -n 10.20.1.77\nchecks:\n'));
+    const result = await runCli([file, ...CONTAINER]);
+    expect(result.stdout).toContain('      message: step 3 on node0 timed out after 2 s\n      node: node0\n      at: steps[2].run[0]\n      command: ping -n 10.20.1.77\n      exitCode: "none: stopped at its deadline"\n');
+    expect(result.stdout).toMatch(/\d+ packets transmitted, 0 received, 100% packet loss/);
+    expect(result.exitCode).toBe(1);
+    expect(await containerResidue(runIdOf(result.stdout))).toEqual([]);
   });
 
   it('says why privileged nodes do not start where they cannot, and runs them where they can', async () => {

@@ -7,6 +7,8 @@ import { bootId, isAlive } from '../harness-identity.ts';
 import type { CleanReport } from '../types.ts';
 import { getEngine } from './engine.ts';
 import { RUN_LABEL, ownerOf } from './labels.ts';
+import { bridgePorts, untilGone } from './network.ts';
+import { bridgeName } from './network-plan.ts';
 
 const RULE_COMMENT = /--comment "?vxlab-(vx[0-9a-f]+)"?/;
 
@@ -39,6 +41,7 @@ export async function cleanDeadContainerRuns(): Promise<CleanReport> {
   const count = (runId: string) => report.removed.set(runId, (report.removed.get(runId) ?? 0) + 1);
   const dead = (runId: string | undefined): runId is string => runId !== undefined && !report.live.has(runId);
 
+  const ports = (await Promise.all([...verdicts.keys()].filter(dead).map((runId) => bridgePorts(bridgeName(runId))))).flat();
   for (const c of containers) {
     const runId = c.Labels?.[RUN_LABEL];
     if (!dead(runId)) continue;
@@ -57,5 +60,6 @@ export async function cleanDeadContainerRuns(): Promise<CleanReport> {
     await engine.docker.getNetwork(n.Id).remove();
     count(runId);
   }
+  await untilGone(ports);
   return report;
 }

@@ -65,20 +65,24 @@ export class ContainerProcess extends BackgroundProcess {
 
   signal(signal: NodeJS.Signals): void {
     if (this.ended) return;
-    void execToEnd(this.docker, this.container, signalArgv(this.pidFile, signal)).catch(() => undefined);
+    void new ContainerProcess(this.docker, this.container, signalArgv(this.pidFile, signal)).exited.catch(() => undefined);
   }
-}
-
-async function execToEnd(docker: Dockerode, container: DockerContainer, argv: readonly string[]): Promise<ExecResult> {
-  return new ContainerProcess(docker, container, argv).exited;
 }
 
 /** Runs argv in the container to its end; like execArgv, a deadline stops it with Ctrl-C first. */
 export async function execInContainer(docker: Dockerode, container: DockerContainer, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  options.signal?.throwIfAborted();
   const child = new ContainerProcess(docker, container, argv, options.input);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
-  const onAbort = () => child.signal('SIGKILL');
+  // An interrupt does not wait for the program: teardown removes the container, and it with it.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      child.signal('SIGKILL');
+      reject(options.signal?.reason);
+    };
+  });
   options.signal?.addEventListener('abort', onAbort, { once: true });
   timers.push(
     setTimeout(() => {
@@ -88,11 +92,10 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
     }, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
   );
   try {
-    const result = await child.exited;
+    const result = await Promise.race([child.exited, aborted]);
     if (options.signal?.aborted) throw options.signal.reason;
-    const stdout = child.stdout.toString('utf8');
-    // A program that could not be started: the shell says "not found" and exits 127, as locally.
-    return { ...result, stdout, timedOut };
+    // A program that is not there: the shell says "not found" and exits 127, as execArgv does.
+    return { ...result, stdout: child.stdout.toString('utf8'), timedOut };
   } finally {
     for (const timer of timers) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);

@@ -27,9 +27,14 @@ export function unusedGateway(lab: Lab): string {
   throw new Error(`the underlay subnet of lab ${lab.name} has no address left for the engine's gateway`);
 }
 
+/** The bridge's name in the host's namespace: the run id makes it unique (and fits 15 characters). */
+export function bridgeName(runId: string): string {
+  return `br-${runId}`;
+}
+
 export function networkPlan(lab: Lab, runId: string): NetworkPlan {
   const mtu = Math.max(...lab.nodes.map((n) => n.nic.mtu));
-  const bridge = `br-${runId}`;
+  const bridge = bridgeName(runId);
   return {
     name: `vxlab-${runId}`,
     bridge,

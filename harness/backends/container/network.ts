@@ -4,7 +4,7 @@
 // lab address), multicast snooping goes off, and frames may cross the bridge although the
 // engine's isolation rules drop multicast on internal networks (br_netfilter sends bridged
 // frames through iptables); the same kind of DOCKER-USER rule containerlab installs.
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
 import { execArgv } from '../../util/process.ts';
@@ -20,6 +20,8 @@ export const SUBNET_WAIT_MS = 10 * 60_000;
 export function forwardRuleSpec(bridge: string, runId: string): string[] {
   return ['DOCKER-USER', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `vxlab-${runId}`, '-j', 'ACCEPT'];
 }
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 async function hostCommand(argv: string[], what: string): Promise<void> {
   const result = await execArgv(argv, { timeoutMs: 10_000 });
@@ -43,6 +45,23 @@ async function subnetHolder(engine: Engine, subnet: string): Promise<Holder | un
     return { name: n.Name, runId, alive: owner ? await isAlive(owner.identity) : true };
   }
   return undefined;
+}
+
+/** The interfaces on a bridge in this namespace: the host ends of the nodes' veths. */
+export function bridgePorts(bridge: string): Promise<string[]> {
+  return readdir(`/sys/class/net/${bridge}/brif`).catch(() => []);
+}
+
+/**
+ * Waits until these interfaces are gone. The host end of a node's veth outlives its container
+ * for a moment (the kernel frees a dead namespace's devices in the background), and a run
+ * removes everything it made before it says it is done.
+ */
+export async function untilGone(interfaces: string[]): Promise<void> {
+  await pollUntil(async () => ((await Promise.all(interfaces.map((i) => exists(`/sys/class/net/${i}`)))).some(Boolean) ? undefined : true), {
+    what: `the host ends of the nodes' veths (${interfaces.join(', ')}) to go`,
+    timeoutMs: 10_000,
+  });
 }
 
 export interface LabNetwork {
@@ -92,15 +111,17 @@ export async function createLabNetwork(engine: Engine, plan: NetworkPlan, runId:
   const network = await createNetwork(engine, plan, labels, signal);
   let ruleAdded = false;
   const remove = async () => {
+    const ports = await bridgePorts(plan.bridge);
     if (ruleAdded) await hostCommand(['iptables', '-w', '-D', ...forwardRuleSpec(plan.bridge, runId)], 'removing the forwarding rule');
     ruleAdded = false;
     await engine.client.network.remove(network);
+    await untilGone(ports);
   };
   try {
     // The bridge must be in our own namespace: an engine on another machine cannot be tidied up after.
-    await access(`/sys/class/net/${plan.bridge}`).catch(() => {
+    if (!(await exists(`/sys/class/net/${plan.bridge}`))) {
       throw new PrerequisiteError(`the engine's bridge ${plan.bridge} is not on this machine`, 'run the container backend on the machine that runs the engine');
-    });
+    }
     await hostCommand(['ip', 'addr', 'flush', 'dev', plan.bridge], 'removing the engine gateway address from the host');
     await hostCommand(['ip', 'link', 'set', 'dev', plan.bridge, 'type', 'bridge', 'mcast_snooping', '0'], 'turning multicast snooping off');
     if (await hasDockerUserChain()) {
