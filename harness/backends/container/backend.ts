@@ -95,6 +95,9 @@ export class ContainerBackend implements Backend {
   readonly name = 'container';
   readonly supportsRootless = false;
 
+  /** The node image, found (or built) once per run, not once per scenario. */
+  private image: Promise<string> | undefined;
+
   constructor(private readonly options: ContainerBackendOptions = {}) {}
 
   checkPrerequisites(): Promise<void> {
@@ -110,7 +113,9 @@ export class ContainerBackend implements Backend {
     const defer = new DeferStack();
     const { runId, signal } = options;
     try {
-      const image = this.options.image ?? (await ensureNodeImage(engine)).name;
+      this.image ??= this.options.image !== undefined ? Promise.resolve(this.options.image) : ensureNodeImage(engine).then((i) => i.name);
+      this.image.catch(() => (this.image = undefined));
+      const image = await this.image;
       signal?.throwIfAborted();
       const owner = await ownerLabels(runId, await harnessIdentity());
       const plan = networkPlan(lab, runId);
