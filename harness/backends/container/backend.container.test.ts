@@ -173,6 +173,16 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     expect(failures).toEqual([]);
   }, 180_000);
 
+  it('removes a forwarding rule that a crashed run left without its network', async () => {
+    const { forwardRuleSpec } = await import('./network.ts');
+    await execa('iptables', ['-w', '-I', ...forwardRuleSpec('br-vx0dead02', 'vx0dead02')]);
+    onTestFinished(() => execa('iptables', ['-w', '-D', ...forwardRuleSpec('br-vx0dead02', 'vx0dead02')], { reject: false }).then(() => undefined));
+    expect(await containerResidue('vx0dead02')).toHaveLength(1);
+    const clean = await runCli(['clean', '--backend', 'container']);
+    expect(clean.stdout).toContain('removed run vx0dead02: 1 leftover resource\n');
+    expect(await containerResidue('vx0dead02')).toEqual([]);
+  });
+
   it('leaves nothing after clean when the harness is SIGKILLed at any moment, and spares live runs', async () => {
     const live = startCli(['p2p', '--keep', ...CONTAINER]);
     onTestFinished(() => void live.kill('SIGINT'));

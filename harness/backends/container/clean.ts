@@ -2,6 +2,7 @@
 // carry a run's labels (or, for rules, its comment), when the harness that made them is gone.
 // A run is live while any of its resources names a live harness on this boot; live runs are
 // never touched.
+import { access } from 'node:fs/promises';
 import { execArgv } from '../../util/process.ts';
 import { bootId, isAlive } from '../harness-identity.ts';
 import type { CleanReport } from '../types.ts';
@@ -20,6 +21,8 @@ export function forwardRules(iptablesSave: string): { runId: string; spec: strin
     .map((line) => ({ runId: RULE_COMMENT.exec(line)![1]!, spec: line.slice(3).replace(/"/g, '').split(' ') }));
 }
 
+const hasBridge = (runId: string) => access(`/sys/class/net/${bridgeName(runId)}`).then(() => true, () => false);
+
 export async function cleanDeadContainerRuns(): Promise<CleanReport> {
   const engine = await getEngine();
   const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['leftover resource', 'leftover resources'] };
@@ -28,7 +31,7 @@ export async function cleanDeadContainerRuns(): Promise<CleanReport> {
   const containers = await engine.docker.listContainers({ all: true, filters });
   const networks = await engine.docker.listNetworks({ filters });
 
-  // A resource without whole labels, or from another boot's harness, proves nothing about liveness.
+  // A resource without whole labels proves nothing and is left alone; an earlier boot's run is dead.
   const verdicts = new Map<string, boolean>();
   for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels)]) {
     const owner = ownerOf(labels);
@@ -51,6 +54,9 @@ export async function cleanDeadContainerRuns(): Promise<CleanReport> {
   const saved = await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 });
   for (const rule of saved.exitCode === 0 ? forwardRules(saved.stdout) : []) {
     if (!dead(rule.runId)) continue;
+    // A run that started after the listing above has its bridge: only a rule whose run we judged
+    // dead, or whose bridge is gone, is a leftover.
+    if (!verdicts.has(rule.runId) && (await hasBridge(rule.runId))) continue;
     const removed = await execArgv(['iptables', '-w', '-D', ...rule.spec], { timeoutMs: 10_000 });
     if (removed.exitCode === 0) count(rule.runId);
   }
