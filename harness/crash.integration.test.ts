@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from './backends/harness-identity.ts';
 import { writeMarker } from './backends/netns/marker.ts';
-import { hostSnapshot, labResidue, outputUntil, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
+import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';
 
@@ -17,12 +17,8 @@ function* delays(seed: number, count: number, maxMs: number) {
   }
 }
 
-async function noResidueOf(harnessPid: number): Promise<string[]> {
-  // SIGKILLed processes leave /proc a moment after the signal: poll, do not sleep.
-  return pollUntil(async () => {
-    const left = await residueOfHarness(harnessPid);
-    return left.length === 0 ? left : undefined;
-  }, { what: `harness ${harnessPid}'s processes to end`, timeoutMs: 5000 }).catch(() => residueOfHarness(harnessPid));
+function noResidueOf(harnessPid: number): Promise<string[]> {
+  return residueAfterPolling(() => residueOfHarness(harnessPid), `harness ${harnessPid}'s processes to end`, 5000);
 }
 
 describe('clean', () => {

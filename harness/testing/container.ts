@@ -1,10 +1,9 @@
 // Test support for the container backend: is there an engine, and what did a run leave behind.
-import { execa } from 'execa';
-import { access } from 'node:fs/promises';
-import { forwardRules } from '../backends/container/clean.ts';
+import { listForwardRules } from '../backends/container/forward-rule.ts';
 import { getEngine } from '../backends/container/engine.ts';
 import { RUN_LABEL } from '../backends/container/labels.ts';
 import { bridgeName } from '../backends/container/network-plan.ts';
+import { pathExists } from '../util/files.ts';
 
 /** Why the container tests cannot run here, or undefined when an engine answers. */
 export async function engineMissing(): Promise<string | undefined> {
@@ -22,9 +21,8 @@ export async function containerResidue(runId: string): Promise<string[]> {
   const filters = { label: [`${RUN_LABEL}=${runId}`] };
   const containers = (await docker.listContainers({ all: true, filters })).map((c) => `container ${c.Names.join(',')}`);
   const networks = (await docker.listNetworks({ filters })).map((n) => `network ${n.Name}`);
-  const saved = await execa('iptables', ['-w', '-S', 'DOCKER-USER'], { reject: false });
-  const rules = forwardRules(String(saved.stdout)).filter((r) => r.runId === runId).map((r) => `rule ${r.spec.join(' ')}`);
+  const rules = ((await listForwardRules()) ?? []).filter((r) => r.runId === runId).map((r) => `rule ${r.spec.join(' ')}`);
   const bridge = bridgeName(runId);
-  const links = (await access(`/sys/class/net/${bridge}`).then(() => true, () => false)) ? [`link ${bridge}`] : [];
+  const links = (await pathExists(`/sys/class/net/${bridge}`)) ? [`link ${bridge}`] : [];
   return [...containers, ...networks, ...rules, ...links];
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { findLabProcesses } from '../backends/netns/marker.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
+import { pollUntil } from '../util/poll.ts';
 
 export const CLI = join(PROJECT_ROOT, 'harness', 'cli.ts');
 
@@ -114,6 +115,14 @@ export async function labResidue(runId: string): Promise<string[]> {
 /** Leftovers of the run a given harness process made, found by the marker in each node's /run. */
 export async function residueOfHarness(harnessPid: number): Promise<string[]> {
   return (await findLabProcesses()).filter((p) => p.marker.harnessPid === harnessPid).map((p) => `${p.pid} ${p.marker.runId} ${p.marker.node}`);
+}
+
+/**
+ * What a residue probe still finds once leftovers have had time to go: killed processes leave
+ * /proc, and dead namespaces' devices the host, a moment after the fact. Polls, never sleeps.
+ */
+export async function residueAfterPolling(probe: () => Promise<string[]>, what: string, timeoutMs: number): Promise<string[]> {
+  return pollUntil(async () => ((await probe()).length === 0 ? [] : undefined), { what, timeoutMs }).catch(() => probe());
 }
 
 /** What changed between two snapshots, one line per changed key (and per changed sysctl). */

@@ -123,10 +123,6 @@ export class LocalProcess extends BackgroundProcess {
     }));
   }
 
-  get pid(): number | undefined {
-    return this.subprocess.pid;
-  }
-
   get running(): boolean {
     return this.subprocess.exitCode === null && this.subprocess.signalCode === null;
   }

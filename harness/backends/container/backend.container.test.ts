@@ -9,19 +9,16 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { PROJECT_ROOT, listScenarioNames } from '../../scenario/resolve.ts';
 import { containerResidue, engineMissing } from '../../testing/container.ts';
 import { getEngine } from './engine.ts';
+import { forwardRuleSpec } from './forward-rule.ts';
 import { ensureImageOf } from './image.ts';
-import { CLI, hostSnapshot, outputUntil, runCli, runIdOf, startCli } from '../../testing/host.ts';
+import { CLI, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli } from '../../testing/host.ts';
 import { parseTap, pointsByScenario } from '../../testing/tap.ts';
-import { pollUntil } from '../../util/poll.ts';
 
 const missing = await engineMissing();
 const CONTAINER = ['--backend', 'container', '--reporter', 'tap'];
 
-async function noResidue(runId: string): Promise<string[]> {
-  return pollUntil(async () => {
-    const left = await containerResidue(runId);
-    return left.length === 0 ? left : undefined;
-  }, { what: `run ${runId}'s leftovers to go`, timeoutMs: 10_000 }).catch(() => containerResidue(runId));
+function noResidue(runId: string): Promise<string[]> {
+  return residueAfterPolling(() => containerResidue(runId), `run ${runId}'s leftovers to go`, 10_000);
 }
 
 describe('an engine for these tests', () => {
@@ -174,7 +171,6 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
   }, 180_000);
 
   it('removes a forwarding rule that a crashed run left without its network', async () => {
-    const { forwardRuleSpec } = await import('./network.ts');
     await execa('iptables', ['-w', '-I', ...forwardRuleSpec('br-vx0dead02', 'vx0dead02')]);
     onTestFinished(() => execa('iptables', ['-w', '-D', ...forwardRuleSpec('br-vx0dead02', 'vx0dead02')], { reject: false }).then(() => undefined));
     expect(await containerResidue('vx0dead02')).toHaveLength(1);

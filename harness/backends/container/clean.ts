@@ -2,26 +2,14 @@
 // carry a run's labels (or, for rules, its comment), when the harness that made them is gone.
 // A run is live while any of its resources names a live harness on this boot; live runs are
 // never touched.
-import { access } from 'node:fs/promises';
-import { execArgv } from '../../util/process.ts';
+import { pathExists } from '../../util/files.ts';
 import { bootId, isAlive } from '../harness-identity.ts';
 import type { CleanReport } from '../types.ts';
 import { getEngine } from './engine.ts';
+import { changeForwardRule, listForwardRules } from './forward-rule.ts';
 import { RUN_LABEL, ownerOf } from './labels.ts';
 import { bridgePorts, untilGone } from './network.ts';
 import { bridgeName } from './network-plan.ts';
-
-const RULE_COMMENT = /--comment "?vxlab-(vx[0-9a-f]+)"?/;
-
-/** Rules this backend added to DOCKER-USER, as `iptables -D` arguments, by run (pure). */
-export function forwardRules(iptablesSave: string): { runId: string; spec: string[] }[] {
-  return iptablesSave
-    .split('\n')
-    .filter((line) => line.startsWith('-A DOCKER-USER ') && RULE_COMMENT.test(line))
-    .map((line) => ({ runId: RULE_COMMENT.exec(line)![1]!, spec: line.slice(3).replace(/"/g, '').split(' ') }));
-}
-
-const hasBridge = (runId: string) => access(`/sys/class/net/${bridgeName(runId)}`).then(() => true, () => false);
 
 export async function cleanDeadContainerRuns(): Promise<CleanReport> {
   const engine = await getEngine();
@@ -51,14 +39,13 @@ export async function cleanDeadContainerRuns(): Promise<CleanReport> {
     await engine.docker.getContainer(c.Id).remove({ force: true, v: true });
     count(runId);
   }
-  const saved = await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 });
-  for (const rule of saved.exitCode === 0 ? forwardRules(saved.stdout) : []) {
+  for (const rule of (await listForwardRules()) ?? []) {
     if (!dead(rule.runId)) continue;
     // A run that started after the listing above has its bridge: only a rule whose run we judged
     // dead, or whose bridge is gone, is a leftover.
-    if (!verdicts.has(rule.runId) && (await hasBridge(rule.runId))) continue;
-    const removed = await execArgv(['iptables', '-w', '-D', ...rule.spec], { timeoutMs: 10_000 });
-    if (removed.exitCode === 0) count(rule.runId);
+    if (!verdicts.has(rule.runId) && (await pathExists(`/sys/class/net/${bridgeName(rule.runId)}`))) continue;
+    // One that vanished meanwhile (its run's own teardown) is not a leftover.
+    if (await changeForwardRule('-D', rule.spec).then(() => true, () => false)) count(rule.runId);
   }
   for (const n of networks) {
     const runId = n.Labels?.[RUN_LABEL];

@@ -12,20 +12,21 @@ const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 async function findProgram(name: string): Promise<string | undefined> {
   for (const dir of `${process.env.PATH ?? ''}${delimiter}${HOST_PATH}`.split(delimiter).filter(Boolean)) {
     const path = join(dir, name);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+    if (await access(path, constants.X_OK).then(() => true, () => false)) return path; // executable, not only there
   }
   return undefined;
 }
 
 /** The host files an image of these programs is made of, each read once. */
 async function hostFiles(names: readonly string[]): Promise<{ file: ImageFile; content: Buffer }[]> {
-  const programs: { path: string; ldd: string }[] = [];
-  for (const name of names) {
-    const path = await findProgram(name);
-    if (!path) throw new PrerequisiteError(`${name} is not installed, and the node image is built from the host's programs`, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount');
-    // A static program has no libraries: ldd then says so and fails, which is fine.
-    programs.push({ path, ldd: (await execArgv(['ldd', path], { timeoutMs: 10_000 })).stdout });
-  }
+  const programs = await Promise.all(
+    names.map(async (name) => {
+      const path = await findProgram(name);
+      if (!path) throw new PrerequisiteError(`${name} is not installed, and the node image is built from the host's programs`, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount');
+      // A static program has no libraries: ldd then says so and fails, which is fine.
+      return { path, ldd: (await execArgv(['ldd', path], { timeoutMs: 10_000 })).stdout };
+    }),
+  );
   // The exec wrapper and `sh -c` in user images expect /bin/sh: the shell goes there.
   const shell = programs[names.indexOf('sh')]?.path;
   const files = imageFiles(programs).map((f) => (f.source === shell ? { ...f, path: '/bin/sh' } : f));

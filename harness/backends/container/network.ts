@@ -4,33 +4,24 @@
 // lab address), multicast snooping goes off, and frames may cross the bridge although the
 // engine's isolation rules drop multicast on internal networks (br_netfilter sends bridged
 // frames through iptables); the same kind of DOCKER-USER rule containerlab installs.
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
+import { pathExists } from '../../util/files.ts';
 import { execArgv } from '../../util/process.ts';
 import { subnetsOverlap } from '../../lab/ipv4.ts';
 import { isAlive } from '../harness-identity.ts';
 import type { Engine } from './engine.ts';
+import { changeForwardRule, forwardRuleSpec, listForwardRules } from './forward-rule.ts';
 import { RUN_LABEL, ownerOf } from './labels.ts';
 import type { NetworkPlan } from './network-plan.ts';
 
 /** How long a run waits for another live run to free the same subnet (the engine allows one). */
 export const SUBNET_WAIT_MS = 10 * 60_000;
 
-export function forwardRuleSpec(bridge: string, runId: string): string[] {
-  return ['DOCKER-USER', '-i', bridge, '-o', bridge, '-m', 'comment', '--comment', `vxlab-${runId}`, '-j', 'ACCEPT'];
-}
-
-const exists = (path: string) => access(path).then(() => true, () => false);
-
 async function hostCommand(argv: string[], what: string): Promise<void> {
   const result = await execArgv(argv, { timeoutMs: 10_000 });
   if (result.exitCode !== 0) throw new Error(`${what} failed: ${argv.join(' ')}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
-}
-
-/** Does the engine's firewall have the chain for user rules (no chain: the engine filters nothing)? */
-async function hasDockerUserChain(): Promise<boolean> {
-  return (await execArgv(['iptables', '-w', '-S', 'DOCKER-USER'], { timeoutMs: 10_000 })).exitCode === 0;
 }
 
 type Holder = { name: string; runId?: string; alive: boolean };
@@ -58,7 +49,7 @@ export function bridgePorts(bridge: string): Promise<string[]> {
  * removes everything it made before it says it is done.
  */
 export async function untilGone(interfaces: string[]): Promise<void> {
-  await pollUntil(async () => ((await Promise.all(interfaces.map((i) => exists(`/sys/class/net/${i}`)))).some(Boolean) ? undefined : true), {
+  await pollUntil(async () => ((await Promise.all(interfaces.map((i) => pathExists(`/sys/class/net/${i}`)))).some(Boolean) ? undefined : true), {
     what: `the host ends of the nodes' veths (${interfaces.join(', ')}) to go`,
     timeoutMs: 10_000,
   });
@@ -112,20 +103,20 @@ export async function createLabNetwork(engine: Engine, plan: NetworkPlan, runId:
   let ruleAdded = false;
   const remove = async () => {
     const ports = await bridgePorts(plan.bridge);
-    if (ruleAdded) await hostCommand(['iptables', '-w', '-D', ...forwardRuleSpec(plan.bridge, runId)], 'removing the forwarding rule');
+    if (ruleAdded) await changeForwardRule('-D', forwardRuleSpec(plan.bridge, runId));
     ruleAdded = false;
     await engine.client.network.remove(network);
     await untilGone(ports);
   };
   try {
     // The bridge must be in our own namespace: an engine on another machine cannot be tidied up after.
-    if (!(await exists(`/sys/class/net/${plan.bridge}`))) {
+    if (!(await pathExists(`/sys/class/net/${plan.bridge}`))) {
       throw new PrerequisiteError(`the engine's bridge ${plan.bridge} is not on this machine`, 'run the container backend on the machine that runs the engine');
     }
     await hostCommand(['ip', 'addr', 'flush', 'dev', plan.bridge], 'removing the engine gateway address from the host');
     await hostCommand(['ip', 'link', 'set', 'dev', plan.bridge, 'type', 'bridge', 'mcast_snooping', '0'], 'turning multicast snooping off');
-    if (await hasDockerUserChain()) {
-      await hostCommand(['iptables', '-w', '-I', ...forwardRuleSpec(plan.bridge, runId)], 'letting frames cross the lab bridge');
+    if ((await listForwardRules()) !== undefined) {
+      await changeForwardRule('-I', forwardRuleSpec(plan.bridge, runId));
       ruleAdded = true;
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forwardRules } from './clean.ts';
+import { forwardRuleSpec, forwardRules } from './forward-rule.ts';
 
 describe('forwardRules', () => {
   it("finds this backend's DOCKER-USER rules by their comment, as `iptables -D` arguments", () => {
@@ -16,8 +16,7 @@ describe('forwardRules', () => {
     ]);
   });
 
-  it('reads the rule it adds back as the same arguments', async () => {
-    const { forwardRuleSpec } = await import('./network.ts');
+  it('reads the rule it adds back as the same arguments', () => {
     const spec = forwardRuleSpec('br-vx12ab34cd', 'vx12ab34cd');
     expect(forwardRules(`-A ${spec.join(' ')}\n`)).toEqual([{ runId: 'vx12ab34cd', spec }]);
   });
