@@ -3,6 +3,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from './backends/harness-identity.ts';
+import { NODE_LABEL_VARIABLE } from './backends/netns/holder.ts';
 import { writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
@@ -34,9 +35,10 @@ describe('clean', () => {
     const deadProcess = execa('true');
     const deadPid = deadProcess.pid!;
     await deadProcess;
-    const orphan = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false });
+    const orphan = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false, env: { [NODE_LABEL_VARIABLE]: 'vxlab-vx0dead01-node0' } });
     await pollUntil(async () => ((await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'true'], { reject: false })).exitCode === 0 && (await execa('readlink', [`/proc/${orphan.pid}/exe`])).stdout.endsWith('sleep') ? true : undefined), { what: 'the orphan holder', timeoutMs: 5000 });
-    await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'vxlab-vx0dead01-node0', '/run']);
+    // A private /run for its marker, as a node's sandbox has.
+    await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/run']);
     await writeMarker(orphan.pid!, { runId: 'vx0dead01', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
     expect(await labResidue('vx0dead01')).toHaveLength(1);
 

@@ -1,14 +1,26 @@
-// A started lab as every backend hands it out: its nodes by name, a shell hint per node, and a
-// teardown that unwinds the backend's defer stack once, however often it is asked for.
+// A started lab as every backend hands it out: its nodes by name, each behind the command policy,
+// a shell hint per node, and a teardown that unwinds the backend's defer stack once, however
+// often it is asked for.
 import type { DeferStack } from '../util/defer.ts';
+import { policed } from './policed-node.ts';
 import type { NodeHandle, StartedLab } from './types.ts';
+
+const unpoliced = new WeakMap<StartedLab, ReadonlyMap<string, NodeHandle>>();
+
+/** A node's executor without the policy in front: only for the tests that prove the sandbox holds by itself. */
+export function unpolicedNode(lab: StartedLab, name: string): NodeHandle {
+  const node = unpoliced.get(lab)?.get(name);
+  if (!node) throw new Error(`lab has no node ${name}`);
+  return node;
+}
 
 export function startedLab<N extends NodeHandle>(backend: string, labName: string, nodes: ReadonlyMap<string, N>, defer: DeferStack, hint: (node: N) => string): StartedLab {
   let down: Promise<void> | undefined;
+  const guarded = new Map([...nodes].map(([name, node]) => [name, policed(node)]));
   const started: StartedLab = {
     backend,
     node(name) {
-      const node = nodes.get(name);
+      const node = guarded.get(name);
       if (!node) throw new Error(`lab ${labName} has no node ${name}`);
       return node;
     },
@@ -25,5 +37,6 @@ export function startedLab<N extends NodeHandle>(backend: string, labName: strin
       return started.down();
     },
   };
+  unpoliced.set(started, nodes);
   return started;
 }

@@ -1,6 +1,7 @@
 // Around the whole integration suite: the root namespace (links, addresses, routes, rules,
-// permanent neighbours, every net.ipv4/net.ipv6 sysctl, the nftables ruleset) must come out
-// exactly as it went in. Any difference fails the run.
+// permanent neighbours, every net.ipv4/net.ipv6 and kernel sysctl, the nftables ruleset), the
+// hostname and a few host files (passwd, shadow, hosts...) must come out exactly as they went
+// in. Any difference fails the run.
 import { hostSnapshot, snapshotDifferences } from './host.ts';
 
 export default async function setup(): Promise<() => Promise<void>> {

@@ -1,8 +1,11 @@
 // Test support for integration tests: run the CLI for real, and prove the host is untouched.
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { NODE_LABEL_VARIABLE } from '../backends/netns/holder.ts';
 import { findLabProcesses } from '../backends/netns/marker.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { pollUntil } from '../util/poll.ts';
@@ -48,7 +51,13 @@ async function json(argv: string[]): Promise<unknown> {
   return JSON.parse(r.stdout || '[]');
 }
 
-/** Every readable sysctl under the trees a scenario may set (net.ipv4, net.ipv6), as key=value. */
+/** Kernel sysctls that change on their own (a PID counter, a fresh UUID per read, entropy, open terminals). */
+const VOLATILE_SYSCTLS = new Set(['kernel.ns_last_pid', 'kernel.random.uuid', 'kernel.random.entropy_avail', 'kernel.pty.nr']);
+
+/** Host files a breakout would be after; their contents must not change. */
+const WATCHED_FILES = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf'];
+
+/** Every readable sysctl under the trees a scenario may set (net.ipv4, net.ipv6) and the kernel's own, as key=value. */
 async function sysctls(): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   const walk = async (dir: string): Promise<void> => {
@@ -57,18 +66,29 @@ async function sysctls(): Promise<Record<string, string>> {
       if (entry.isDirectory()) await walk(path);
       else {
         const value = await readFile(path, 'utf8').catch(() => undefined); // write-only entries (flush)
-        if (value !== undefined) values[path.slice('/proc/sys/'.length).replace(/\//g, '.')] = value.trim();
+        const key = path.slice('/proc/sys/'.length).replace(/\//g, '.');
+        if (value !== undefined && !VOLATILE_SYSCTLS.has(key)) values[key] = value.trim();
       }
     }
   };
   await walk('/proc/sys/net/ipv4');
   await walk('/proc/sys/net/ipv6');
+  await walk('/proc/sys/kernel');
   return values;
 }
 
 async function nftRuleset(): Promise<string> {
   const r = await execa('nft', ['-s', 'list', 'ruleset'], { reject: false });
   return r.exitCode === 0 ? r.stdout : `nft unavailable: ${r.stderr || r.message}`;
+}
+
+/** A SHA-256 of each watched host file (or why it could not be read). */
+async function fileHashes(): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const file of WATCHED_FILES) {
+    hashes[file] = await readFile(file).then((b) => createHash('sha256').update(b).digest('hex'), (e: NodeJS.ErrnoException) => `unreadable: ${e.code}`);
+  }
+  return hashes;
 }
 
 /** What vxlab must never change in the root namespace. */
@@ -85,6 +105,8 @@ export async function hostSnapshot(): Promise<Record<string, unknown>> {
     neighbours: neighbours.map((n) => ({ dst: n.dst, dev: n.dev, lladdr: n.lladdr })),
     sysctls: await sysctls(),
     nftables: await nftRuleset(),
+    hostname: hostname(),
+    files: await fileHashes(),
   };
 }
 
@@ -96,20 +118,23 @@ export function runIdOf(tap: string): string {
 }
 
 /**
- * Processes that still hold a vxlab node's private /run: any is a leaked lab. Give the run id:
- * other runs (parallel test files, a benchmark) may legitimately be alive at the same time.
+ * The node sandboxes of a run that still have a process (bwrap or what runs in it), one line
+ * each with their PIDs, found by the label each sandbox carries in its argv and environment, so
+ * that even one without a marker yet counts. Give the run id: other runs (parallel test files,
+ * a benchmark) may be alive at the same time.
  */
 export async function labResidue(runId: string): Promise<string[]> {
-  const found: string[] = [];
+  const prefix = `vxlab-${runId}-`;
+  const sandboxes = new Map<string, string[]>();
   for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
-    const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
-    const label = / - tmpfs (vxlab-vx\S+) /.exec(mounts);
-    if (label?.[1]!.startsWith(`vxlab-${runId}-`)) {
-      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?');
-      found.push(`${pid} ${comm.trim()} ${label[1]}`);
-    }
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0');
+    const label =
+      environ.find((e) => e.startsWith(`${NODE_LABEL_VARIABLE}=${prefix}`))?.slice(NODE_LABEL_VARIABLE.length + 1) ??
+      argv.find((a, i) => argv[i - 1] === NODE_LABEL_VARIABLE && a.startsWith(prefix));
+    if (label) sandboxes.set(label, [...(sandboxes.get(label) ?? []), pid]);
   }
-  return found;
+  return [...sandboxes].map(([label, pids]) => `${label}: ${pids.join(' ')}`).sort();
 }
 
 /** Leftovers of the run a given harness process made, found by the marker in each node's /run. */

@@ -1,39 +1,22 @@
 // Builds the node image locally from the host's own programs, so that no registry is needed.
-import { access, chmod, constants, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { PrerequisiteError } from '../../util/errors.ts';
-import { execArgv } from '../../util/process.ts';
+import { dirname, join } from 'node:path';
+import { treeFiles, type TreeFile } from '../node-tree.ts';
+import { locateProgram } from '../node-tree-host.ts';
 import type { Engine } from './engine.ts';
-import { DOCKERFILE, GROUP, NODE_PROGRAMS, PASSWD, imageFiles, imageTag, type ImageFile } from './image-plan.ts';
-
-const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-async function findProgram(name: string): Promise<string | undefined> {
-  for (const dir of `${process.env.PATH ?? ''}${delimiter}${HOST_PATH}`.split(delimiter).filter(Boolean)) {
-    const path = join(dir, name);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path; // executable, not only there
-  }
-  return undefined;
-}
+import { DOCKERFILE, GROUP, NODE_PROGRAMS, PASSWD, imageTag } from './image-plan.ts';
 
 /** The host files an image of these programs is made of, each read once. */
-async function hostFiles(names: readonly string[]): Promise<{ file: ImageFile; content: Buffer }[]> {
-  const programs = await Promise.all(
-    names.map(async (name) => {
-      const path = await findProgram(name);
-      if (!path) throw new PrerequisiteError(`${name} is not installed, and the node image is built from the host's programs`, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount');
-      // A static program has no libraries: ldd then says so and fails, which is fine.
-      return { path, ldd: (await execArgv(['ldd', path], { timeoutMs: 10_000 })).stdout };
-    }),
-  );
+async function hostFiles(names: readonly string[]): Promise<{ file: TreeFile; content: Buffer }[]> {
+  const programs = await Promise.all(names.map((name) => locateProgram(name, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount')));
   // The exec wrapper and `sh -c` in user images expect /bin/sh: the shell goes there.
-  const shell = programs[names.indexOf('sh')]?.path;
-  const files = imageFiles(programs).map((f) => (f.source === shell ? { ...f, path: '/bin/sh' } : f));
+  const shell = programs[names.indexOf('sh')];
+  const files = treeFiles(programs.map((p) => (p === shell ? { ...p, target: '/bin/sh' } : p)));
   return Promise.all(files.map(async (file) => ({ file, content: await readFile(file.source) })));
 }
 
-async function writeContext(dir: string, files: { file: ImageFile; content: Buffer }[]): Promise<void> {
+async function writeContext(dir: string, files: { file: TreeFile; content: Buffer }[]): Promise<void> {
   const root = join(dir, 'rootfs');
   for (const { file, content } of files) {
     await mkdir(dirname(join(root, file.path)), { recursive: true });

@@ -4,32 +4,41 @@
 //   node0 [enp0s8] ──veth── [node0]┐
 //   node1 [enp0s8] ──veth── [node1]├─ br0 (switch namespace, multicast snooping off)
 //   node2 [enp0s8] ──veth── [node2]┘
+import { statSync } from 'node:fs';
 import type { Lab } from '../../lab/model.ts';
+import { ALLOWED_PROGRAMS } from '../../scenario/programs.ts';
 import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
-import { LocalProcess, execArgv, type ExecOptions, type BackgroundProcess } from '../../util/process.ts';
+import { execArgv, type BackgroundProcess, type ExecOptions } from '../../util/process.ts';
+import { treeFiles, type TreeFile } from '../node-tree.ts';
+import { locateProgram } from '../node-tree-host.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { nicAddressLines } from '../nic.ts';
 import { cleanDeadRuns } from './clean.ts';
-import { Holder, inHolder } from './holder.ts';
-import { checkNetnsPrerequisites } from './prerequisites.ts';
+import { Holder } from './holder.ts';
+import { SandboxProcess, execInSandbox } from './node-process.ts';
+import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
+import { DROPPER_PATH, HOLDER_PATH, enterArgv, nodeCapabilities } from './sandbox.ts';
 
 const SWITCH_BRIDGE = 'br0';
+const INSTALL_FIX = 'install iproute2, iputils-ping, tcpdump, procps, coreutils and util-linux';
 
 class NetnsNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   constructor(
     readonly name: string,
     readonly holder: Holder,
+    private readonly capabilities: readonly string[],
+    private readonly rootless: boolean,
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execArgv(inHolder(this.holder.pid, argv), options);
+    return execInSandbox(argv, enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new LocalProcess(inHolder(this.holder.pid, argv));
+    const process = new SandboxProcess(argv, enterArgv(this.holder.pid, this.capabilities, this.rootless, argv));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;
@@ -38,6 +47,27 @@ class NetnsNode implements NodeHandle {
   async stopBackground(): Promise<void> {
     await Promise.all([...this.background].map((p) => p.stop(500)));
   }
+}
+
+/** The files of a node's tree: the programs scenarios may run, the holder and the capability dropper. */
+async function nodeTree(): Promise<TreeFile[]> {
+  const programs = await Promise.all([
+    ...ALLOWED_PROGRAMS.map((name) => locateProgram(name, INSTALL_FIX)),
+    locateProgram('cat', INSTALL_FIX).then((p) => ({ ...p, target: HOLDER_PATH })),
+    locateProgram('setpriv', INSTALL_FIX).then((p) => ({ ...p, target: DROPPER_PATH })),
+  ]);
+  return treeFiles(programs);
+}
+
+/** What a /proc entry is on this host, for the sandbox to cover it. */
+function procKind(path: string): 'file' | 'directory' | undefined {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined ? undefined : stat.isDirectory() ? 'directory' : 'file';
+}
+
+/** The switch runs no command of a scenario: its tree is the holder alone. */
+async function switchTree(): Promise<TreeFile[]> {
+  return treeFiles([{ ...(await locateProgram('cat', INSTALL_FIX)), target: HOLDER_PATH }]);
 }
 
 /** Builds the underlay commands for the switch and for each node (pure, for tests and reading). */
@@ -72,8 +102,9 @@ export class NetnsBackend implements Backend {
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const defer = new DeferStack();
     const signalOption = options.signal ? { signal: options.signal } : {};
+    // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holder's network namespace only.
     const runBatch = async (label: string, holder: Holder, lines: string[]) => {
-      const result = await execArgv(inHolder(holder.pid, ['ip', '-batch', '-']), { input: `${lines.join('\n')}\n`, ...signalOption });
+      const result = await execArgv(['nsenter', '-t', String(holder.pid), '--net', '--', 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n`, ...signalOption });
       if (result.exitCode !== 0) {
         throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
           node: label, origin: 'underlay', command: `ip -batch - <<< ${JSON.stringify(lines)}`,
@@ -82,13 +113,19 @@ export class NetnsBackend implements Backend {
       }
     };
     try {
-      const start = async (label: string) => {
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, { runId: options.runId, node: label }, options.signal);
+      const [nodeFiles, switchFiles, initialUserNamespace] = await Promise.all([nodeTree(), switchTree(), inInitialUserNamespace()]);
+      const rootless = !initialUserNamespace;
+      const start = async (label: string, files: TreeFile[]) => {
+        const plan = { hostname: label, files, rootless, procKind };
+        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, options.signal);
         defer.defer(`stop ${label}`, () => holder.stop());
         return holder;
       };
       // allSettled, not all: every holder that did start must be in the defer stack before unwinding.
-      const settled = await Promise.allSettled([start('switch'), ...lab.nodes.map((n) => start(n.name))]);
+      const settled = await Promise.allSettled([
+        start('switch', switchFiles),
+        ...lab.nodes.map((n) => start(n.name, nodeFiles)),
+      ]);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
@@ -97,9 +134,9 @@ export class NetnsBackend implements Backend {
       await Promise.all(lab.nodes.map((n, i) => runBatch(n.name, holders[i]!, plan.perNode.get(n.name)!)));
       await runBatch('switch', switchHolder!, plan.switchAfter);
 
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!)]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
-      return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} -n -m`);
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`);
     } catch (error) {
       // Clean up what was built, then rethrow the original error: a teardown error never hides it.
       await defer.unwind();

@@ -1,65 +1,86 @@
-// A namespace holder: a process that owns a private network and mount namespace for one node.
-// Nothing is named in the host's /run/netns; when the holder dies (teardown, or the harness
-// dying, through PR_SET_PDEATHSIG) the kernel reclaims the namespaces and everything in them,
-// including namespaces the node's own `ip netns add` created in its private /run.
-import { execa, type ResultPromise } from 'execa';
-import { readlink, readFile } from 'node:fs/promises';
+// A node's holder: bubblewrap's sandbox (sandbox.ts) around `cat` on a pipe only vxlab holds.
+// Nothing is named in the host's /run/netns. When the holder dies (teardown, or the harness
+// dying: EOF on the pipe, and PR_SET_PDEATHSIG on bwrap and its children) the sandbox's first
+// process dies, the kernel kills every process of its PID namespace and reclaims the namespaces
+// and everything in them, including guest namespaces the node's own `ip netns add` created.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { access, readFile } from 'node:fs/promises';
 import { pollUntil } from '../../util/poll.ts';
-import { execArgv } from '../../util/process.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { writeMarker } from './marker.ts';
+import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
 
-/** Wraps argv so that it dies with the harness and runs inside the holder's namespaces. */
-export function inHolder(pid: number, argv: readonly string[]): string[] {
-  return ['setpriv', '--pdeathsig', 'KILL', '--', 'nsenter', '-t', String(pid), '-n', '-m', '--', ...argv];
-}
+/** What a sandbox's environment carries so that a leak can be traced to its run without a marker. */
+export const NODE_LABEL_VARIABLE = 'VXLAB_NODE';
 
 export class Holder {
   private constructor(
+    /** The sandbox's first process (PID 1 inside it), whose namespaces commands enter. */
     readonly pid: number,
-    private readonly process: ResultPromise,
+    private readonly monitor: ChildProcess,
+    private readonly monitorExit: Promise<void>,
   ) {}
 
-  /** Starts a holder and waits until it is inside its new namespaces with a private /run and a marker. */
-  static async start(label: string, owner: { runId: string; node: string }, signal?: AbortSignal): Promise<Holder> {
-    // `cat` blocks on a stdin pipe that only we hold: if we vanish, it reads EOF and exits too.
-    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--mount', '--propagation', 'private', '--', 'cat'], {
-      stdin: 'pipe',
-      stdout: 'ignore',
-      stderr: 'pipe',
-      reject: false,
-      buffer: { stderr: true },
-    });
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not start the namespace holder for ${label}`);
-    const holder = new Holder(pid, child);
+  /** Starts a sandbox and waits until its tree is in place, then writes its marker. */
+  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }, signal?: AbortSignal): Promise<Holder> {
+    const argv = bwrapArgv(plan);
+    // The label goes into the sandbox's environment (and so bwrap's argv): leaks stay traceable.
+    argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, label);
+    // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
+    const dropCapabilities = plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
+    const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    monitor.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let info = '';
+    (monitor.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (info += chunk.toString('utf8')));
+    const monitorExit = new Promise<void>((resolve) => monitor.once('close', () => resolve()));
+    const exitedEarly = () => new Error(`the sandbox of ${label} exited: ${stderr.trim() || `exit code ${monitor.exitCode}`}`);
+    let holder: Holder | undefined;
     try {
-      const ownNet = await readlink('/proc/self/ns/net');
+      const pid = await pollUntil(
+        () => {
+          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
+          const match = /"child-pid":\s*(\d+)/.exec(info);
+          return match ? Number(match[1]) : undefined;
+        },
+        { what: `the sandbox of ${label} to start`, timeoutMs: 5000, ...(signal ? { signal } : {}) },
+      );
+      holder = new Holder(pid, monitor, monitorExit);
+      // The tree is complete once the first process has moved into it (after its last mount).
       await pollUntil(
         async () => {
-          if (child.exitCode !== null) {
-            const result = await child;
-            throw new Error(`the namespace holder for ${label} exited: ${String(result.stderr ?? '').trim() || `exit code ${result.exitCode}`}`);
-          }
-          const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-          const net = await readlink(`/proc/${pid}/ns/net`).catch(() => ownNet);
-          return comm.trim() === 'cat' && net !== ownNet ? true : undefined;
+          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
+          return (await access(`/proc/${pid}/root${HOLDER_PATH}`).then(() => true, () => false)) || undefined;
         },
-        { what: `the namespace holder for ${label}`, timeoutMs: 5000, ...(signal ? { signal } : {}) },
+        { what: `the sandbox of ${label} to build its tree`, timeoutMs: 5000, ...(signal ? { signal } : {}) },
       );
-      // A private /run: the node's `ip netns add` lands here, invisible to the host and other nodes.
-      const mounted = await execArgv(['nsenter', '-t', String(pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'mode=0755,size=4m', label, '/run'], signal ? { signal } : {});
-      if (mounted.exitCode !== 0) throw new Error(`could not give ${label} a private /run: ${mounted.stderr.trim()}`);
       await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
+      return holder;
     } catch (error) {
-      await holder.stop();
+      if (holder) await holder.stop();
+      else {
+        monitor.kill('SIGKILL');
+        await monitorExit;
+      }
       throw error;
     }
-    return holder;
   }
 
+  /** Kills the sandbox and waits until its first process, and so its PID namespace, is gone. */
   async stop(): Promise<void> {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
-    await this.process;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+    this.monitor.kill('SIGKILL');
+    await this.monitorExit;
+    await pollUntil(async () => ((await isGone(this.pid)) ? true : undefined), { what: `the sandbox process ${this.pid} to end`, timeoutMs: 5000 });
   }
+}
+
+/** A process is gone when /proc no longer lists it, or it is a zombie waiting for its reaper. */
+async function isGone(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat === undefined || / Z /.test(stat.slice(stat.lastIndexOf(')')));
 }

@@ -5,7 +5,6 @@ import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import type { HarnessIdentity } from '../harness-identity.ts';
 
 export const MARKER_PATH = 'run/vxlab.json';
-export const LABEL_PREFIX = 'vxlab-';
 
 export interface NodeMarker extends HarnessIdentity {
   runId: string;
@@ -36,7 +35,7 @@ export interface LabProcess {
   marker: NodeMarker;
 }
 
-/** Every process that holds a vxlab node's private /run (its tmpfs label) and carries a marker. */
+/** Every process inside a vxlab node's sandbox: its root (a mount namespace of its own) carries a marker. */
 export async function findLabProcesses(): Promise<LabProcess[]> {
   const found: LabProcess[] = [];
   const self = await readlink('/proc/self/ns/mnt');
@@ -45,8 +44,6 @@ export async function findLabProcesses(): Promise<LabProcess[]> {
     const pid = Number(entry);
     const mnt = await readlink(`/proc/${pid}/ns/mnt`).catch(() => self);
     if (mnt === self) continue; // a node's processes always live in the node's own mount namespace
-    const mounts = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
-    if (!new RegExp(` - tmpfs ${LABEL_PREFIX}vx[0-9a-f]+-[\\w-]+ `).test(mounts)) continue;
     const marker = await readMarker(pid);
     if (marker) found.push({ pid, marker });
   }

@@ -14,7 +14,14 @@ const TOOLS: { program: string; versionArgv: string[]; fix: string }[] = [
   { program: 'unshare', versionArgv: ['unshare', '--version'], fix: 'install it: apt-get install -y util-linux' },
   { program: 'nsenter', versionArgv: ['nsenter', '--version'], fix: 'install it: apt-get install -y util-linux' },
   { program: 'setpriv', versionArgv: ['setpriv', '--version'], fix: 'install it: apt-get install -y util-linux' },
+  { program: 'bwrap', versionArgv: ['bwrap', '--version'], fix: 'install it: apt-get install -y bubblewrap (each node is a bubblewrap sandbox)' },
 ];
+
+/** Is this process in the machine's own user namespace (root as root), not rootless mode's? */
+export async function inInitialUserNamespace(): Promise<boolean> {
+  const map = await readFile('/proc/self/uid_map', 'utf8');
+  return /^\s*0\s+0\s+4294967295\s*$/.test(map.trim());
+}
 
 async function effectiveCapabilities(): Promise<bigint> {
   const status = await readFile('/proc/self/status', 'utf8');

@@ -1,0 +1,107 @@
+// A node's sandbox, planned (pure): bubblewrap gives each node its own network, PID, mount, UTS
+// and IPC namespaces, and a root that is an empty read-only tmpfs holding only the node's
+// programs and their libraries, a private /run and /tmp, its own /proc (with /proc/sys
+// read-only except /proc/sys/net) and a minimal /dev. No host path is visible. Commands enter
+// it with nsenter and run under setpriv, which keeps only the capabilities the node needs.
+import type { NodeNeeds } from '../../lab/compile.ts';
+import type { TreeFile } from '../node-tree.ts';
+
+/** The process that holds the namespaces: `cat` on a pipe only vxlab holds, out of PATH. */
+export const HOLDER_PATH = '/.vxlab/holder';
+/** setpriv inside the tree, out of PATH: it drops capabilities before the command runs. */
+export const DROPPER_PATH = '/.vxlab/setpriv';
+
+/** /proc entries that stay read-only (as Docker keeps them): the kernel's knobs outside the node. */
+export const READ_ONLY_PROC = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
+/** /proc entries that show host memory, keys or timers: covered with /dev/null (as Docker does). */
+export const MASKED_PROC = ['/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/sched_debug', '/proc/acpi', '/proc/scsi'];
+
+/** The environment every node process gets: nothing of the harness's own. */
+export const NODE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } as const;
+
+/**
+ * What a node's commands may do beyond their own files: configure the node's network (NET_ADMIN),
+ * ping and capture (NET_RAW), and, only where the steps use `ip netns`, the mounts and
+ * namespace switches that guest namespaces take (SYS_ADMIN), as on the container backend.
+ */
+export function nodeCapabilities(needs: NodeNeeds | undefined): string[] {
+  return ['net_admin', 'net_raw', ...(needs?.guestNamespaces ? ['sys_admin'] : [])];
+}
+
+/**
+ * The user a node's commands run as when vxlab runs as root: nobody, holding only the node's
+ * capabilities (as ambient capabilities). Host files owned by root stay out of its reach even
+ * where a path led to one. In rootless mode commands keep the user's own uid.
+ */
+export const NODE_UID = 65534;
+
+export interface SandboxPlan {
+  hostname: string;
+  files: readonly TreeFile[];
+  /**
+   * Rootless mode: vxlab runs as a user whose capabilities come from a user namespace. bwrap then
+   * makes a user namespace of its own for the node, where the kernel lets `ip netns exec` mount a
+   * sysfs only if one is visible already: the host's goes read-only to /.vxlab/sys, out of the way.
+   */
+  rootless: boolean;
+  /** What each of READ_ONLY_PROC and MASKED_PROC is on this kernel: bwrap can only cover what exists. */
+  procKind: (path: string) => 'file' | 'directory' | undefined;
+}
+
+/** Every directory above these paths, parents first. */
+export function parentDirectories(paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) dirs.add(`/${parts.slice(0, i).join('/')}`);
+  }
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}
+
+/** bwrap's argv for a node; its info on fd 3 names the sandbox's first process. */
+export function bwrapArgv(plan: SandboxPlan): string[] {
+  return [
+    'bwrap',
+    '--unshare-net', '--unshare-pid', '--unshare-uts', '--unshare-ipc',
+    '--hostname', plan.hostname,
+    '--die-with-parent', '--clearenv', '--info-fd', '3',
+    // The holder itself needs no capability; commands get theirs when they enter (enterArgv).
+    ...(plan.rootless ? ['--unshare-user'] : ['--cap-drop', 'ALL']),
+    // Directories bwrap would make on its own are private to root: the node's user must traverse them.
+    ...parentDirectories(plan.files.map((f) => f.path)).flatMap((d) => ['--perms', '0755', '--dir', d]),
+    ...plan.files.flatMap((f) => ['--ro-bind', f.source, f.path]),
+    '--proc', '/proc',
+    // Sources are the host's /proc, whose sysctl entries show the reader's own namespaces.
+    '--ro-bind', '/proc/sys', '/proc/sys',
+    '--bind', '/proc/sys/net', '/proc/sys/net',
+    ...READ_ONLY_PROC.filter((p) => plan.procKind(p)).flatMap((p) => ['--ro-bind', p, p]),
+    // A masked file shows /dev/null; a masked directory an empty read-only tmpfs.
+    ...MASKED_PROC.flatMap((p) => {
+      const kind = plan.procKind(p);
+      return kind === 'file' ? ['--ro-bind', '/dev/null', p] : kind === 'directory' ? ['--perms', '0555', '--tmpfs', p, '--remount-ro', p] : [];
+    }),
+    '--dev', '/dev',
+    '--dir', '/sys',
+    ...(plan.rootless ? ['--ro-bind', '/sys', '/.vxlab/sys'] : []),
+    // Writable for the node's user (who is not the tree's owner), sticky so the marker stays vxlab's.
+    '--perms', '01777', '--tmpfs', '/run', '--perms', '0755', '--dir', '/var', '--symlink', '../run', '/var/run',
+    '--perms', '01777', '--tmpfs', '/tmp',
+    '--remount-ro', '/',
+    '--', HOLDER_PATH,
+  ];
+}
+
+/**
+ * Runs argv inside the node, never through a shell: nsenter joins the node's namespaces (as root,
+ * or as the rootless user, who owns the node's user namespace), then setpriv becomes the node's
+ * user with only the node's capabilities, and no way to gain more (no_new_privs).
+ */
+export function enterArgv(holderPid: number, capabilities: readonly string[], rootless: boolean, argv: readonly string[]): string[] {
+  const caps = ['-all', ...capabilities.map((c) => `+${c}`)].join(',');
+  const user = rootless ? [] : ['--reuid', String(NODE_UID), '--regid', String(NODE_UID), '--clear-groups'];
+  return [
+    'nsenter', '-t', String(holderPid), '--net', '--mount', '--pid', '--uts', '--ipc', '--',
+    DROPPER_PATH, ...user, '--inh-caps', caps, '--ambient-caps', caps, '--bounding-set', caps, '--no-new-privs', '--pdeathsig', 'KILL', '--',
+    ...argv,
+  ];
+}
