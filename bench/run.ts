@@ -4,9 +4,10 @@
 import { createBackend } from '../harness/backends/registry.ts';
 import type { RunEvent } from '../harness/report/events.ts';
 import { runScenarios } from '../harness/runner.ts';
-import { listScenarioNames, loadScenario } from '../harness/scenario/resolve.ts';
+import { listScenarioNames, loadLab, loadScenario } from '../harness/scenario/resolve.ts';
 import { newRunId } from '../harness/util/run-id.ts';
 import { phaseTimes, median, type PhaseTimes } from './phases.ts';
+import { upUnsandboxed } from './unsandboxed-lab.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : await listScenarioNames();
@@ -28,5 +29,29 @@ for (const name of names) {
   rows.push([name, String(runs), ms((p) => p.labUp), ms((p) => p.steps), ms((p) => p.checks), ms((p) => p.teardown), ms((p) => p.total)]);
 }
 
+// The sandbox's cost (issue 10: at most 20% slower up than before): lab up and down on netns,
+// sandboxed against the unsandboxed baseline, measured alternately in this same run.
+if (backend.name === 'netns') {
+  rows.push(['', '', '', '', '', '', '']);
+  rows.push(['lab (up + down)', 'runs', 'sandboxed', 'unsandboxed', 'ratio', '', '']);
+  for (const labName of ['three-nodes', 'two-vms']) {
+    const lab = await loadLab(labName);
+    const sandboxed: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < runs * 2; i++) {
+      let started = performance.now();
+      const up = await backend.up(lab, { runId: newRunId() });
+      await up.down();
+      sandboxed.push(performance.now() - started);
+      started = performance.now();
+      const down = await upUnsandboxed(lab);
+      await down();
+      bare.push(performance.now() - started);
+    }
+    const [a, b] = [median(sandboxed), median(bare)];
+    rows.push([labName, String(runs * 2), `${a.toFixed(1)} ms`, `${b.toFixed(1)} ms`, `${(a / b).toFixed(2)}x`, '', '']);
+  }
+}
+
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
+for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`.trimEnd() + '\n');

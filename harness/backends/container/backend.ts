@@ -58,6 +58,14 @@ export function nodeSysctls(): Record<string, string> {
   return Object.fromEntries(['all', 'default', 'lo', ENGINE_NIC].map((dev) => [`net.ipv6.conf.${dev}.disable_ipv6`, '0']));
 }
 
+/**
+ * A node whose steps write sysctls but use no guest namespace holds CAP_SYS_ADMIN only for vxlab's
+ * own mount of /proc/sys/net (prepareNode): its commands run with it gone from their bounding set.
+ */
+export function withoutSysAdmin(needs: NodeNeeds, argv: readonly string[]): readonly string[] {
+  return needs.sysctlWrites && !needs.guestNamespaces ? ['setpriv', '--bounding-set', '-sys_admin', '--inh-caps', '-sys_admin', '--', ...argv] : argv;
+}
+
 class ContainerNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   constructor(
@@ -65,14 +73,20 @@ class ContainerNode implements NodeHandle {
     readonly containerName: string,
     private readonly engine: Engine,
     private readonly container: DockerContainer,
+    private readonly needs: NodeNeeds,
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
+    return execInContainer(this.engine.docker, this.container, withoutSysAdmin(this.needs, argv), options);
+  }
+
+  /** vxlab's own preparation, with every capability the container has. */
+  prepare(argv: readonly string[], options?: ExecOptions) {
     return execInContainer(this.engine.docker, this.container, argv, options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new ContainerProcess(this.engine.docker, this.container, argv);
+    const process = new ContainerProcess(this.engine.docker, this.container, withoutSysAdmin(this.needs, argv));
     this.background.add(process);
     void process.exited.finally(() => this.background.delete(process)).catch(() => undefined);
     return process;
@@ -132,7 +146,7 @@ export class ContainerBackend implements Backend {
         const started = await container.start().catch((error: unknown) => {
           throw new Error(`could not start node ${node.name} (container ${containerName}): ${errorMessage(error).trim()}${this.startHint(error)}`, { cause: error });
         });
-        return new ContainerNode(node.name, containerName, engine, engine.docker.getContainer(started.getId()));
+        return new ContainerNode(node.name, containerName, engine, engine.docker.getContainer(started.getId()), needs);
       };
       // allSettled, not all: every container that did start must be removed when one fails.
       const settled = await Promise.allSettled(lab.nodes.map(startNode));
@@ -187,8 +201,8 @@ export class ContainerBackend implements Backend {
   private async prepareNode(node: ContainerNode, labNode: LabNode, needs: NodeNeeds | undefined, signal?: AbortSignal): Promise<void> {
     const signalOption = signal ? { signal } : {};
     if (this.options.image) {
-      const programs = [...REQUIRED_PROGRAMS, ...(needs?.sysctlWrites ? ['sysctl', 'mount'] : [])];
-      const probe = await node.exec(['/bin/sh', '-c', 'for p in "$@"; do command -v "$p" >/dev/null || echo "$p"; done', 'probe', ...programs], signalOption);
+      const programs = [...REQUIRED_PROGRAMS, ...(needs?.sysctlWrites ? ['sysctl', 'mount', 'setpriv'] : [])];
+      const probe = await node.prepare(['/bin/sh', '-c', 'for p in "$@"; do command -v "$p" >/dev/null || echo "$p"; done', 'probe', ...programs], signalOption);
       const missing = probe.stdout.trim().split(/\s+/).filter(Boolean);
       if (probe.exitCode !== 0 || missing.length > 0) {
         throw new PrerequisiteError(
@@ -205,7 +219,7 @@ export class ContainerBackend implements Backend {
       ...(needs?.sysctlWrites ? WRITABLE_NET_SYSCTLS.map((argv) => ({ argv, shown: argv.join(' ') })) : []),
     ];
     for (const step of preparations) {
-      const result = await node.exec(step.argv, { ...(step.input !== undefined ? { input: step.input } : {}), ...signalOption });
+      const result = await node.prepare(step.argv, { ...(step.input !== undefined ? { input: step.input } : {}), ...signalOption });
       if (result.exitCode !== 0) {
         throw new CommandFailedError(`preparing node ${node.name} failed`, {
           node: node.name, origin: 'underlay', command: step.shown,

@@ -6,9 +6,9 @@ import { IMAGE_LABEL } from './labels.ts';
 
 /**
  * Programs a node runs: the scenario allowlist, plus a shell (signals, PIDs), sleep (the idle
- * main process) and mount (writable network sysctls).
+ * main process), mount (writable network sysctls) and setpriv (commands without CAP_SYS_ADMIN).
  */
-export const NODE_PROGRAMS = [...ALLOWED_PROGRAMS, 'sh', 'sleep', 'mount'] as const;
+export const NODE_PROGRAMS = [...ALLOWED_PROGRAMS, 'sh', 'sleep', 'mount', 'setpriv'] as const;
 
 export const IMAGE_REPOSITORY = 'vxlab-node';
 
