@@ -74,6 +74,21 @@ describe('a command that hangs', () => {
     // Stopped like Ctrl-C, so ping flushed what it had to say.
     expect(result.stdout).toMatch(/\d+ packets transmitted, 0 received, 100% packet loss/);
   });
+
+  it('ends, at its deadline, the children a batch forked too (ip netns exec ... ip monitor)', async () => {
+    // Both commands run as one `ip -batch -`, which forks `ip netns exec` and waits for it forever.
+    const file = scenarioCopy('p2p-batch-hangs', (t) =>
+      t.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ip netns add vm0\n      - ip netns exec vm0 ip monitor\nchecks:\n'),
+    );
+    const started = Date.now();
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('    not ok 1 - the lab builds\n      ---\n      message: step 3 on node0 timed out after 2 s\n      node: node0\n');
+    expect(result.stdout).toContain('ip netns exec vm0 ip monitor');
+    expect(result.stdout).toContain('not ok 1 - p2p-batch-hangs');
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+  });
 });
 
 describe('an invalid scenario', () => {
