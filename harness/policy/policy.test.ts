@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkArgv } from './programs.ts';
+import { checkArgv } from './policy.ts';
 
 const check = (line: string) => checkArgv(line.split(' '));
 
@@ -42,8 +42,8 @@ describe('checkArgv', () => {
     ['ip net exec /proc/1/ns/net ip link', 3, /PID or path/],
     ['ip netns exec vm0 bash', 4, /"bash", which is not allowed/],
     ['ip netns exec vm0', 2, /needs a namespace and a command/],
-    ['ip -batch /tmp/x', 1, /batch file/],
-    ['bridge -b /tmp/x', 1, /batch file/],
+    ['ip -batch /tmp/x', 1, /reads commands from a file/],
+    ['bridge -b /tmp/x', 1, /reads commands from a file/],
     ['tcpdump -i eth0 -w /etc/x', 3, /-w/],
     ['tcpdump -i eth0 -z /bin/sh', 3, /-z/],
     ['sysctl -w kernel.panic=1', 2, /not private to the node/],
