@@ -63,8 +63,9 @@ export function readTcpdump(argv: readonly string[], base: number): Reading {
     const rule = ALLOWED[option.id];
     const spelled = argv[option.index] === option.spelled ? `\`${option.spelled}\`` : `\`${option.spelled}\` (in \`${argv[option.index]}\`)`;
     if (!rule || (option.id === 'w' && option.value !== '-')) {
-      const why = option.id === 'w' ? 'writes a file other than standard output' : (WHY[option.id] ?? 'is not an option vxlab allows');
-      return refuse(option.index, `uses ${spelled}, which reads or writes files or runs commands outside the lab (it ${why.replace(/^is /, 'is ')}); use a capture check instead`);
+      const why = option.id === 'w' ? 'writes a file other than standard output' : WHY[option.id];
+      if (!why) return refuse(option.index, `uses ${spelled}, which is not an option vxlab allows for tcpdump`);
+      return refuse(option.index, `uses ${spelled}, which reads or writes files or runs commands outside the lab (it ${why}); use a capture check instead`);
     }
     if (rule !== true && option.value !== undefined) {
       const problem = rule(option.value);
