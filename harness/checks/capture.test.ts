@@ -9,7 +9,7 @@ const frames = readPcap(new Uint8Array(readFileSync(new URL('../packets/fixtures
 describe('tcpdumpArgv', () => {
   it('streams pcap with immediate delivery and passes the filter verbatim', () => {
     const filter = 'port 4789 and udp[8:2] = 0x0800 & 0x0800 and udp[11:4] = 42 & 0x00FFFFFF';
-    expect(tcpdumpArgv({ interface: 'enp0s8', filter })).toEqual(['tcpdump', '-i', 'enp0s8', '-n', '-U', '--immediate-mode', '-w', '-', filter]);
+    expect(tcpdumpArgv({ interface: 'enp0s8', filter })).toEqual(['tcpdump', '-i', 'enp0s8', '-n', '-U', '--immediate-mode', '-w', '-', '--', filter]);
   });
 });
 

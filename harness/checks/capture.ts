@@ -5,7 +5,7 @@ import { describeFrame } from '../packets/describe.ts';
 import { decodeEthernet, type Frame } from '../packets/decode.ts';
 import { LINKTYPE_ETHERNET, readPcap } from '../packets/pcap.ts';
 import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
-import { renderArgv } from '../scenario/command-line.ts';
+import { renderArgv } from '../policy/command-line.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BackgroundProcess } from '../util/process.ts';
 import { compact, matches } from './match.ts';
@@ -16,7 +16,8 @@ export const MAX_PACKETS_SHOWN = 40;
 
 export function tcpdumpArgv(spec: Pick<CaptureSpec, 'interface' | 'filter'>): string[] {
   // --immediate-mode hands each packet over at once (-U alone loses them here); -w - streams pcap.
-  return ['tcpdump', '-i', spec.interface, '-n', '-U', '--immediate-mode', '-w', '-', ...(spec.filter ? [spec.filter] : [])];
+  // The filter comes after `--`, so no word of it can ever be read as an option.
+  return ['tcpdump', '-i', spec.interface, '-n', '-U', '--immediate-mode', '-w', '-', ...(spec.filter ? ['--', spec.filter] : [])];
 }
 
 export function describeCount(count: Count): string {

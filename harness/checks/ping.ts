@@ -1,6 +1,6 @@
 // The ping check: from a node (or a namespace inside it) to an address, reachable or not.
 import type { PingSpec } from '../scenario/schema.ts';
-import { renderArgv } from '../scenario/command-line.ts';
+import { renderArgv } from '../policy/command-line.ts';
 import type { ExecResult } from '../util/process.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
 

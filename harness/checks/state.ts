@@ -1,6 +1,6 @@
 // The state check: FDB, neighbours, links, routes or bridge ports of a node, matched as subsets.
 import type { StateProbe, TableExpectation } from '../lab/model.ts';
-import { renderArgv } from '../scenario/command-line.ts';
+import { renderArgv } from '../policy/command-line.ts';
 import { DeadlineError, pollUntil } from '../util/poll.ts';
 import { compact, matches } from './match.ts';
 import { inNetns } from './ping.ts';

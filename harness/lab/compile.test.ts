@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/resolve.ts';
-import { batchCommands, compileSteps, createdInterfaces, failedBatchLine, nodeNeeds, usesGuestNamespace, withMacPins, writesSysctl, type NodeNeeds } from './compile.ts';
+import { commandFacts } from '../policy/policy.ts';
+import { batchCommands, compileSteps, failedBatchLine, nodeNeeds, withMacPins, type NodeNeeds } from './compile.ts';
 import type { Command } from './model.ts';
 
 const cmd = (text: string): Command => ({ text, argv: text.split(' '), origin: 'test' });
 
-describe('createdInterfaces', () => {
+describe('the interfaces a command creates (read by the policy)', () => {
   it.each([
     ['ip link add vxlan0 type vxlan id 42 dev enp0s8', ['vxlan0']],
     ['ip link add name br0 type bridge', ['br0']],
@@ -17,7 +18,7 @@ describe('createdInterfaces', () => {
     ['ip link set vxlan0 up', []],
     ['ip netns exec vm0 ip link add x type dummy', []],
   ])('%s creates %j', (text, names) => {
-    expect(createdInterfaces(text.split(' '))).toEqual(names);
+    expect(commandFacts(text.split(' ')).createdInterfaces).toEqual(names);
   });
 });
 
@@ -96,7 +97,7 @@ describe('node needs', () => {
     ['ip link add vxlan0 type vxlan id 42 dev enp0s8', false],
     ['bridge fdb show dev vxlan0', false],
   ])('%s uses a guest namespace: %s', (text, uses) => {
-    expect(usesGuestNamespace(text.split(' '))).toBe(uses);
+    expect(commandFacts(text.split(' ')).usesGuestNamespace).toBe(uses);
   });
 
   it.each([
@@ -106,7 +107,7 @@ describe('node needs', () => {
     ['sysctl net.ipv4.ip_forward', false],
     ['ip link set vxlan0 up', false],
   ])('%s writes a sysctl: %s', (text, writes) => {
-    expect(writesSysctl(text.split(' '))).toBe(writes);
+    expect(commandFacts(text.split(' ')).writesSysctl).toBe(writes);
   });
 
   const using = (needs: Map<string, NodeNeeds>, need: keyof NodeNeeds) => new Set([...needs].filter(([, n]) => n[need]).map(([node]) => node));

@@ -1,7 +1,7 @@
 // Compiles a scenario's steps into what each node runs: consecutive `ip` (or `bridge`) commands
 // become one `ip -batch -` process, which is several times faster than one process each.
 import type { Command, Scenario, Step } from './model.ts';
-import { ipObject } from './iproute2.ts';
+import { batchArgv, batchLine, commandFacts } from '../policy/policy.ts';
 import { nodeOf } from './model.ts';
 
 export type Batch =
@@ -13,36 +13,12 @@ export interface CompiledStep {
   batches: Batch[];
 }
 
-/** Interfaces that `ip link add ...` creates in the node itself (not inside a nested namespace). */
-export function createdInterfaces(argv: readonly string[]): string[] {
-  if (argv[0] !== 'ip' || ipObject(argv[1]) !== 'link' || argv[2] !== 'add') return [];
-  const names: string[] = [];
-  let i = 3;
-  let main: string | undefined;
-  for (; i < argv.length && argv[i] !== 'type'; i++) {
-    const word = argv[i]!;
-    if (word === 'link' || word === 'address' || word === 'mtu' || word === 'txqueuelen' || word === 'numtxqueues' || word === 'numrxqueues') i++;
-    else if (word === 'name' || word === 'dev') main = argv[++i];
-    else if (main === undefined && !word.startsWith('-')) main = word;
-  }
-  if (main) names.push(main);
-  // A veth's peer: `... type veth peer name veth1` or `peer veth1`.
-  const peer = argv.indexOf('peer', i);
-  if (peer >= 0) {
-    const next = argv[peer + 1];
-    const name = next === 'name' ? argv[peer + 2] : next;
-    const movesAway = argv.slice(peer).includes('netns');
-    if (name && !movesAway) names.push(name);
-  }
-  return names;
-}
-
 /** Inserts `ip link set dev NAME address MAC` right after the command that creates NAME. */
 export function withMacPins(commands: readonly Command[], macs: Readonly<Record<string, string>>): Command[] {
   const out: Command[] = [];
   for (const command of commands) {
     out.push(command);
-    for (const name of createdInterfaces(command.argv)) {
+    for (const name of commandFacts(command.argv).createdInterfaces) {
       const mac = macs[name];
       if (mac) {
         const argv = ['ip', 'link', 'set', 'dev', name, 'address', mac];
@@ -53,26 +29,16 @@ export function withMacPins(commands: readonly Command[], macs: Readonly<Record<
   return out;
 }
 
-const BATCH_SAFE = /^[^\s"'#\\]+$/;
-
-function batchProgram(argv: readonly string[]): 'ip' | 'bridge' | undefined {
-  const program = argv[0];
-  if (program !== 'ip' && program !== 'bridge') return undefined;
-  // Global options (-n NS, -j) change the whole process, so such commands run on their own.
-  if (argv.length < 2 || argv[1]!.startsWith('-')) return undefined;
-  return argv.slice(1).every((a) => BATCH_SAFE.test(a)) ? program : undefined;
-}
-
 export function batchCommands(commands: readonly Command[]): Batch[] {
   const batches: Batch[] = [];
   for (const command of commands) {
-    const program = batchProgram(command.argv);
+    const batched = batchLine(command.argv);
     const last = batches.at(-1);
-    if (program && last?.kind === 'batch' && last.program === program) {
+    if (batched && last?.kind === 'batch' && last.program === batched.program) {
       last.commands.push(command);
-      last.input += `${command.argv.slice(1).join(' ')}\n`;
-    } else if (program) {
-      batches.push({ kind: 'batch', program, argv: [program, '-batch', '-'], input: `${command.argv.slice(1).join(' ')}\n`, commands: [command] });
+      last.input += `${batched.line}\n`;
+    } else if (batched) {
+      batches.push({ kind: 'batch', program: batched.program, argv: batchArgv(batched.program), input: `${batched.line}\n`, commands: [command] });
     } else {
       batches.push({ kind: 'single', command });
     }
@@ -94,16 +60,6 @@ export function compileSteps(scenario: Scenario): CompiledStep[] {
   }));
 }
 
-/** Does this command make, enter or use a guest namespace (`ip netns ...`, `ip -n NS ...`, `... netns NS`)? */
-export function usesGuestNamespace(argv: readonly string[]): boolean {
-  return argv[0] === 'ip' && argv.some((word) => word === 'netns' || word === '-n' || word === '-netns');
-}
-
-/** Does this command write a sysctl (`sysctl -w key=value`, or `sysctl key=value`)? */
-export function writesSysctl(argv: readonly string[]): boolean {
-  return argv[0] === 'sysctl' && argv.slice(1).some((word) => word === '-w' || (!word.startsWith('-') && word.includes('=')));
-}
-
 /** What a node's commands need beyond plain networking, which a container must be allowed. */
 export interface NodeNeeds {
   guestNamespaces: boolean;
@@ -115,8 +71,10 @@ export function nodeNeeds(scenario: Scenario): Map<string, NodeNeeds> {
   const needs = new Map(scenario.lab.nodes.map((n) => [n.name, { guestNamespaces: false, sysctlWrites: false }]));
   const note = (node: string, commands: readonly Command[]) => {
     const n = needs.get(node)!;
-    n.guestNamespaces ||= commands.some((c) => usesGuestNamespace(c.argv));
-    n.sysctlWrites ||= commands.some((c) => writesSysctl(c.argv));
+    for (const facts of commands.map((c) => commandFacts(c.argv))) {
+      n.guestNamespaces ||= facts.usesGuestNamespace;
+      n.sysctlWrites ||= facts.writesSysctl;
+    }
   };
   const inNetns = (node: string, netns: string | undefined) => {
     if (netns) needs.get(node)!.guestNamespaces = true;

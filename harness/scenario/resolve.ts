@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
-import { createdInterfaces } from '../lab/compile.ts';
 import { inSubnet, parseCidr } from '../lab/ipv4.ts';
-import { CommandSyntaxError, tokenize } from './command-line.ts';
-import { checkArgv } from './programs.ts';
+import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
+import { checkArgv, commandFacts, filterProblem } from '../policy/policy.ts';
 import {
   labFileSchema, scenarioFileSchema, STATE_TABLES,
   type CheckSpec, type LabFile, type ScenarioFile, type StateTable,
@@ -207,7 +206,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
   });
 
   for (const [nodeName, extra] of Object.entries(doc.nodes ?? {})) {
-    const created = new Set(steps.filter((s) => s.node === nodeName).flatMap((s) => s.commands.flatMap((c) => createdInterfaces(c.argv))));
+    const created = new Set(steps.filter((s) => s.node === nodeName).flatMap((s) => s.commands.flatMap((c) => commandFacts(c.argv).createdInterfaces)));
     for (const ifname of Object.keys(extra.macs)) {
       if (!created.has(ifname)) {
         issues.push(source.issue(['nodes', nodeName, 'macs', ifname], `pins a MAC on ${ifname}, but no step on ${nodeName} creates it with \`ip link add\``, { key: true }));
@@ -229,6 +228,11 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     } else if (check.capture) {
       const capture = check.capture;
       requireNode(capture.node, [...at, 'capture', 'node']);
+      const filter = capture.filter === undefined ? undefined : filterProblem(capture.filter);
+      if (filter) {
+        const path: PathSegment[] = [...at, 'capture', 'filter'];
+        issues.push({ file: source.file, ...source.locateInString(path, filter.offset), path: formatPath(path), message: filter.message });
+      }
       capture.expect.forEach((e, k) => {
         if (typeof e.count === 'object' && e.count.min !== undefined && e.count.max !== undefined && e.count.min > e.count.max) {
           issues.push(source.issue([...at, 'capture', 'expect', k, 'count'], `expected min <= max, got min ${e.count.min} and max ${e.count.max}`));

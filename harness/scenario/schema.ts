@@ -1,7 +1,7 @@
 // The file formats, as zod schemas: the single source of truth for validation, for the types
 // the loader hands on, and for the JSON Schema that editors use (see json-schema.ts).
 import * as z from 'zod';
-import { INTERFACE_NAME_PATTERN, INTERFACE_NAME_RULE, isInterfaceName } from '../lab/iproute2.ts';
+import { INTERFACE_NAME_PATTERN, INTERFACE_NAME_RULE, isInterfaceName, NETNS_NAME_PATTERN, netnsNameProblem } from '../policy/values.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
@@ -10,7 +10,10 @@ export const interfaceName = z
   .regex(INTERFACE_NAME_PATTERN, { error: `expected ${INTERFACE_NAME_RULE}`, abort: true })
   .refine(isInterfaceName, { error: `expected ${INTERFACE_NAME_RULE}` });
 export const nodeName = z.string().regex(NAME, { error: 'expected a node name: a lowercase letter, then up to 14 lowercase letters, digits or "-"' });
-export const netnsName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected a namespace name of letters, digits, ".", "-" or "_"' });
+export const netnsName = z
+  .string()
+  .regex(NETNS_NAME_PATTERN, { error: 'expected a namespace name of letters, digits, ".", "-" or "_"', abort: true })
+  .refine((name) => netnsNameProblem(name) === undefined, { error: 'expected a namespace name, not a number, "." or ".." (those could name the host\'s)' });
 export const macAddress = z.mac({ error: 'expected a MAC address such as 4e:e9:90:34:2e:b5' });
 export const ipv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.20.1.3' });
 export const cidr = z.cidrv4({ error: 'expected an IPv4 address with prefix length such as 192.168.8.100/24' });

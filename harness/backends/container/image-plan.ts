@@ -1,7 +1,7 @@
 // The node image, planned from the host's own programs: the node tree's files (node-tree.ts), a
 // shell and sleep, and the two users tcpdump needs. Pure.
 import { createHash } from 'node:crypto';
-import { ALLOWED_PROGRAMS } from '../../scenario/programs.ts';
+import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import { IMAGE_LABEL } from './labels.ts';
 
 /**

@@ -6,7 +6,7 @@
 //   node2 [enp0s8] ──veth── [node2]┘
 import { statSync } from 'node:fs';
 import type { Lab } from '../../lab/model.ts';
-import { ALLOWED_PROGRAMS } from '../../scenario/programs.ts';
+import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions } from '../../util/process.ts';

@@ -142,3 +142,20 @@ function nodePid(started: StartedLab, node: string): number {
   const hint = started.accessHints().find((h) => h.startsWith(`${node}:`))!;
   return Number(/-t (\d+)/.exec(hint)![1]);
 }
+
+describe('the command policy in front of every executor', () => {
+  it('refuses what the loader would, before anything runs: exit 126 with the reason', async () => {
+    const node0 = lab.node('node0');
+    const batchFile = await node0.exec(['ip', '-ba', '/etc/passwd']);
+    expect(batchFile.exitCode).toBe(126);
+    expect(batchFile.stderr).toMatch(/^vxlab refused to run `ip -ba \/etc\/passwd` on node0: `-ba` /);
+    expect(batchFile.stdout).toBe('');
+    // A batch's input is read line by line, as ip reads it.
+    const badLine = await node0.exec(['ip', '-batch', '-'], { input: 'link show\nvrf exec default sh -c id\n' });
+    expect(badLine.exitCode).toBe(126);
+    expect(badLine.stderr).toContain('batch line 2');
+    expect(() => node0.start(['tcpdump', '-i', 'lo', '-w', '/etc/vxlab-escape'])).toThrow(/vxlab refused to run/);
+    // What the checks build themselves passes.
+    expect((await node0.exec(['ip', '-j', '-d', 'link', 'show'])).exitCode).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipObject, isInterfaceName } from './iproute2.ts';
+import { ipObject } from './ip.ts';
+import { isInterfaceName } from './values.ts';
 
 describe('ipObject', () => {
   it.each([

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkArgv } from './programs.ts';
+import { getoptLong } from './getopt.ts';
+import { batchLine, checkArgv, checkInvocation, commandFacts } from './policy.ts';
+import { slashdot, SYSCTL_GETOPT, sysctlKeyProblem } from './sysctl.ts';
+import { TCPDUMP_GETOPT } from './tcpdump.ts';
 
 const check = (line: string) => checkArgv(line.split(' '));
 
@@ -42,8 +45,8 @@ describe('checkArgv', () => {
     ['ip net exec /proc/1/ns/net ip link', 3, /PID or path/],
     ['ip netns exec vm0 bash', 4, /"bash", which is not allowed/],
     ['ip netns exec vm0', 2, /needs a namespace and a command/],
-    ['ip -batch /tmp/x', 1, /batch file/],
-    ['bridge -b /tmp/x', 1, /batch file/],
+    ['ip -batch /tmp/x', 1, /reads commands from a file/],
+    ['bridge -b /tmp/x', 1, /reads commands from a file/],
     ['tcpdump -i eth0 -w /etc/x', 3, /-w/],
     ['tcpdump -i eth0 -z /bin/sh', 3, /-z/],
     ['sysctl -w kernel.panic=1', 2, /not private to the node/],
@@ -88,5 +91,86 @@ describe('checkArgv on the values inside commands', () => {
     expect(check('ip link add vxlan0 type vxlan id 16777215 dstport 65535 group 239.255.255.255 dev enp0s8 ttl 255')).toBeUndefined();
     expect(check('ip link add vxlan0 type vxlan id 0 dstport 0 group 224.0.0.1 dev enp0s8')).toBeUndefined();
     expect(check('bridge -n vm0 fdb append 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9 vni 1 port 4789')).toBeUndefined();
+  });
+});
+
+describe('checkInvocation', () => {
+  it('accepts vxlab\'s own batches, checking every line as a command of that program', () => {
+    expect(checkInvocation(['ip', '-batch', '-'], 'link add vxlan0 type vxlan id 42 dev enp0s8\nlink set vxlan0 up\n')).toBeUndefined();
+    expect(checkInvocation(['bridge', '-batch', '-'], 'fdb append 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9\n')).toBeUndefined();
+  });
+
+  it.each([
+    ['link set lo up\nvrf exec default sh\n', 2, '`ip vrf`'],
+    ['link set lo up\n-n 1 link\n', 2, 'starts with an option'],
+    ['link set "a b" up\n', 1, 'not plain words'],
+    ['link set lo up # x\n', 1, 'not plain words'],
+    ['link  set lo up\n', 1, 'not plain words'],
+    ['netns exec vm0 sh\n', 1, 'runs "sh"'],
+    ['monitor file /tmp/x\n', 1, 'dump file'],
+  ])('refuses batch input %j at its line %i', (input, line, reason) => {
+    const problem = checkInvocation(['ip', '-batch', '-'], input);
+    expect(problem?.line).toBe(line);
+    expect(problem?.message).toContain(reason);
+  });
+
+  it('gives an input to nothing but vxlab\'s own batch argv', () => {
+    expect(checkInvocation(['ip', '-batch', '/etc/passwd'], 'link\n')?.message).toMatch(/only vxlab's own/);
+    expect(checkInvocation(['ip', '-ba', '-'], 'link\n')?.message).toMatch(/only vxlab's own/);
+    expect(checkInvocation(['ip', 'route', 'restore'], 'x')?.message).toMatch(/only vxlab's own/);
+    expect(checkInvocation(['tc', '-batch', '-'], 'qdisc\n')?.message).toMatch(/only vxlab's own/);
+    // Without an input, `-batch -` is what a scenario typed: refused.
+    expect(checkInvocation(['ip', '-batch', '-'])?.message).toMatch(/reads commands from a file/);
+  });
+
+  it('makes a batch line only of commands it accepts, without global options or odd characters', () => {
+    expect(batchLine(['ip', 'link', 'set', 'lo', 'up'])).toEqual({ program: 'ip', line: 'link set lo up' });
+    expect(batchLine(['ip', '-n', 'vm0', 'link'])).toBeUndefined();
+    expect(batchLine(['ip', 'link', 'set', 'dev', 'a#b', 'up'])).toBeUndefined();
+    expect(batchLine(['tc', 'qdisc'])).toBeUndefined();
+  });
+});
+
+describe('reading as the programs read', () => {
+  it.each([
+    ['ip -fam inet link', 'link'], ['ip -f inet6 a', 'address'], ['ip -br -c a', 'address'], ['ip --json n', 'neighbor'], ['ip -- r', 'route'],
+    ['ip -n vm0 l', 'link'], ['ip -color=never ru', 'rule'], ['ip -l 3 ntbl', 'ntable'], ['ip neighbour', 'neighbor'], ['ip m', 'maddress'], ['ip mo', 'monitor'],
+  ])('%s names object %s', (line, object) => {
+    expect(commandFacts(line.split(' ')).object).toBe(object);
+  });
+
+  it('reads `-c=bogus` as no color (iproute2 then finds no option at all), `-com` as compressvlans in bridge', () => {
+    expect(check('ip -c=bogus link')?.message).toMatch(/not an option vxlab allows/);
+    expect(check('bridge -com vlan')).toBeUndefined();
+    expect(check('tc -col qdisc')).toBeUndefined();
+  });
+
+  it('reads getopt bundles, attached values, permutation and long prefixes', () => {
+    const parsed = getoptLong(['tcpdump', '-nvi', 'eth0', 'udp', '-c5', '--imm', '--snap=96', '--', '-x'], 1, TCPDUMP_GETOPT);
+    expect(parsed).toEqual({
+      options: [
+        { id: 'n', spelled: '-n', index: 1 }, { id: 'v', spelled: '-v', index: 1 }, { id: 'i', spelled: '-i', index: 1, value: 'eth0', valueIndex: 2 },
+        { id: 'c', spelled: '-c', index: 4, value: '5', valueIndex: 4 }, { id: 'immediate-mode', spelled: '--immediate-mode', index: 5 },
+        { id: 's', spelled: '--snapshot-length', index: 6, value: '96', valueIndex: 6 },
+      ],
+      operands: [{ value: 'udp', index: 3 }, { value: '-x', index: 8 }],
+    });
+    expect(getoptLong(['sysctl', '--no'], 1, SYSCTL_GETOPT)).toMatchObject({ message: expect.stringMatching(/does not have/) });
+    expect(getoptLong(['sysctl', '--na'], 1, SYSCTL_GETOPT)).toMatchObject({ options: [{ id: 'N' }] });
+    expect(getoptLong(['sysctl', '--write=1'], 1, SYSCTL_GETOPT)).toMatchObject({ message: expect.stringMatching(/takes none/) });
+  });
+
+  it('turns sysctl keys into paths as procps does', () => {
+    expect(slashdot('net.ipv4.conf.eth0/100.rp_filter', '/')).toBe('net/ipv4/conf/eth0.100/rp_filter');
+    expect(slashdot('net/ipv4/conf/eth0.100/rp_filter', '/')).toBe('net/ipv4/conf/eth0.100/rp_filter');
+    expect(slashdot('net/ipv4/ip_forward', '.')).toBe('net.ipv4.ip_forward');
+    expect(sysctlKeyProblem('net.ipv4.ip_forward', true)).toBeUndefined();
+    expect(sysctlKeyProblem('net.ipv4./../.kernel', true)).toMatch(/procps reads as the path/);
+  });
+
+  it('notes guest namespaces and sysctl writes inside `ip netns exec`', () => {
+    expect(commandFacts('ip netns exec vm0 sysctl -w net.ipv4.ip_forward=1'.split(' '))).toMatchObject({ usesGuestNamespace: true, writesSysctl: true, nested: { program: 'sysctl' } });
+    expect(commandFacts('bridge -n vm0 fdb'.split(' ')).usesGuestNamespace).toBe(true);
+    expect(commandFacts('ip link add vx0 link-netns vm0 type vxlan id 1'.split(' ')).usesGuestNamespace).toBe(true);
   });
 });

@@ -1,0 +1,58 @@
+// The leading options of ip, bridge and tc, read the way each main() reads them: a loop over
+// words starting with `-`, each resolved against the program's if/else chain in order. Pure.
+import { resolve, type Entry } from './iproute2-matching.ts';
+import type { ArgvProblem } from './types.ts';
+
+export interface OptionMeaning {
+  /** Why vxlab refuses it; undefined when allowed. */
+  refused?: string;
+  /** Checks the value word that follows, when the option takes one. */
+  value?: (value: string) => string | undefined;
+  /** `-n NS`: the command runs in a guest namespace. */
+  netns?: boolean;
+}
+
+export interface LeadingOptions {
+  /** Index of the first word after the options (the object). */
+  next: number;
+  netns: boolean;
+}
+
+export interface OptionSyntax {
+  program: string;
+  table: readonly Entry<OptionMeaning>[];
+  /** ip and bridge stop at `--` and read `--x` as `-x`; tc does neither. */
+  gnuDashes: boolean;
+}
+
+const allowedNames = (syntax: OptionSyntax) => syntax.table.filter((e) => !e.meaning.refused).map((e) => (e.how === 'color' ? '-color[=WHEN]' : e.name));
+
+export function readLeadingOptions(argv: readonly string[], from: number, syntax: OptionSyntax): LeadingOptions | ArgvProblem {
+  let netns = false;
+  let i = from;
+  while (i < argv.length) {
+    const word = argv[i]!;
+    if (syntax.gnuDashes && word === '--') {
+      i++;
+      break;
+    }
+    if (!word.startsWith('-')) break;
+    const option = syntax.gnuDashes && word[1] === '-' ? word.slice(1) : word;
+    const entry = syntax.table.find((e) => e === resolve(option, syntax.table));
+    if (!entry) {
+      return { index: i, message: `uses \`${word}\`, which is not an option vxlab allows for ${syntax.program}; allowed are ${allowedNames(syntax).join(', ')}` };
+    }
+    const read = entry.name === word ? `\`${word}\`` : `\`${word}\` (which ${syntax.program} reads as \`${entry.how === 'color' ? '-color' : entry.name}\`)`;
+    if (entry.meaning.refused) return { index: i, message: `uses ${read}, which ${entry.meaning.refused}` };
+    if (entry.meaning.value) {
+      const value = argv[i + 1];
+      if (value === undefined) return { index: i, message: `ends with ${read}, which needs a value` };
+      const problem = entry.meaning.value(value);
+      if (problem) return { index: i + 1, message: problem };
+      i++;
+    }
+    netns ||= entry.meaning.netns === true;
+    i++;
+  }
+  return { next: i, netns };
+}

@@ -1,0 +1,104 @@
+// The one answer to "may this argv run in a node?". The loader calls it for errors at the word
+// that was typed; every backend's executor calls checkInvocation before anything runs; the
+// compiler reads the facts it learns (objects, verbs, created interfaces, guest namespaces).
+import { readBridge } from './bridge.ts';
+import { readIp } from './ip.ts';
+import { readPing } from './ping.ts';
+import { readSysctl } from './sysctl.ts';
+import { readTc } from './tc.ts';
+import { readTcpdump } from './tcpdump.ts';
+import { ALLOWED_PROGRAMS, refuse, type AllowedProgram, type ArgvProblem, type CommandFacts, type Reading } from './types.ts';
+
+export { filterProblem } from './tcpdump.ts';
+export { ALLOWED_PROGRAMS, type AllowedProgram, type ArgvProblem, type CommandFacts } from './types.ts';
+
+function isAllowed(program: string): program is AllowedProgram {
+  return (ALLOWED_PROGRAMS as readonly string[]).includes(program);
+}
+
+/** Reads the command that starts at argv[base] (the program's name). */
+function readAt(argv: readonly string[], base: number): Reading {
+  const program = argv[base]!;
+  if (!isAllowed(program)) {
+    return refuse(base, `runs "${program}", which is not allowed; allowed programs are ${ALLOWED_PROGRAMS.join(', ')}`);
+  }
+  switch (program) {
+    case 'ip':
+      return readIp(argv, base, (nested) => readAt(argv, nested));
+    case 'bridge':
+      return readBridge(argv, base);
+    case 'tc':
+      return readTc(argv, base);
+    case 'tcpdump':
+      return readTcpdump(argv, base);
+    case 'sysctl':
+      return readSysctl(argv, base);
+    case 'ping':
+      return readPing(argv, base);
+  }
+}
+
+/** What the policy reads in argv, or the problem that makes it refuse the command. */
+export function readCommand(argv: readonly string[]): Reading {
+  if (argv.length === 0) return refuse(0, 'is empty');
+  return readAt(argv, 0);
+}
+
+/** Checks that one command (as a scenario types it) runs an allowed program in a way that stays inside the lab. */
+export function checkArgv(argv: readonly string[]): ArgvProblem | undefined {
+  return readCommand(argv).problem;
+}
+
+/** The facts of an allowed command; throws for a refused one (callers hold commands the loader accepted). */
+export function commandFacts(argv: readonly string[]): CommandFacts {
+  const reading = readCommand(argv);
+  if (reading.problem) throw new Error(`refused command ${argv.join(' ')}: ${reading.problem.message}`);
+  return reading.facts;
+}
+
+// ------------------------------------------------------------------ batches
+
+/** Words a batch line can carry as they are: iproute2's makeargs() would read quotes, `#` and `\`. */
+const BATCH_WORD = /^[^\s"'#\\]+$/;
+export const BATCH_PROGRAMS = ['ip', 'bridge'] as const;
+export type BatchProgram = (typeof BATCH_PROGRAMS)[number];
+
+/** The line a command becomes in `ip -batch -` (or bridge's), or undefined when it must run alone. */
+export function batchLine(argv: readonly string[]): { program: BatchProgram; line: string } | undefined {
+  const program = argv[0];
+  if (program !== 'ip' && program !== 'bridge') return undefined;
+  // Global options (-n NS, -j) change the whole process, and a batch line has none.
+  if (argv.length < 2 || argv[1]!.startsWith('-')) return undefined;
+  if (!argv.slice(1).every((a) => BATCH_WORD.test(a))) return undefined;
+  if (checkArgv(argv)) return undefined;
+  return { program, line: argv.slice(1).join(' ') };
+}
+
+/** The argv of vxlab's own batch process; nothing else may run with an input. */
+export const batchArgv = (program: BatchProgram): string[] => [program, '-batch', '-'];
+
+/**
+ * The executor's check: argv as it will run, with the input it gets on stdin. Only vxlab's own
+ * `ip -batch -` / `bridge -batch -` take an input, and then each line is checked as a command of
+ * that program; a problem there names its line.
+ */
+export function checkInvocation(argv: readonly string[], input?: string): ArgvProblem | undefined {
+  if (input === undefined) return checkArgv(argv);
+  const program = argv[0];
+  if ((program !== 'ip' && program !== 'bridge') || argv.length !== 3 || argv[1] !== '-batch' || argv[2] !== '-') {
+    return { index: 0, message: 'gets an input, which only vxlab\'s own `ip -batch -` and `bridge -batch -` may' };
+  }
+  const lines = input.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (const [n, line] of lines.entries()) {
+    const words = line.split(' ');
+    const where = `batch line ${n + 1} "${line}"`;
+    if (line === '' || !words.every((w) => BATCH_WORD.test(w))) {
+      return { index: 0, line: n + 1, message: `${where} is not plain words separated by single spaces (no quotes, "#" or "\\")` };
+    }
+    if (words[0]!.startsWith('-')) return { index: 0, line: n + 1, message: `${where} starts with an option; a batch line starts with an object` };
+    const problem = checkArgv([program, ...words]);
+    if (problem) return { index: 0, line: n + 1, message: `${where}: ${problem.message}` };
+  }
+  return undefined;
+}

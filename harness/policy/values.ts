@@ -1,0 +1,53 @@
+// The values inside the tutorials' commands that iproute2 would only refuse half-way through
+// building a lab (VNIs, ports, addresses, MACs, interface names), and the names that may refer
+// to a namespace. Pure.
+
+/** The kernel's rule for an interface name, as far as a pattern can say it (editors use it). */
+export const INTERFACE_NAME_PATTERN = /^[^\s/:]{1,15}$/;
+
+/** A name the kernel accepts for an interface: 1 to 15 bytes, no white space, '/' or ':', not '.' or '..'. */
+export function isInterfaceName(name: string): boolean {
+  return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..';
+}
+
+export const INTERFACE_NAME_RULE = 'an interface name of 1 to 15 characters without white space, "/" or ":"';
+
+/** A guest namespace's name as scenarios write it (`ip netns add vm0`, a check's `netns:`). */
+export const NETNS_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * A namespace may be named, never given as a PID or a path: those could be the host's. iproute2
+ * opens /run/netns/NAME for a name without `/`, and reads digits as a PID where it accepts one.
+ */
+export function netnsNameProblem(ref: string): string | undefined {
+  const plain = NETNS_NAME_PATTERN.test(ref) && !/^\d+$/.test(ref) && ref !== '.' && ref !== '..' && !ref.startsWith('-');
+  return plain ? undefined : `refers to namespace "${ref}" by PID or path; name a namespace this lab created (e.g. vm0)`;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const CIDR = /^(.+)\/(\d{1,2})$/;
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
+export const MAX_VNI = 16_777_215;
+
+const isInt = (v: string, min: number, max: number) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max;
+const isIpv4 = (v: string) => IPV4.test(v);
+const isMulticast = (v: string) => isIpv4(v) && Number(v.split('.')[0]) >= 224 && Number(v.split('.')[0]) <= 239;
+
+/** A value's problem, or undefined. */
+export type Rule = (value: string) => string | undefined;
+
+export const rules = {
+  vni: (v: string) => (isInt(v, 0, MAX_VNI) ? undefined : `expected a VNI from 0 to ${MAX_VNI}, got "${v}"`),
+  port: (v: string) => (isInt(v, 0, 65535) ? undefined : `expected a UDP port from 0 to 65535, got "${v}"`),
+  ipv4: (v: string) => (isIpv4(v) ? undefined : `expected an IPv4 address, got "${v}"`),
+  group: (v: string) => (isMulticast(v) ? undefined : `expected a multicast group (224.0.0.0 to 239.255.255.255), got "${v}"`),
+  mac: (v: string) => (MAC.test(v) ? undefined : `expected a MAC address such as 4e:e9:90:34:2e:b5, got "${v}"`),
+  ifname: (v: string) => (isInterfaceName(v) ? undefined : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`),
+  mtu: (v: string) => (isInt(v, 68, 65535) ? undefined : `expected an MTU from 68 to 65535, got "${v}"`),
+  ttl: (v: string) => (v === 'inherit' || v === 'auto' || isInt(v, 0, 255) ? undefined : `expected a TTL from 0 to 255, got "${v}"`),
+  cidr: (v: string) => {
+    const m = CIDR.exec(v);
+    return m && isIpv4(m[1]!) && Number(m[2]) <= 32 ? undefined : `expected an IPv4 address with prefix length such as 10.20.1.2/24, got "${v}"`;
+  },
+  count: (v: string) => (/^\d{1,9}$/.test(v) ? undefined : `expected a whole number, got "${v}"`),
+} satisfies Record<string, Rule>;
