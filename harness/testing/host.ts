@@ -61,7 +61,8 @@ const WATCHED_FILES = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/hostnam
 async function sysctls(): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+    // An interface may go while we walk (another program's veth): its directory is then simply gone.
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else {
