@@ -1,5 +1,6 @@
 // Running programs as argument vectors (never through a shell), with results instead of throws.
 import { execa, type ResultPromise } from 'execa';
+import { childSignal } from './abort-fanout.ts';
 import { DeadlineError, pollUntil } from './poll.ts';
 
 export interface ExecResult {
@@ -21,13 +22,14 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
 export async function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
+  using cancel = childSignal(options.signal);
   const result = await execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // At the deadline, Ctrl-C first: programs such as ping then flush and say what they saw.
     killSignal: 'SIGINT',
     forceKillAfterDelay: 1000,
-    cancelSignal: options.signal,
+    cancelSignal: cancel.signal,
     reject: false,
     stripFinalNewline: false,
     encoding: 'utf8',

@@ -2,6 +2,7 @@
 // streamed out, and signals (Ctrl-C at a deadline, SIGUSR1 to tcpdump) delivered inside the node.
 // Exec has no kill call, so each program first records its PID in a file its signals read.
 import { PassThrough } from 'node:stream';
+import { onAbort } from '../../util/abort-fanout.ts';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
 import type { Dockerode, DockerContainer } from './engine.ts';
 
@@ -76,14 +77,14 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
   // An interrupt does not wait for the program: teardown removes the container, and it with it.
-  let onAbort = () => {};
+  let stopOnAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
+    stopOnAbort = () => {
       child.signal('SIGKILL');
       reject(options.signal?.reason);
     };
   });
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = options.signal ? onAbort(options.signal, stopOnAbort) : () => undefined;
   timers.push(
     setTimeout(() => {
       timedOut = true;
@@ -98,6 +99,6 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
     return { ...result, stdout: child.stdout.toString('utf8'), timedOut };
   } finally {
     for (const timer of timers) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    unsubscribe();
   }
 }

@@ -1,0 +1,43 @@
+// Issue 14 on the real kernel, through the command line: a reader that goes away, special files
+// as scenario paths, runaway command output, labs that cannot work, and labs of many nodes.
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from './scenario/resolve.ts';
+import { labResidue, runIdOf } from './testing/host.ts';
+import { parseTap } from './testing/tap.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'vxlab-robust-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A lab file of `count` nodes on 192.168.8.0/24, from .10 on. */
+function labOf(count: number): string {
+  const nodes = Array.from({ length: count }, (_, i) => `  node${i}: { nic: { name: eth0, address: 192.168.8.${10 + i}/24 } }`);
+  return ['title: many nodes', 'source: a test of issue 14', 'diagram: one switch', 'underlay: { subnet: 192.168.8.0/24 }', 'nodes:', ...nodes, ''].join('\n');
+}
+
+/** A copy of the project whose labs/ also holds `extraLabs`: the CLI finds labs in its own labs/ only. */
+function projectWithLabs(extraLabs: Record<string, string>): string {
+  const copy = mkdtempSync(join(work, 'project-'));
+  for (const entry of ['harness', 'labs', 'scenarios', 'package.json', 'tsconfig.json']) cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true });
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
+  for (const [name, text] of Object.entries(extraLabs)) writeFileSync(join(copy, 'labs', `${name}.yaml`), text);
+  return copy;
+}
+
+describe('a lab of more than 10 nodes', () => {
+  it('runs without a MaxListenersExceededWarning: no listener is added per node', async () => {
+    const project = projectWithLabs({ 'twelve-nodes': labOf(12) });
+    const scenario = join(work, 'twelve.yaml');
+    const steps = Array.from({ length: 12 }, (_, i) => `  - node: node${i}\n    run:\n      - ip link set dev eth0 mtu 1400`).join('\n');
+    writeFileSync(scenario, `lab: twelve-nodes\ntitle: Twelve nodes\ntutorial: none\nexplain: Many nodes at once.\nsteps:\n${steps}\nchecks:\n  - ping: { from: node0, to: 192.168.8.21, count: 1 }\n`);
+    const result = await execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), scenario, '--reporter', 'tap'], { cwd: project, reject: false });
+    expect(result.stderr).not.toContain('MaxListenersExceededWarning');
+    expect(result.stderr).toBe('');
+    expect(await parseTap(result.stdout)).toMatchObject({ ok: true, pass: 1, extra: [] });
+    expect(result.exitCode).toBe(0);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+  });
+});
