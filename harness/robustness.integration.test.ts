@@ -41,3 +41,27 @@ describe('a lab of more than 10 nodes', () => {
     expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
   });
 });
+
+describe('a lab that cannot work', () => {
+  const broken = (nic: string) => labOf(2).replace('name: eth0, address: 192.168.8.10/24', nic);
+  const labs = {
+    'nic-lo': broken('name: lo, address: 192.168.8.10/24'),
+    'mac-multicast': broken('name: eth0, address: 192.168.8.10/24, mac: "01:00:5e:00:00:01"'),
+    'at-network': broken('name: eth0, address: 192.168.8.0/24'),
+    'at-broadcast': broken('name: eth0, address: 192.168.8.255/24'),
+  };
+
+  it.each(Object.keys(labs))('%s: is refused at load with file:line:col and exit 2, and nothing is built', async (lab) => {
+    const project = projectWithLabs(labs);
+    const scenario = join(work, `uses-${lab}.yaml`);
+    writeFileSync(scenario, `lab: ${lab}\ntitle: t\ntutorial: none\nexplain: e\nsteps:\n  - node: node0\n    run:\n      - ip link show\nchecks:\n  - ping: { from: node0, to: 192.168.8.11, count: 1 }\n`);
+    const cli = (args: string[]) => execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), ...args], { cwd: project, reject: false });
+    const validated = await cli(['validate', scenario]);
+    expect(validated.stderr).toMatch(new RegExp(`^labs/${lab}\\.yaml:6:\\d+: nodes\\.node0\\.nic\\.(name|mac|address) expected `));
+    expect(validated.exitCode).toBe(2);
+    const run = await cli([scenario, '--reporter', 'tap']);
+    expect(run.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: /);
+    expect(run.stdout).not.toContain('# vxlab run');
+    expect(run.exitCode).toBe(2);
+  });
+});

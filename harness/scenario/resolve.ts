@@ -7,7 +7,7 @@ import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
 import { createdInterfaces } from '../lab/compile.ts';
-import { inSubnet, parseCidr } from '../lab/ipv4.ts';
+import { inSubnet, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
 import { CommandSyntaxError, tokenize } from './command-line.ts';
 import { checkArgv } from './programs.ts';
 import {
@@ -86,6 +86,8 @@ function resolveLab(name: string, source: YamlSource, doc: LabFile): Lab {
     if (!inSubnet(address, subnet.address, subnet.prefixLength)) {
       issues.push(source.issue(at, `expected an address inside the underlay subnet ${doc.underlay.subnet}, got ${node.nic.address}`));
     }
+    const role = reservedAddressRole(address, subnet.address, subnet.prefixLength);
+    if (role) issues.push(source.issue(at, `expected a host address of the underlay subnet ${doc.underlay.subnet}, got ${node.nic.address}, its ${role} address`));
     const other = seen.get(address);
     if (other) issues.push(source.issue(at, `repeats ${address}, already the address of ${other}`));
     seen.set(address, nodeName);
