@@ -1,12 +1,12 @@
 // Issue 14 on the real kernel, through the command line: a reader that goes away, special files
 // as scenario paths, runaway command output, labs that cannot work, and labs of many nodes.
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './scenario/resolve.ts';
-import { labResidue, runIdOf } from './testing/host.ts';
+import { labResidue, runCli, runIdOf } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-robust-'));
@@ -63,5 +63,36 @@ describe('a lab that cannot work', () => {
     expect(run.stdout).toMatch(/^TAP version 14\nBail out! invalid scenario: /);
     expect(run.stdout).not.toContain('# vxlab run');
     expect(run.exitCode).toBe(2);
+  });
+});
+
+describe('special files as scenario and lab paths', () => {
+  it('validate and run refuse a FIFO, /dev/zero, a directory and a huge file at once, with exit 2, naming each', async () => {
+    const dir = mkdtempSync(join(work, 'special-'));
+    await execa('mkfifo', [join(dir, 'fifo.yaml')]);
+    symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
+    mkdirSync(join(dir, 'directory.yaml'));
+    writeFileSync(join(dir, 'huge.yaml'), '');
+    truncateSync(join(dir, 'huge.yaml'), 64 * 1024 ** 2);
+    const files = ['fifo.yaml', 'zero.yaml', 'directory.yaml', 'huge.yaml'].map((f) => join(dir, f));
+    const validated = await runCli(['validate', ...files]);
+    expect(validated.stderr.trimEnd().split('\n')).toEqual([
+      `${files[0]}: is a FIFO, not a regular file`,
+      `${files[1]}: is a character device (through a symbolic link to /dev/zero), not a regular file`,
+      `${files[2]}: is a directory, not a regular file`,
+      `${files[3]}: is more than the 1 MiB vxlab reads from a file (67108864 bytes)`,
+    ]);
+    expect(validated.exitCode).toBe(2);
+    const run = await runCli([files[0]!, '--reporter', 'tap']);
+    expect(run).toMatchObject({ exitCode: 2, stdout: `TAP version 14\nBail out! invalid scenario: ${files[0]}: is a FIFO, not a regular file\n` });
+  });
+
+  it("refuses a scenario whose lab file is a FIFO, naming the lab's file", async () => {
+    const project = projectWithLabs({});
+    await execa('mkfifo', [join(project, 'labs', 'fifo-lab.yaml')]);
+    const scenario = join(work, 'uses-fifo-lab.yaml');
+    writeFileSync(scenario, 'lab: fifo-lab\ntitle: t\ntutorial: none\nexplain: e\nsteps: [{ node: node0, run: [ip link show] }]\nchecks: [{ ping: { from: node0, to: 10.0.0.1 } }]\n');
+    const result = await execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), 'validate', scenario], { cwd: project, reject: false, timeout: 60_000 });
+    expect(result).toMatchObject({ exitCode: 2, stderr: 'labs/fifo-lab.yaml: is a FIFO, not a regular file' });
   });
 });

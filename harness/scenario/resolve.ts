@@ -1,10 +1,11 @@
 // Loads scenario and lab files: raw YAML -> validated document -> resolved, typed model.
 // Every problem is collected with its position; an invalid file yields a ValidationError.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
+import { readRegularFile, UnreadableFileError } from '../util/read-regular-file.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
 import { createdInterfaces } from '../lab/compile.ts';
 import { inSubnet, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
@@ -31,10 +32,10 @@ function displayPath(file: string): string {
 async function readSource(file: string): Promise<YamlSource> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ValidationError([{ file: displayPath(file), path: '', message: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` }]);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    throw new ValidationError([{ file: displayPath(file), path: '', message: error.message }]);
   }
   const parsed = parseYaml(displayPath(file), text);
   if (Array.isArray(parsed)) throw new ValidationError(parsed);
