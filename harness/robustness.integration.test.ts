@@ -1,11 +1,11 @@
 // Issue 14 on the real kernel, through the command line: a reader that goes away, special files
 // as scenario paths, runaway command output, labs that cannot work, and labs of many nodes.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from './scenario/resolve.ts';
+import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
 import { labResidue, runCli, runIdOf } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
@@ -94,5 +94,28 @@ describe('special files as scenario and lab paths', () => {
     writeFileSync(scenario, 'lab: fifo-lab\ntitle: t\ntutorial: none\nexplain: e\nsteps: [{ node: node0, run: [ip link show] }]\nchecks: [{ ping: { from: node0, to: 10.0.0.1 } }]\n');
     const result = await execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), 'validate', scenario], { cwd: project, reject: false, timeout: 60_000 });
     expect(result).toMatchObject({ exitCode: 2, stderr: 'labs/fifo-lab.yaml: is a FIFO, not a regular file' });
+  });
+});
+
+describe('a command that floods its output', () => {
+  it("keeps the head and the tail of what it printed, says how much was cut, and bounds the TAP", async () => {
+    // ping with no pause between echoes prints a line per reply, megabytes in 2 s, until its deadline.
+    const file = join(work, 'p2p-flood.yaml');
+    const p2p = readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8');
+    writeFileSync(file, p2p.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ping -n -i 0 192.168.8.101\nchecks:\n'));
+    const result = await runCli([file, '--reporter', 'tap']);
+    expect(result.exitCode).toBe(1);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+    const output = /\n {6}output: \|-\n((?: {8}.*\n| *\n)+)/.exec(result.stdout)?.[1]?.replace(/^ {6,8}/gm, '');
+    expect(output).toBeDefined();
+    expect(output).toMatch(/^PING 192\.168\.8\.101 \(192\.168\.8\.101\) 56\(84\) bytes of data\.\n64 bytes from 192\.168\.8\.101: icmp_seq=1 /);
+    const [head, cut, tail] = output!.split(/\n\.\.\. (\d+ (?:KiB|MiB)) cut \.\.\.\n/);
+    expect(Number.parseInt(cut!)).toBeGreaterThan(0);
+    // The first and the last 32 KiB of what ping wrote: the tail holds the last replies and the
+    // statistics ping printed when Ctrl-C stopped it.
+    expect(Buffer.byteLength(head!)).toBe(32 * 1024);
+    expect(Buffer.byteLength(tail!)).toBe(32 * 1024);
+    expect(tail).toMatch(/\n64 bytes from 192\.168\.8\.101: icmp_seq=\d+ ttl=64 time=[\d.]+ ms\n\n--- 192\.168\.8\.101 ping statistics ---\n\d+ packets transmitted, \d+ received, [^\n]+\nrtt [^\n]+\n$/);
+    expect(result.stdout.length).toBeLessThan(100_000);
   });
 });
