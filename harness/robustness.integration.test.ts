@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { labResidue, runCli, runIdOf } from './testing/host.ts';
+import { CLI, hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-robust-'));
@@ -26,6 +26,36 @@ function projectWithLabs(extraLabs: Record<string, string>): string {
   for (const [name, text] of Object.entries(extraLabs)) writeFileSync(join(copy, 'labs', `${name}.yaml`), text);
   return copy;
 }
+
+/** `vxlab ARGS | head -N` in bash, as a user types it: the exit code is vxlab's own (PIPESTATUS). */
+function cliIntoHead(args: string[], lines: number) {
+  return execa('bash', ['-c', `"$@" | head -${lines}; exit "\${PIPESTATUS[0]}"`, 'bash', process.execPath, '--import', 'tsx', CLI, ...args], {
+    cwd: PROJECT_ROOT,
+    reject: false,
+    env: { NO_COLOR: '1' },
+    timeout: 120_000,
+  });
+}
+
+describe('a reader that goes away (| head -5)', () => {
+  it('tears the lab down as for an interrupt, and exits 141 without a stack trace', async () => {
+    const before = await hostSnapshot();
+    const result = await cliIntoHead(['p2p', '--reporter', 'tap'], 5);
+    expect(result.stdout.split('\n')).toHaveLength(5);
+    expect(result.stdout).toMatch(/^TAP version 14\n1\.\.1\n# vxlab run vx[0-9a-f]+ on the netns backend\n# Subtest: p2p\n {4}ok 1 - /);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(141);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+    expect(await hostSnapshot()).toEqual(before);
+  });
+
+  it('does the same for the readable reporter', async () => {
+    const result = await cliIntoHead(['p2p', '--reporter', 'pretty'], 1);
+    expect(result.stdout).toMatch(/^vxlab · netns backend · run vx[0-9a-f]+ · 1 scenario$/);
+    expect([result.exitCode, result.stderr]).toEqual([141, '']);
+    expect(await labResidue(/ · run (vx[0-9a-f]+) · /.exec(result.stdout)![1]!)).toEqual([]);
+  });
+});
 
 describe('a lab of more than 10 nodes', () => {
   it('runs without a MaxListenersExceededWarning: no listener is added per node', async () => {
