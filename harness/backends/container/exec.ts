@@ -2,7 +2,7 @@
 // streamed out, and signals (Ctrl-C at a deadline, SIGUSR1 to tcpdump) delivered inside the node.
 // Exec has no kill call, so each program first records its PID in a file its signals read.
 import { PassThrough } from 'node:stream';
-import { onAbort } from '../../util/abort-fanout.ts';
+import { onAbort as subscribeToAbort } from '../../util/abort-fanout.ts';
 import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
 import type { Dockerode, DockerContainer } from './engine.ts';
@@ -79,14 +79,14 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
   // An interrupt does not wait for the program: teardown removes the container, and it with it.
-  let stopOnAbort = () => {};
+  let onAbort = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    stopOnAbort = () => {
+    onAbort = () => {
       child.signal('SIGKILL');
       reject(options.signal?.reason);
     };
   });
-  const unsubscribe = options.signal ? onAbort(options.signal, stopOnAbort) : () => undefined;
+  const unsubscribe = options.signal ? subscribeToAbort(options.signal, onAbort) : () => undefined;
   timers.push(
     setTimeout(() => {
       timedOut = true;
