@@ -15,20 +15,32 @@ import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
+import { onReaderGone } from './util/reader-gone.ts';
 import { newRunId } from './util/run-id.ts';
 
-const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGTERM: 143 } as const;
+// 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
+const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
 
 type Reporter = 'pretty' | 'tap';
 
+/** Set when stdout's reader has gone; a run in progress is then interrupted as by SIGPIPE. */
+let stdoutGone = false;
+let interruptRun: ((signal: NodeJS.Signals) => void) | undefined;
+onReaderGone(process.stdout, () => {
+  stdoutGone = true;
+  interruptRun?.('SIGPIPE');
+});
+// Nothing more can be said on a closed stderr; only keep its error from crashing the run.
+onReaderGone(process.stderr, () => undefined);
+
 function out(text: string): void {
-  process.stdout.write(text);
+  if (!stdoutGone) process.stdout.write(text);
 }
 
 async function finish(code: number): Promise<never> {
   // Let stdout drain before exiting so piped TAP is never cut short.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(code);
+  if (!stdoutGone) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(stdoutGone ? EXIT.SIGPIPE : code);
 }
 
 function reporterFor(name: Reporter): EventSink {
@@ -80,7 +92,11 @@ async function run(args: RunArgs): Promise<number> {
     if (releaseKeep) return releaseKeep();
     if (!controller.signal.aborted) controller.abort(new InterruptedError(signal));
   };
+  // No SIGPIPE handler: Node ignores SIGPIPE, and a handler would also catch the SIGPIPE of a
+  // write to any child's stdin that closed early (`ip -batch -`), not only stdout's.
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  interruptRun = onSignal;
+  if (stdoutGone) onSignal('SIGPIPE');
   const waitForCtrlC = () =>
     new Promise<void>((resolve) => {
       // Signal handlers do not keep Node alive: with nothing else pending (a container lab has
@@ -118,7 +134,7 @@ async function run(args: RunArgs): Promise<number> {
   } catch (error) {
     if (error instanceof InterruptedError) {
       emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
-      return EXIT[error.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
+      return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
     return reportFatal(error, args.reporter);
   }

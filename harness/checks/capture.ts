@@ -6,6 +6,7 @@ import { decodeEthernet, type Frame } from '../packets/decode.ts';
 import { LINKTYPE_ETHERNET, readPcap } from '../packets/pcap.ts';
 import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
 import { renderArgv } from '../policy/command-line.ts';
+import { CAPTURE_OUTPUT_LIMIT, describeSize } from '../util/bounded-output.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { BackgroundProcess } from '../util/process.ts';
 import { compact, matches } from './match.ts';
@@ -54,7 +55,7 @@ export const TCPDUMP_STATS = /(\d+) packets? captured[,\s]+(\d+) packets? receiv
 async function drain(tcpdump: BackgroundProcess): Promise<boolean> {
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
-    const from = tcpdump.stderr.length;
+    const from = tcpdump.stderrWritten;
     tcpdump.signal('SIGUSR1');
     const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
     if (Number(stats[1]) >= Number(stats[2])) return true;
@@ -100,6 +101,10 @@ export async function runCapture(
     return { status: 'fail', reason: errorMessage(error), diagnostics: { ...diagnostics, got: errorMessage(error), during: actions } };
   }
   await tcpdump.stop();
+  if (tcpdump.stdoutCut > 0) {
+    const reason = `tcpdump wrote more than the ${describeSize(CAPTURE_OUTPUT_LIMIT.headBytes)} of pcap a capture may hold (${describeSize(tcpdump.stdoutCut)} more); narrow its filter`;
+    return { status: 'fail', reason, diagnostics: { ...diagnostics, got: reason, during: actions } };
+  }
 
   const pcap = readPcap(tcpdump.stdout);
   if (pcap.linkType !== LINKTYPE_ETHERNET) {

@@ -25,6 +25,20 @@ export function networkAddress(ip: string, prefixLength: number): string {
   return numberToIp((ipToNumber(ip) & mask) >>> 0);
 }
 
+/** The subnet's broadcast address (`192.168.8.7/24` → `192.168.8.255`). */
+export function broadcastAddress(ip: string, prefixLength: number): string {
+  const hostBits = prefixLength === 0 ? 0xffffffff : ~(~0 << (32 - prefixLength)) >>> 0;
+  return numberToIp((ipToNumber(ip) | hostBits) >>> 0);
+}
+
+/** Why `ip` cannot be a host of the subnet (its network or broadcast address), or undefined. /31 and /32 have neither. */
+export function reservedAddressRole(ip: string, network: string, prefixLength: number): 'network' | 'broadcast' | undefined {
+  if (prefixLength > 30) return undefined;
+  if (ip === networkAddress(network, prefixLength)) return 'network';
+  if (ip === broadcastAddress(network, prefixLength)) return 'broadcast';
+  return undefined;
+}
+
 /** Do two subnets (`a.b.c.d/n`) share any address? */
 export function subnetsOverlap(a: string, b: string): boolean {
   const [x, y] = [parseCidr(a), parseCidr(b)];

@@ -1,12 +1,13 @@
 // Loads scenario and lab files: raw YAML -> validated document -> resolved, typed model.
 // Every problem is collected with its position; an invalid file yields a ValidationError.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
+import { readRegularFile, UnreadableFileError } from '../util/read-regular-file.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
-import { inSubnet, parseCidr } from '../lab/ipv4.ts';
+import { inSubnet, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
 import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
 import { checkArgv, commandFacts, filterProblem } from '../policy/policy.ts';
 import {
@@ -30,10 +31,10 @@ function displayPath(file: string): string {
 async function readSource(file: string): Promise<YamlSource> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ValidationError([{ file: displayPath(file), path: '', message: code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})` }]);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    throw new ValidationError([{ file: displayPath(file), path: '', message: error.message }]);
   }
   const parsed = parseYaml(displayPath(file), text);
   if (Array.isArray(parsed)) throw new ValidationError(parsed);
@@ -85,6 +86,8 @@ function resolveLab(name: string, source: YamlSource, doc: LabFile): Lab {
     if (!inSubnet(address, subnet.address, subnet.prefixLength)) {
       issues.push(source.issue(at, `expected an address inside the underlay subnet ${doc.underlay.subnet}, got ${node.nic.address}`));
     }
+    const role = reservedAddressRole(address, subnet.address, subnet.prefixLength);
+    if (role) issues.push(source.issue(at, `expected a host address of the underlay subnet ${doc.underlay.subnet}, got ${node.nic.address}, its ${role} address`));
     const other = seen.get(address);
     if (other) issues.push(source.issue(at, `repeats ${address}, already the address of ${other}`));
     seen.set(address, nodeName);

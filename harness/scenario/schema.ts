@@ -2,6 +2,7 @@
 // the loader hands on, and for the JSON Schema that editors use (see json-schema.ts).
 import * as z from 'zod';
 import { INTERFACE_NAME_PATTERN, INTERFACE_NAME_RULE, isInterfaceName, NETNS_NAME_PATTERN, netnsNameProblem } from '../policy/values.ts';
+import { deviceMacProblem } from '../lab/mac.ts';
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
@@ -15,6 +16,10 @@ export const netnsName = z
   .regex(NETNS_NAME_PATTERN, { error: 'expected a namespace name of letters, digits, ".", "-" or "_"', abort: true })
   .refine((name) => netnsNameProblem(name) === undefined, { error: 'expected a namespace name, not a number, "." or ".." (those could name the host\'s)' });
 export const macAddress = z.mac({ error: 'expected a MAC address such as 4e:e9:90:34:2e:b5' });
+/** A MAC a device can carry: the kernel refuses multicast, broadcast and all-zero ones. */
+export const deviceMac = macAddress.refine((mac) => deviceMacProblem(mac) === undefined, {
+  error: (issue) => `expected a unicast MAC address that a device can carry, got ${String(issue.input)}, ${deviceMacProblem(String(issue.input))}`,
+});
 export const ipv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.20.1.3' });
 export const cidr = z.cidrv4({ error: 'expected an IPv4 address with prefix length such as 192.168.8.100/24' });
 const text = z.string().trim().min(1, { error: 'expected non-empty text' });
@@ -22,16 +27,18 @@ const text = z.string().trim().min(1, { error: 'expected non-empty text' });
 // ---------------------------------------------------------------- labs (labs/*.yaml)
 
 export const labNicSchema = z.strictObject({
-  name: interfaceName.describe('The underlay NIC as the tutorial names it (enp0s8, eth0).'),
+  name: interfaceName
+    .refine((name) => name !== 'lo', { error: 'expected a NIC name other than lo: every node already has its loopback device lo' })
+    .describe('The underlay NIC as the tutorial names it (enp0s8, eth0).'),
   address: cidr.describe("The node's underlay address with prefix length."),
   mtu: z.number().int().min(68).max(65535).default(1500).describe('Underlay MTU; 1500 unless the tutorial says otherwise.'),
-  mac: macAddress.optional().describe("Fixes the NIC's MAC address."),
+  mac: deviceMac.optional().describe("Fixes the NIC's MAC address."),
 });
 
 export const labNodeSchema = z.strictObject({
   nic: labNicSchema,
   macs: z
-    .record(interfaceName, macAddress)
+    .record(interfaceName, deviceMac)
     .optional()
     .describe('MAC addresses to pin on interfaces the steps create, applied right after the command that creates them.'),
 });
@@ -169,7 +176,7 @@ export const scenarioFileSchema = z.strictObject({
   tutorial: text.describe('The tutorial section this reproduces.'),
   explain: text.describe('What a learner should take away.'),
   nodes: z
-    .record(nodeName, z.strictObject({ macs: z.record(interfaceName, macAddress) }))
+    .record(nodeName, z.strictObject({ macs: z.record(interfaceName, deviceMac) }))
     .optional()
     .describe("Per-node additions to the lab for this scenario."),
   steps: z.array(stepSchema).min(1),

@@ -1,4 +1,5 @@
 // Polling with a deadline: the only sanctioned way to wait for the kernel or a tool.
+import { onAbort } from './abort-fanout.ts';
 
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
@@ -17,15 +18,15 @@ const delay = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(done, ms);
+    const unsubscribe = signal ? onAbort(signal, aborted) : () => undefined;
     function done() {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }
-    function onAbort() {
+    function aborted() {
       clearTimeout(timer);
       reject(signal?.reason);
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**

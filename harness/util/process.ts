@@ -1,5 +1,7 @@
 // Running programs as argument vectors (never through a shell), with results instead of throws.
 import { execa, type ResultPromise } from 'execa';
+import { childSignal } from './abort-fanout.ts';
+import { BoundedOutput, CAPTURE_OUTPUT_LIMIT, COMMAND_OUTPUT_LIMIT, type OutputLimit } from './bounded-output.ts';
 import { DeadlineError, pollUntil } from './poll.ts';
 
 export interface ExecResult {
@@ -21,17 +23,24 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
 export async function execArgv(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
-  const result = await execa(argv[0]!, argv.slice(1), {
+  using cancel = childSignal(options.signal);
+  const stdout = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
+  const stderr = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
+  const subprocess = execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // At the deadline, Ctrl-C first: programs such as ping then flush and say what they saw.
     killSignal: 'SIGINT',
     forceKillAfterDelay: 1000,
-    cancelSignal: options.signal,
+    cancelSignal: cancel.signal,
     reject: false,
-    stripFinalNewline: false,
-    encoding: 'utf8',
+    // Not buffered by execa: kept within bounds while the program runs.
+    buffer: false,
+    encoding: 'buffer',
   });
+  subprocess.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const result = await subprocess;
   if (options.signal?.aborted) throw options.signal.reason;
   if (result.failed && result.exitCode === undefined && !result.timedOut && !result.isTerminated) {
     // The program could not be started at all (ENOENT and the like).
@@ -39,8 +48,8 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   }
   return {
     exitCode: result.exitCode,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
+    stdout: stdout.text(),
+    stderr: stderr.text(),
     durationMs: performance.now() - started,
     timedOut: result.timedOut,
   };
@@ -48,46 +57,67 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
 
 /** A long-running program (tcpdump) whose output we read while it runs; subclasses say where it runs. */
 export abstract class BackgroundProcess {
-  private readonly stdoutChunks: Buffer[] = [];
-  private stderrBuffer = '';
+  private readonly stdoutOutput: BoundedOutput;
+  private readonly stderrOutput = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
   protected readonly started = performance.now();
   abstract readonly exited: Promise<ExecResult>;
   abstract get running(): boolean;
   /** Sends a signal if the process still runs; never throws. */
   abstract signal(signal: NodeJS.Signals): void;
 
-  constructor(readonly argv: readonly string[]) {}
+  /** stdout is a capture's pcap unless said otherwise (a command's text output). */
+  constructor(
+    readonly argv: readonly string[],
+    stdoutLimit: OutputLimit = CAPTURE_OUTPUT_LIMIT,
+  ) {
+    this.stdoutOutput = new BoundedOutput(stdoutLimit);
+  }
 
   protected receiveStdout(chunk: Buffer): void {
-    this.stdoutChunks.push(chunk);
+    this.stdoutOutput.push(chunk);
   }
 
   protected receiveStderr(chunk: Buffer): void {
-    this.stderrBuffer += chunk.toString('utf8');
+    this.stderrOutput.push(chunk);
   }
 
   get stderr(): string {
-    return this.stderrBuffer;
+    return this.stderrOutput.text();
+  }
+
+  /** How many bytes of stderr the program has written, kept or not: an offset for waitForStderr. */
+  get stderrWritten(): number {
+    return this.stderrOutput.received;
   }
 
   get stdout(): Buffer {
-    return Buffer.concat(this.stdoutChunks);
+    return this.stdoutOutput.bytes();
   }
 
-  /** Waits until stderr (from `fromOffset` on) matches, or the process ends, or the deadline passes. */
+  /** stdout as text, with a line saying what was cut if it outgrew its limit. */
+  get stdoutText(): string {
+    return this.stdoutOutput.text();
+  }
+
+  /** Bytes of stdout dropped because they outgrew its limit. */
+  get stdoutCut(): number {
+    return this.stdoutOutput.cut;
+  }
+
+  /** Waits until stderr (from byte `fromOffset` on, see stderrWritten) matches, or the process ends, or the deadline passes. */
   async waitForStderr(pattern: RegExp, options: { timeoutMs: number; fromOffset?: number; what: string }): Promise<RegExpExecArray> {
     try {
       return await pollUntil(
         () => {
-          const match = pattern.exec(this.stderrBuffer.slice(options.fromOffset ?? 0));
+          const match = pattern.exec(this.stderrOutput.since(options.fromOffset ?? 0));
           if (match) return match;
-          if (!this.running) throw new Error(`${this.argv[0]} exited before ${options.what}: ${this.stderrBuffer.trim() || 'no output'}`);
+          if (!this.running) throw new Error(`${this.argv[0]} exited before ${options.what}: ${this.stderr.trim() || 'no output'}`);
           return undefined;
         },
         { what: options.what, timeoutMs: options.timeoutMs },
       );
     } catch (error) {
-      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderrBuffer.trim() || 'nothing'}`, { cause: error });
+      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderr.trim() || 'nothing'}`, { cause: error });
       throw error;
     }
   }

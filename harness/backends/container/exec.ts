@@ -2,6 +2,8 @@
 // streamed out, and signals (Ctrl-C at a deadline, SIGUSR1 to tcpdump) delivered inside the node.
 // Exec has no kill call, so each program first records its PID in a file its signals read.
 import { PassThrough } from 'node:stream';
+import { onAbort as subscribeToAbort } from '../../util/abort-fanout.ts';
+import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
 import type { Dockerode, DockerContainer } from './engine.ts';
 
@@ -30,8 +32,9 @@ export class ContainerProcess extends BackgroundProcess {
     private readonly container: DockerContainer,
     argv: readonly string[],
     input?: string,
+    stdoutLimit?: OutputLimit,
   ) {
-    super(argv);
+    super(argv, stdoutLimit);
     this.exited = this.run(input).finally(() => (this.ended = true));
     // A failure to start shows in `exited`; nobody need be waiting for it yet.
     this.exited.catch(() => undefined);
@@ -72,7 +75,7 @@ export class ContainerProcess extends BackgroundProcess {
 /** Runs argv in the container to its end; like execArgv, a deadline stops it with Ctrl-C first. */
 export async function execInContainer(docker: Dockerode, container: DockerContainer, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   options.signal?.throwIfAborted();
-  const child = new ContainerProcess(docker, container, argv, options.input);
+  const child = new ContainerProcess(docker, container, argv, options.input, COMMAND_OUTPUT_LIMIT);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
   // An interrupt does not wait for the program: teardown removes the container, and it with it.
@@ -83,7 +86,7 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
       reject(options.signal?.reason);
     };
   });
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = options.signal ? subscribeToAbort(options.signal, onAbort) : () => undefined;
   timers.push(
     setTimeout(() => {
       timedOut = true;
@@ -95,9 +98,9 @@ export async function execInContainer(docker: Dockerode, container: DockerContai
     const result = await Promise.race([child.exited, aborted]);
     if (options.signal?.aborted) throw options.signal.reason;
     // A program that is not there: the shell says "not found" and exits 127, as execArgv does.
-    return { ...result, stdout: child.stdout.toString('utf8'), timedOut };
+    return { ...result, stdout: child.stdoutText, timedOut };
   } finally {
     for (const timer of timers) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    unsubscribe();
   }
 }

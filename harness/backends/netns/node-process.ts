@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
+import { onAbort } from '../../util/abort-fanout.ts';
+import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
 import { NODE_ENV } from './sandbox.ts';
 
 /** How long a program's output may stay open after it exited, before its group is killed. */
@@ -45,8 +47,8 @@ export class SandboxProcess extends BackgroundProcess {
   readonly exited: Promise<ExecResult>;
 
   /** `argv` is what runs in the node; `spawnArgv` is how it gets there (sandbox.ts enterArgv). */
-  constructor(argv: readonly string[], spawnArgv: readonly string[], input?: string) {
-    super(argv);
+  constructor(argv: readonly string[], spawnArgv: readonly string[], input?: string, stdoutLimit?: OutputLimit) {
+    super(argv, stdoutLimit);
     this.child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...spawnArgv], {
       detached: true, // a process group of its own, led by nsenter
       env: NODE_ENV,
@@ -115,11 +117,10 @@ export class SandboxProcess extends BackgroundProcess {
 /** Runs a program in a node to its end: Ctrl-C at the deadline, then SIGKILL to its whole group. */
 export async function execInSandbox(argv: readonly string[], spawnArgv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   options.signal?.throwIfAborted();
-  const program = new SandboxProcess(argv, spawnArgv, options.input ?? '');
+  const program = new SandboxProcess(argv, spawnArgv, options.input ?? '', COMMAND_OUTPUT_LIMIT);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
-  const onAbort = () => program.killGroup();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const unsubscribe = options.signal ? onAbort(options.signal, () => program.killGroup()) : () => undefined;
   timers.push(
     setTimeout(() => {
       timedOut = true;
@@ -130,9 +131,9 @@ export async function execInSandbox(argv: readonly string[], spawnArgv: readonly
   try {
     const result = await program.exited;
     if (options.signal?.aborted) throw options.signal.reason;
-    return { ...result, stdout: program.stdout.toString('utf8'), timedOut };
+    return { ...result, stdout: program.stdoutText, timedOut };
   } finally {
     for (const timer of timers) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    unsubscribe();
   }
 }
