@@ -3,8 +3,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from './backends/harness-identity.ts';
-import { NODE_LABEL_VARIABLE } from './backends/netns/holder.ts';
-import { writeMarker } from './backends/netns/marker.ts';
+import { NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';
@@ -41,6 +40,11 @@ describe('clean', () => {
     await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/run']);
     await writeMarker(orphan.pid!, { runId: 'vx0dead01', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
     expect(await labResidue('vx0dead01')).toHaveLength(1);
+    // Someone else's process with the same marker but no vxlab label (a container of theirs): never touched.
+    const stranger = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false });
+    await pollUntil(async () => ((await execa('readlink', [`/proc/${stranger.pid}/exe`], { reject: false })).stdout.endsWith('sleep') ? true : undefined), { what: 'the stranger', timeoutMs: 5000 });
+    await execa('nsenter', ['-t', String(stranger.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/run']);
+    await writeMarker(stranger.pid!, { runId: 'vx0dead02', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
 
     const result = await runCli(['clean']);
     expect(result.exitCode).toBe(0);
@@ -48,6 +52,10 @@ describe('clean', () => {
     expect(result.stdout).toContain(`left run ${liveId} alone: it is still running\n`);
     await orphan;
     expect(await labResidue('vx0dead01')).toEqual([]);
+    expect(result.stdout).not.toContain('vx0dead02');
+    expect(stranger.exitCode).toBeNull(); // still running
+    stranger.kill('SIGKILL');
+    await stranger;
     expect(await labResidue(liveId)).toEqual(liveResidue);
 
     live.kill('SIGINT'); // releases --keep: the lab comes down normally

@@ -5,8 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { NODE_LABEL_VARIABLE } from '../backends/netns/holder.ts';
-import { findLabProcesses } from '../backends/netns/marker.ts';
+import { NODE_LABEL_VARIABLE, findLabProcesses } from '../backends/netns/marker.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { pollUntil } from '../util/poll.ts';
 

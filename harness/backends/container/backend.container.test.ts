@@ -93,7 +93,7 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
       await (await getEngine()).docker.getImage(incomplete.name).remove();
     });
     const result = await runCli(['p2p', ...CONTAINER, '--image', incomplete.name]);
-    expect(result.stdout).toContain(`the image ${incomplete.name} lacks ip, bridge, ping, tcpdump`);
+    expect(result.stdout).toContain(`the image ${incomplete.name} lacks ip, bridge, ping, tcpdump, setpriv`);
     expect(result.exitCode).toBe(1);
     expect(await containerResidue(runIdOf(result.stdout))).toEqual([]);
   });

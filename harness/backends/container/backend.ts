@@ -11,6 +11,7 @@ import { CommandFailedError, PrerequisiteError, errorMessage } from '../../util/
 import type { BackgroundProcess, ExecOptions } from '../../util/process.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { nicAddressLines } from '../nic.ts';
+import { nodeCapabilities, setprivOptions } from '../node-user.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { cleanDeadContainerRuns } from './clean.ts';
@@ -25,13 +26,20 @@ import { checkContainerPrerequisites } from './prerequisites.ts';
 /** The interface the engine gives a container's first network. */
 const ENGINE_NIC = 'eth0';
 
+/**
+ * Guest namespaces live in /run/netns, which the node's user must create: a tmpfs it may write.
+ * (The engine's own tmpfs takes the mode of the image's directory, and the build context's tar
+ * makes that 0755.)
+ */
+const WRITABLE_RUN = [['mount', '-t', 'tmpfs', '-o', 'mode=1777,size=4m,nosuid,nodev', 'vxlab-run', '/run']];
+
 const WRITABLE_NET_SYSCTLS = [
   ['mount', '--bind', '/proc/sys/net', '/proc/sys/net'],
   ['mount', '-o', 'remount,bind,rw', '/proc/sys/net'],
 ];
 
 /** Programs the tutorial's commands and the checks run; a user's own image must have them. */
-const REQUIRED_PROGRAMS = ['ip', 'bridge', 'ping', 'tcpdump'];
+const REQUIRED_PROGRAMS = ['ip', 'bridge', 'ping', 'tcpdump', 'setpriv'];
 
 export interface ContainerBackendOptions {
   /** A node image of the user's instead of the one vxlab builds. */
@@ -59,11 +67,12 @@ export function nodeSysctls(): Record<string, string> {
 }
 
 /**
- * A node whose steps write sysctls but use no guest namespace holds CAP_SYS_ADMIN only for vxlab's
- * own mount of /proc/sys/net (prepareNode): its commands run with it gone from their bounding set.
+ * A node's commands run as nobody with only the node's capabilities (node-user.ts), as on the
+ * netns backend: even a node that holds CAP_SYS_ADMIN for `ip netns` cannot write a root-owned
+ * file such as a cgroup's release_agent. vxlab's own preparation (`prepare`) runs as root.
  */
-export function withoutSysAdmin(needs: NodeNeeds, argv: readonly string[]): readonly string[] {
-  return needs.sysctlWrites && !needs.guestNamespaces ? ['setpriv', '--bounding-set', '-sys_admin', '--inh-caps', '-sys_admin', '--', ...argv] : argv;
+export function asNodeUser(needs: NodeNeeds, argv: readonly string[]): readonly string[] {
+  return ['setpriv', ...setprivOptions(nodeCapabilities(needs), { changeUser: true }), '--', ...argv];
 }
 
 class ContainerNode implements NodeHandle {
@@ -77,7 +86,7 @@ class ContainerNode implements NodeHandle {
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execInContainer(this.engine.docker, this.container, withoutSysAdmin(this.needs, argv), options);
+    return execInContainer(this.engine.docker, this.container, asNodeUser(this.needs, argv), options);
   }
 
   /** vxlab's own preparation, with every capability the container has. */
@@ -86,7 +95,7 @@ class ContainerNode implements NodeHandle {
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new ContainerProcess(this.engine.docker, this.container, withoutSysAdmin(this.needs, argv));
+    const process = new ContainerProcess(this.engine.docker, this.container, asNodeUser(this.needs, argv));
     this.background.add(process);
     void process.exited.finally(() => this.background.delete(process)).catch(() => undefined);
     return process;
@@ -175,6 +184,11 @@ export class ContainerBackend implements Backend {
         this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: node.nic.address } } } };
         if (node.nic.mac) this.createOpts.MacAddress = node.nic.mac;
         this.hostConfig.Sysctls = nodeSysctls();
+        // A read-only root; /tmp (the exec wrapper's PID files) is a tmpfs. /run: see prepareNode.
+        this.hostConfig.ReadonlyRootfs = true;
+        this.hostConfig.Tmpfs = { '/tmp': 'size=16m' };
+        // A cgroup namespace of its own (API 1.41; missing from the client's types).
+        Object.assign(this.hostConfig, { CgroupnsMode: 'private' });
       }
     }
     const container = new NodeContainer()
@@ -201,7 +215,7 @@ export class ContainerBackend implements Backend {
   private async prepareNode(node: ContainerNode, labNode: LabNode, needs: NodeNeeds | undefined, signal?: AbortSignal): Promise<void> {
     const signalOption = signal ? { signal } : {};
     if (this.options.image) {
-      const programs = [...REQUIRED_PROGRAMS, ...(needs?.sysctlWrites ? ['sysctl', 'mount', 'setpriv'] : [])];
+      const programs = [...REQUIRED_PROGRAMS, ...(needs?.sysctlWrites || needs?.guestNamespaces ? ['sysctl', 'mount'] : [])];
       const probe = await node.prepare(['/bin/sh', '-c', 'for p in "$@"; do command -v "$p" >/dev/null || echo "$p"; done', 'probe', ...programs], signalOption);
       const missing = probe.stdout.trim().split(/\s+/).filter(Boolean);
       if (probe.exitCode !== 0 || missing.length > 0) {
@@ -217,6 +231,7 @@ export class ContainerBackend implements Backend {
       // The engine mounts /proc/sys read-only. A node's network sysctls belong to its own
       // namespace, so only that subtree becomes writable: kernel.* and the rest stay read-only.
       ...(needs?.sysctlWrites ? WRITABLE_NET_SYSCTLS.map((argv) => ({ argv, shown: argv.join(' ') })) : []),
+      ...(needs?.guestNamespaces ? WRITABLE_RUN.map((argv) => ({ argv, shown: argv.join(' ') })) : []),
     ];
     for (const step of preparations) {
       const result = await node.prepare(step.argv, { ...(step.input !== undefined ? { input: step.input } : {}), ...signalOption });

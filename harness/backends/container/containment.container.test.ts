@@ -1,6 +1,7 @@
 // The container backend holds the sandbox's line too: no host path in a node, /proc/sys writable
 // only under net, and CAP_SYS_ADMIN only for commands of nodes that use guest namespaces. Tried
 // straight through the executor, past the command policy.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
 import { engineMissing } from '../../testing/container.ts';
@@ -35,6 +36,18 @@ describe.skipIf(missing !== undefined)('a container node', () => {
     // The remount that made /proc/sys/net writable takes CAP_SYS_ADMIN, which node1's commands lack.
     const remount = await node1.exec(['mount', '-o', 'remount,bind,rw', '/proc/sys']);
     expect(remount.exitCode).not.toBe(0);
+    // Commands run as nobody: even node0, which holds CAP_SYS_ADMIN for `ip netns`, cannot turn a
+    // cgroup's release_agent into a host command (the escape a review found when they ran as root).
+    const node0 = unpolicedNode(lab, 'node0');
+    const uid = await node0.exec(['sh', '-c', 'while read -r key real rest; do [ "$key" = Uid: ] && echo "$real"; done < /proc/self/status']);
+    expect(uid.stdout.trim()).toBe('65534');
+    const agent = '/sys/fs/cgroup/freezer/release_agent';
+    const hostAgent = await readFile(agent, 'utf8').catch(() => undefined);
+    const escape = await node0.exec(['sh', '-c', 'mkdir -p /tmp/cg && mount -t cgroup -o freezer cgroup /tmp/cg && echo "$0" > /tmp/cg/release_agent && echo WROTE', hostAgent?.trim() ?? '']);
+    expect(escape.stdout).not.toContain('WROTE');
+    expect(await readFile(agent, 'utf8').catch(() => undefined)).toBe(hostAgent);
+    const tree = await node0.exec(['sh', '-c', 'echo x > /usr/sbin/bridge && echo WROTE']);
+    expect(tree.stdout).not.toContain('WROTE');
     // No host path: the node's root holds the image's files, not the host's /etc or the project.
     const hostFile = await node1.exec(['sh', '-c', 'test -e /etc/shadow || test -e /work || test -e /root/.ssh; echo $?']);
     expect(hostFile.stdout.trim()).toBe('1');

@@ -19,7 +19,8 @@ import { cleanDeadRuns } from './clean.ts';
 import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
-import { DROPPER_PATH, HOLDER_PATH, enterArgv, nodeCapabilities } from './sandbox.ts';
+import { nodeCapabilities } from '../node-user.ts';
+import { DROPPER_PATH, HOLDER_PATH, enterArgv } from './sandbox.ts';
 
 const SWITCH_BRIDGE = 'br0';
 const INSTALL_FIX = 'install iproute2, iputils-ping, tcpdump, procps, coreutils and util-linux';

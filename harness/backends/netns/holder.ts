@@ -7,11 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { pollUntil } from '../../util/poll.ts';
 import { harnessIdentity } from '../harness-identity.ts';
-import { writeMarker } from './marker.ts';
+import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
 import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
 
-/** What a sandbox's environment carries so that a leak can be traced to its run without a marker. */
-export const NODE_LABEL_VARIABLE = 'VXLAB_NODE';
 
 export class Holder {
   private constructor(

@@ -3,8 +3,8 @@
 // programs and their libraries, a private /run and /tmp, its own /proc (with /proc/sys
 // read-only except /proc/sys/net) and a minimal /dev. No host path is visible. Commands enter
 // it with nsenter and run under setpriv, which keeps only the capabilities the node needs.
-import type { NodeNeeds } from '../../lab/compile.ts';
 import type { TreeFile } from '../node-tree.ts';
+import { setprivOptions } from '../node-user.ts';
 
 /** The process that holds the namespaces: `cat` on a pipe only vxlab holds, out of PATH. */
 export const HOLDER_PATH = '/.vxlab/holder';
@@ -18,22 +18,6 @@ export const MASKED_PROC = ['/proc/kcore', '/proc/keys', '/proc/latency_stats', 
 
 /** The environment every node process gets: nothing of the harness's own. */
 export const NODE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } as const;
-
-/**
- * What a node's commands may do beyond their own files: configure the node's network (NET_ADMIN),
- * ping and capture (NET_RAW), and, only where the steps use `ip netns`, the mounts and
- * namespace switches that guest namespaces take (SYS_ADMIN), as on the container backend.
- */
-export function nodeCapabilities(needs: NodeNeeds | undefined): string[] {
-  return ['net_admin', 'net_raw', ...(needs?.guestNamespaces ? ['sys_admin'] : [])];
-}
-
-/**
- * The user a node's commands run as when vxlab runs as root: nobody, holding only the node's
- * capabilities (as ambient capabilities). Host files owned by root stay out of its reach even
- * where a path led to one. In rootless mode commands keep the user's own uid.
- */
-export const NODE_UID = 65534;
 
 export interface SandboxPlan {
   hostname: string;
@@ -97,11 +81,10 @@ export function bwrapArgv(plan: SandboxPlan): string[] {
  * user with only the node's capabilities, and no way to gain more (no_new_privs).
  */
 export function enterArgv(holderPid: number, capabilities: readonly string[], rootless: boolean, argv: readonly string[]): string[] {
-  const caps = ['-all', ...capabilities.map((c) => `+${c}`)].join(',');
-  const user = rootless ? [] : ['--reuid', String(NODE_UID), '--regid', String(NODE_UID), '--clear-groups'];
   return [
     'nsenter', '-t', String(holderPid), '--net', '--mount', '--pid', '--uts', '--ipc', '--',
-    DROPPER_PATH, ...user, '--inh-caps', caps, '--ambient-caps', caps, '--bounding-set', caps, '--no-new-privs', '--pdeathsig', 'KILL', '--',
+    // In rootless mode commands keep the user's uid: the only one its user namespace maps.
+    DROPPER_PATH, ...setprivOptions(capabilities, { changeUser: !rootless }), '--pdeathsig', 'KILL', '--',
     ...argv,
   ];
 }
