@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { nodeCapabilities } from '../node-user.ts';
+import { DROPPER_PATH, HOLDER_PATH, bwrapArgv, enterArgv, parentDirectories } from './sandbox.ts';
+
+const files = [
+  { path: '/usr/sbin/ip', source: '/usr/sbin/ip', mode: 0o755 },
+  { path: '/lib/x86_64-linux-gnu/libc.so.6', source: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 },
+  { path: HOLDER_PATH, source: '/usr/bin/cat', mode: 0o755 },
+];
+const procKind = (path: string) => (path === '/proc/acpi' ? 'directory' : path === '/proc/kcore' ? undefined : 'file') as 'file' | 'directory' | undefined;
+
+describe('bwrapArgv', () => {
+  const argv = bwrapArgv({ hostname: 'node0', files, rootless: false, procKind });
+  const pairs = (flag: string) => argv.flatMap((a, i) => (a === flag ? [`${argv[i + 1]} ${argv[i + 2]}`] : []));
+
+  it('unshares every namespace but the user one, and dies with vxlab', () => {
+    expect(argv).toEqual(expect.arrayContaining(['--unshare-net', '--unshare-pid', '--unshare-uts', '--unshare-ipc', '--die-with-parent', '--clearenv']));
+    expect(argv).not.toContain('--unshare-user');
+    expect(argv.slice(-2)).toEqual(['--', HOLDER_PATH]);
+  });
+
+  it('binds exactly the tree, read-only, and makes the root read-only last', () => {
+    expect(pairs('--ro-bind').filter((p) => !p.includes('/proc') && !p.startsWith('/dev/null'))).toEqual(files.map((f) => `${f.source} ${f.path}`));
+    expect(argv).not.toContain('--bind-try');
+    expect(argv.filter((a) => a === '--bind')).toHaveLength(1); // /proc/sys/net alone is writable
+    expect(pairs('--bind')).toEqual(['/proc/sys/net /proc/sys/net']);
+    expect(argv.join(' ')).toMatch(/--remount-ro \/ -- \/\.vxlab\/holder$/);
+    expect(argv.lastIndexOf('--remount-ro')).toBeGreaterThan(argv.lastIndexOf('--ro-bind'));
+  });
+
+  it("keeps /proc/sys and the kernel's knobs read-only, and masks what this kernel has", () => {
+    expect(pairs('--ro-bind')).toEqual(expect.arrayContaining(['/proc/sys /proc/sys', '/proc/sysrq-trigger /proc/sysrq-trigger', '/dev/null /proc/keys']));
+    expect(argv.join(' ')).toContain('--perms 0555 --tmpfs /proc/acpi --remount-ro /proc/acpi');
+    expect(argv.join(' ')).not.toContain('/proc/kcore');
+  });
+
+  it('lets the node user traverse the directories above its files', () => {
+    expect(argv.join(' ')).toContain('--perms 0755 --dir /.vxlab --perms 0755 --dir /lib --perms 0755 --dir /usr --perms 0755 --dir /lib/x86_64-linux-gnu --perms 0755 --dir /usr/sbin --ro-bind');
+  });
+
+  it('in rootless mode, makes a user namespace and shows a sysfs ip netns exec may copy', () => {
+    const rootless = bwrapArgv({ hostname: 'node0', files, rootless: true, procKind });
+    expect(rootless).toContain('--unshare-user');
+    expect(rootless.join(' ')).toContain('--ro-bind /sys /.vxlab/sys');
+    expect(rootless).not.toContain('--cap-drop');
+  });
+});
+
+describe('parentDirectories', () => {
+  it('lists every directory above the paths once, parents first', () => {
+    expect(parentDirectories(['/usr/lib/x/libc.so', '/usr/sbin/ip', '/.vxlab/holder'])).toEqual(['/.vxlab', '/usr', '/usr/lib', '/usr/sbin', '/usr/lib/x']);
+  });
+});
+
+describe('enterArgv', () => {
+  it('enters every namespace of the node, then becomes nobody with only the node capabilities', () => {
+    const argv = enterArgv(4242, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', 'link']);
+    expect(argv.slice(0, 10)).toEqual(['nsenter', '-t', '4242', '--net', '--mount', '--pid', '--uts', '--ipc', '--', DROPPER_PATH]);
+    expect(argv.join(' ')).toContain('--reuid 65534 --regid 65534 --clear-groups');
+    expect(argv.join(' ')).toContain('--bounding-set -all,+net_admin,+net_raw --no-new-privs');
+    expect(argv.slice(-3)).toEqual(['--', 'ip', 'link']);
+  });
+
+  it('adds SYS_ADMIN only for guest namespaces, and keeps the uid in rootless mode', () => {
+    const argv = enterArgv(1, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0']);
+    expect(argv.join(' ')).toContain('--ambient-caps -all,+net_admin,+net_raw,+sys_admin');
+    expect(argv).not.toContain('--reuid');
+  });
+});
