@@ -129,10 +129,11 @@ describe('special files as scenario and lab paths', () => {
 
 describe('a command that floods its output', () => {
   it("keeps the head and the tail of what it printed, says how much was cut, and bounds the TAP", async () => {
-    // ping with no pause between echoes prints a line per reply, megabytes in 2 s, until its deadline.
+    // ping every 2 ms (the least a user other than root may ask for; a node's commands run as
+    // nobody) prints a line per reply, about 120 KB in 4 s, until its deadline.
     const file = join(work, 'p2p-flood.yaml');
     const p2p = readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8');
-    writeFileSync(file, p2p.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ping -n -i 0 192.168.8.101\nchecks:\n'));
+    writeFileSync(file, p2p.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 4\n    run:\n      - ping -n -i 0.002 192.168.8.101\nchecks:\n'));
     const result = await runCli([file, '--reporter', 'tap']);
     expect(result.exitCode).toBe(1);
     expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
