@@ -21,7 +21,10 @@ import { newRunId } from './util/run-id.ts';
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
 const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
 
-type Reporter = 'pretty' | 'tap';
+const REPORTERS = ['pretty', 'tap', 'tap13'] as const;
+type Reporter = (typeof REPORTERS)[number];
+/** The TAP version a reporter speaks, if it speaks TAP. */
+const tapVersion = (r: Reporter) => (r === 'tap' ? 14 : r === 'tap13' ? 13 : undefined);
 
 /** Set when stdout's reader has gone; a run in progress is then interrupted as by SIGPIPE. */
 let stdoutGone = false;
@@ -44,14 +47,16 @@ async function finish(code: number): Promise<never> {
 }
 
 function reporterFor(name: Reporter): EventSink {
-  return name === 'tap' ? createTapWriter(out) : createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+  const version = tapVersion(name);
+  if (version !== undefined) return createTapWriter(out, { version });
+  return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
 /** Reports an error that ends the run before any lab exists, and returns its exit code. */
 function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
-    if (reporter === 'tap') out(`TAP version 14\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
+    if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -60,7 +65,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   }
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
-    if (reporter === 'tap') out(`TAP version 14\n1..0 # SKIP ${error.missing}\n`);
+    if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
     return EXIT.prerequisite;
   }
   throw error;
@@ -210,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
           .option('all', { type: 'boolean', default: false, describe: 'run every scenario in scenarios/' })
-          .option('reporter', { choices: ['pretty', 'tap'] as const, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise)' })
+          .option('reporter', { choices: REPORTERS, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise; tap13 for TAP 13 consumers such as prove)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
