@@ -10,6 +10,7 @@ import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
 import { createPrettyWriter } from './report/pretty.ts';
+import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
@@ -21,7 +22,7 @@ import { newRunId } from './util/run-id.ts';
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
 const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
 
-const REPORTERS = ['pretty', 'tap', 'tap13'] as const;
+const REPORTERS = ['pretty', 'tap', 'tap13', 'junit'] as const;
 type Reporter = (typeof REPORTERS)[number];
 /** The TAP version a reporter speaks, if it speaks TAP. */
 const tapVersion = (r: Reporter) => (r === 'tap' ? 14 : r === 'tap13' ? 13 : undefined);
@@ -49,6 +50,7 @@ async function finish(code: number): Promise<never> {
 function reporterFor(name: Reporter): EventSink {
   const version = tapVersion(name);
   if (version !== undefined) return createTapWriter(out, { version });
+  if (name === 'junit') return createJunitWriter(out);
   return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
@@ -57,6 +59,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
+    if (reporter === 'junit') createJunitWriter(out)({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -66,6 +69,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
+    if (reporter === 'junit') createJunitWriter(out)({ type: 'skip-all', reason: error.missing });
     return EXIT.prerequisite;
   }
   throw error;
@@ -215,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
           .option('all', { type: 'boolean', default: false, describe: 'run every scenario in scenarios/' })
-          .option('reporter', { choices: REPORTERS, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise; tap13 for TAP 13 consumers such as prove)' })
+          .option('reporter', { choices: REPORTERS, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise; tap13 for TAP 13 consumers such as prove; junit writes JUnit XML when the run ends)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
