@@ -17,6 +17,7 @@ import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { onReaderGone } from './util/reader-gone.ts';
+import { parseShard, shardOf } from './util/shard.ts';
 import { newRunId } from './util/run-id.ts';
 
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
@@ -92,6 +93,7 @@ interface RunArgs {
   keep: boolean;
   image: string | undefined;
   privileged: boolean;
+  shard: string | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -119,7 +121,14 @@ async function run(args: RunArgs): Promise<number> {
   const emit = reporterFor(args.reporter);
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
-    const names = args.all ? await listScenarioNames() : args.scenarios;
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    const selected = args.all ? await listScenarioNames() : args.scenarios;
+    const names = shard ? shardOf(selected, shard) : selected;
+    if (shard && selected.length > 0 && names.length === 0) {
+      // More shards than scenarios: this one has nothing to run, which is not a failure.
+      emit({ type: 'skip-all', reason: `shard ${shard.index}/${shard.count} of ${selected.length} scenarios is empty` });
+      return EXIT.ok;
+    }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const scenarios = await loadAll(names);
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
@@ -223,9 +232,10 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
+          .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
