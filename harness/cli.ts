@@ -3,6 +3,7 @@
 // The only module that exits the process or maps errors to exit codes.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { report } from './commands/report.ts';
 import { getEngine } from './backends/container/engine.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
@@ -252,6 +253,18 @@ async function main(argv: string[]): Promise<number> {
     .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {
       code = await image();
     })
+    .command(
+      'report <files..>',
+      'one summary of TAP files from runs (shards, backends): exit 0 all passed, 1 a failure, 2 a malformed or cut-short file',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, demandOption: true })
+          .option('markdown', { type: 'boolean', default: false, describe: 'GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY) instead of text' })
+          .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
+      async (a) => {
+        code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+      },
+    )
     .command(
       'validate <files..>',
       'check scenario files without running them',
