@@ -54,7 +54,7 @@ const COVERED = new Set(['Non-TAP data encountered in strict mode', 'no plan', '
 /** Reads one vxlab TAP stream (TAP 13 or 14); throws TapFileError if it is not whole. */
 export function parseTapRun(file: string, text: string): Promise<TapRun> {
   return new Promise((resolve, reject) => {
-    const lines = text.split(/(?<=\n)/);
+    const lines = text === '' ? [] : text.split(/(?<=\n)/);
     const problems: TapProblem[] = [];
     const problem = (line: number, message: string) => problems.push({ file, line, message });
     const run: TapRun = { file, backend: 'unknown', runId: 'unknown', scenarios: [] };
@@ -101,7 +101,7 @@ export function parseTapRun(file: string, text: string): Promise<TapRun> {
     parser.on('complete', (results: { plan: { start: number | null; end: number | null; skipAll: boolean; skipReason: string }; count: number; failures: Result[] }) => {
       const last = lines.length;
       const { plan } = results;
-      if (last === 0) problem(1, 'the file is empty: no TAP at all');
+      if (text.trim() === '') problem(1, 'the file is empty: no TAP at all');
       else if (plan.start === null || plan.end === null) problem(last, 'the TAP has no plan (1..N): the run did not finish, or this is not a vxlab TAP file');
       else if (plan.skipAll) run.skipAll = plan.skipReason.replace(/^SKIP\s*/i, '');
       else if (results.count !== plan.end) problem(last, `the plan says ${plan.end} scenarios but the file ends after ${results.count} (is it cut short?)`);
