@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
+import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { report } from './commands/report.ts';
@@ -95,6 +96,7 @@ interface RunArgs {
   image: string | undefined;
   privileged: boolean;
   shard: string | undefined;
+  pcapDir: string | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -142,7 +144,9 @@ async function run(args: RunArgs): Promise<number> {
       if (rootless !== undefined) return rootless;
     }
     await backend.checkPrerequisites();
+    if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
+      ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
       runId: newRunId(),
       emit,
@@ -233,10 +237,11 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
+          .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {

@@ -4,7 +4,8 @@
 #
 #   .ci/gha/run-labs.sh BACKEND K/N      e.g. .ci/gha/run-labs.sh netns 1/2
 #
-# Writes to $VXLAB_CI_OUT (default ci-out/): labs-BACKEND-K-of-N.tap, .xml, .md. Exits with the
+# Writes to $VXLAB_CI_OUT (default ci-out/): labs-BACKEND-K-of-N.tap, .xml, .md, and every
+# capture in pcaps/ (named in the TAP). Exits with the
 # run's code (0 passed, 1 a check failed, 2 bad arguments, 3 a prerequisite is missing), or with
 # report's when the run said 0 but its TAP cannot be read as a whole pass.
 set -uo pipefail
@@ -25,8 +26,8 @@ sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo env "PATH=$PATH")
 
 # --silent: npm's own "> vxlab lab" banner would otherwise land in the TAP.
-echo "+ ${sudo[*]} npm run --silent lab -- --all --shard $shard --backend $backend --reporter tap > $base.tap"
-"${sudo[@]}" npm run --silent lab -- --all --shard "$shard" --backend "$backend" --reporter tap >"$base.tap"
+echo "+ ${sudo[*]} npm run --silent lab -- --all --shard $shard --backend $backend --reporter tap --pcap-dir $out/pcaps > $base.tap"
+"${sudo[@]}" npm run --silent lab -- --all --shard "$shard" --backend "$backend" --reporter tap --pcap-dir "$out/pcaps" >"$base.tap"
 code=$?
 echo "run: exit $code"
 

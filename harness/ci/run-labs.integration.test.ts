@@ -1,7 +1,7 @@
 // .ci/gha/run-labs.sh, the workflow's labs step, run here for real on a small shard.
 import { execa } from 'execa';
 import { XMLValidator } from 'fast-xml-parser';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,10 @@ describe('.ci/gha/run-labs.sh', () => {
     expect(md).toContain('**netns backend, shard 1/6**');
     expect(md).toContain(`## vxlab: ✅ ${expected.length} passed, 0 failed`);
     for (const name of expected) expect(md).toContain(`| \`${name}\` | ✅ pass |`);
+    // Every capture kept, and named in the TAP.
+    const pcaps = (await readdir(join(out, 'pcaps'))).sort();
+    expect(pcaps.length).toBeGreaterThan(0);
+    expect(pcaps.every((f) => tap.includes(`# pcap: ${join(out, 'pcaps', f)}\n`))).toBe(true);
     expect(await labResidue(runIdOf(tap))).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);
   });

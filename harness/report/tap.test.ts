@@ -104,6 +104,17 @@ ok 2 - multicast
     expect(skipped).toBe('TAP version 13\n1..0 # SKIP no tcpdump\n');
   });
 
+  it('names a kept capture after a passing point, as a comment', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 1)] },
+      start('p2p'),
+      { type: 'check', scenario: 'p2p', number: 1, name: 'x', outcome: { status: 'pass', diagnostics: { pcap: 'ci-out/pcaps/p2p-check1-node1.pcap' } }, durationMs: 3 },
+      end('p2p', 0),
+    ]);
+    expect(text).toContain('    ok 1 - x\n    # pcap: ci-out/pcaps/p2p-check1-node1.pcap\n    1..1\n');
+    expect(await parseTap(text)).toMatchObject({ ok: true, extra: [] });
+  });
+
   it('escapes descriptions', () => {
     expect(escapeDescription('a # b \\ c\nd')).toBe('a \\# b \\\\ c d');
   });

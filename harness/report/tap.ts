@@ -51,7 +51,9 @@ export function createTapWriter(write: (text: string) => void, options: TapOptio
         if (status === 'skip') {
           out([`${INDENT}ok ${subCount} - ${name} # SKIP ${escapeDescription(reason ?? '')}`]);
         } else if (status === 'pass') {
-          out([`${INDENT}ok ${subCount} - ${name}`]);
+          // A kept capture (--pcap-dir) is named after a passing point too, as a comment.
+          const pcap = typeof diagnostics.pcap === 'string' ? [`${INDENT}# pcap: ${diagnostics.pcap.replace(/[\r\n]+/g, ' ')}`] : [];
+          out([`${INDENT}ok ${subCount} - ${name}`, ...pcap]);
         } else {
           out([`${INDENT}not ok ${subCount} - ${name}`, ...yamlBlock({ ...(reason ? { message: reason } : {}), ...diagnostics, duration_ms: Math.round(event.durationMs) }, INDENT)]);
         }
