@@ -73,7 +73,8 @@ describe('report: reading TAP files', () => {
     const summary = summarise(runs);
     expect(summaryPassed(summary)).toBe(true);
     expect(renderText(summary)).toContain('b.tap: skipped: shard 2/2 of 1 scenarios is empty\n');
-    expect(renderMarkdown(summary)).toMatch(/^## vxlab: ✅ 2 passed, 0 failed/);
+    expect(renderMarkdown(summary)).toMatch(/^## vxlab: ⚠️ 2 passed, 0 failed \(scenario runs\) from 2 TAP files, 1 of them skipped\n/);
+    expect(renderMarkdown(summarise([runs[0]!]))).toMatch(/^## vxlab: ✅ 2 passed, 0 failed/);
   });
 
   it('shows a broken lab as a failure, and as an error in JUnit', async () => {

@@ -181,7 +181,9 @@ const mdCell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' 
 const fence = (text: string) => '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 
 export function renderMarkdown(s: Summary): string {
-  const out: string[] = [`## vxlab: ${summaryPassed(s) ? '✅' : '❌'} ${headline(s)}`, ''];
+  // A skipped run (a missing prerequisite, an empty shard) passes, but is not shown as all green.
+  const icon = !summaryPassed(s) ? '❌' : s.runs.some((r) => r.skipAll !== undefined) ? '⚠️' : '✅';
+  const out: string[] = [`## vxlab: ${icon} ${headline(s)}`, ''];
   if (s.table.size > 0) {
     out.push(`| scenario | ${s.backends.map(mdCell).join(' | ')} |`, `|---|${s.backends.map(() => ':-:').join('|')}|`);
     for (const [name, row] of s.table) out.push(`| \`${mdCell(name)}\` | ${s.backends.map((b) => (row.has(b) ? (row.get(b) ? '✅ pass' : '❌ **fail**') : '–')).join(' | ')} |`);
