@@ -1,8 +1,10 @@
 #!/usr/bin/env -S npx tsx
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
+import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { report } from './commands/report.ts';
 import { getEngine } from './backends/container/engine.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
@@ -10,18 +12,23 @@ import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
 import { createPrettyWriter } from './report/pretty.ts';
+import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { onReaderGone } from './util/reader-gone.ts';
+import { parseShard, shardOf } from './util/shard.ts';
 import { newRunId } from './util/run-id.ts';
 
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
 const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
 
-type Reporter = 'pretty' | 'tap';
+const REPORTERS = ['pretty', 'tap', 'tap13', 'junit'] as const;
+type Reporter = (typeof REPORTERS)[number];
+/** The TAP version a reporter speaks, if it speaks TAP. */
+const tapVersion = (r: Reporter) => (r === 'tap' ? 14 : r === 'tap13' ? 13 : undefined);
 
 /** Set when stdout's reader has gone; a run in progress is then interrupted as by SIGPIPE. */
 let stdoutGone = false;
@@ -44,14 +51,18 @@ async function finish(code: number): Promise<never> {
 }
 
 function reporterFor(name: Reporter): EventSink {
-  return name === 'tap' ? createTapWriter(out) : createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+  const version = tapVersion(name);
+  if (version !== undefined) return createTapWriter(out, { version });
+  if (name === 'junit') return createJunitWriter(out);
+  return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
 /** Reports an error that ends the run before any lab exists, and returns its exit code. */
 function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
-    if (reporter === 'tap') out(`TAP version 14\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
+    if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
+    if (reporter === 'junit') createJunitWriter(out)({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -60,7 +71,8 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   }
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
-    if (reporter === 'tap') out(`TAP version 14\n1..0 # SKIP ${error.missing}\n`);
+    if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
+    if (reporter === 'junit') createJunitWriter(out)({ type: 'skip-all', reason: error.missing });
     return EXIT.prerequisite;
   }
   throw error;
@@ -83,6 +95,8 @@ interface RunArgs {
   keep: boolean;
   image: string | undefined;
   privileged: boolean;
+  shard: string | undefined;
+  pcapDir: string | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -110,7 +124,14 @@ async function run(args: RunArgs): Promise<number> {
   const emit = reporterFor(args.reporter);
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
-    const names = args.all ? await listScenarioNames() : args.scenarios;
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    const selected = args.all ? await listScenarioNames() : args.scenarios;
+    const names = shard ? shardOf(selected, shard) : selected;
+    if (shard && selected.length > 0 && names.length === 0) {
+      // More shards than scenarios: this one has nothing to run, which is not a failure.
+      emit({ type: 'skip-all', reason: `shard ${shard.index}/${shard.count} of ${selected.length} scenarios is empty` });
+      return EXIT.ok;
+    }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const scenarios = await loadAll(names);
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
@@ -123,7 +144,9 @@ async function run(args: RunArgs): Promise<number> {
       if (rootless !== undefined) return rootless;
     }
     await backend.checkPrerequisites();
+    if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
+      ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
       runId: newRunId(),
       emit,
@@ -210,13 +233,15 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
           .option('all', { type: 'boolean', default: false, describe: 'run every scenario in scenarios/' })
-          .option('reporter', { choices: ['pretty', 'tap'] as const, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise)' })
+          .option('reporter', { choices: REPORTERS, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise; tap13 for TAP 13 consumers such as prove; junit writes JUnit XML when the run ends)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
+          .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
+          .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
@@ -233,6 +258,18 @@ async function main(argv: string[]): Promise<number> {
     .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {
       code = await image();
     })
+    .command(
+      'report <files..>',
+      'one summary of TAP files from runs (shards, backends): exit 0 all passed, 1 a failure, 2 a malformed or cut-short file',
+      (y) =>
+        y
+          .positional('files', { type: 'string', array: true, demandOption: true })
+          .option('markdown', { type: 'boolean', default: false, describe: 'GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY) instead of text' })
+          .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
+      async (a) => {
+        code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+      },
+    )
     .command(
       'validate <files..>',
       'check scenario files without running them',

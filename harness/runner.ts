@@ -1,5 +1,7 @@
 // Runs scenarios: build the lab, run the tutorial's steps, run the checks, tear down (always).
 // Everything it has to say goes out as events; it never prints and never exits.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
@@ -13,6 +15,8 @@ export interface RunOptions {
   runId: string;
   emit: EventSink;
   signal?: AbortSignal;
+  /** Keep every capture's pcap in this directory (which exists), as SCENARIO-checkN-NODE.pcap. */
+  pcapDir?: string;
   /** Called with the lab still up after the checks; the lab comes down when it resolves. */
   keep?: (lab: StartedLab) => Promise<void>;
 }
@@ -69,6 +73,17 @@ function labErrorDetails(error: unknown): LabErrorDetails {
   return { message: errorMessage(error) };
 }
 
+/** A file-name-safe form of a scenario or node name. */
+const fileSafe = (name: string) => name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '_');
+
+function pcapKeeper(dir: string, scenario: string, check: number): (pcap: Uint8Array, node: string) => Promise<string> {
+  return async (pcap, node) => {
+    const file = join(dir, `${fileSafe(scenario)}-check${check}-${fileSafe(node)}.pcap`);
+    await writeFile(file, pcap);
+    return file;
+  };
+}
+
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const { emit, signal } = options;
   const started = performance.now();
@@ -110,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const checkStarted = performance.now();
       let outcome: CheckOutcome;
       try {
-        outcome = await runCheck(check, { lab, ...(signal ? { signal } : {}) });
+        outcome = await runCheck(check, { lab, ...(signal ? { signal } : {}), ...(options.pcapDir ? { keepPcap: pcapKeeper(options.pcapDir, scenario.name, i + 1) } : {}) });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         outcome = { status: 'fail', reason: `the check could not run: ${errorMessage(error)}`, diagnostics: {} };

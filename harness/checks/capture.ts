@@ -106,6 +106,8 @@ export async function runCapture(
     return { status: 'fail', reason, diagnostics: { ...diagnostics, got: reason, during: actions } };
   }
 
+  // Kept before it is read, so a capture that fails to decode can still be opened in Wireshark.
+  if (ctx.keepPcap) diagnostics.pcap = await ctx.keepPcap(tcpdump.stdout, spec.node);
   const pcap = readPcap(tcpdump.stdout);
   if (pcap.linkType !== LINKTYPE_ETHERNET) {
     return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };

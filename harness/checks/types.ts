@@ -13,4 +13,6 @@ export interface CheckOutcome {
 export interface CheckContext {
   lab: StartedLab;
   signal?: AbortSignal;
+  /** Set with `--pcap-dir`: keeps a capture's pcap (classic libpcap, as tcpdump wrote it) and returns the file's path. */
+  keepPcap?: (pcap: Uint8Array, node: string) => Promise<string>;
 }

@@ -87,6 +87,34 @@ ok 2 - multicast
     expect(await parseTap(text)).toMatchObject({ bailout: 'interrupted by SIGINT; the lab was torn down', extra: [] });
   });
 
+  it('writes the same stream with a TAP version 13 header when asked', () => {
+    const events: RunEvent[] = [
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 1)] },
+      start('p2p'),
+      { type: 'check', scenario: 'p2p', number: 1, name: 'x', outcome: { status: 'pass', diagnostics: {} }, durationMs: 3 },
+      end('p2p', 0),
+    ];
+    let v13 = '';
+    const write = createTapWriter((t) => (v13 += t), { version: 13 });
+    events.forEach(write);
+    expect(v13).toBe(render(events).replace('TAP version 14\n', 'TAP version 13\n'));
+    expect(v13.startsWith('TAP version 13\n1..1\n')).toBe(true);
+    let skipped = '';
+    createTapWriter((t) => (skipped += t), { version: 13 })({ type: 'skip-all', reason: 'no tcpdump' });
+    expect(skipped).toBe('TAP version 13\n1..0 # SKIP no tcpdump\n');
+  });
+
+  it('names a kept capture after a passing point, as a comment', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 1)] },
+      start('p2p'),
+      { type: 'check', scenario: 'p2p', number: 1, name: 'x', outcome: { status: 'pass', diagnostics: { pcap: 'ci-out/pcaps/p2p-check1-node1.pcap' } }, durationMs: 3 },
+      end('p2p', 0),
+    ]);
+    expect(text).toContain('    ok 1 - x\n    # pcap: ci-out/pcaps/p2p-check1-node1.pcap\n    1..1\n');
+    expect(await parseTap(text)).toMatchObject({ ok: true, extra: [] });
+  });
+
   it('escapes descriptions', () => {
     expect(escapeDescription('a # b \\ c\nd')).toBe('a \\# b \\\\ c d');
   });

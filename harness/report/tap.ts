@@ -1,5 +1,8 @@
 // TAP 14: one subtest per scenario, one test point per check, YAML diagnostics on failure.
 // Written as the run goes; every line is TAP, so strict parsers accept the stream whole.
+// With `version: 13` the same stream says `TAP version 13`, for consumers that stop at 13 (Perl's
+// prove, TAP::Harness 3.44; kselftest): they read the top-level points and the indented
+// subtests as unknown lines, which TAP 13 lets them ignore.
 import { stringify } from 'yaml';
 import type { EventSink, RunEvent } from './events.ts';
 
@@ -15,7 +18,15 @@ function yamlBlock(data: Record<string, unknown>, indent: string): string[] {
   return [`${indent}  ---`, ...body.map((line) => `${indent}  ${line}`), `${indent}  ...`];
 }
 
-export function createTapWriter(write: (text: string) => void): EventSink {
+export type TapVersion = 13 | 14;
+
+export interface TapOptions {
+  /** The `TAP version N` header; the stream is otherwise the same. 14 unless told. */
+  version?: TapVersion;
+}
+
+export function createTapWriter(write: (text: string) => void, options: TapOptions = {}): EventSink {
+  const header = `TAP version ${options.version ?? 14}`;
   let topCount = 0;
   let subCount = 0;
   const out = (lines: string[]) => write(lines.map((l) => `${l}\n`).join(''));
@@ -24,10 +35,10 @@ export function createTapWriter(write: (text: string) => void): EventSink {
     switch (event.type) {
       case 'run-start':
         // The run id names every resource of the run (a comment, so TAP consumers skip it).
-        out(['TAP version 14', `1..${event.scenarios.length}`, `# vxlab run ${event.runId} on the ${event.backend} backend`]);
+        out([header, `1..${event.scenarios.length}`, `# vxlab run ${event.runId} on the ${event.backend} backend`]);
         break;
       case 'skip-all':
-        out(['TAP version 14', `1..0 # SKIP ${escapeDescription(event.reason)}`]);
+        out([header, `1..0 # SKIP ${escapeDescription(event.reason)}`]);
         break;
       case 'scenario-start':
         subCount = 0;
@@ -40,7 +51,9 @@ export function createTapWriter(write: (text: string) => void): EventSink {
         if (status === 'skip') {
           out([`${INDENT}ok ${subCount} - ${name} # SKIP ${escapeDescription(reason ?? '')}`]);
         } else if (status === 'pass') {
-          out([`${INDENT}ok ${subCount} - ${name}`]);
+          // A kept capture (--pcap-dir) is named after a passing point too, as a comment.
+          const pcap = typeof diagnostics.pcap === 'string' ? [`${INDENT}# pcap: ${diagnostics.pcap.replace(/[\r\n]+/g, ' ')}`] : [];
+          out([`${INDENT}ok ${subCount} - ${name}`, ...pcap]);
         } else {
           out([`${INDENT}not ok ${subCount} - ${name}`, ...yamlBlock({ ...(reason ? { message: reason } : {}), ...diagnostics, duration_ms: Math.round(event.durationMs) }, INDENT)]);
         }
