@@ -4,6 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { getEngine } from './backends/container/engine.ts';
+import { graph } from './commands/graph.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
@@ -233,6 +234,21 @@ async function main(argv: string[]): Promise<number> {
     .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {
       code = await image();
     })
+    .command(
+      'graph <scenario>',
+      "the scenario's lab as a Mermaid flowchart: nodes, underlay, VTEPs, bridges, guest namespaces",
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' })
+          .option('fenced', { type: 'boolean', default: false, describe: 'wrap it in a ```mermaid block, for Markdown' }),
+      async (a) => {
+        try {
+          out(await graph(a.scenario, { fenced: a.fenced }));
+        } catch (error) {
+          code = reportFatal(error, 'pretty');
+        }
+      },
+    )
     .command(
       'validate <files..>',
       'check scenario files without running them',
