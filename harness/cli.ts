@@ -4,6 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { getEngine } from './backends/container/engine.ts';
+import { explain } from './commands/explain.ts';
 import { graph } from './commands/graph.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
@@ -234,6 +235,18 @@ async function main(argv: string[]): Promise<number> {
     .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {
       code = await image();
     })
+    .command(
+      'explain <scenario>',
+      "the scenario in plain words: the tutorial's commands node by node, then what each check asserts and why",
+      (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' }),
+      async (a) => {
+        try {
+          out(await explain(a.scenario));
+        } catch (error) {
+          code = reportFatal(error, 'pretty');
+        }
+      },
+    )
     .command(
       'graph <scenario>',
       "the scenario's lab as a Mermaid flowchart: nodes, underlay, VTEPs, bridges, guest namespaces",

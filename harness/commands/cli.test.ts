@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../testing/host.ts';
 import { loadScenario } from '../scenario/resolve.ts';
+import { explainScenario } from './explain.ts';
 import { scenarioGraph } from './graph.ts';
 
 describe('npm run lab -- graph', () => {
@@ -15,5 +16,21 @@ describe('npm run lab -- graph', () => {
     const result = await runCli(['graph', 'no-such-lab']);
     expect(result.stderr).toContain('no-such-lab');
     expect(result.exitCode).toBe(2);
+  });
+});
+
+describe('npm run lab -- explain', () => {
+  it('prints the explanation and exits 0', async () => {
+    const expected = explainScenario(await loadScenario('multicast'));
+    expect(await runCli(['explain', 'multicast'])).toEqual({ exitCode: 0, stdout: expected, stderr: '' });
+  });
+
+  it('exits 2 naming an unknown scenario, and without a name says one is missing', async () => {
+    const unknown = await runCli(['explain', 'no-such-lab']);
+    expect(unknown.stderr).toContain('no-such-lab');
+    expect(unknown.exitCode).toBe(2);
+    const none = await runCli(['explain']);
+    expect(none.stderr).toContain('Not enough non-option arguments');
+    expect(none.exitCode).toBe(2);
   });
 });
