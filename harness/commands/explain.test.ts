@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listScenarioNames, loadScenario } from '../scenario/resolve.ts';
+import { PROJECT_ROOT, listScenarioNames, loadScenario } from '../scenario/resolve.ts';
 import { explainScenario } from './explain.ts';
 
 const explained = async (name: string) => explainScenario(await loadScenario(name));
@@ -54,5 +56,12 @@ describe('explain NAME', () => {
     const bridge = await explained('bridge-netns');
     expect(bridge).toContain("reads the addresses on test-1's namespace vm0 (`ip netns exec vm0 ip addr show`):");
     expect(bridge).toContain('it holds no entry with mac 4e:e9:90:34:2e:b5, state permanent');
+  });
+
+  it("the README's excerpt is what explain prints, so it cannot drift", async () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const excerpt = /<!-- explain multicast -->\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(excerpt?.length).toBeGreaterThan(100);
+    expect(await explained('multicast')).toContain(excerpt);
   });
 });
