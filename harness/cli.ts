@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { getEngine } from './backends/container/engine.ts';
 import { explain } from './commands/explain.ts';
 import { graph } from './commands/graph.ts';
+import { createStepper } from './commands/step.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
@@ -85,6 +86,7 @@ interface RunArgs {
   keep: boolean;
   image: string | undefined;
   privileged: boolean;
+  step: boolean;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -110,6 +112,8 @@ async function run(args: RunArgs): Promise<number> {
       };
     });
   const emit = reporterFor(args.reporter);
+  // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
+  const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const names = args.all ? await listScenarioNames() : args.scenarios;
@@ -131,6 +135,7 @@ async function run(args: RunArgs): Promise<number> {
       emit,
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
+      ...(stepper ? { aroundStep: stepper.aroundStep } : {}),
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
@@ -139,6 +144,8 @@ async function run(args: RunArgs): Promise<number> {
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
     return reportFatal(error, args.reporter);
+  } finally {
+    stepper?.close();
   }
 }
 
@@ -215,10 +222,11 @@ async function main(argv: string[]): Promise<number> {
           .option('reporter', { choices: ['pretty', 'tap'] as const, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
+          .option('step', { type: 'boolean', default: false, describe: 'after each step, show what it changed on its node and wait for Enter (on stderr)' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, step: a.step });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
