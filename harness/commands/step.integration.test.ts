@@ -50,4 +50,16 @@ describe('npm run lab -- p2p --step', () => {
     expect(stderr).toMatch(/ {2}link:\n(?: {4}[-+] .*\n)*? {4}\+ dev veth1 .*master br0/);
     expect(result.exitCode).toBe(0);
   });
+
+  it('Ctrl-C while it waits tears the lab down and exits 130', async () => {
+    const child = startCli(['multicast', '--step', '--reporter', 'tap']);
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    await pollUntil(() => (stderr.includes(PROMPT) ? true : undefined), { what: 'the first prompt', timeoutMs: 60_000 });
+    child.kill('SIGINT');
+    const result = await child;
+    expect(String(result.stdout)).toContain('Bail out! interrupted by SIGINT; the lab was torn down');
+    expect(result.exitCode).toBe(130);
+    expect(await labResidue(runIdOf(String(result.stdout)))).toEqual([]);
+  });
 });
