@@ -6,6 +6,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { report } from './commands/report.ts';
 import { getEngine } from './backends/container/engine.ts';
+import { explain } from './commands/explain.ts';
+import { graph } from './commands/graph.ts';
+import { createStepper } from './commands/step.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
@@ -97,6 +100,7 @@ interface RunArgs {
   privileged: boolean;
   shard: string | undefined;
   pcapDir: string | undefined;
+  step: boolean;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -122,6 +126,8 @@ async function run(args: RunArgs): Promise<number> {
       };
     });
   const emit = reporterFor(args.reporter);
+  // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
+  const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
@@ -152,6 +158,7 @@ async function run(args: RunArgs): Promise<number> {
       emit,
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
+      ...(stepper ? { aroundStep: stepper.aroundStep } : {}),
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
@@ -160,6 +167,8 @@ async function run(args: RunArgs): Promise<number> {
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
     return reportFatal(error, args.reporter);
+  } finally {
+    stepper?.close();
   }
 }
 
@@ -236,12 +245,13 @@ async function main(argv: string[]): Promise<number> {
           .option('reporter', { choices: REPORTERS, default: defaultReporter, describe: 'output format (pretty on a terminal, tap otherwise; tap13 for TAP 13 consumers such as prove; junit writes JUnit XML when the run ends)' })
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` })
           .option('keep', { type: 'boolean', default: false, describe: 'keep the lab up after the checks until Ctrl-C' })
+          .option('step', { type: 'boolean', default: false, describe: 'after each step, show what it changed on its node and wait for Enter (on stderr)' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
           .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
@@ -268,6 +278,33 @@ async function main(argv: string[]): Promise<number> {
           .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
       async (a) => {
         code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+      },
+    )
+    .command(
+      'explain <scenario>',
+      "the scenario in plain words: the tutorial's commands node by node, then what each check asserts and why",
+      (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' }),
+      async (a) => {
+        try {
+          out(await explain(a.scenario));
+        } catch (error) {
+          code = reportFatal(error, 'pretty');
+        }
+      },
+    )
+    .command(
+      'graph <scenario>',
+      "the scenario's lab as a Mermaid flowchart: nodes, underlay, VTEPs, bridges, guest namespaces",
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' })
+          .option('fenced', { type: 'boolean', default: false, describe: 'wrap it in a ```mermaid block, for Markdown' }),
+      async (a) => {
+        try {
+          out(await graph(a.scenario, { fenced: a.fenced }));
+        } catch (error) {
+          code = reportFatal(error, 'pretty');
+        }
       },
     )
     .command(

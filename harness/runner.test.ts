@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import type { Scenario } from './lab/model.ts';
 import type { RunEvent } from './report/events.ts';
-import { runScenarios } from './runner.ts';
+import { runScenarios, type RunOptions } from './runner.ts';
 import { loadScenario } from './scenario/resolve.ts';
 import type { ExecResult } from './util/process.ts';
 
@@ -48,7 +48,7 @@ class FakeBackend implements Backend {
   }
 }
 
-async function run(scenario: Scenario, backend: FakeBackend, extra: { keep?: () => Promise<void> } = {}) {
+async function run(scenario: Scenario, backend: FakeBackend, extra: Pick<RunOptions, 'keep' | 'aroundStep'> = {}) {
   const events: RunEvent[] = [];
   const summary = await runScenarios([scenario], { backend, runId: 'vxtest', emit: (e) => events.push(e), ...extra });
   return { events, summary };
@@ -65,6 +65,19 @@ describe('runScenarios', () => {
     expect(backend.calls.slice(0, 2)).toEqual(['node0: ip -batch -', 'node1: ip -batch -']);
     expect(backend.downs).toBe(1);
     expect(events.map((e) => e.type)).toEqual(['run-start', 'scenario-start', 'lab-up', 'step', 'step', 'check', 'check', 'scenario-end', 'run-end']);
+  });
+
+  it('runs each step through aroundStep (--step), which sees the node before and after its commands', async () => {
+    const backend = new FakeBackend((_node, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    const seen: string[] = [];
+    await run(pingOnly(await loadScenario('p2p')), backend, {
+      aroundStep: async (step, node, runStep) => {
+        seen.push(`before ${step.index} on ${node.name}: ${backend.calls.length} calls`);
+        await runStep();
+        seen.push(`after ${step.index} on ${node.name}: ${backend.calls.length} calls`);
+      },
+    });
+    expect(seen).toEqual(['before 0 on node0: 0 calls', 'after 0 on node0: 1 calls', 'before 1 on node1: 1 calls', 'after 1 on node1: 2 calls']);
   });
 
   it('reports a failing command as a broken lab with node, step, command and stderr, and still tears down', async () => {

@@ -19,6 +19,8 @@ export interface RunOptions {
   pcapDir?: string;
   /** Called with the lab still up after the checks; the lab comes down when it resolves. */
   keep?: (lab: StartedLab) => Promise<void>;
+  /** Runs each step through this (`--step`: read the node before and after, wait for Enter). */
+  aroundStep?: (step: Step, node: NodeHandle, run: () => Promise<void>, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface ScenarioResult {
@@ -110,10 +112,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     try {
       for (const { step, batches } of compiled) {
         emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
-        for (const batch of batches) {
-          signal?.throwIfAborted();
-          await runBatch(lab.node(step.node), batch, step, signal);
-        }
+        const runStep = async () => {
+          for (const batch of batches) {
+            signal?.throwIfAborted();
+            await runBatch(lab.node(step.node), batch, step, signal);
+          }
+        };
+        await (options.aroundStep ? options.aroundStep(step, lab.node(step.node), runStep, signal) : runStep());
+        signal?.throwIfAborted();
       }
     } catch (error) {
       brokenLab(error);
