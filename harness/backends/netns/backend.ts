@@ -118,7 +118,7 @@ export class NetnsBackend implements Backend {
       const rootless = !initialUserNamespace;
       const start = async (label: string, files: TreeFile[]) => {
         const plan = { hostname: label, files, rootless, procKind };
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, options.signal);
+        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label });
         defer.defer(`stop ${label}`, () => holder.stop());
         return holder;
       };
@@ -129,6 +129,7 @@ export class NetnsBackend implements Backend {
       ]);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
+      options.signal?.throwIfAborted();
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
       const plan = underlayPlan(lab, switchHolder!.pid);
       await runBatch('switch', switchHolder!, plan.switchBefore);

@@ -19,8 +19,12 @@ export class Holder {
     private readonly monitorExit: Promise<void>,
   ) {}
 
-  /** Starts a sandbox and waits until its tree is in place, then writes its marker. */
-  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }, signal?: AbortSignal): Promise<Holder> {
+  /**
+   * Starts a sandbox and waits until its tree is in place, then writes its marker. It takes no
+   * abort signal: stopped half-way, bwrap's first process may not yet die with bwrap, and it would
+   * outlive the run unseen. It takes milliseconds, and the caller looks at its signal after.
+   */
+  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }): Promise<Holder> {
     const argv = bwrapArgv(plan);
     // The label goes into the sandbox's environment (and so bwrap's argv): leaks stay traceable.
     argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, label);
@@ -41,7 +45,7 @@ export class Holder {
           const match = /"child-pid":\s*(\d+)/.exec(info);
           return match ? Number(match[1]) : undefined;
         },
-        { what: `the sandbox of ${label} to start`, timeoutMs: 5000, ...(signal ? { signal } : {}) },
+        { what: `the sandbox of ${label} to start`, timeoutMs: 5000 },
       );
       holder = new Holder(pid, monitor, monitorExit);
       // The tree is complete once the first process has moved into it (after its last mount).
@@ -50,15 +54,17 @@ export class Holder {
           if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
           return (await access(`/proc/${pid}/root${HOLDER_PATH}`).then(() => true, () => false)) || undefined;
         },
-        { what: `the sandbox of ${label} to build its tree`, timeoutMs: 5000, ...(signal ? { signal } : {}) },
+        { what: `the sandbox of ${label} to build its tree`, timeoutMs: 5000 },
       );
       await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
       return holder;
     } catch (error) {
       if (holder) await holder.stop();
       else {
+        // Its first process may not yet die with bwrap (stopped this early): EOF ends its `cat` either way.
+        monitor.stdin!.end();
         monitor.kill('SIGKILL');
-        await monitorExit;
+        await closedOrDestroyed(monitor, monitorExit);
       }
       throw error;
     }
@@ -71,10 +77,22 @@ export class Holder {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
+    this.monitor.stdin!.end();
     this.monitor.kill('SIGKILL');
-    await this.monitorExit;
+    await closedOrDestroyed(this.monitor, this.monitorExit);
     await pollUntil(async () => ((await isGone(this.pid)) ? true : undefined), { what: `the sandbox process ${this.pid} to end`, timeoutMs: 5000 });
   }
+}
+
+/**
+ * Waits for bwrap's pipes to close, which they do once every process of the sandbox is gone; a
+ * process that still held one must never hang teardown, so after a while the pipes are dropped.
+ */
+async function closedOrDestroyed(monitor: ChildProcess, closed: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = await Promise.race([closed.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 5000)))]);
+  clearTimeout(timer);
+  if (late) for (const stream of monitor.stdio) stream?.destroy();
 }
 
 /** A process is gone when /proc no longer lists it, or it is a zombie waiting for its reaper. */
