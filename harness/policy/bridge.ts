@@ -4,8 +4,8 @@
 // bridge/monitor.c:93-121 (`file` replays a dump).
 import { checkFdbValues } from './command-values.ts';
 import { resolve, table } from './iproute2-matching.ts';
-import { readLeadingOptions, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
-import { refuse, type CommandFacts, type Reading } from './types.ts';
+import { readIprouteStart, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
+import { refuse, type Reading } from './types.ts';
 import { netnsNameProblem, rules } from './values.ts';
 
 export const BRIDGE_OPTIONS: OptionSyntax = {
@@ -32,11 +32,9 @@ const MONITOR = table<string>([['file', 'file'], ['link', 'link'], ['fdb', 'fdb'
 
 /** Reads `bridge ...` with argv[base] = "bridge". */
 export function readBridge(argv: readonly string[], base: number): Reading {
-  const options = readLeadingOptions(argv, base + 1, BRIDGE_OPTIONS);
-  if ('message' in options) return { problem: options };
-  const facts: CommandFacts = { program: 'bridge', objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [] };
-  const at = options.next;
-  const word = argv[at];
+  const start = readIprouteStart('bridge', argv, base, BRIDGE_OPTIONS);
+  if ('problem' in start) return start;
+  const { facts, at, word } = start;
   if (word === undefined) return { facts };
   const object = resolve(word, OBJECTS)?.meaning;
   if (!object) return refuse(at, `names bridge object "${word}", which bridge does not have; try one of ${OBJECTS.map((e) => e.name).join(', ')}`);

@@ -11,7 +11,7 @@
 //   lib/bpf_legacy.c:842-860 (obj, object-file, object-pinned, pinned, bytecode-file, bcf).
 import { checkAddressValues, checkLinkValues, checkNeighValues } from './command-values.ts';
 import { matches, resolve, table, type Entry } from './iproute2-matching.ts';
-import { readLeadingOptions, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
+import { readIprouteStart, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
 import { refuse, type CommandFacts, type Reading } from './types.ts';
 import { netnsNameProblem, rules } from './values.ts';
 
@@ -198,11 +198,9 @@ function readMonitor(argv: readonly string[], at: number, facts: CommandFacts): 
 
 /** Reads `ip ...` with argv[base] = "ip". */
 export function readIp(argv: readonly string[], base: number, readNested: (base: number) => Reading): Reading {
-  const options = readLeadingOptions(argv, base + 1, IP_OPTIONS);
-  if ('message' in options) return { problem: options };
-  const facts: CommandFacts = { program: 'ip', objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [] };
-  const at = options.next;
-  const word = argv[at];
+  const start = readIprouteStart('ip', argv, base, IP_OPTIONS);
+  if ('problem' in start) return start;
+  const { facts, at, word } = start;
   if (word === undefined) return { facts };
   const entry = resolve(word, IP_OBJECTS);
   if (!entry) return refuse(at, `names ip object "${word}", which ip does not have; try one of ${IP_OBJECTS.filter((e) => !e.meaning.refused).map((e) => e.name).join(', ')}`);

@@ -1,7 +1,7 @@
 // The leading options of ip, bridge and tc, read the way each main() reads them: a loop over
 // words starting with `-`, each resolved against the program's if/else chain in order. Pure.
 import { resolve, type Entry } from './iproute2-matching.ts';
-import type { ArgvProblem } from './types.ts';
+import type { ArgvProblem, CommandFacts } from './types.ts';
 
 export interface OptionMeaning {
   /** Why vxlab refuses it; undefined when allowed. */
@@ -55,4 +55,21 @@ export function readLeadingOptions(argv: readonly string[], from: number, syntax
     i++;
   }
   return { next: i, netns };
+}
+
+export interface IprouteStart {
+  /** What is known once the leading options are read; the reader fills in the rest. */
+  facts: CommandFacts;
+  /** Where the object word stands (after the options). */
+  at: number;
+  /** The object word, if any. */
+  word: string | undefined;
+}
+
+/** The start that ip, bridge and tc share: their leading options, then the object word. */
+export function readIprouteStart(program: 'ip' | 'bridge' | 'tc', argv: readonly string[], base: number, syntax: OptionSyntax): IprouteStart | { problem: ArgvProblem } {
+  const options = readLeadingOptions(argv, base + 1, syntax);
+  if ('message' in options) return { problem: options };
+  const facts: CommandFacts = { program, objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [] };
+  return { facts, at: options.next, word: argv[options.next] };
 }

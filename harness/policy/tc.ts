@@ -6,8 +6,8 @@
 // tc/tc_class.c; tc/tc_filter.c:80-175; tc/m_action.c:90-130; tc/q_netem.c:124-140, 417
 // (`distribution NAME` reads TC_LIB_DIR/NAME.dist); lib/bpf_legacy.c:842-860.
 import { matches, resolve, table } from './iproute2-matching.ts';
-import { readLeadingOptions, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
-import { refuse, type CommandFacts, type Reading } from './types.ts';
+import { readIprouteStart, type OptionMeaning, type OptionSyntax } from './iproute2-options.ts';
+import { refuse, type Reading } from './types.ts';
 import { netnsNameProblem, rules } from './values.ts';
 
 const READS_FILE = 'reads a file outside the lab';
@@ -81,11 +81,9 @@ function scanKindOptions(argv: readonly string[], from: number): Reading | undef
 
 /** Reads `tc ...` with argv[base] = "tc". */
 export function readTc(argv: readonly string[], base: number): Reading {
-  const options = readLeadingOptions(argv, base + 1, TC_OPTIONS);
-  if ('message' in options) return { problem: options };
-  const facts: CommandFacts = { program: 'tc', objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [] };
-  const at = options.next;
-  const word = argv[at];
+  const start = readIprouteStart('tc', argv, base, TC_OPTIONS);
+  if ('problem' in start) return start;
+  const { facts, at, word } = start;
   if (word === undefined) return { facts };
   const entry = resolve(word, OBJECTS);
   if (!entry) return refuse(at, `names tc object "${word}", which tc does not have; try one of qdisc, class, filter, chain`);
