@@ -71,7 +71,7 @@ export function nodeSysctls(): Record<string, string> {
  * netns backend: even a node that holds CAP_SYS_ADMIN for `ip netns` cannot write a root-owned
  * file such as a cgroup's release_agent. vxlab's own preparation (`prepare`) runs as root.
  */
-export function asNodeUser(needs: NodeNeeds, argv: readonly string[]): readonly string[] {
+function asNodeUser(needs: NodeNeeds, argv: readonly string[]): readonly string[] {
   return ['setpriv', ...setprivOptions(nodeCapabilities(needs), { changeUser: true }), '--', ...argv];
 }
 

@@ -74,14 +74,19 @@ describe('a node sandbox', () => {
     expect(existsSync('/etc/vxlab-escape')).toBe(false);
   });
 
-  it('cannot read a host file: a BPF object from a host path is not there', async () => {
+  it('cannot read a host file: a host path (a BPF object, a capture file) is not there', async () => {
     const hostFile = join(PROJECT_ROOT, 'package.json');
     expect(existsSync(hostFile)).toBe(true);
-    const xdp = await run('node0', ['ip', 'link', 'set', 'dev', 'lo', 'xdp', 'obj', hostFile]);
-    expect(xdp.exitCode).not.toBe(0);
-    const tc = await run('node0', ['tc', 'filter', 'add', 'dev', 'lo', 'ingress', 'bpf', 'obj', hostFile]);
-    expect(tc.exitCode).not.toBe(0);
-    expect(`${xdp.stderr}${tc.stderr}`).not.toContain('"name"'); // not a byte of the file came back
+    // tcpdump -r tells a missing file from one it cannot read as pcap: a file of the node's tree,
+    // readable by anyone like package.json is on the host, shows what "there" would look like.
+    const inTree = await run('node0', ['tcpdump', '-r', '/usr/sbin/ip']);
+    expect(inTree.stderr).toMatch(/bad dump file format|unknown file format/);
+    const fromHost = await run('node0', ['tcpdump', '-r', hostFile]);
+    expect(fromHost.exitCode).not.toBe(0);
+    expect(fromHost.stderr).toContain(`${hostFile}: No such file or directory`);
+    // The BPF loaders fail too (they cannot tell a missing object from a bad one in their messages).
+    expect((await run('node0', ['ip', 'link', 'set', 'dev', 'lo', 'xdp', 'obj', hostFile])).exitCode).not.toBe(0);
+    expect((await run('node0', ['tc', 'filter', 'add', 'dev', 'lo', 'ingress', 'bpf', 'obj', hostFile])).exitCode).not.toBe(0);
   });
 
   it('cannot set a host sysctl, even by traversal; its own network sysctls are its own', async () => {

@@ -12,9 +12,9 @@ export const HOLDER_PATH = '/.vxlab/holder';
 export const DROPPER_PATH = '/.vxlab/setpriv';
 
 /** /proc entries that stay read-only (as Docker keeps them): the kernel's knobs outside the node. */
-export const READ_ONLY_PROC = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
+const READ_ONLY_PROC = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
 /** /proc entries that show host memory, keys or timers: covered with /dev/null (as Docker does). */
-export const MASKED_PROC = ['/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/sched_debug', '/proc/acpi', '/proc/scsi'];
+const MASKED_PROC = ['/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/sched_debug', '/proc/acpi', '/proc/scsi'];
 
 /** The environment every node process gets: nothing of the harness's own. */
 export const NODE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' } as const;
