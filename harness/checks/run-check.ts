@@ -10,7 +10,7 @@ export function runCheck(check: Check, ctx: CheckContext): Promise<CheckOutcome>
     case 'ping':
       return runPing(check.spec, ctx);
     case 'capture':
-      return runCapture(check.spec, check.during, ctx);
+      return runCapture(check.spec, check.during, check.vxlanPorts, ctx);
     case 'state':
       return runState(check.spec, ctx);
   }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { relevantEntries, judgeTable } from './state.ts';
 import { parseTable } from './state-tables.ts';
+import { matches } from './match.ts';
+import { parseTextEntry } from '../scenario/text-entries.ts';
 
 const json = (table: string) => readFileSync(new URL(`./fixtures/test-1-${table}.json`, import.meta.url), 'utf8');
 
@@ -46,6 +48,30 @@ describe('parseTable on real iproute2 JSON (bridge-netns, test-1)', () => {
   });
 });
 
+describe('every key a tutorial fdb line can name is one the reader produces', () => {
+  // Real `bridge -j fdb show` output (iproute2 6.1): an external VTEP's entry with src_vni, one
+  // behind a nexthop group, and one added `dynamic` (learned entries look the same: state "").
+  const real = JSON.stringify([
+    { mac: '00:11:22:33:44:55', ifname: 'vx', dst: '10.0.0.1', src_vni: 100, flags: ['self'], state: 'permanent' },
+    { mac: '00:11:22:33:44:77', ifname: 'vy', dst: '10.0.0.2', flags: ['self'], state: '' },
+    { mac: '00:11:22:33:44:66', ifname: 'vy', nhid: 2, flags: ['self'], state: 'permanent' },
+  ]);
+  const table = parseTable('fdb', real);
+  it.each([
+    ['00:11:22:33:44:55 dev vx dst 10.0.0.1 src_vni 100 self permanent', 0],
+    ['00:11:22:33:44:77 dev vy dst 10.0.0.2 self dynamic', 1],
+    ['00:11:22:33:44:66 dev vy nhid 2 self permanent', 2],
+  ] as const)('%s matches the entry it was printed from, and only that one', (line, index) => {
+    const expectation = parseTextEntry('fdb', line);
+    expect(table.map((entry) => matches(expectation, entry))).toEqual(table.map((_, i) => i === index));
+  });
+  it('so a lacks on them can fail', () => {
+    expect(judgeTable({ lacks: [parseTextEntry('fdb', '00:11:22:33:44:55 src_vni 100')] }, table).problems).toHaveLength(1);
+    expect(judgeTable({ lacks: [parseTextEntry('fdb', '00:11:22:33:44:66 nhid 2')] }, table).problems).toHaveLength(1);
+    expect(judgeTable({ lacks: [{ state: 'dynamic' }] }, table).problems).toHaveLength(1);
+  });
+});
+
 describe('judgeTable', () => {
   const fdb = parseTable('fdb', json('fdb'));
 
@@ -65,7 +91,8 @@ describe('judgeTable', () => {
     expect(only.problems.every((p) => p.endsWith('which none of the expected entries allows'))).toBe(true);
   });
   it('filters by device first', () => {
-    expect(judgeTable({ dev: 'eth0', lacks: [{ dev: 'vxlan1' }] }, fdb).problems).toEqual([]);
+    expect(judgeTable({ dev: 'eth0', lacks: [{ mac: '4e:e9:90:34:2e:b5' }] }, fdb).problems).toEqual([]);
+    expect(judgeTable({ dev: 'vxlan1', lacks: [{ mac: '4e:e9:90:34:2e:b5' }] }, fdb).problems).not.toEqual([]);
   });
   it('shows the entries of the devices an expectation names', () => {
     expect(relevantEntries({ contains: [{ dev: 'vxlan1' }] }, fdb).every((e) => e.dev === 'vxlan1')).toBe(true);

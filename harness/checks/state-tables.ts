@@ -20,7 +20,9 @@ const defined = (entry: Entry): Entry => Object.fromEntries(Object.entries(entry
 function fdb(raw: Raw): Entry {
   return defined({
     mac: raw.mac, dev: raw.ifname, dst: raw.dst, via: raw.viaIf, vni: raw.vni, port: raw.port,
-    master: raw.master, state: raw.state, flags: raw.flags,
+    // bridge prints no word for a learned (NUD_REACHABLE) entry, and "" in JSON: the tutorials call it dynamic.
+    master: raw.master, state: raw.state === '' ? 'dynamic' : raw.state, flags: raw.flags,
+    srcVni: raw.src_vni, nhid: raw.nhid,
   });
 }
 

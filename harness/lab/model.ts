@@ -72,7 +72,7 @@ interface CheckBase {
 }
 export type Check =
   | (CheckBase & { kind: 'ping'; spec: PingSpec })
-  | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[] })
+  | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[]; /** UDP ports decoded as VXLAN: those of the lab's VTEPs. */ vxlanPorts: number[] })
   | (CheckBase & { kind: 'state'; spec: StateProbe });
 
 export interface Scenario {

@@ -8,11 +8,12 @@ import { ValidationError, type ValidationIssue } from '../util/errors.ts';
 import { readRegularFile, UnreadableFileError } from '../util/read-regular-file.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Expectation, type Lab, type LabNode, type Scenario, type StateProbe, type Step, type TableExpectation } from '../lab/model.ts';
 import { inSubnet, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
+import { vxlanPortsOf } from '../lab/topology.ts';
 import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
 import { checkArgv, commandFacts, filterProblem } from '../policy/policy.ts';
 import {
   labFileSchema, scenarioFileSchema, STATE_TABLES,
-  type CheckSpec, type LabFile, type ScenarioFile, type StateTable,
+  type CheckSpec, type Count, type LabFile, type PacketMatch, type ScenarioFile, type StateTable,
 } from './schema.ts';
 import { parseTextEntry, TextEntryError } from './text-entries.ts';
 import { formatPath, parseYaml, type PathSegment, type YamlSource } from './yaml-source.ts';
@@ -237,10 +238,21 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
         issues.push({ file: source.file, ...source.locateInString(path, filter.offset), path: formatPath(path), message: filter.message });
       }
       capture.expect.forEach((e, k) => {
+        const countAt: PathSegment[] = [...at, 'capture', 'expect', k, 'count'];
         if (typeof e.count === 'object' && e.count.min !== undefined && e.count.max !== undefined && e.count.min > e.count.max) {
-          issues.push(source.issue([...at, 'capture', 'expect', k, 'count'], `expected min <= max, got min ${e.count.min} and max ${e.count.max}`));
+          issues.push(source.issue(countAt, `expected min <= max, got min ${e.count.min} and max ${e.count.max}`));
+        }
+        if (typeof e.count === 'object' && e.count.max === undefined && (e.count.min ?? 0) === 0) {
+          issues.push(source.issue(countAt, 'expected a count that some number of packets breaks (min: 1 or more, or a max); this one holds for any number, so it can never fail'));
+        }
+        if (matchesEverything(e.match)) {
+          issues.push(source.issue([...at, 'capture', 'expect', k, 'match'], 'expected a match naming at least one field (such as vxlan: { vni: 42 }); an empty one matches every packet'));
         }
       });
+      // A capture that saw nothing passes every "none of these": one expectation must need the action's packets.
+      if (capture.expect.every((e) => minimumOf(e.count) === 0)) {
+        issues.push(source.issue([...at, 'capture', 'expect'], 'expected a witness: an expectation with count 1 or more (or min: 1) on the action\'s own packets; every expectation here holds on an empty capture, so a broken lab or a capture that saw nothing would pass'));
+      }
       const during: Action[] = [];
       capture.during.forEach((action, k) => {
         const actionAt: PathSegment[] = [...at, 'capture', 'during', k];
@@ -258,7 +270,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
         }
       });
       const { during: _during, ...spec } = capture;
-      checks.push({ index, kind: 'capture', name: check.name ?? defaultCheckName(check, undefined), spec, during });
+      checks.push({ index, kind: 'capture', name: check.name ?? defaultCheckName(check, undefined), spec, during, vxlanPorts: [] });
     } else if (check.state) {
       const state = check.state;
       requireNode(state.node, [...at, 'state', 'node']);
@@ -271,6 +283,15 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
       const expectation = state[table]!;
       if (!expectation.contains && !expectation.lacks && !expectation.only) {
         issues.push(source.issue([...at, 'state', table], 'expected at least one of contains, lacks, only'));
+      }
+      for (const list of ['contains', 'lacks', 'only'] as const) {
+        if (expectation[list]?.length === 0) issues.push(source.issue([...at, 'state', table, list], `expected at least one entry in ${list}`));
+      }
+      // An empty table, or one read from a device that is gone, lacks everything and holds only what it is told.
+      for (const list of ['lacks', 'only'] as const) {
+        if (expectation[list] && !expectation.contains?.length) {
+          issues.push(source.issue([...at, 'state', table, list], `expected a contains beside ${list}: an entry that must be there proves the table was read and holds what the ${list} is about (an empty table or a missing device would pass ${list} alone)`, { key: true }));
+        }
       }
       // Tutorial lines become mappings here, so checks only ever see mappings.
       const resolveList = (list: 'contains' | 'lacks' | 'only'): Expectation[] | undefined =>
@@ -306,5 +327,19 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
   }
 
   if (issues.length > 0) throw new ValidationError(issues.sort(byPosition));
+  // Captures decode VXLAN on the ports the steps' devices use, not on a fixed list.
+  const vxlanPorts = vxlanPortsOf({ lab, steps });
+  for (const check of checks) if (check.kind === 'capture') check.vxlanPorts = vxlanPorts;
   return { name, file: source.file, title: doc.title, tutorial: doc.tutorial, explain: doc.explain, lab, steps, checks };
+}
+
+/** The least number of packets a count allows. */
+function minimumOf(count: Count): number {
+  return typeof count === 'number' ? count : (count.min ?? 0);
+}
+
+/** A match with no field, or only an empty `eth` (every frame has one), holds for every packet. */
+function matchesEverything(match: PacketMatch): boolean {
+  const keys = Object.entries(match).filter(([, value]) => value !== undefined);
+  return keys.every(([key, value]) => key === 'eth' && Object.values(value as object).every((v) => v === undefined));
 }

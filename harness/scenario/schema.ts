@@ -70,7 +70,7 @@ const rangedValue = (min: number, max: number, what: string) => {
 const vniValue = rangedValue(0, 16_777_215, 'a VNI');
 const portValue = rangedValue(0, 65_535, 'a UDP port');
 
-export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, vni: m, port: m, master: m, state: m, flags: m });
+export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, vni: m, port: m, master: m, state: m, flags: m, srcVni: m, nhid: m });
 export const neighEntrySchema = z.strictObject({ dst: m, dev: m, lladdr: m, state: m });
 export const routeEntrySchema = z.strictObject({ dst: m, dev: m, proto: m, scope: m, src: m, via: m, metric: m, type: m });
 export const bridgeLinkEntrySchema = z.strictObject({ dev: m, master: m, state: m, mtu: m, cost: m, priority: m });
@@ -83,7 +83,7 @@ export const linkEntrySchema = z.strictObject({
 });
 
 const ethMatch = z.strictObject({ src: m, dst: m, type: m });
-const ipMatch = z.strictObject({ src: m, dst: m, protocol: m, ttl: m, df: m, length: m });
+const ipMatch = z.strictObject({ src: m, dst: m, protocol: m, ttl: m, df: m, length: m, multicast: m.describe('true when the destination is a group (224.0.0.0/4)') });
 const udpMatch = z.strictObject({ srcPort: portValue, dstPort: portValue, length: m });
 const arpMatch = z.strictObject({ op: m, senderMac: m, senderIp: m, targetMac: m, targetIp: m });
 const icmpMatch = z.strictObject({ type: m, code: m, id: m, seq: m });

@@ -17,7 +17,7 @@ export const TEXT_TABLES: readonly StateTable[] = ['fdb', 'route', 'neigh'];
 const FDB_VALUES: Record<string, string> = { dev: 'dev', dst: 'dst', via: 'via', vni: 'vni', port: 'port', master: 'master', src_vni: 'srcVni', nhid: 'nhid' };
 const FDB_FLAGS = new Set(['self', 'master', 'extern_learn', 'offload', 'router', 'sticky']);
 const FDB_STATES = new Set(['permanent', 'static', 'dynamic', 'stale']);
-const ROUTE_VALUES: Record<string, string> = { dev: 'dev', proto: 'proto', scope: 'scope', src: 'src', via: 'via', metric: 'metric', table: 'table' };
+const ROUTE_VALUES: Record<string, string> = { dev: 'dev', proto: 'proto', scope: 'scope', src: 'src', via: 'via', metric: 'metric' };
 const NEIGH_VALUES: Record<string, string> = { dev: 'dev', lladdr: 'lladdr' };
 const NEIGH_STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
@@ -55,6 +55,8 @@ function fdbLine(words: string[]): Expectation {
 function routeLine(words: string[]): Expectation {
   const [dst, ...rest] = words;
   if (!dst) throw new TextEntryError('an ip route line starts with its destination');
+  // The route check reads `ip route show`, the main table, whose lines never name a table.
+  if (rest.includes('table')) throw new TextEntryError('"table" cannot be checked: a route check reads the main table (ip route show), whose lines never say table');
   const out = pairs(rest, ROUTE_VALUES, (word) => word === 'linkdown' || word === 'onlink', 'ip route');
   return { dst, ...out };
 }
