@@ -152,7 +152,7 @@ export async function runCapture(
             expected: failed.map((v) => ({ that: v.that, count: v.expected, match: compact(spec.expect.find((e) => e.that === v.that)?.match) })),
             got: failed.map((v) => `${v.got} matching packet${v.got === 1 ? '' : 's'} for: ${v.that}`),
           }
-        : { expected: 'every action as it says, and every accepted packet written and decoded', got: log.problems }),
+        : { expected: 'every action as it says, and every accepted packet written and decoded', got: [...log.problems] }),
       during: actions,
       packets: shown,
     },
