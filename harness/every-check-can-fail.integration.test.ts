@@ -1,9 +1,9 @@
 // Issue 11 on the real kernel: what a capture decodes and judges, and what a lacks needs, in
 // whole scenario runs. Each scenario is p2p, changed where the point is made.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SCENARIOS_DIR } from './scenario/resolve.ts';
 import { hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
@@ -19,6 +19,8 @@ function scenario(name: string, text: string): string {
 
 /** p2p's steps with `checks` of our own. */
 const p2pWith = (checks: string) => `${P2P.slice(0, P2P.indexOf('checks:'))}checks:\n${checks}`;
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let before: Record<string, unknown>;
 beforeEach(async () => {
@@ -53,7 +55,8 @@ describe('during is judged', () => {
     expect(result.exitCode, result.stdout).toBe(1);
     expect(await parseTap(result.stdout)).toMatchObject({ ok: false, extra: [] });
     expect(result.stdout).toMatch(/ {4}not ok 1 - a flush of a device that does not exist\n {6}---\n {6}message: 'during: node0: ip neigh flush dev vxlan9 failed with exit code \d+: Cannot find device "vxlan9"'/);
-    expect(result.stdout).toMatch(/ {4}not ok 2 - a ping to node2[^\n]*\n {6}---\n {6}message: \|?-?\n?\s*during: ping from node0 to 10\.20\.1\.4 expected 1 replies from 10\.20\.1\.4, got 0 of \d+ echo requests answered/);
+    expect(result.stdout).toMatch(/ {4}not ok 2 - a ping to node2[^\n]*\n {6}---\n {6}message: "during: ping from node0 to 10\.20\.1\.4 expected 1 replies from 10\.20\.1\.4, got 0 of \d+ echo requests answered"\n/);
+    expect(result.stdout).toMatch(/ {6}output: \|-\n {8}PING 10\.20\.1\.4 \(10\.20\.1\.4\) 56\(84\) bytes of data\.\n/);
   });
 });
 

@@ -66,7 +66,10 @@ async function drain(tcpdump: BackgroundProcess): Promise<boolean> {
 /** What the actions did, and what went wrong: a failed command or a ping against its `expect` fails the check. */
 interface DuringLog {
   actions: string[];
+  /** One line each. */
   problems: string[];
+  /** What the failed commands and pings printed. */
+  outputs: string[];
 }
 
 /** Runs commands during a capture; one that fails is a problem of the check, with its output. */
@@ -75,7 +78,11 @@ async function runCommands(ctx: CheckContext, node: string, commands: Command[],
     const result = await ctx.lab.node(node).exec(command.argv, ctx.signal ? { signal: ctx.signal } : {});
     const output = `${result.stdout}${result.stderr}`.trim();
     log.actions.push(`${node}: ${command.text}${result.exitCode === 0 ? '' : ` (exit code ${result.exitCode}: ${output})`}`);
-    if (result.exitCode !== 0) log.problems.push(`during: ${node}: ${command.text} failed with exit code ${result.exitCode}${output ? `: ${output}` : ''}`);
+    if (result.exitCode !== 0) {
+      const firstLine = output.split('\n')[0] ?? '';
+      log.problems.push(`during: ${node}: ${command.text} failed with exit code ${result.exitCode}${firstLine ? `: ${firstLine}` : ''}`);
+      if (output) log.outputs.push(output);
+    }
   }
 }
 
@@ -88,7 +95,7 @@ export async function runCapture(
   const argv = tcpdumpArgv(spec);
   const diagnostics: Record<string, unknown> = { node: spec.node, command: renderArgv(argv) };
   const tcpdump = ctx.lab.node(spec.node).start(argv);
-  const log: DuringLog = { actions: [], problems: [] };
+  const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
   let drained: boolean;
   try {
@@ -99,8 +106,8 @@ export async function runCapture(
         const what = `ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}`;
         actions.push(`${what}: ${String(outcome.diagnostics.got)}`);
         if (outcome.status !== 'pass') {
-          const output = typeof outcome.diagnostics.output === 'string' && outcome.diagnostics.output ? `\n${outcome.diagnostics.output}` : '';
-          log.problems.push(`during: ${what} expected ${String(outcome.diagnostics.expected)}, got ${String(outcome.diagnostics.got)}${output}`);
+          log.problems.push(`during: ${what} expected ${String(outcome.diagnostics.expected)}, got ${String(outcome.diagnostics.got)}`);
+          if (typeof outcome.diagnostics.output === 'string' && outcome.diagnostics.output) log.outputs.push(outcome.diagnostics.output);
         }
       } else {
         await runCommands(ctx, action.node, action.commands, log);
@@ -142,10 +149,11 @@ export async function runCapture(
   if (frames.length > shown.length) shown.push(`... and ${frames.length - shown.length} more`);
   return {
     status: 'fail',
-    reason: [...log.problems, ...failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`)].join('; '),
+    reason: [...failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`), ...log.problems].join('; '),
     diagnostics: {
       ...diagnostics,
       ...(log.problems.length ? { problems: log.problems } : {}),
+      ...(log.outputs.length ? { output: log.outputs.join('\n\n') } : {}),
       ...(decodeProblems.length ? { decodeProblems } : {}),
       ...(failed.length
         ? {
