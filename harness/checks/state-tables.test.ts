@@ -21,7 +21,15 @@ describe('parseTable on real iproute2 JSON (bridge-netns, test-1)', () => {
   });
 
   it('reads routes with proto and src', () => {
-    expect(parseTable('route', json('route'))).toContainEqual({ dst: '10.10.10.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.10.10.11' });
+    expect(parseTable('route', json('route'))).toContainEqual({ dst: '10.10.10.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.10.10.11', type: 'unicast' });
+  });
+  it('names a route\'s type, unicast included (ip prints it only for the others)', () => {
+    // Real `ip -j route show` output (iproute2 6.1) for `10.8.0.0/16 dev lo` and `blackhole 10.9.0.0/16`.
+    const real = '[{"dst":"10.8.0.0/16","dev":"lo","scope":"link","flags":[]},{"type":"blackhole","dst":"10.9.0.0/16","flags":[]}]';
+    const routes = parseTable('route', real);
+    expect(routes).toEqual([{ dst: '10.8.0.0/16', dev: 'lo', scope: 'link', type: 'unicast' }, { dst: '10.9.0.0/16', type: 'blackhole' }]);
+    expect(routes.map((r) => matches(parseTextEntry('route', 'blackhole 10.9.0.0/16'), r))).toEqual([false, true]);
+    expect(routes.map((r) => matches({ type: 'unicast' }, r))).toEqual([true, false]);
   });
 
   it('reads bridge ports', () => {

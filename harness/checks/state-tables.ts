@@ -49,7 +49,8 @@ function link(raw: Raw): Entry {
 function route(raw: Raw): Entry {
   return defined({
     dst: raw.dst, dev: raw.dev, proto: raw.protocol, scope: raw.scope, src: raw.prefsrc,
-    via: raw.gateway, metric: raw.metric, type: raw.type,
+    // ip prints a route's type only when it is not unicast.
+    via: raw.gateway, metric: raw.metric, type: raw.type ?? 'unicast',
   });
 }
 

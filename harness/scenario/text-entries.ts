@@ -52,13 +52,17 @@ function fdbLine(words: string[]): Expectation {
   return { mac, ...out, ...(flags.length ? { flags } : {}) };
 }
 
-function routeLine(words: string[]): Expectation {
-  const [dst, ...rest] = words;
+// What `ip route` prints before the destination of a route that is not unicast.
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
+
+function routeLine(line: string[]): Expectation {
+  const type = line[0] !== undefined && ROUTE_TYPES.has(line[0]) ? line[0] : undefined;
+  const [dst, ...rest] = type ? line.slice(1) : line;
   if (!dst) throw new TextEntryError('an ip route line starts with its destination');
   // The route check reads `ip route show`, the main table, whose lines never name a table.
   if (rest.includes('table')) throw new TextEntryError('"table" cannot be checked: a route check reads the main table (ip route show), whose lines never say table');
   const out = pairs(rest, ROUTE_VALUES, (word) => word === 'linkdown' || word === 'onlink', 'ip route');
-  return { dst, ...out };
+  return { dst, ...(type ? { type } : {}), ...out };
 }
 
 function neighLine(words: string[]): Expectation {
