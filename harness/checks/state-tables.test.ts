@@ -21,13 +21,13 @@ describe('parseTable on real iproute2 JSON (bridge-netns, test-1)', () => {
   });
 
   it('reads routes with proto and src', () => {
-    expect(parseTable('route', json('route'))).toContainEqual({ dst: '10.10.10.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.10.10.11', type: 'unicast' });
+    expect(parseTable('route', json('route'))).toContainEqual({ dst: '10.10.10.0/24', dev: 'eth0', proto: 'kernel', scope: 'link', src: '10.10.10.11', type: 'unicast', flags: [] });
   });
   it('names a route\'s type, unicast included (ip prints it only for the others)', () => {
     // Real `ip -j route show` output (iproute2 6.1) for `10.8.0.0/16 dev lo` and `blackhole 10.9.0.0/16`.
     const real = '[{"dst":"10.8.0.0/16","dev":"lo","scope":"link","flags":[]},{"type":"blackhole","dst":"10.9.0.0/16","flags":[]}]';
     const routes = parseTable('route', real);
-    expect(routes).toEqual([{ dst: '10.8.0.0/16', dev: 'lo', scope: 'link', type: 'unicast' }, { dst: '10.9.0.0/16', type: 'blackhole' }]);
+    expect(routes).toEqual([{ dst: '10.8.0.0/16', dev: 'lo', scope: 'link', type: 'unicast', flags: [] }, { dst: '10.9.0.0/16', type: 'blackhole', flags: [] }]);
     expect(routes.map((r) => matches(parseTextEntry('route', 'blackhole 10.9.0.0/16'), r))).toEqual([false, true]);
     expect(routes.map((r) => matches({ type: 'unicast' }, r))).toEqual([true, false]);
   });
@@ -77,6 +77,19 @@ describe('every key a tutorial fdb line can name is one the reader produces', ()
     expect(judgeTable({ lacks: [parseTextEntry('fdb', '00:11:22:33:44:55 src_vni 100')] }, table).problems).toHaveLength(1);
     expect(judgeTable({ lacks: [parseTextEntry('fdb', '00:11:22:33:44:66 nhid 2')] }, table).problems).toHaveLength(1);
     expect(judgeTable({ lacks: [{ state: 'dynamic' }] }, table).problems).toHaveLength(1);
+  });
+});
+
+describe('route flags and router neighbours, as the reader produces them', () => {
+  it('a tutorial line\'s linkdown, onlink and router match only entries that have them', () => {
+    // Real `ip -j route show` and `ip -j neigh show` output (iproute2 6.1), a veth whose peer is down.
+    const routes = parseTable('route', '[{"dst":"10.0.0.0/24","dev":"d0","protocol":"kernel","scope":"link","prefsrc":"10.0.0.1","flags":["linkdown"]},{"dst":"10.7.0.0/16","gateway":"10.9.9.9","dev":"d0","flags":["onlink","linkdown"]}]');
+    expect(routes.map((r) => matches(parseTextEntry('route', '10.7.0.0/16 via 10.9.9.9 dev d0 onlink linkdown'), r))).toEqual([false, true]);
+    expect(routes.map((r) => matches(parseTextEntry('route', '10.0.0.0/24 dev d0 proto kernel scope link src 10.0.0.1 linkdown'), r))).toEqual([true, false]);
+    expect(routes.map((r) => matches(parseTextEntry('route', '10.0.0.0/24 dev d0 onlink'), r))).toEqual([false, false]);
+    const neighbours = parseTable('neigh', '[{"dst":"10.0.0.5","dev":"d0","lladdr":"02:00:00:00:00:05","router":null,"state":["PERMANENT"]},{"dst":"10.0.0.7","dev":"d0","lladdr":"02:00:00:00:00:07","state":["STALE"]}]');
+    expect(neighbours.map((n) => matches(parseTextEntry('neigh', '10.0.0.5 dev d0 lladdr 02:00:00:00:00:05 router PERMANENT'), n))).toEqual([true, false]);
+    expect(neighbours.map((n) => matches(parseTextEntry('neigh', '10.0.0.7 dev d0 router'), n))).toEqual([false, false]);
   });
 });
 

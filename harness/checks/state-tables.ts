@@ -27,7 +27,8 @@ function fdb(raw: Raw): Entry {
 }
 
 function neigh(raw: Raw): Entry {
-  return defined({ dst: raw.dst, dev: raw.dev, lladdr: raw.lladdr, state: raw.state });
+  // ip prints `"router": null` for a router's entry (the word `router` in text).
+  return defined({ dst: raw.dst, dev: raw.dev, lladdr: raw.lladdr, state: raw.state, router: 'router' in raw ? true : undefined });
 }
 
 function link(raw: Raw): Entry {
@@ -50,7 +51,7 @@ function route(raw: Raw): Entry {
   return defined({
     dst: raw.dst, dev: raw.dev, proto: raw.protocol, scope: raw.scope, src: raw.prefsrc,
     // ip prints a route's type only when it is not unicast.
-    via: raw.gateway, metric: raw.metric, type: raw.type ?? 'unicast',
+    via: raw.gateway, metric: raw.metric, type: raw.type ?? 'unicast', flags: raw.flags,
   });
 }
 
