@@ -152,7 +152,7 @@ export async function runCapture(
     reason: [...failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`), ...log.problems].join('; '),
     diagnostics: {
       ...diagnostics,
-      ...(log.problems.length ? { problems: log.problems } : {}),
+      ...(failed.length && log.problems.length ? { problems: log.problems } : {}),
       ...(log.outputs.length ? { output: log.outputs.join('\n\n') } : {}),
       ...(decodeProblems.length ? { decodeProblems } : {}),
       ...(failed.length
