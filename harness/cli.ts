@@ -172,6 +172,17 @@ async function run(args: RunArgs): Promise<number> {
   }
 }
 
+/** Runs a learner's verb (`up`, `exec`, `shell`, `check`, `status`, `down`): its errors are said, not thrown. */
+async function labVerb(verb: () => Promise<number>): Promise<number> {
+  try {
+    return await verb();
+  } catch (error) {
+    if (error instanceof ValidationError || error instanceof UsageError || error instanceof PrerequisiteError) return reportFatal(error, 'pretty');
+    process.stderr.write(`vxlab: ${errorMessage(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
 async function list(): Promise<number> {
   const names = await listScenarioNames();
   const scenarios = await loadAll(names);
@@ -308,6 +319,84 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'up <scenario>',
+      "build the scenario's lab and leave it running in the background (until `down`); --bare builds only the nodes and the underlay, for typing the tutorial yourself",
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name' })
+          .option('bare', { type: 'boolean', default: false, describe: "don't run the steps: type them with `shell` or `exec`, then `check`" })
+          .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const scenario = await loadScenario(a.scenario);
+          createBackend(a.backend);
+          await (await import('./commands/up.ts')).up(scenario.name, { backend: a.backend, bare: a.bare }, out);
+          return EXIT.ok;
+        });
+      },
+    )
+    .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
+      const { supervise } = await import('./learner/supervisor.ts');
+      code = await supervise({ scenario: await loadScenario(a.scenario), backend: createBackend(a.backend), bare: a.bare, readyFd: 3 });
+    })
+    .command(
+      'exec <lab> <node>',
+      'run one command in a node of a running lab: exec NAME NODE -- CMD...',
+      (y) =>
+        y
+          .positional('lab', { type: 'string', demandOption: true })
+          .positional('node', { type: 'string', demandOption: true })
+          .option('timeout', { type: 'number', describe: 'seconds before the command is stopped (30 unless said)' }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const { execInLab, shellExitCode } = await import('./commands/exec.ts');
+          const result = await execInLab(a.lab, a.node, ((a as { '--'?: unknown[] })['--'] ?? []).map(String), a.timeout ? a.timeout * 1000 : undefined);
+          out(result.stdout);
+          process.stderr.write(result.stderr);
+          return shellExitCode(result);
+        });
+      },
+    )
+    .command(
+      'shell <lab> <node>',
+      "the tutorial's prompt on a node of a running lab: type its commands, `exit` to leave",
+      (y) => y.positional('lab', { type: 'string', demandOption: true }).positional('node', { type: 'string', demandOption: true }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const { shell } = await import('./commands/shell.ts');
+          return shell(a.lab, a.node, { input: process.stdin, out, err: (t) => process.stderr.write(t), terminal: process.stdin.isTTY === true && process.stdout.isTTY === true });
+        });
+      },
+    )
+    .command(
+      'check <lab>',
+      "run the scenario's checks against its running lab (steps typed by hand or run by `up`); a failing check names the tutorial commands that look missing",
+      (y) => y.positional('lab', { type: 'string', demandOption: true }).option('reporter', { choices: REPORTERS, default: defaultReporter }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const summary = await (await import('./commands/check.ts')).checkLab(a.lab, reporterFor(a.reporter));
+          return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
+        });
+      },
+    )
+    .command('status', 'list the labs that are up', {}, async () => {
+      code = await labVerb(async () => {
+        await (await import('./commands/status.ts')).status(out);
+        return EXIT.ok;
+      });
+    })
+    .command(
+      'down <lab>',
+      'tear down a lab brought up with `up`',
+      (y) => y.positional('lab', { type: 'string', demandOption: true }),
+      async (a) => {
+        code = await labVerb(async () => {
+          await (await import('./commands/down.ts')).down(a.lab, out);
+          return EXIT.ok;
+        });
+      },
+    )
+    .command(
       'validate <files..>',
       'check scenario files without running them',
       (y) => y.positional('files', { type: 'string', array: true, demandOption: true }),
@@ -315,6 +404,7 @@ async function main(argv: string[]): Promise<number> {
         code = await validate(a.files.map(String));
       },
     )
+    .parserConfiguration({ 'populate--': true })
     .strict()
     .help()
     .version(false)
