@@ -1,14 +1,15 @@
 // Labs of any size (issue 12): generated nodes, per-node templates in steps and checks, checks
 // that range over nodes, and the positioned errors of each.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../util/errors.ts';
 import { loadScenario, parseLabText } from './resolve.ts';
 import { expandTemplate, parseTemplate, TemplateError } from './template.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxlab-scale-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const labsDir = join(dir, 'labs');
 mkdirSync(labsDir);
 
