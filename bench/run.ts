@@ -8,6 +8,7 @@ import { listScenarioNames, loadLab, loadScenario } from '../harness/scenario/re
 import { newRunId } from '../harness/util/run-id.ts';
 import { phaseTimes, median, type PhaseTimes } from './phases.ts';
 import { upUnsandboxed } from './unsandboxed-lab.ts';
+import { benchSizes } from './build-sizes.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : await listScenarioNames();
@@ -55,3 +56,6 @@ if (backend.name === 'netns') {
 
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const row of rows) process.stdout.write(`${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`.trimEnd() + '\n');
+
+// Labs of any size (issue 12): build speed at N nodes against the `ip -batch` floor, and the 100-node ping.
+if (backend.name === 'netns') await benchSizes((line) => process.stdout.write(`${line}\n`));

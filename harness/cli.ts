@@ -12,6 +12,7 @@ import { createStepper } from './commands/step.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
 import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
+import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
 import { createPrettyWriter } from './report/pretty.ts';
@@ -150,6 +151,7 @@ async function run(args: RunArgs): Promise<number> {
       if (rootless !== undefined) return rootless;
     }
     await backend.checkPrerequisites();
+    checkNeighbourRoom(scenarios, await readNeighbourTable());
     if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),

@@ -57,3 +57,17 @@ export async function runPing(spec: PingSpec, ctx: CheckContext): Promise<CheckO
   const result = await ctx.lab.node(spec.from).exec(argv, { timeoutMs: deadlineMs, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   return judgePing(spec, result);
 }
+
+/** Pings to many targets, all at once: one outcome, failing with the evidence of each failed ping. */
+export async function runPings(specs: readonly PingSpec[], ctx: CheckContext): Promise<CheckOutcome> {
+  const outcomes = await Promise.all(specs.map((spec) => runPing(spec, ctx)));
+  const failed = outcomes.map((o, i) => ({ o, spec: specs[i]! })).filter(({ o }) => o.status !== 'pass');
+  const first = specs[0]!;
+  const expected = `${first.expect === 'reachable' ? 'replies' : 'no reply'} from all ${specs.length} addresses`;
+  if (failed.length === 0) return { status: 'pass', diagnostics: { node: first.from, expected, got: `as expected from all ${specs.length}` } };
+  return {
+    status: 'fail',
+    reason: `${failed.length} of ${specs.length} pings failed: ${failed.slice(0, 5).map(({ spec }) => spec.to).join(', ')}${failed.length > 5 ? ', ...' : ''}`,
+    diagnostics: { node: first.from, expected, got: `${specs.length - failed.length} of ${specs.length} as expected`, failed: failed.map(({ o }) => o.diagnostics) },
+  };
+}

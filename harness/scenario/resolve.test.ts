@@ -83,7 +83,7 @@ describe('an invalid scenario', () => {
     ['unknown top-level key', HEAD + STEP + CHECK + 'colour: red\n', ['11:1: colour is not a known key; expected one of lab, title, tutorial, explain, nodes, steps, checks']],
     ['unknown key in a ping', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.3, cuont: 2 }\n', ['10:41: checks[0].ping.cuont is not a known key; expected one of from, netns, to, count, expect, size, dontFragment, timeoutSeconds']],
     ['missing title', HEAD.replace('title: t\n', '') + STEP + CHECK, ['1:1: title is missing: expected string']],
-    ['invalid IP', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.300 }\n', ['10:30: checks[0].ping.to expected an IPv4 address such as 10.20.1.3, got "10.20.1.300"']],
+    ['invalid IP', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.300 }\n', ['10:30: checks[0].ping.to expected an IPv4 address such as 10.20.1.3, or a template such as 10.20.{{ peer.index }}.1, got "10.20.1.300"']],
     ['expect not in the enum', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.3, expect: maybe }\n', ['10:49: checks[0].ping.expect expected one of "reachable", "unreachable", got "maybe"']],
     ['count out of range', HEAD + STEP + 'checks:\n  - ping: { from: node0, to: 10.20.1.3, count: 1000 }\n', ['10:48: checks[0].ping.count expected a number <= 100, got number 1000']],
     ['unknown node in a step', HEAD + STEP.replace('node: node0', 'node: node9') + CHECK, ['6:11: steps[0].node names node "node9", which lab three-nodes does not have; its nodes are node0, node1, node2']],
