@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     // The JSON report lets .ci/run print one closing `N passed, N failed` line.
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    // Once for every project: tests spawn the compiled CLI, built here when missing or stale.
+    globalSetup: ['harness/testing/build-cli.global.ts'],
     projects: [
       {
         test: {

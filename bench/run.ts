@@ -11,7 +11,7 @@ import { upUnsandboxed } from './unsandboxed-lab.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : await listScenarioNames();
-const backend = createBackend(process.env.BENCH_BACKEND ?? 'netns');
+const backend = await createBackend(process.env.BENCH_BACKEND ?? 'netns');
 await backend.checkPrerequisites();
 process.stdout.write(`${backend.name} backend\n`);
 

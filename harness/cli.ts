@@ -1,21 +1,14 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
 import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { report } from './commands/report.ts';
-import { getEngine } from './backends/container/engine.ts';
-import { explain } from './commands/explain.ts';
-import { graph } from './commands/graph.ts';
-import { createStepper } from './commands/step.ts';
-import { ensureNodeImage } from './backends/container/image.ts';
-import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
+// Verbs other than a run, the container backend and the reporters a run does not use are
+// imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
-import { createPrettyWriter } from './report/pretty.ts';
-import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
@@ -53,19 +46,20 @@ async function finish(code: number): Promise<never> {
   process.exit(stdoutGone ? EXIT.SIGPIPE : code);
 }
 
-function reporterFor(name: Reporter): EventSink {
+async function reporterFor(name: Reporter): Promise<EventSink> {
   const version = tapVersion(name);
   if (version !== undefined) return createTapWriter(out, { version });
-  if (name === 'junit') return createJunitWriter(out);
-  return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+  if (name === 'junit') return (await import('./report/junit.ts')).createJunitWriter(out);
+  return (await import('./report/pretty.ts')).createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
 /** Reports an error that ends the run before any lab exists, and returns its exit code. */
-function reportFatal(error: unknown, reporter: Reporter): number {
+async function reportFatal(error: unknown, reporter: Reporter): Promise<number> {
+  const junit = async () => (await import('./report/junit.ts')).createJunitWriter(out);
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
+    if (reporter === 'junit') (await junit())({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -75,7 +69,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'skip-all', reason: error.missing });
+    if (reporter === 'junit') (await junit())({ type: 'skip-all', reason: error.missing });
     return EXIT.prerequisite;
   }
   throw error;
@@ -125,9 +119,9 @@ async function run(args: RunArgs): Promise<number> {
         resolve();
       };
     });
-  const emit = reporterFor(args.reporter);
+  const emit = await reporterFor(args.reporter);
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
-  const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
+  const stepper = args.step ? (await import('./commands/step.ts')).createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
@@ -143,7 +137,7 @@ async function run(args: RunArgs): Promise<number> {
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
-    const backend = createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
+    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();
@@ -166,7 +160,7 @@ async function run(args: RunArgs): Promise<number> {
       emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
-    return reportFatal(error, args.reporter);
+    return await reportFatal(error, args.reporter);
   } finally {
     stepper?.close();
   }
@@ -186,7 +180,7 @@ async function clean(backendName: string | undefined): Promise<number> {
   for (const name of backendName ? [backendName] : BACKEND_NAMES) {
     let report;
     try {
-      report = await createBackend(name).clean();
+      report = await (await createBackend(name)).clean();
     } catch (error) {
       if (backendName || !(error instanceof PrerequisiteError)) throw error;
       out(`skipped the ${name} backend: ${error.missing}\n`);
@@ -202,13 +196,18 @@ async function clean(backendName: string | undefined): Promise<number> {
 
 async function image(): Promise<number> {
   try {
+    const [{ checkContainerPrerequisites }, { ensureNodeImage }, { getEngine }] = await Promise.all([
+      import('./backends/container/prerequisites.ts'),
+      import('./backends/container/image.ts'),
+      import('./backends/container/engine.ts'),
+    ]);
     await checkContainerPrerequisites();
     const built = await ensureNodeImage(await getEngine());
     const size = `${(built.sizeBytes / 1e6).toFixed(1)} MB`;
     out(built.built ? `built ${built.name} (${size}) in ${(built.buildMs / 1000).toFixed(1)} s\n` : `${built.name} (${size}) is up to date\n`);
     return EXIT.ok;
   } catch (error) {
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
 }
 
@@ -277,7 +276,7 @@ async function main(argv: string[]): Promise<number> {
           .option('markdown', { type: 'boolean', default: false, describe: 'GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY) instead of text' })
           .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
       async (a) => {
-        code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+        code = await (await import('./commands/report.ts')).report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
       },
     )
     .command(
@@ -286,9 +285,9 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' }),
       async (a) => {
         try {
-          out(await explain(a.scenario));
+          out(await (await import('./commands/explain.ts')).explain(a.scenario));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
       },
     )
@@ -301,9 +300,9 @@ async function main(argv: string[]): Promise<number> {
           .option('fenced', { type: 'boolean', default: false, describe: 'wrap it in a ```mermaid block, for Markdown' }),
       async (a) => {
         try {
-          out(await graph(a.scenario, { fenced: a.fenced }));
+          out(await (await import('./commands/graph.ts')).graph(a.scenario, { fenced: a.fenced }));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
       },
     )
@@ -325,7 +324,7 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // The command line itself is wrong: say so on stderr, whatever the reporter.
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
   return code;
 }

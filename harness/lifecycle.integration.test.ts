@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli } from './testing/host.ts';
+import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -152,7 +152,7 @@ describe('a missing prerequisite', () => {
 
   it('exits 3 without the privileges when rootless mode is off, naming what to do', async () => {
     // uid 0 with an empty bounding set: no capabilities, yet the checkout stays readable.
-    const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'p2p', '--reporter', 'tap'];
+    const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', ...cliArgv(['p2p', '--reporter', 'tap'])];
     const result = await execa(cli[0]!, cli.slice(1), { reject: false, stripFinalNewline: false, env: { VXLAB_ROOTLESS: '0' } });
     const missing = 'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them (rootless mode is off: VXLAB_ROOTLESS=0)';
     expect(result.stderr).toBe(`vxlab: ${missing}; run it as root: sudo npm run lab -- NAME\n`);
@@ -167,10 +167,10 @@ describe('rootless', () => {
     // A copy the unprivileged user can read: CI clones into a directory only root may enter.
     const copy = mkdtempSync(join(tmpdir(), 'vxlab-rootless-'));
     chmodSync(copy, 0o755);
-    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules']) {
+    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules', 'dist']) {
       cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
     }
-    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'multicast', '--reporter', 'tap'];
+    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', ...cliArgv(['multicast', '--reporter', 'tap'], copy)];
     const result = await execa(cli[0]!, cli.slice(1), { cwd: copy, reject: false, env: { HOME: copy } });
     rmSync(copy, { recursive: true, force: true });
     expect(result.stderr).toBe('');

@@ -3,6 +3,7 @@ import { execa, type ResultPromise } from 'execa';
 import { childSignal } from './abort-fanout.ts';
 import { BoundedOutput, CAPTURE_OUTPUT_LIMIT, COMMAND_OUTPUT_LIMIT, type OutputLimit } from './bounded-output.ts';
 import { DeadlineError, pollUntil } from './poll.ts';
+import { traceSpawn } from './spawn-trace.ts';
 
 export interface ExecResult {
   /** Undefined when the process was killed by a signal. */
@@ -26,6 +27,7 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   using cancel = childSignal(options.signal);
   const stdout = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
   const stderr = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
+  traceSpawn(argv);
   const subprocess = execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -141,6 +143,7 @@ export class LocalProcess extends BackgroundProcess {
 
   constructor(argv: readonly string[]) {
     super(argv);
+    traceSpawn(argv);
     this.subprocess = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', buffer: false, reject: false, encoding: 'buffer' });
     this.subprocess.stdout?.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.subprocess.stderr?.on('data', (chunk: Buffer) => this.receiveStderr(chunk));

@@ -42,12 +42,14 @@ export async function checkNetnsPrerequisites(): Promise<void> {
       'run it as root: sudo npm run lab -- NAME',
     );
   }
+  // A throwaway namespace tells whether this kernel can make VXLAN devices at all. It runs beside
+  // the tools' checks (start-up time), and is judged after them: a missing tool says more.
+  const probing = execArgv(['unshare', '--net', '--', 'ip', 'link', 'add', 'vxprobe', 'type', 'vxlan', 'id', '1', 'dstport', '4789'], { timeoutMs: 5000 });
   const results = await Promise.all(TOOLS.map(async (tool) => ({ tool, result: await execArgv(tool.versionArgv, { timeoutMs: 5000 }) })));
+  const probe = await probing;
   for (const { tool, result } of results) {
     if (result.exitCode === 127) throw new PrerequisiteError(`${tool.program} is not installed`, tool.fix);
   }
-  // A throwaway namespace tells whether this kernel can make VXLAN devices at all.
-  const probe = await execArgv(['unshare', '--net', '--', 'ip', 'link', 'add', 'vxprobe', 'type', 'vxlan', 'id', '1', 'dstport', '4789'], { timeoutMs: 5000 });
   if (probe.exitCode !== 0) {
     throw new PrerequisiteError(
       `this kernel cannot create VXLAN devices (${probe.stderr.trim() || `exit code ${probe.exitCode}`})`,
