@@ -95,6 +95,7 @@ interface RunArgs {
   shard: string | undefined;
   pcapDir: string | undefined;
   step: boolean;
+  jobs: number | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -133,6 +134,7 @@ async function run(args: RunArgs): Promise<number> {
       return EXIT.ok;
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
+    const jobs = jobsFor(args);
     const scenarios = await loadAll(names);
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
@@ -149,6 +151,7 @@ async function run(args: RunArgs): Promise<number> {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
       runId: newRunId(),
+      jobs,
       emit,
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
@@ -164,6 +167,22 @@ async function run(args: RunArgs): Promise<number> {
   } finally {
     stepper?.close();
   }
+}
+
+/**
+ * Scenarios run at once. The default was measured on a 2-core machine (NOTES, issue 12): past 6,
+ * `--all` got no faster, since building and deleting devices serialises on the kernel's RTNL lock.
+ */
+export const DEFAULT_JOBS = 6;
+
+function jobsFor(args: RunArgs): number {
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs takes a whole number from 1 up, got ${args.jobs}`);
+  // Interactive runs and the container engine (which holds one network per subnet) go one at a time.
+  if (args.keep || args.step || args.backend === 'container') {
+    if (args.jobs !== undefined && args.jobs > 1) throw new UsageError('--jobs above 1 does not go with --keep, --step or the container backend: they run one scenario at a time');
+    return 1;
+  }
+  return args.jobs ?? DEFAULT_JOBS;
 }
 
 async function list(): Promise<number> {
@@ -247,10 +266,11 @@ async function main(argv: string[]): Promise<number> {
           .option('step', { type: 'boolean', default: false, describe: 'after each step, show what it changed on its node and wait for Enter (on stderr)' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
           .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
+          .option('jobs', { type: 'number', describe: `run this many scenarios at once, each in its own lab (default ${DEFAULT_JOBS}; TAP stays in scenario order)` })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
