@@ -118,9 +118,11 @@ describe.each([
   ['SIGTERM', 143],
 ] as const)('%s in the middle of a run', (signal, code) => {
   it(`tears the lab down, bails out in TAP and exits ${code}`, async () => {
-    const child = startCli(['p2p', '--reporter', 'tap']);
-    // Wait until the lab is up and checks are running, then interrupt.
-    const runId = runIdOf(await outputUntil(child, '    ok 2 - '));
+    // p2p's checks take milliseconds now: a last check that waits up to 60 s for a reply that
+    // never comes keeps the run busy, so the interrupt lands with the lab up and a check running.
+    const file = scenarioCopy(`p2p-${signal}`, (t) => `${t.trimEnd()}\n  - ping: { from: node0, to: 10.20.1.77, expect: unreachable, count: 1, timeoutSeconds: 60 }\n`);
+    const child = startCli([file, '--reporter', 'tap']);
+    const runId = runIdOf(await outputUntil(child, '    ok 6 - '));
     expect(await labResidue(runId)).not.toEqual([]);
     child.kill(signal);
     const result = await child;
