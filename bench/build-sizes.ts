@@ -107,20 +107,3 @@ export async function measurePing100(): Promise<number> {
 }
 
 /** The rows as a table, for `npm run bench`. */
-export function buildTable(rows: readonly BuildRow[]): string[][] {
-  return [
-    ['nodes', 'harness (up+down)', 'ip -batch floor', 'tutorial script', 'harness/floor'],
-    ...rows.map((r) => [String(r.nodes), `${r.harness_ms.toFixed(0)} ms`, `${r.batch_ms.toFixed(0)} ms`, `${r.tutorial_ms.toFixed(0)} ms`, `${(r.harness_ms / r.batch_ms).toFixed(2)}x`]),
-  ];
-}
-
-/** `npm run bench`'s part for N-node builds (BENCH_SIZES="3 10 30 100", empty to skip), and the 100-node ping. */
-export async function benchSizes(write: (line: string) => void): Promise<void> {
-  const sizes = (process.env.BENCH_SIZES ?? '3 10 30 100').split(/\s+/).filter(Boolean).map(Number);
-  if (sizes.length === 0) return;
-  const rows = buildTable(await measureBuilds(sizes));
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  write('');
-  for (const row of rows) write(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-  if (sizes.includes(100)) write(`100-node multicast lab, node0 pinging all 99 peers, end to end: ${(await measurePing100()).toFixed(0)} ms`);
-}

@@ -1,22 +1,15 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
 import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { report } from './commands/report.ts';
-import { getEngine } from './backends/container/engine.ts';
-import { explain } from './commands/explain.ts';
-import { graph } from './commands/graph.ts';
-import { createStepper } from './commands/step.ts';
-import { ensureNodeImage } from './backends/container/image.ts';
-import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
+// Verbs other than a run, the container backend and the reporters a run does not use are
+// imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
 import type { Scenario } from './lab/model.ts';
 import type { EventSink } from './report/events.ts';
-import { createPrettyWriter } from './report/pretty.ts';
-import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
@@ -54,19 +47,20 @@ async function finish(code: number): Promise<never> {
   process.exit(stdoutGone ? EXIT.SIGPIPE : code);
 }
 
-function reporterFor(name: Reporter): EventSink {
+async function reporterFor(name: Reporter): Promise<EventSink> {
   const version = tapVersion(name);
   if (version !== undefined) return createTapWriter(out, { version });
-  if (name === 'junit') return createJunitWriter(out);
-  return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+  if (name === 'junit') return (await import('./report/junit.ts')).createJunitWriter(out);
+  return (await import('./report/pretty.ts')).createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
 /** Reports an error that ends the run before any lab exists, and returns its exit code. */
-function reportFatal(error: unknown, reporter: Reporter): number {
+async function reportFatal(error: unknown, reporter: Reporter): Promise<number> {
+  const junit = async () => (await import('./report/junit.ts')).createJunitWriter(out);
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
+    if (reporter === 'junit') (await junit())({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -76,7 +70,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'skip-all', reason: error.missing });
+    if (reporter === 'junit') (await junit())({ type: 'skip-all', reason: error.missing });
     return EXIT.prerequisite;
   }
   throw error;
@@ -102,6 +96,7 @@ interface RunArgs {
   shard: string | undefined;
   pcapDir: string | undefined;
   step: boolean;
+  jobs: number | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -126,9 +121,9 @@ async function run(args: RunArgs): Promise<number> {
         resolve();
       };
     });
-  const emit = reporterFor(args.reporter);
+  const emit = await reporterFor(args.reporter);
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
-  const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
+  const stepper = args.step ? (await import('./commands/step.ts')).createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   try {
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
@@ -140,11 +135,12 @@ async function run(args: RunArgs): Promise<number> {
       return EXIT.ok;
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
+    const jobs = jobsFor(args);
     const scenarios = await loadAll(names);
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
-    const backend = createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
+    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();
@@ -157,6 +153,7 @@ async function run(args: RunArgs): Promise<number> {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
       runId: newRunId(),
+      jobs,
       emit,
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
@@ -168,7 +165,7 @@ async function run(args: RunArgs): Promise<number> {
       emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
-    return reportFatal(error, args.reporter);
+    return await reportFatal(error, args.reporter);
   } finally {
     stepper?.close();
   }
@@ -185,6 +182,22 @@ async function labVerb(verb: () => Promise<number>): Promise<number> {
   }
 }
 
+/**
+ * Scenarios run at once. The default was measured on a 2-core machine (NOTES, issue 12): past 6,
+ * `--all` got no faster, since building and deleting devices serialises on the kernel's RTNL lock.
+ */
+export const DEFAULT_JOBS = 6;
+
+function jobsFor(args: RunArgs): number {
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs takes a whole number from 1 up, got ${args.jobs}`);
+  // Interactive runs and the container engine (which holds one network per subnet) go one at a time.
+  if (args.keep || args.step || args.backend === 'container') {
+    if (args.jobs !== undefined && args.jobs > 1) throw new UsageError('--jobs above 1 does not go with --keep, --step or the container backend: they run one scenario at a time');
+    return 1;
+  }
+  return args.jobs ?? DEFAULT_JOBS;
+}
+
 async function list(): Promise<number> {
   const names = await listScenarioNames();
   const scenarios = await loadAll(names);
@@ -199,7 +212,7 @@ async function clean(backendName: string | undefined): Promise<number> {
   for (const name of backendName ? [backendName] : BACKEND_NAMES) {
     let report;
     try {
-      report = await createBackend(name).clean();
+      report = await (await createBackend(name)).clean();
     } catch (error) {
       if (backendName || !(error instanceof PrerequisiteError)) throw error;
       out(`skipped the ${name} backend: ${error.missing}\n`);
@@ -215,13 +228,18 @@ async function clean(backendName: string | undefined): Promise<number> {
 
 async function image(): Promise<number> {
   try {
+    const [{ checkContainerPrerequisites }, { ensureNodeImage }, { getEngine }] = await Promise.all([
+      import('./backends/container/prerequisites.ts'),
+      import('./backends/container/image.ts'),
+      import('./backends/container/engine.ts'),
+    ]);
     await checkContainerPrerequisites();
     const built = await ensureNodeImage(await getEngine());
     const size = `${(built.sizeBytes / 1e6).toFixed(1)} MB`;
     out(built.built ? `built ${built.name} (${size}) in ${(built.buildMs / 1000).toFixed(1)} s\n` : `${built.name} (${size}) is up to date\n`);
     return EXIT.ok;
   } catch (error) {
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
 }
 
@@ -261,10 +279,11 @@ async function main(argv: string[]): Promise<number> {
           .option('step', { type: 'boolean', default: false, describe: 'after each step, show what it changed on its node and wait for Enter (on stderr)' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
           .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
+          .option('jobs', { type: 'number', describe: `run this many scenarios at once, each in its own lab (default ${DEFAULT_JOBS}; TAP stays in scenario order)` })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
@@ -290,7 +309,7 @@ async function main(argv: string[]): Promise<number> {
           .option('markdown', { type: 'boolean', default: false, describe: 'GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY) instead of text' })
           .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
       async (a) => {
-        code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+        code = await (await import('./commands/report.ts')).report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
       },
     )
     .command(
@@ -299,9 +318,9 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' }),
       async (a) => {
         try {
-          out(await explain(a.scenario));
+          out(await (await import('./commands/explain.ts')).explain(a.scenario));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
       },
     )
@@ -314,9 +333,9 @@ async function main(argv: string[]): Promise<number> {
           .option('fenced', { type: 'boolean', default: false, describe: 'wrap it in a ```mermaid block, for Markdown' }),
       async (a) => {
         try {
-          out(await graph(a.scenario, { fenced: a.fenced }));
+          out(await (await import('./commands/graph.ts')).graph(a.scenario, { fenced: a.fenced }));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
       },
     )
@@ -331,15 +350,15 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         code = await labVerb(async () => {
           const scenario = await loadScenario(a.scenario);
-          createBackend(a.backend);
-          await (await import('./commands/up.ts')).up(scenario.name, { backend: a.backend, bare: a.bare }, out);
+          await createBackend(a.backend);
+          await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;
         });
       },
     )
     .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
       const { supervise } = await import('./learner/supervisor.ts');
-      code = await supervise({ scenario: await loadScenario(a.scenario), backend: createBackend(a.backend), bare: a.bare, readyFd: 3 });
+      code = await supervise({ scenario: await loadScenario(a.scenario), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
     })
     .command(
       'exec <lab> <node>',
@@ -376,7 +395,7 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('lab', { type: 'string', demandOption: true }).option('reporter', { choices: REPORTERS, default: defaultReporter }),
       async (a) => {
         code = await labVerb(async () => {
-          const summary = await (await import('./commands/check.ts')).checkLab(a.lab, reporterFor(a.reporter));
+          const summary = await (await import('./commands/check.ts')).checkLab(a.lab, await reporterFor(a.reporter));
           return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
         });
       },
@@ -417,7 +436,7 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // The command line itself is wrong: say so on stderr, whatever the reporter.
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
   return code;
 }

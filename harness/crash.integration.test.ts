@@ -1,21 +1,16 @@
 // Crashes and crowds: a run killed at any moment leaves nothing after `clean`, `clean` never
-// touches a live run, and many runs of one scenario at once do not collide.
+// touches a live run, and many runs of one scenario at once do not collide. (Interrupts at random
+// moments: crash-signals.integration.test.ts, a file of its own so that vitest runs both at once.)
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { busyScenario, delays } from './testing/moments.ts';
 import { processStartTime } from './backends/harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
-import { parseTap } from './testing/tap.ts';
 import { pollUntil } from './util/poll.ts';
 
-/** Deterministic delays, so a failure names a moment that can be replayed. */
-function* delays(seed: number, count: number, maxMs: number) {
-  let x = seed;
-  for (let i = 0; i < count; i++) {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    yield Math.floor((x / 2 ** 31) * maxMs);
-  }
-}
+const busy = busyScenario();
+afterAll(busy.remove);
 
 function noResidueOf(harnessPid: number): Promise<string[]> {
   return residueAfterPolling(() => residueOfHarness(harnessPid), `harness ${harnessPid}'s processes to end`, 5000);
@@ -69,41 +64,14 @@ describe('SIGKILL at random moments', () => {
   it('leaves zero residue after clean, 30 times over', async () => {
     const before = await hostSnapshot();
     const failures: string[] = [];
-    for (const delay of delays(20261122, 30, 3500)) {
-      const child = startCli(['p2p', '--reporter', 'tap']);
+    for (const delay of delays(20261122, 30, 1000)) {
+      const child = startCli([busy.file, '--reporter', 'tap']);
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await child;
       expect((await runCli(['clean'])).exitCode).toBe(0);
       const left = await noResidueOf(child.pid!);
       if (left.length > 0) failures.push(`killed after ${delay} ms: ${left.join(', ')}`);
-    }
-    expect(failures).toEqual([]);
-    expect(await hostSnapshot()).toEqual(before);
-  }, 300_000);
-});
-
-describe('SIGINT and SIGTERM at random moments', () => {
-  it('tear the lab down, bail out in TAP and exit 130 or 143, 20 times over', async () => {
-    const before = await hostSnapshot();
-    const failures: string[] = [];
-    let i = 0;
-    for (const delay of delays(424242, 20, 2000)) {
-      const signal = i++ % 2 === 0 ? 'SIGINT' : 'SIGTERM';
-      const child = startCli(['p2p', '--reporter', 'tap']);
-      // From the first line of TAP on, the run has its handlers; then pick a moment.
-      await outputUntil(child, '# vxlab run');
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      child.kill(signal);
-      const result = await child;
-      const stdout = String(result.stdout);
-      const lastLine = stdout.trimEnd().split('\n').at(-1);
-      const tap = await parseTap(stdout);
-      const left = await labResidue(runIdOf(stdout));
-      const expectedCode = signal === 'SIGINT' ? 130 : 143;
-      if (result.exitCode !== expectedCode || lastLine !== `Bail out! interrupted by ${signal}; the lab was torn down` || tap.extra.length > 0 || left.length > 0) {
-        failures.push(`${signal} after ${delay} ms: exit ${result.exitCode}, last line ${JSON.stringify(lastLine)}, extra ${tap.extra.length}, left ${left.join(', ')}`);
-      }
     }
     expect(failures).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);

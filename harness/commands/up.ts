@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureLabsDir, labsDir, readRecord, removeRecord } from '../learner/records.ts';
+import { ensureLabsDir, isLabName, labsDir, readRecord, removeRecord } from '../learner/records.ts';
 import { isAlive } from '../backends/harness-identity.ts';
 import { UsageError } from '../util/errors.ts';
 
@@ -17,7 +17,9 @@ function selfArgv(args: string[]): [string, string[]] {
   return [process.execPath, [...process.execArgv, process.argv[1]!, ...args]];
 }
 
-export async function up(name: string, options: UpOptions, say: (text: string) => void): Promise<void> {
+/** Brings up the scenario `name` read from `file` (the supervisor reads the same file). */
+export async function up(name: string, file: string, options: UpOptions, say: (text: string) => void): Promise<void> {
+  if (!isLabName(name)) throw new UsageError(`a lab brought up needs a name of letters, digits, '.', '_' and '-' (its file's name), not ${JSON.stringify(name)}`);
   const existing = await readRecord(name);
   if (existing && (await isAlive(existing))) {
     throw new UsageError(`lab ${name} is already up (supervisor PID ${existing.harnessPid}): \`npm run lab -- down ${name}\` first`);
@@ -26,7 +28,7 @@ export async function up(name: string, options: UpOptions, say: (text: string) =
   await ensureLabsDir();
   const log = join(labsDir(), `${name}.log`);
   const logFile = await open(log, 'w', 0o600);
-  const [command, args] = selfArgv(['__supervise', name, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
+  const [command, args] = selfArgv(['__supervise', file, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
   const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'] });
   await logFile.close();
   let answer = '';

@@ -34,6 +34,8 @@ export type RunEvent =
   | { type: 'kept'; scenario: string; hints: string[] }
   | { type: 'scenario-end'; scenario: string; passed: number; failed: number; skipped: number; broken: boolean; durationMs: number }
   | { type: 'bail'; reason: string }
+  /** With --jobs above 1, when a scenario starts or ends (its own events come in scenario order). */
+  | { type: 'progress'; done: number; total: number; running: string[] }
   | { type: 'run-end'; passed: number; failed: number; skipped: number; broken: number; durationMs: number };
 
 export type EventSink = (event: RunEvent) => void;

@@ -1,8 +1,7 @@
 // Loads scenario and lab files: raw YAML -> validated document -> resolved, typed model.
 // Every problem is collected with its position; an invalid file yields a ValidationError.
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, extname, join, resolve as resolvePath } from 'node:path';
 import type * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../util/errors.ts';
 import { readRegularFile, UnreadableFileError } from '../util/read-regular-file.ts';
@@ -19,8 +18,9 @@ import { expandTemplate, hasTemplate, parseTemplate, TemplateError, type Templat
 import { parseTextEntry, TextEntryError } from './text-entries.ts';
 import { formatPath, parseYaml, type PathSegment, type YamlSource } from './yaml-source.ts';
 import { zodIssuesToValidation } from './zod-issues.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 
-export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PROJECT_ROOT };
 export const LABS_DIR = join(PROJECT_ROOT, 'labs');
 export const SCENARIOS_DIR = join(PROJECT_ROOT, 'scenarios');
 

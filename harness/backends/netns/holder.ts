@@ -9,6 +9,7 @@ import { pollUntil } from '../../util/poll.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
 import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
+import { traceSpawn } from '../../util/spawn-trace.ts';
 
 
 export class Holder {
@@ -30,6 +31,7 @@ export class Holder {
     argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, label);
     // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
     const dropCapabilities = plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
+    traceSpawn(argv);
     const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
     monitor.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
