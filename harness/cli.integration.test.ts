@@ -13,7 +13,8 @@ let result: Awaited<ReturnType<typeof runCli>>;
 beforeAll(async () => {
   before = await hostSnapshot();
   result = await runCli(['--all', '--reporter', 'tap']);
-});
+  // Every scenario, the 100-node one included, on a machine that may be busy.
+}, 300_000);
 
 /** The TAP of one scenario: from its `# Subtest` line to the next one (its closing point included). */
 function subtest(name: string): string {
