@@ -178,6 +178,7 @@ async function labVerb(verb: () => Promise<number>): Promise<number> {
   } catch (error) {
     if (error instanceof ValidationError || error instanceof UsageError || error instanceof PrerequisiteError) return reportFatal(error, 'pretty');
     process.stderr.write(`vxlab: ${errorMessage(error)}\n`);
+    if (error instanceof InterruptedError) return EXIT[error.signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
     return EXIT.failed;
   }
 }
@@ -222,6 +223,8 @@ async function clean(backendName: string | undefined): Promise<number> {
     for (const runId of report.live) out(`left run ${runId} alone: it is still running\n`);
     removed += report.removed.size;
   }
+  // Labs brought `up` whose supervisor died: their nodes are gone (or removed above), so is their record.
+  for (const record of await (await import('./learner/records.ts')).forgetDeadLabs()) out(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone\n`);
   if (removed === 0) out('nothing to clean\n');
   return EXIT.ok;
 }

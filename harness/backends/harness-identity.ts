@@ -25,7 +25,11 @@ export function harnessIdentity(): Promise<HarnessIdentity> {
 }
 
 export async function isAlive(identity: HarnessIdentity): Promise<boolean> {
-  return (await processStartTime(identity.harnessPid)) === identity.harnessStart;
+  const stat = await readFile(`/proc/${identity.harnessPid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return false;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // A killed process that nobody has reaped yet (a zombie) keeps its PID and start time but is dead.
+  return fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[19]) === identity.harnessStart;
 }
 
 let boot: Promise<string> | undefined;

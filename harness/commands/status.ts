@@ -1,5 +1,5 @@
 // `status`: the labs brought `up` on this machine, and forgets those whose supervisor is gone.
-import { listRecords, removeRecord } from '../learner/records.ts';
+import { forgetDeadLabs, listRecords } from '../learner/records.ts';
 
 function age(startedAt: string): string {
   const s = Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000));
@@ -7,12 +7,10 @@ function age(startedAt: string): string {
 }
 
 export async function status(say: (text: string) => void): Promise<void> {
-  const states = await listRecords();
-  const live = states.filter((s) => s.alive);
-  for (const { record } of states.filter((s) => !s.alive)) {
-    await removeRecord(record.name);
+  for (const record of await forgetDeadLabs()) {
     say(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone; \`npm run lab -- clean\` removes what it left\n`);
   }
+  const live = (await listRecords()).filter((s) => s.alive);
   if (live.length === 0) return say('no lab is up (start one with `npm run lab -- up NAME`)\n');
   const rows = live.map(({ record: r }) => [r.name, r.backend, r.bare ? 'bare' : 'steps run', r.nodes.join(','), age(r.startedAt), String(r.harnessPid)]);
   const header = ['LAB', 'BACKEND', 'STATE', 'NODES', 'UP FOR', 'SUPERVISOR'];

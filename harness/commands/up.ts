@@ -5,7 +5,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureLabsDir, isLabName, labsDir, readRecord, removeRecord } from '../learner/records.ts';
 import { isAlive } from '../backends/harness-identity.ts';
-import { UsageError } from '../util/errors.ts';
+import { InterruptedError, UsageError } from '../util/errors.ts';
 
 export interface UpOptions {
   backend: string;
@@ -36,7 +36,23 @@ export async function up(name: string, file: string, options: UpOptions, say: (t
   pipe.setEncoding('utf8');
   pipe.on('data', (chunk: string) => (answer += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
+  // Ctrl-C while the lab is being built stops the supervisor, which tears down what it built.
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    child.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop).on('SIGTERM', stop);
+  try {
+    await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
+    if (interrupted) {
+      await exited;
+      await removeRecord(name);
+      throw new InterruptedError(interrupted);
+    }
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
   const reply = answer.trim() ? (JSON.parse(answer.trim().split('\n')[0]!) as { ok: boolean; message?: string }) : undefined;
   if (!reply?.ok) {
     const code = await exited;

@@ -70,3 +70,10 @@ export async function listRecords(): Promise<RecordState[]> {
 export function isLabName(name: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name);
 }
+
+/** Drops the records of labs whose supervisor is gone (their nodes went with it), and names them. */
+export async function forgetDeadLabs(): Promise<LabRecord[]> {
+  const dead = (await listRecords()).filter((s) => !s.alive).map((s) => s.record);
+  for (const record of dead) await removeRecord(record.name);
+  return dead;
+}

@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { harnessIdentity } from '../backends/harness-identity.ts';
 import type { Backend, StartedLab } from '../backends/types.ts';
+import { inNetns } from '../checks/ping.ts';
 import { nodeNeeds } from '../lab/compile.ts';
 import type { Scenario } from '../lab/model.ts';
 import type { RunEvent } from '../report/events.ts';
@@ -29,10 +30,24 @@ function attachedBackend(backend: Backend, lab: StartedLab): Backend {
   return { name: backend.name, supportsRootless: backend.supportsRootless, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
 }
 
+/**
+ * Empties the nodes' neighbour caches (in each node and guest namespace), as on a freshly built lab:
+ * checks count ARP requests, and a cache warmed by the learner's pings or an earlier `check` would
+ * hide them. Entries typed by hand (permanent) stay: a flush leaves those.
+ */
+async function flushNeighbourCaches(scenario: Scenario, lab: StartedLab, signal: AbortSignal): Promise<void> {
+  for (const { name } of scenario.lab.nodes) {
+    const node = lab.node(name);
+    const list = await node.exec(['ip', '-j', 'netns', 'list'], { signal });
+    const namespaces = list.exitCode === 0 && list.stdout.trim() ? (JSON.parse(list.stdout) as { name: string }[]).map((n) => n.name) : [];
+    for (const place of [undefined, ...namespaces]) await node.exec(inNetns(place, ['ip', 'neigh', 'flush', 'all']), { signal });
+  }
+}
+
 /** Runs the scenario's steps on the lab; throws the lab error, in the runner's words, if one fails. */
-async function runSteps(scenario: Scenario, backend: Backend, runId: string): Promise<void> {
+async function runSteps(scenario: Scenario, backend: Backend, runId: string, signal: AbortSignal): Promise<void> {
   const events: RunEvent[] = [];
-  await runScenario({ ...scenario, checks: [] }, { backend, runId, emit: (e) => events.push(e) });
+  await runScenario({ ...scenario, checks: [] }, { backend, runId, emit: (e) => events.push(e), signal });
   const failure = events.find((e) => e.type === 'lab-error');
   if (failure?.type === 'lab-error') {
     const e = failure.error;
@@ -74,10 +89,11 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
   }
   try {
     const attached = attachedBackend(backend, lab);
-    if (!bare) await runSteps(scenario, attached, runId);
+    if (!bare) await runSteps(scenario, attached, runId, stop.signal);
     stop.signal.throwIfAborted();
 
     const check = async (send: (reply: Reply) => void) => {
+      await flushNeighbourCaches(scenario, lab, stop.signal);
       const events: RunEvent[] = [];
       await runScenario({ ...scenario, steps: [] }, { backend: attached, runId, emit: (e) => events.push(e), signal: stop.signal });
       const failed = events.filter((e): e is Extract<RunEvent, { type: 'check' }> => e.type === 'check' && e.outcome.status === 'fail');
