@@ -17,7 +17,7 @@ import type { EventSink } from './report/events.ts';
 import { createPrettyWriter } from './report/pretty.ts';
 import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
-import { runScenarios } from './runner.ts';
+import { runScenarios, type Moment } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
@@ -43,11 +43,46 @@ onReaderGone(process.stdout, () => {
 // Nothing more can be said on a closed stderr; only keep its error from crashing the run.
 onReaderGone(process.stderr, () => undefined);
 
+// A signal that lands before a run has its handlers is kept, and the run starts interrupted:
+// however early it ends, it leaves TAP that says so.
+let pendingSignal: NodeJS.Signals | undefined;
+const earlySignal = (signal: NodeJS.Signals) => {
+  if (interruptRun) interruptRun(signal);
+  else pendingSignal ??= signal;
+};
+process.on('SIGINT', earlySignal).on('SIGTERM', earlySignal);
+
+/**
+ * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
+ * VXLAB_PAUSE_AT=MOMENT (lab-up, step, step:N, capture, capture:N, teardown) also holds the run
+ * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
+ */
+function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
+  const trace = process.env.VXLAB_TRACE === '1';
+  let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
+  return async (moment) => {
+    const id = moment.number === undefined ? moment.name : `${moment.name}:${moment.number}`;
+    const pause = pauseAt !== undefined && (pauseAt === id || pauseAt === moment.name);
+    if (trace || pause) process.stderr.write(`vxlab trace: ${id} ${moment.scenario}: ${moment.where}${pause ? ' (paused until interrupted)' : ''}\n`);
+    if (!pause || signal.aborted) return;
+    pauseAt = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  };
+}
+
 function out(text: string): void {
   if (!stdoutGone) process.stdout.write(text);
 }
 
 async function finish(code: number): Promise<never> {
+  // A signal no run took (list, validate...) still ends the process as that signal would.
+  if (pendingSignal && code === EXIT.ok) code = EXIT[pendingSignal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
   // Let stdout drain before exiting so piped TAP is never cut short.
   if (!stdoutGone) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(stdoutGone ? EXIT.SIGPIPE : code);
@@ -112,9 +147,10 @@ async function run(args: RunArgs): Promise<number> {
   };
   // No SIGPIPE handler: Node ignores SIGPIPE, and a handler would also catch the SIGPIPE of a
   // write to any child's stdin that closed early (`ip -batch -`), not only stdout's.
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  // The early handlers (above) pass every signal on to this run.
   interruptRun = onSignal;
   if (stdoutGone) onSignal('SIGPIPE');
+  if (pendingSignal) onSignal(pendingSignal);
   const waitForCtrlC = () =>
     new Promise<void>((resolve) => {
       // Signal handlers do not keep Node alive: with nothing else pending (a container lab has
@@ -140,6 +176,7 @@ async function run(args: RunArgs): Promise<number> {
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const scenarios = await loadAll(names);
+    controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
@@ -159,6 +196,7 @@ async function run(args: RunArgs): Promise<number> {
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
       ...(stepper ? { aroundStep: stepper.aroundStep } : {}),
+      atMoment: momentTracer(controller.signal),
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
