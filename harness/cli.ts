@@ -7,6 +7,9 @@ import { hideBin } from 'yargs/helpers';
 import { report } from './commands/report.ts';
 import { getEngine } from './backends/container/engine.ts';
 import { explain } from './commands/explain.ts';
+import { ablate } from './commands/ablate.ts';
+import { renderTable, tapHeader, tapSubtest } from './ablate/render.ts';
+import type { AblateBy } from './ablate/plan.ts';
 import { graph } from './commands/graph.ts';
 import { createStepper } from './commands/step.ts';
 import { ensureNodeImage } from './backends/container/image.ts';
@@ -210,6 +213,52 @@ async function run(args: RunArgs): Promise<number> {
   }
 }
 
+interface AblateArgs {
+  scenarios: string[];
+  all: boolean;
+  by: AblateBy;
+  jobs: number;
+  reporter: 'table' | 'tap';
+}
+
+/** `ablate`: exit 0 when every check depends on some step (or says why not), 1 otherwise. */
+async function ablateCommand(args: AblateArgs): Promise<number> {
+  const controller = new AbortController();
+  interruptRun = (signal) => controller.abort(new InterruptedError(signal));
+  if (pendingSignal) interruptRun(pendingSignal);
+  let tapStarted = false;
+  try {
+    if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
+    const names = args.all ? await listScenarioNames() : args.scenarios;
+    if (names.length === 0) throw new UsageError('name a scenario to ablate, or pass --all');
+    if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, got ${args.jobs}`);
+    const scenarios = await loadAll(names);
+    const backend = createBackend('netns');
+    const rootless = await rerunRootlessIfNeeded();
+    if (rootless !== undefined) return rootless;
+    await backend.checkPrerequisites();
+    if (args.reporter === 'tap') {
+      out(tapHeader(scenarios.length));
+      tapStarted = true;
+    }
+    let ok = true;
+    for (const [i, scenario] of scenarios.entries()) {
+      const started = performance.now();
+      const analysis = await ablate(scenario, { backend, by: args.by, jobs: args.jobs, signal: controller.signal, ...(process.env.VXLAB_TRACE === '1' ? { progress: (t: string) => process.stderr.write(t) } : {}) });
+      ok &&= analysis.ok;
+      out(args.reporter === 'tap' ? tapSubtest(analysis, i + 1) : `${i > 0 ? '\n' : ''}${renderTable(analysis, performance.now() - started)}`);
+    }
+    return ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      if (args.reporter === 'tap') out(`${tapStarted ? '' : 'TAP version 14\n'}Bail out! ${error.message}; the labs were torn down\n`);
+      else process.stderr.write(`vxlab: ${error.message}; the labs were torn down\n`);
+      return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
+    }
+    return reportFatal(error, args.reporter === 'tap' ? 'tap' : 'pretty');
+  }
+}
+
 async function list(): Promise<number> {
   const names = await listScenarioNames();
   const scenarios = await loadAll(names);
@@ -290,6 +339,20 @@ async function main(argv: string[]): Promise<number> {
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
         code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step });
+      },
+    )
+    .command(
+      'ablate [scenarios..]',
+      'mutation test on the real kernel: run the scenario without each command (or step) and show which checks fail without it; exit 1 if a check depends on none',
+      (y) =>
+        y
+          .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
+          .option('all', { type: 'boolean', default: false, describe: 'ablate every scenario in scenarios/' })
+          .option('by', { choices: ['command', 'step'] as const, default: 'command' as const, describe: 'leave out one command at a time, or one whole step (fewer runs)' })
+          .option('jobs', { type: 'number', default: 2, describe: 'labs built side by side' })
+          .option('reporter', { choices: ['table', 'tap'] as const, default: 'table' as const, describe: 'a table of commands against the checks they cause, or TAP (one point per check)' }),
+      async (a) => {
+        code = await ablateCommand({ scenarios: a.scenarios.map(String), all: a.all, by: a.by, jobs: a.jobs, reporter: a.reporter });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {
