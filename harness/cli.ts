@@ -57,7 +57,7 @@ process.on('SIGINT', earlySignal).on('SIGTERM', earlySignal);
 
 /**
  * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
- * VXLAB_PAUSE_AT=MOMENT (lab-up, step, step:N, capture, capture:N, teardown) also holds the run
+ * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown) also holds the run
  * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
  */
 function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
@@ -167,7 +167,10 @@ async function run(args: RunArgs): Promise<number> {
   const emit = reporterFor(args.reporter);
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
   const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
+  const atMoment = momentTracer(controller.signal);
   try {
+    await atMoment({ name: 'start', scenario: args.scenarios.join(' ') || 'all', where: 'before the run began' });
+    controller.signal.throwIfAborted();
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
     const selected = args.all ? await listScenarioNames() : args.scenarios;
@@ -199,7 +202,7 @@ async function run(args: RunArgs): Promise<number> {
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
       ...(stepper ? { aroundStep: stepper.aroundStep } : {}),
-      atMoment: momentTracer(controller.signal),
+      atMoment,
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {

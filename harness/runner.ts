@@ -32,7 +32,8 @@ export interface RunOptions {
 
 /** A named moment of a run: the lab is up, a step is about to run, a capture listens, teardown begins. */
 export interface Moment {
-  name: 'lab-up' | 'step' | 'capture' | 'teardown';
+  /** `start` is the command line's own: the run has its signal handlers and nothing is built yet. */
+  name: 'start' | 'lab-up' | 'step' | 'capture' | 'teardown';
   scenario: string;
   /** The step's or check's number (1-based), for `step` and `capture`. */
   number?: number;

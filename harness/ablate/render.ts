@@ -9,7 +9,7 @@ const shorten = (text: string, width: number) => (text.length <= width ? text : 
 export function renderTable(a: AblationAnalysis, durationMs: number): string {
   const lines: string[] = [];
   const unitWord = a.by === 'step' ? 'step' : 'command';
-  lines.push(`ablate ${a.scenario}: ${a.ablations.length} runs, each without one ${unitWord}, in ${(durationMs / 1000).toFixed(1)} s`);
+  lines.push(`ablate ${a.scenario}: ${a.ablations.length + 1} runs (as written, then without each ${unitWord} in turn) in ${(durationMs / 1000).toFixed(1)} s`);
   lines.push('');
   const idWidth = Math.max(4, ...a.ablations.map((r) => r.unit.id.length));
   const nodeWidth = Math.max(4, ...a.ablations.map((r) => r.unit.node.length));

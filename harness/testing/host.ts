@@ -40,6 +40,17 @@ export function outputUntil(child: ResultPromise, text: string): Promise<string>
   });
 }
 
+/** Resolves with all the child has printed on stderr so far once that contains `text`. */
+export function stderrUntil(child: ResultPromise, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let seen = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolve(seen);
+    });
+  });
+}
+
 export async function runCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean } = {}): Promise<CliResult> {
   const r = await startCli(args, options);
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
