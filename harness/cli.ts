@@ -7,7 +7,7 @@ import { hideBin } from 'yargs/helpers';
 import { report } from './commands/report.ts';
 import { getEngine } from './backends/container/engine.ts';
 import { explain } from './commands/explain.ts';
-import { ablate } from './commands/ablate.ts';
+import { ablateAll } from './commands/ablate.ts';
 import { renderTable, tapHeader, tapSubtest } from './ablate/render.ts';
 import type { AblateBy } from './ablate/plan.ts';
 import { graph } from './commands/graph.ts';
@@ -244,13 +244,13 @@ async function ablateCommand(args: AblateArgs): Promise<number> {
       out(tapHeader(scenarios.length));
       tapStarted = true;
     }
-    let ok = true;
-    for (const [i, scenario] of scenarios.entries()) {
-      const started = performance.now();
-      const analysis = await ablate(scenario, { backend, by: args.by, jobs: args.jobs, signal: controller.signal, ...(process.env.VXLAB_TRACE === '1' ? { progress: (t: string) => process.stderr.write(t) } : {}) });
-      ok &&= analysis.ok;
-      out(args.reporter === 'tap' ? tapSubtest(analysis, i + 1) : `${i > 0 ? '\n' : ''}${renderTable(analysis, performance.now() - started)}`);
-    }
+    const started = performance.now();
+    const analyses = await ablateAll(scenarios, { backend, by: args.by, jobs: args.jobs, signal: controller.signal, ...(process.env.VXLAB_TRACE === '1' ? { progress: (t: string) => process.stderr.write(t) } : {}) });
+    const seconds = performance.now() - started;
+    for (const [i, analysis] of analyses.entries()) out(args.reporter === 'tap' ? tapSubtest(analysis, i + 1) : `${i > 0 ? '\n' : ''}${renderTable(analysis)}`);
+    if (args.reporter === 'table' && analyses.length > 1) out(`\n${analyses.length} scenarios ablated by ${args.by} in ${(seconds / 1000).toFixed(1)} s\n`);
+    else if (args.reporter === 'tap') out(`# ablated by ${args.by} in ${(seconds / 1000).toFixed(1)} s\n`);
+    const ok = analyses.every((a) => a.ok);
     return ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (error instanceof InterruptedError) {

@@ -6,10 +6,10 @@ import type { AblationAnalysis } from './plan.ts';
 
 const shorten = (text: string, width: number) => (text.length <= width ? text : `${text.slice(0, width - 1)}…`);
 
-export function renderTable(a: AblationAnalysis, durationMs: number): string {
+export function renderTable(a: AblationAnalysis): string {
   const lines: string[] = [];
   const unitWord = a.by === 'step' ? 'step' : 'command';
-  lines.push(`ablate ${a.scenario}: ${a.ablations.length + 1} runs (as written, then without each ${unitWord} in turn) in ${(durationMs / 1000).toFixed(1)} s`);
+  lines.push(`ablate ${a.scenario}: ${a.ablations.length + 1} runs (as written, then without each ${unitWord} in turn)`);
   lines.push('');
   const idWidth = Math.max(4, ...a.ablations.map((r) => r.unit.id.length));
   const nodeWidth = Math.max(4, ...a.ablations.map((r) => r.unit.node.length));

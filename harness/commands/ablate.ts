@@ -45,12 +45,21 @@ async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]
   return results;
 }
 
-export async function ablate(scenario: Scenario, options: AblateOptions): Promise<AblationAnalysis> {
-  const units = ablationUnits(scenario, options.by);
-  const tasks = [
+/** Ablates each scenario; all their runs share one pool of `jobs` labs, so small scenarios overlap. */
+export async function ablateAll(scenarios: Scenario[], options: AblateOptions): Promise<AblationAnalysis[]> {
+  const plans = scenarios.map((scenario) => ({ scenario, units: ablationUnits(scenario, options.by) }));
+  const tasks = plans.flatMap(({ scenario, units }) => [
     () => runOnce(scenario, options).then((r) => (options.progress?.(`ran ${scenario.name} as written\n`), r)),
     ...units.map((unit) => () => runOnce(withoutUnit(scenario, unit), options).then((r) => (options.progress?.(`ran ${scenario.name} without ${unit.id}\n`), r))),
-  ];
-  const [baseline, ...results] = await pooled(tasks, options.jobs);
-  return analyse(scenario, options.by, baseline!, units.map((unit, i) => ({ unit, result: results[i]! })));
+  ]);
+  const results = await pooled(tasks, options.jobs);
+  let next = 0;
+  return plans.map(({ scenario, units }) => {
+    const [baseline, ...runs] = results.slice(next, (next += units.length + 1));
+    return analyse(scenario, options.by, baseline!, units.map((unit, i) => ({ unit, result: runs[i]! })));
+  });
+}
+
+export async function ablate(scenario: Scenario, options: AblateOptions): Promise<AblationAnalysis> {
+  return (await ablateAll([scenario], options))[0]!;
 }
