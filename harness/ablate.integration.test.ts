@@ -12,7 +12,7 @@ describe('ablate', () => {
   it('by command, on three scenarios: every check depends on some command or says why not', async () => {
     const before = await hostSnapshot();
     const started = Date.now();
-    const result = await runCli(['ablate', 'p2p', 'dstport-mismatch', 'p2p-mtu', '--reporter', 'tap', '--jobs', '3']);
+    const result = await runCli(['ablate', 'p2p', 'dstport-mismatch', 'p2p-mtu', '--reporter', 'tap', '--jobs', '3'], { timeoutMs: 290_000 });
     expect(result.stderr).toBe('');
     expect(await parseTap(result.stdout)).toMatchObject({ ok: true, extra: [] });
     expect(result.exitCode).toBe(0);
@@ -40,7 +40,7 @@ describe('ablate', () => {
 
   it('by step, over every scenario in scenarios/: no vacuous check', async () => {
     const started = Date.now();
-    const result = await runCli(['ablate', '--all', '--by', 'step', '--reporter', 'tap', '--jobs', '3']);
+    const result = await runCli(['ablate', '--all', '--by', 'step', '--reporter', 'tap', '--jobs', '3'], { timeoutMs: 590_000 });
     const tap = await parseTap(result.stdout);
     expect(tap.failures).toEqual([]);
     expect(tap).toMatchObject({ ok: true, count: (await listScenarioNames()).length, extra: [] });

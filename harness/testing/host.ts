@@ -18,14 +18,14 @@ export interface CliResult {
 }
 
 /** Starts `vxlab ARGS` under node with tsx, as `npm run lab -- ARGS` would. */
-export function startCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean } = {}): ResultPromise<{ reject: false }> {
+export function startCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean; timeoutMs?: number } = {}): ResultPromise<{ reject: false }> {
   return execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: PROJECT_ROOT,
     reject: false,
     env: { NO_COLOR: '1', ...options.env },
     extendEnv: options.extendEnv ?? true,
     stripFinalNewline: false,
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   }) as ResultPromise<{ reject: false }>;
 }
 
@@ -51,7 +51,7 @@ export function stderrUntil(child: ResultPromise, text: string): Promise<string>
   });
 }
 
-export async function runCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
   const r = await startCli(args, options);
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
