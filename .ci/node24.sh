@@ -22,8 +22,9 @@ status=0
 # npm, npx and vitest start `node` from PATH: everything below runs on Node 24.
 # --reporter replaces the config's reporters, so .ci/run's JSON report (.vitest-results.json) stays its own.
 npx vitest run --project unit --reporter=default || status=1
-# Through tsx (npm run lab): plain `node harness/cli.ts` would fail on Node 24's type stripping,
-# which refuses TypeScript parameter properties (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX).
+# npm run lab runs the compiled CLI (dist/cli.js, built by npm ci's prepare for Node 20 and up);
+# plain `node harness/cli.ts` would fail on Node 24's type stripping, which refuses TypeScript
+# parameter properties (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX).
 npm run --silent lab -- multicast --reporter tap >"$work/multicast.tap" || status=1
 cat "$work/multicast.tap"
 exit "$status"

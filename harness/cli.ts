@@ -1,24 +1,16 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
 import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { report } from './commands/report.ts';
-import { getEngine } from './backends/container/engine.ts';
-import { explain } from './commands/explain.ts';
-import { ablateAll } from './commands/ablate.ts';
-import { renderTable, tapHeader, tapSubtest } from './ablate/render.ts';
-import type { AblateBy } from './ablate/plan.ts';
-import { graph } from './commands/graph.ts';
-import { createStepper } from './commands/step.ts';
-import { ensureNodeImage } from './backends/container/image.ts';
-import { checkContainerPrerequisites } from './backends/container/prerequisites.ts';
+// Verbs other than a run, the container backend and the reporters a run does not use are
+// imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
+import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
 import type { Scenario } from './lab/model.ts';
+import type { AblateBy } from './ablate/plan.ts';
 import type { EventSink } from './report/events.ts';
-import { createPrettyWriter } from './report/pretty.ts';
-import { createJunitWriter } from './report/junit.ts';
 import { createTapWriter } from './report/tap.ts';
 import { runScenarios, type Moment } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
@@ -91,19 +83,20 @@ async function finish(code: number): Promise<never> {
   process.exit(stdoutGone ? EXIT.SIGPIPE : code);
 }
 
-function reporterFor(name: Reporter): EventSink {
+async function reporterFor(name: Reporter): Promise<EventSink> {
   const version = tapVersion(name);
   if (version !== undefined) return createTapWriter(out, { version });
-  if (name === 'junit') return createJunitWriter(out);
-  return createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
+  if (name === 'junit') return (await import('./report/junit.ts')).createJunitWriter(out);
+  return (await import('./report/pretty.ts')).createPrettyWriter(out, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
 }
 
 /** Reports an error that ends the run before any lab exists, and returns its exit code. */
-function reportFatal(error: unknown, reporter: Reporter): number {
+async function reportFatal(error: unknown, reporter: Reporter): Promise<number> {
+  const junit = async () => (await import('./report/junit.ts')).createJunitWriter(out);
   if (error instanceof ValidationError) {
     process.stderr.write(`${error.message}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\nBail out! invalid scenario: ${error.issues[0] ? error.message.split('\n')[0] : ''}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
+    if (reporter === 'junit') (await junit())({ type: 'bail', reason: `invalid scenario: ${error.message.split('\n')[0] ?? ''}` });
     return EXIT.invalid;
   }
   if (error instanceof UsageError) {
@@ -113,7 +106,7 @@ function reportFatal(error: unknown, reporter: Reporter): number {
   if (error instanceof PrerequisiteError) {
     process.stderr.write(`vxlab: ${error.missing}; ${error.fix}\n`);
     if (tapVersion(reporter)) out(`TAP version ${tapVersion(reporter)}\n1..0 # SKIP ${error.missing}\n`);
-    if (reporter === 'junit') createJunitWriter(out)({ type: 'skip-all', reason: error.missing });
+    if (reporter === 'junit') (await junit())({ type: 'skip-all', reason: error.missing });
     return EXIT.prerequisite;
   }
   throw error;
@@ -139,6 +132,7 @@ interface RunArgs {
   shard: string | undefined;
   pcapDir: string | undefined;
   step: boolean;
+  jobs: number | undefined;
 }
 
 async function run(args: RunArgs): Promise<number> {
@@ -164,9 +158,9 @@ async function run(args: RunArgs): Promise<number> {
         resolve();
       };
     });
-  const emit = reporterFor(args.reporter);
+  const emit = await reporterFor(args.reporter);
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
-  const stepper = args.step ? createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
+  const stepper = args.step ? (await import('./commands/step.ts')).createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   const atMoment = momentTracer(controller.signal);
   try {
     await atMoment({ name: 'start', scenario: args.scenarios.join(' ') || 'all', where: 'before the run began' });
@@ -181,23 +175,26 @@ async function run(args: RunArgs): Promise<number> {
       return EXIT.ok;
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
+    const jobs = jobsFor(args);
     const scenarios = await loadAll(names);
     controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
-    const backend = createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
+    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();
       if (rootless !== undefined) return rootless;
     }
     await backend.checkPrerequisites();
+    checkNeighbourRoom(scenarios, await readNeighbourTable());
     if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
       runId: newRunId(),
+      jobs,
       emit,
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
@@ -210,7 +207,7 @@ async function run(args: RunArgs): Promise<number> {
       emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
-    return reportFatal(error, args.reporter);
+    return await reportFatal(error, args.reporter);
   } finally {
     stepper?.close();
   }
@@ -236,14 +233,16 @@ async function ablateCommand(args: AblateArgs): Promise<number> {
     if (names.length === 0) throw new UsageError('name a scenario to ablate, or pass --all');
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, got ${args.jobs}`);
     const scenarios = await loadAll(names);
-    const backend = createBackend('netns');
+    const backend = await createBackend('netns');
     const rootless = await rerunRootlessIfNeeded();
     if (rootless !== undefined) return rootless;
     await backend.checkPrerequisites();
     if (args.reporter === 'tap') {
-      out(tapHeader(scenarios.length));
+      out(`TAP version 14\n1..${scenarios.length}\n`);
       tapStarted = true;
     }
+    const { ablateAll } = await import('./commands/ablate.ts');
+    const { renderTable, tapSubtest } = await import('./ablate/render.ts');
     const started = performance.now();
     const analyses = await ablateAll(scenarios, { backend, by: args.by, jobs: args.jobs, signal: controller.signal, ...(process.env.VXLAB_TRACE === '1' ? { progress: (t: string) => process.stderr.write(t) } : {}) });
     const seconds = performance.now() - started;
@@ -258,8 +257,35 @@ async function ablateCommand(args: AblateArgs): Promise<number> {
       else process.stderr.write(`vxlab: ${error.message}; the labs were torn down\n`);
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
     }
-    return reportFatal(error, args.reporter === 'tap' ? 'tap' : 'pretty');
+    return await reportFatal(error, args.reporter === 'tap' ? 'tap' : 'pretty');
   }
+}
+
+/** Runs a learner's verb (`up`, `exec`, `shell`, `check`, `status`, `down`): its errors are said, not thrown. */
+async function labVerb(verb: () => Promise<number>): Promise<number> {
+  try {
+    return await verb();
+  } catch (error) {
+    if (error instanceof ValidationError || error instanceof UsageError || error instanceof PrerequisiteError) return reportFatal(error, 'pretty');
+    process.stderr.write(`vxlab: ${errorMessage(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+/**
+ * Scenarios run at once. The default was measured on a 2-core machine (NOTES, issue 12): past 6,
+ * `--all` got no faster, since building and deleting devices serialises on the kernel's RTNL lock.
+ */
+export const DEFAULT_JOBS = 6;
+
+function jobsFor(args: RunArgs): number {
+  if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs takes a whole number from 1 up, got ${args.jobs}`);
+  // Interactive runs and the container engine (which holds one network per subnet) go one at a time.
+  if (args.keep || args.step || args.backend === 'container') {
+    if (args.jobs !== undefined && args.jobs > 1) throw new UsageError('--jobs above 1 does not go with --keep, --step or the container backend: they run one scenario at a time');
+    return 1;
+  }
+  return args.jobs ?? DEFAULT_JOBS;
 }
 
 async function list(): Promise<number> {
@@ -276,7 +302,7 @@ async function clean(backendName: string | undefined): Promise<number> {
   for (const name of backendName ? [backendName] : BACKEND_NAMES) {
     let report;
     try {
-      report = await createBackend(name).clean();
+      report = await (await createBackend(name)).clean();
     } catch (error) {
       if (backendName || !(error instanceof PrerequisiteError)) throw error;
       out(`skipped the ${name} backend: ${error.missing}\n`);
@@ -292,13 +318,18 @@ async function clean(backendName: string | undefined): Promise<number> {
 
 async function image(): Promise<number> {
   try {
+    const [{ checkContainerPrerequisites }, { ensureNodeImage }, { getEngine }] = await Promise.all([
+      import('./backends/container/prerequisites.ts'),
+      import('./backends/container/image.ts'),
+      import('./backends/container/engine.ts'),
+    ]);
     await checkContainerPrerequisites();
     const built = await ensureNodeImage(await getEngine());
     const size = `${(built.sizeBytes / 1e6).toFixed(1)} MB`;
     out(built.built ? `built ${built.name} (${size}) in ${(built.buildMs / 1000).toFixed(1)} s\n` : `${built.name} (${size}) is up to date\n`);
     return EXIT.ok;
   } catch (error) {
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
 }
 
@@ -338,10 +369,11 @@ async function main(argv: string[]): Promise<number> {
           .option('step', { type: 'boolean', default: false, describe: 'after each step, show what it changed on its node and wait for Enter (on stderr)' })
           .option('image', { type: 'string', describe: 'container backend: run nodes from this image instead of the one vxlab builds' })
           .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
+          .option('jobs', { type: 'number', describe: `run this many scenarios at once, each in its own lab (default ${DEFAULT_JOBS}; TAP stays in scenario order)` })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
       },
     )
     .command(
@@ -381,7 +413,7 @@ async function main(argv: string[]): Promise<number> {
           .option('markdown', { type: 'boolean', default: false, describe: 'GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY) instead of text' })
           .option('junit', { type: 'string', describe: 'also write JUnit XML to this file' }),
       async (a) => {
-        code = await report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
+        code = await (await import('./commands/report.ts')).report(a.files.map(String), { markdown: a.markdown, junit: a.junit }, out, (t) => process.stderr.write(t));
       },
     )
     .command(
@@ -390,9 +422,9 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name or path' }),
       async (a) => {
         try {
-          out(await explain(a.scenario));
+          out(await (await import('./commands/explain.ts')).explain(a.scenario));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
       },
     )
@@ -405,10 +437,88 @@ async function main(argv: string[]): Promise<number> {
           .option('fenced', { type: 'boolean', default: false, describe: 'wrap it in a ```mermaid block, for Markdown' }),
       async (a) => {
         try {
-          out(await graph(a.scenario, { fenced: a.fenced }));
+          out(await (await import('./commands/graph.ts')).graph(a.scenario, { fenced: a.fenced }));
         } catch (error) {
-          code = reportFatal(error, 'pretty');
+          code = await reportFatal(error, 'pretty');
         }
+      },
+    )
+    .command(
+      'up <scenario>',
+      "build the scenario's lab and leave it running in the background (until `down`); --bare builds only the nodes and the underlay, for typing the tutorial yourself",
+      (y) =>
+        y
+          .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario name' })
+          .option('bare', { type: 'boolean', default: false, describe: "don't run the steps: type them with `shell` or `exec`, then `check`" })
+          .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const scenario = await loadScenario(a.scenario);
+          await createBackend(a.backend);
+          await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
+          return EXIT.ok;
+        });
+      },
+    )
+    .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
+      const { supervise } = await import('./learner/supervisor.ts');
+      code = await supervise({ scenario: await loadScenario(a.scenario), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
+    })
+    .command(
+      'exec <lab> <node>',
+      'run one command in a node of a running lab: exec NAME NODE -- CMD...',
+      (y) =>
+        y
+          .positional('lab', { type: 'string', demandOption: true })
+          .positional('node', { type: 'string', demandOption: true })
+          .option('timeout', { type: 'number', describe: 'seconds before the command is stopped (30 unless said)' }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const { execInLab, shellExitCode } = await import('./commands/exec.ts');
+          const result = await execInLab(a.lab, a.node, ((a as { '--'?: unknown[] })['--'] ?? []).map(String), a.timeout ? a.timeout * 1000 : undefined);
+          out(result.stdout);
+          process.stderr.write(result.stderr);
+          return shellExitCode(result);
+        });
+      },
+    )
+    .command(
+      'shell <lab> <node>',
+      "the tutorial's prompt on a node of a running lab: type its commands, `exit` to leave",
+      (y) => y.positional('lab', { type: 'string', demandOption: true }).positional('node', { type: 'string', demandOption: true }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const { shell } = await import('./commands/shell.ts');
+          return shell(a.lab, a.node, { input: process.stdin, out, err: (t) => process.stderr.write(t), terminal: process.stdin.isTTY === true && process.stdout.isTTY === true });
+        });
+      },
+    )
+    .command(
+      'check <lab>',
+      "run the scenario's checks against its running lab (steps typed by hand or run by `up`); a failing check names the tutorial commands that look missing",
+      (y) => y.positional('lab', { type: 'string', demandOption: true }).option('reporter', { choices: REPORTERS, default: defaultReporter }),
+      async (a) => {
+        code = await labVerb(async () => {
+          const summary = await (await import('./commands/check.ts')).checkLab(a.lab, await reporterFor(a.reporter));
+          return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
+        });
+      },
+    )
+    .command('status', 'list the labs that are up', {}, async () => {
+      code = await labVerb(async () => {
+        await (await import('./commands/status.ts')).status(out);
+        return EXIT.ok;
+      });
+    })
+    .command(
+      'down <lab>',
+      'tear down a lab brought up with `up`',
+      (y) => y.positional('lab', { type: 'string', demandOption: true }),
+      async (a) => {
+        code = await labVerb(async () => {
+          await (await import('./commands/down.ts')).down(a.lab, out);
+          return EXIT.ok;
+        });
       },
     )
     .command(
@@ -419,6 +529,7 @@ async function main(argv: string[]): Promise<number> {
         code = await validate(a.files.map(String));
       },
     )
+    .parserConfiguration({ 'populate--': true })
     .strict()
     .help()
     .version(false)
@@ -429,7 +540,7 @@ async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // The command line itself is wrong: say so on stderr, whatever the reporter.
-    return reportFatal(error, 'pretty');
+    return await reportFatal(error, 'pretty');
   }
   return code;
 }

@@ -1,11 +1,12 @@
 // Crashes and crowds: a run killed at each named moment leaves nothing after `clean`, `clean` never
-// touches a live run, and many runs of one scenario at once do not collide.
+// touches a live run, and many runs of one scenario at once do not collide. (Interrupts at named
+// moments: crash-signals.integration.test.ts, a file of its own so that vitest runs both at once.)
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { MOMENTS, pausedRun } from './testing/moments.ts';
 import { processStartTime } from './backends/harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
-import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
-import { parseTap } from './testing/tap.ts';
+import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { pollUntil } from './util/poll.ts';
 
 function noResidueOf(harnessPid: number): Promise<string[]> {
@@ -56,30 +57,6 @@ describe('clean', () => {
   });
 });
 
-/**
- * The named moments of a p2p run, and where its TAP says an interrupt landed. VXLAB_PAUSE_AT holds
- * the run at the moment (it prints the trace line, then waits for the signal), so every signal
- * lands there: no delays, and a run can never finish first.
- */
-const MOMENTS = [
-  { pauseAt: 'lab-up', trace: 'lab-up p2p: with the lab up, before the first step', points: 0 },
-  { pauseAt: 'step:2', trace: 'step:2 p2p: at step 2 of 2 (on node1)', points: 0 },
-  { pauseAt: 'capture', trace: 'capture:2 p2p: in check 2 of 6, capturing on node1 enp0s8', points: 1 },
-  { pauseAt: 'teardown', trace: 'teardown p2p: while the lab was being torn down', points: 6 },
-] as const;
-const PAUSED = ' (paused until interrupted)\n';
-
-/** Starts p2p held at a moment; resolves once the run says it is there, with its run id. */
-async function pausedRun(pauseAt: string, trace: string) {
-  const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_TRACE: '1', VXLAB_PAUSE_AT: pauseAt } });
-  const header = outputUntil(child, '# vxlab run'); // listening from the start: stdout comes first
-  const stderr = await stderrUntil(child, PAUSED);
-  // The run's own word that it is at this moment, and at no later one.
-  expect(stderr.trimEnd().split('\n').at(-1)).toBe(`vxlab trace: ${trace}${PAUSED.trimEnd()}`);
-  // Wrapped: an async function would otherwise wait for the child (a promise) to end.
-  return { child, header };
-}
-
 describe('SIGKILL at named moments', () => {
   it.each(MOMENTS)('at $pauseAt: the lab is up when it lands, and clean removes all of it', async ({ pauseAt, trace, points }) => {
     const before = await hostSnapshot();
@@ -98,38 +75,6 @@ describe('SIGKILL at named moments', () => {
     expect(await noResidueOf(child.pid!)).toEqual([]);
     expect(await residueAfterPolling(() => labResidue(runId), 'the run to be gone', 5000)).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);
-  });
-});
-
-describe('SIGINT and SIGTERM at named moments', () => {
-  it.each(MOMENTS.flatMap((m) => (['SIGINT', 'SIGTERM'] as const).map((signal) => ({ ...m, signal }))))(
-    '$signal at $pauseAt: the subtest ends not ok naming the moment, TAP bails out, the lab is torn down',
-    async ({ pauseAt, trace, points, signal }) => {
-      const before = await hostSnapshot();
-      const { child } = await pausedRun(pauseAt, trace);
-      child.kill(signal);
-      const result = await child;
-      const stdout = String(result.stdout);
-      const where = trace.slice(trace.indexOf(': ') + 2);
-      expect(result.exitCode).toBe(signal === 'SIGINT' ? 130 : 143);
-      expect(stdout).toContain(`    not ok ${points + 1} - interrupted ${where}\n`);
-      expect(stdout).toMatch(new RegExp(`\n {4}1\\.\\.${points + 1}\nnot ok 1 - p2p\nBail out! interrupted by ${signal}; the lab was torn down\n$`));
-      // A strict parser reads it as failed, also one that ignores the bail-out.
-      expect(await parseTap(stdout)).toMatchObject({ ok: false, bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
-      expect(await parseTap(stdout.replace(/^Bail out!.*\n/m, ''))).toMatchObject({ ok: false, extra: [] });
-      expect(await labResidue(runIdOf(stdout))).toEqual([]);
-      expect(await hostSnapshot()).toEqual(before);
-    },
-  );
-
-  it('before the run began: still TAP, read as failed, ending with Bail out!', async () => {
-    const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'start' } });
-    expect((await stderrUntil(child, PAUSED)).trimEnd()).toBe(`vxlab trace: start p2p: before the run began${PAUSED.trimEnd()}`);
-    child.kill('SIGTERM');
-    const result = await child;
-    expect(result.exitCode).toBe(143);
-    expect(String(result.stdout)).toBe('TAP version 14\nBail out! interrupted by SIGTERM; the lab was torn down\n');
-    expect(await parseTap(String(result.stdout))).toMatchObject({ ok: false, bailout: 'interrupted by SIGTERM; the lab was torn down', extra: [] });
   });
 });
 

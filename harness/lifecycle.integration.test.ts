@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
+import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -35,7 +35,7 @@ describe('a check that fails', () => {
     const tap = await parseTap(result.stdout);
     expect(tap).toMatchObject({ ok: false, fail: 1, extra: [] });
     expect(result.stdout).toContain('not ok 1 - p2p-wrong-remote');
-    expect(result.stdout).toMatch(/ {4}not ok 3 - node0 reaches 10\.20\.1\.3\n {6}---\n {6}node: node0\n {6}command: ping -n -c 3 -i 0\.2 -w 5 10\.20\.1\.3\n {6}expected: 3 replies from 10\.20\.1\.3\n {6}got: 0 of \d+ echo requests answered\n/);
+    expect(result.stdout).toMatch(/ {4}not ok 3 - node0 reaches 10\.20\.1\.3\n {6}---\n {6}node: node0\n {6}command: ping -n -c 3 -i 0\.002 -w 5 10\.20\.1\.3\n {6}expected: 3 replies from 10\.20\.1\.3\n {6}got: 0 of \d+ echo requests answered\n/);
     // The capture on node1 saw nothing of what it expected, and says so.
     expect(result.stdout).toMatch(/not ok 2 - the first ping's ARP request[^\n]*\n {6}---\n {6}message: "an ARP request who-has 10\.20\.1\.3[^"]*: expected exactly 1, got 0/);
     // The peer that does exist is untouched by the mistake: node1 still has its own settings.
@@ -154,7 +154,7 @@ describe('a missing prerequisite', () => {
 
   it('exits 3 without the privileges when rootless mode is off, naming what to do', async () => {
     // uid 0 with an empty bounding set: no capabilities, yet the checkout stays readable.
-    const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'p2p', '--reporter', 'tap'];
+    const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', ...cliArgv(['p2p', '--reporter', 'tap'])];
     const result = await execa(cli[0]!, cli.slice(1), { reject: false, stripFinalNewline: false, env: { VXLAB_ROOTLESS: '0' } });
     const missing = 'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them (rootless mode is off: VXLAB_ROOTLESS=0)';
     expect(result.stderr).toBe(`vxlab: ${missing}; run it as root: sudo npm run lab -- NAME\n`);
@@ -169,10 +169,10 @@ describe('rootless', () => {
     // A copy the unprivileged user can read: CI clones into a directory only root may enter.
     const copy = mkdtempSync(join(tmpdir(), 'vxlab-rootless-'));
     chmodSync(copy, 0o755);
-    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules']) {
+    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules', 'dist']) {
       cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
     }
-    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', process.execPath, '--import', 'tsx', 'harness/cli.ts', 'multicast', '--reporter', 'tap'];
+    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', ...cliArgv(['multicast', '--reporter', 'tap'], copy)];
     const result = await execa(cli[0]!, cli.slice(1), { cwd: copy, reject: false, env: { HOME: copy } });
     rmSync(copy, { recursive: true, force: true });
     expect(result.stderr).toBe('');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { CLI, hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
+import { cliArgv, hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-robust-'));
@@ -21,7 +21,7 @@ function labOf(count: number): string {
 /** A copy of the project whose labs/ also holds `extraLabs`: the CLI finds labs in its own labs/ only. */
 function projectWithLabs(extraLabs: Record<string, string>): string {
   const copy = mkdtempSync(join(work, 'project-'));
-  for (const entry of ['harness', 'labs', 'scenarios', 'package.json', 'tsconfig.json']) cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true });
+  for (const entry of ['harness', 'labs', 'scenarios', 'package.json', 'tsconfig.json', 'dist']) cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true });
   symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'));
   for (const [name, text] of Object.entries(extraLabs)) writeFileSync(join(copy, 'labs', `${name}.yaml`), text);
   return copy;
@@ -29,7 +29,7 @@ function projectWithLabs(extraLabs: Record<string, string>): string {
 
 /** `vxlab ARGS | head -N` in bash, as a user types it: the exit code is vxlab's own (PIPESTATUS). */
 function cliIntoHead(args: string[], lines: number) {
-  return execa('bash', ['-c', `"$@" | head -${lines}; exit "\${PIPESTATUS[0]}"`, 'bash', process.execPath, '--import', 'tsx', CLI, ...args], {
+  return execa('bash', ['-c', `"$@" | head -${lines}; exit "\${PIPESTATUS[0]}"`, 'bash', ...cliArgv(args)], {
     cwd: PROJECT_ROOT,
     reject: false,
     env: { NO_COLOR: '1' },
@@ -63,7 +63,7 @@ describe('a lab of more than 10 nodes', () => {
     const scenario = join(work, 'twelve.yaml');
     const steps = Array.from({ length: 12 }, (_, i) => `  - node: node${i}\n    run:\n      - ip link set dev eth0 mtu 1400`).join('\n');
     writeFileSync(scenario, `lab: twelve-nodes\ntitle: Twelve nodes\ntutorial: none\nexplain: Many nodes at once.\nsteps:\n${steps}\nchecks:\n  - ping: { from: node0, to: 192.168.8.21, count: 1 }\n`);
-    const result = await execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), scenario, '--reporter', 'tap'], { cwd: project, reject: false });
+    const result = await execa(process.execPath, cliArgv([scenario, '--reporter', 'tap'], project).slice(1), { cwd: project, reject: false });
     expect(result.stderr).not.toContain('MaxListenersExceededWarning');
     expect(result.stderr).toBe('');
     expect(await parseTap(result.stdout)).toMatchObject({ ok: true, pass: 1, extra: [] });
@@ -85,7 +85,7 @@ describe('a lab that cannot work', () => {
     const project = projectWithLabs(labs);
     const scenario = join(work, `uses-${lab}.yaml`);
     writeFileSync(scenario, `lab: ${lab}\ntitle: t\ntutorial: none\nexplain: e\nsteps:\n  - node: node0\n    run:\n      - ip link show\nchecks:\n  - ping: { from: node0, to: 192.168.8.11, count: 1 }\n`);
-    const cli = (args: string[]) => execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), ...args], { cwd: project, reject: false });
+    const cli = (args: string[]) => execa(process.execPath, cliArgv(args, project).slice(1), { cwd: project, reject: false });
     const validated = await cli(['validate', scenario]);
     expect(validated.stderr).toMatch(new RegExp(`^labs/${lab}\\.yaml:6:\\d+: nodes\\.node0\\.nic\\.(name|mac|address) expected `));
     expect(validated.exitCode).toBe(2);
@@ -122,7 +122,7 @@ describe('special files as scenario and lab paths', () => {
     await execa('mkfifo', [join(project, 'labs', 'fifo-lab.yaml')]);
     const scenario = join(work, 'uses-fifo-lab.yaml');
     writeFileSync(scenario, 'lab: fifo-lab\ntitle: t\ntutorial: none\nexplain: e\nsteps: [{ node: node0, run: [ip link show] }]\nchecks: [{ ping: { from: node0, to: 10.0.0.1 } }]\n');
-    const result = await execa(process.execPath, ['--import', 'tsx', join(project, 'harness', 'cli.ts'), 'validate', scenario], { cwd: project, reject: false, timeout: 60_000 });
+    const result = await execa(process.execPath, cliArgv(['validate', scenario], project).slice(1), { cwd: project, reject: false, timeout: 60_000 });
     expect(result).toMatchObject({ exitCode: 2, stderr: 'labs/fifo-lab.yaml: is a FIFO, not a regular file' });
   });
 });

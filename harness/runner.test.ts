@@ -165,3 +165,32 @@ describe('runScenarios', () => {
     ]);
   });
 });
+
+describe('runScenarios with jobs', () => {
+  /** Every exec waits until `opened` labs are up: only scenarios that run at once can get there. */
+  class GatedBackend extends FakeBackend {
+    private open!: () => void;
+    private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+    constructor(private readonly opened: number) {
+      super((_n, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    }
+    override async up(): Promise<StartedLab> {
+      const lab = await super.up();
+      if (this.ups === this.opened) this.open();
+      return { ...lab, node: (name: string) => ({ ...lab.node(name), exec: async (argv, options) => (await this.gate, lab.node(name).exec(argv, options)) }) };
+    }
+  }
+
+  it('runs scenarios at once and still reports each one whole, in scenario order', async () => {
+    const scenarios = await Promise.all(['p2p', 'multicast', 'vni-isolation'].map(async (n) => pingOnly(await loadScenario(n))));
+    const backend = new GatedBackend(3);
+    const events: RunEvent[] = [];
+    const summary = await runScenarios(scenarios, { backend, runId: 'vx', jobs: 3, emit: (e) => events.push(e) });
+    expect(backend.downs).toBe(3);
+    expect(summary.failed + summary.broken).toBe(0);
+    const ordered = events.filter((e) => e.type !== 'progress').map((e) => ('scenario' in e ? (typeof e.scenario === 'string' ? e.scenario : e.scenario.name) : e.type));
+    const order = ordered.filter((name, i) => name !== ordered[i - 1]);
+    expect(order).toEqual(['run-start', 'p2p', 'multicast', 'vni-isolation', 'run-end']);
+    expect(events.filter((e) => e.type === 'progress').at(-1)).toEqual({ type: 'progress', done: 3, total: 3, running: [] });
+  });
+});

@@ -7,11 +7,13 @@ import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import type { Command, Scenario, Step } from './lab/model.ts';
-import type { EventSink, LabErrorDetails, ScenarioInfo, StepCommand } from './report/events.ts';
+import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 
 export interface RunOptions {
   backend: Backend;
+  /** How many scenarios run at once, each in its own lab (1 unless said). */
+  jobs?: number;
   runId: string;
   emit: EventSink;
   signal?: AbortSignal;
@@ -213,11 +215,8 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions): 
   const started = performance.now();
   const summary: RunSummary = { passed: 0, failed: 0, skipped: 0, broken: 0 };
   options.emit({ type: 'run-start', runId: options.runId, backend: options.backend.name, scenarios: scenarios.map(scenarioInfo) });
-  for (const scenario of scenarios) {
-    options.signal?.throwIfAborted();
-    const r = await runScenario(scenario, options);
-    // An interrupt during teardown ends the run too (runScenario itself returns then).
-    options.signal?.throwIfAborted();
+  const results = await runAll(scenarios, options, Math.max(1, Math.min(options.jobs ?? 1, scenarios.length)));
+  for (const r of results) {
     summary.passed += r.passed;
     summary.failed += r.failed;
     summary.skipped += r.skipped;
@@ -225,4 +224,63 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions): 
   }
   options.emit({ type: 'run-end', ...summary, durationMs: performance.now() - started });
   return summary;
+}
+
+/**
+ * Runs `jobs` scenarios at a time. Each scenario's events are held until every scenario before
+ * it has ended, so reporters see them in scenario order (TAP stays in order); progress events
+ * go out at once. Labs share nothing but the run id: every node and underlay is the lab's own.
+ */
+async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number): Promise<ScenarioResult[]> {
+  if (jobs === 1) {
+    const results: ScenarioResult[] = [];
+    for (const scenario of scenarios) {
+      options.signal?.throwIfAborted();
+      results.push(await runScenario(scenario, options));
+      // An interrupt during teardown ends the run too (runScenario itself returns then).
+      options.signal?.throwIfAborted();
+    }
+    return results;
+  }
+  const held: RunEvent[][] = scenarios.map(() => []);
+  const ended = scenarios.map(() => false);
+  const running = new Set<number>();
+  const results: ScenarioResult[] = [];
+  const errors: unknown[] = [];
+  let head = 0;
+  let next = 0;
+  const progress = () =>
+    options.emit({ type: 'progress', done: ended.filter(Boolean).length, total: scenarios.length, running: [...running].sort((a, b) => a - b).map((i) => scenarios[i]!.name) });
+  const release = () => {
+    while (head < scenarios.length && ended[head]) {
+      head += 1;
+      for (const event of held[head] ?? []) options.emit(event);
+      if (head < scenarios.length) held[head] = [];
+    }
+  };
+  const worker = async () => {
+    while (next < scenarios.length && errors.length === 0 && !options.signal?.aborted) {
+      const i = next++;
+      running.add(i);
+      progress();
+      try {
+        results[i] = await runScenario(scenarios[i]!, { ...options, emit: (event) => (i === head ? options.emit(event) : held[i]!.push(event)) });
+        options.signal?.throwIfAborted();
+      } catch (error) {
+        errors.push(error);
+      } finally {
+        running.delete(i);
+        ended[i] = true;
+        release();
+        progress();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  if (errors.length > 0) {
+    // Interrupted (or worse): what the scenarios that did start said comes out in order first.
+    for (let i = head; i < scenarios.length; i++) for (const event of held[i]!.splice(0)) options.emit(event);
+    throw errors[0];
+  }
+  return results;
 }

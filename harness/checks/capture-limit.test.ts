@@ -46,7 +46,7 @@ describe('a capture larger than its limit', () => {
     const spec = { node: 'node1', interface: 'enp0s8', expect: [{ that: 'anything', match: {}, count: { min: 0 } }] };
     const during = [{ kind: 'run' as const, node: 'node0', commands: [] }];
     const started: BackgroundProcess[] = [];
-    const outcome = await runCapture(spec, during, { lab: labWith(CAPTURE_OUTPUT_LIMIT.headBytes + 3 * 1024 * 1024, started) });
+    const outcome = await runCapture(spec, during, [4789], { lab: labWith(CAPTURE_OUTPUT_LIMIT.headBytes + 3 * 1024 * 1024, started) });
     expect(started[0]!.stdout.length).toBe(CAPTURE_OUTPUT_LIMIT.headBytes);
     expect(outcome.status).toBe('fail');
     expect(outcome.reason).toBe('tcpdump wrote more than the 64 MiB of pcap a capture may hold (3 MiB more); narrow its filter');

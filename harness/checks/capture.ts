@@ -2,7 +2,7 @@
 // down to the VXLAN header and the inner frame, and packets are counted against expectations.
 import type { Action, Command } from '../lab/model.ts';
 import { describeFrame } from '../packets/describe.ts';
-import { decodeEthernet, type Frame } from '../packets/decode.ts';
+import { decodeEthernet, frameProblems, type Frame } from '../packets/decode.ts';
 import { LINKTYPE_ETHERNET, readPcap } from '../packets/pcap.ts';
 import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
 import { renderArgv } from '../policy/command-line.ts';
@@ -63,25 +63,40 @@ async function drain(tcpdump: BackgroundProcess): Promise<boolean> {
   return false;
 }
 
-/** Runs commands during a capture; a failing one is noted in the evidence, not fatal. */
-async function runCommands(ctx: CheckContext, node: string, commands: Command[]): Promise<string[]> {
-  const notes: string[] = [];
+/** What the actions did, and what went wrong: a failed command or a ping against its `expect` fails the check. */
+interface DuringLog {
+  actions: string[];
+  /** One line each. */
+  problems: string[];
+  /** What the failed commands and pings printed. */
+  outputs: string[];
+}
+
+/** Runs commands during a capture; one that fails is a problem of the check, with its output. */
+async function runCommands(ctx: CheckContext, node: string, commands: Command[], log: DuringLog): Promise<void> {
   for (const command of commands) {
     const result = await ctx.lab.node(node).exec(command.argv, ctx.signal ? { signal: ctx.signal } : {});
-    notes.push(`${node}: ${command.text}${result.exitCode === 0 ? '' : ` (exit code ${result.exitCode}: ${result.stderr.trim()})`}`);
+    const output = `${result.stdout}${result.stderr}`.trim();
+    log.actions.push(`${node}: ${command.text}${result.exitCode === 0 ? '' : ` (exit code ${result.exitCode}: ${output})`}`);
+    if (result.exitCode !== 0) {
+      const firstLine = output.split('\n')[0] ?? '';
+      log.problems.push(`during: ${node}: ${command.text} failed with exit code ${result.exitCode}${firstLine ? `: ${firstLine}` : ''}`);
+      if (output) log.outputs.push(output);
+    }
   }
-  return notes;
 }
 
 export async function runCapture(
   spec: Omit<CaptureSpec, 'during'>,
   during: Action[],
+  vxlanPorts: readonly number[],
   ctx: CheckContext,
 ): Promise<CheckOutcome> {
   const argv = tcpdumpArgv(spec);
   const diagnostics: Record<string, unknown> = { node: spec.node, command: renderArgv(argv) };
   const tcpdump = ctx.lab.node(spec.node).start(argv);
-  const actions: string[] = [];
+  const log: DuringLog = { actions: [], problems: [], outputs: [] };
+  const { actions } = log;
   let drained: boolean;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
@@ -89,9 +104,14 @@ export async function runCapture(
     for (const action of during) {
       if (action.kind === 'ping') {
         const outcome = await runPing(action.spec, ctx);
-        actions.push(`ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}: ${String(outcome.diagnostics.got)}`);
+        const what = `ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}`;
+        actions.push(`${what}: ${String(outcome.diagnostics.got)}`);
+        if (outcome.status !== 'pass') {
+          log.problems.push(`during: ${what} expected ${String(outcome.diagnostics.expected)}, got ${String(outcome.diagnostics.got)}`);
+          if (typeof outcome.diagnostics.output === 'string' && outcome.diagnostics.output) log.outputs.push(outcome.diagnostics.output);
+        }
       } else {
-        actions.push(...(await runCommands(ctx, action.node, action.commands)));
+        await runCommands(ctx, action.node, action.commands, log);
       }
     }
     drained = await drain(tcpdump);
@@ -113,21 +133,35 @@ export async function runCapture(
   if (pcap.linkType !== LINKTYPE_ETHERNET) {
     return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };
   }
-  const frames = pcap.records.map((r) => decodeEthernet(r.data));
-  // Packets tcpdump accepted but had not written when time ran out: the counts may be short.
-  if (!drained) diagnostics.warning = 'tcpdump had not written every accepted packet after 3 s; counts may be low';
+  const frames = pcap.records.map((r) => decodeEthernet(r.data, { vxlanPorts }));
+  // A frame cut short or malformed may hide what an expectation counts: the check cannot judge it.
+  const decodeProblems = pcap.records.flatMap((r, i) => {
+    const problems = frameProblems(frames[i]!);
+    if (r.data.length < r.originalLength) problems.unshift(`truncated: ${r.data.length} of ${r.originalLength} bytes captured`);
+    return problems.length ? [`packet ${i + 1}: ${problems.join('; ')}`] : [];
+  });
+  if (decodeProblems.length > 0) log.problems.push(`${decodeProblems.length} packet${decodeProblems.length === 1 ? '' : 's'} could not be decoded in full: ${decodeProblems.slice(0, 3).join(' | ')}${decodeProblems.length > 3 ? ' | ...' : ''}`);
+  // Packets tcpdump accepted but never wrote could be the very ones an expectation counts.
+  if (!drained) log.problems.push('tcpdump had not written every packet its filter accepted within 3 s, so the counts are incomplete');
   const verdicts = judgeFrames(spec.expect, frames);
   const failed = verdicts.filter((v) => !v.pass);
-  if (failed.length === 0) return { status: 'pass', diagnostics: { ...diagnostics, packets: frames.length } };
+  if (failed.length === 0 && log.problems.length === 0) return { status: 'pass', diagnostics: { ...diagnostics, packets: frames.length } };
   const shown = frames.slice(0, MAX_PACKETS_SHOWN).map(describeFrame);
   if (frames.length > shown.length) shown.push(`... and ${frames.length - shown.length} more`);
   return {
     status: 'fail',
-    reason: failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`).join('; '),
+    reason: [...failed.map((v) => `${v.that}: expected ${v.expected}, got ${v.got}`), ...log.problems].join('; '),
     diagnostics: {
       ...diagnostics,
-      expected: failed.map((v) => ({ that: v.that, count: v.expected, match: compact(spec.expect.find((e) => e.that === v.that)?.match) })),
-      got: failed.map((v) => `${v.got} matching packet${v.got === 1 ? '' : 's'} for: ${v.that}`),
+      ...(failed.length && log.problems.length ? { problems: log.problems } : {}),
+      ...(log.outputs.length ? { output: log.outputs.join('\n\n') } : {}),
+      ...(decodeProblems.length ? { decodeProblems } : {}),
+      ...(failed.length
+        ? {
+            expected: failed.map((v) => ({ that: v.that, count: v.expected, match: compact(spec.expect.find((e) => e.that === v.that)?.match) })),
+            got: failed.map((v) => `${v.got} matching packet${v.got === 1 ? '' : 's'} for: ${v.that}`),
+          }
+        : { expected: 'every action as it says, and every accepted packet written and decoded', got: [...log.problems] }),
       during: actions,
       packets: shown,
     },

@@ -20,12 +20,15 @@ const defined = (entry: Entry): Entry => Object.fromEntries(Object.entries(entry
 function fdb(raw: Raw): Entry {
   return defined({
     mac: raw.mac, dev: raw.ifname, dst: raw.dst, via: raw.viaIf, vni: raw.vni, port: raw.port,
-    master: raw.master, state: raw.state, flags: raw.flags,
+    // bridge prints no word for a learned (NUD_REACHABLE) entry, and "" in JSON: the tutorials call it dynamic.
+    master: raw.master, state: raw.state === '' ? 'dynamic' : raw.state, flags: raw.flags,
+    srcVni: raw.src_vni, nhid: raw.nhid,
   });
 }
 
 function neigh(raw: Raw): Entry {
-  return defined({ dst: raw.dst, dev: raw.dev, lladdr: raw.lladdr, state: raw.state });
+  // ip prints `"router": null` for a router's entry (the word `router` in text).
+  return defined({ dst: raw.dst, dev: raw.dev, lladdr: raw.lladdr, state: raw.state, router: 'router' in raw ? true : undefined });
 }
 
 function link(raw: Raw): Entry {
@@ -47,7 +50,8 @@ function link(raw: Raw): Entry {
 function route(raw: Raw): Entry {
   return defined({
     dst: raw.dst, dev: raw.dev, proto: raw.protocol, scope: raw.scope, src: raw.prefsrc,
-    via: raw.gateway, metric: raw.metric, type: raw.type,
+    // ip prints a route's type only when it is not unicast.
+    via: raw.gateway, metric: raw.metric, type: raw.type ?? 'unicast', flags: raw.flags,
   });
 }
 

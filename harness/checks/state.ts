@@ -8,37 +8,63 @@ import { parseTable, TABLE_COMMANDS, type Entry } from './state-tables.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
 
 export interface TableVerdict {
+  /** Everything wrong with this reading. */
   problems: string[];
+  /** Of those, what `contains` misses: a later reading may still have it. */
+  missing: string[];
+  /** Of those, what `lacks` and `only` forbid, or a device or table they need that is absent: wrong at any reading. */
+  forbidden: string[];
   entries: Entry[];
 }
 
 /** Judges one reading of a table against contains / lacks / only. Pure. */
 export function judgeTable(expectation: TableExpectation, all: Entry[]): TableVerdict {
   const entries = expectation.dev ? all.filter((e) => e.dev === expectation.dev) : all;
-  const problems: string[] = [];
+  const missing: string[] = [];
+  const forbidden: string[] = [];
   const show = (e: unknown) => JSON.stringify(compact(e));
   for (const wanted of expectation.contains ?? []) {
-    if (!entries.some((e) => matches(wanted, e))) problems.push(`missing an entry like ${show(wanted)}`);
+    if (!entries.some((e) => matches(wanted, e))) missing.push(`missing an entry like ${show(wanted)}`);
   }
+  if (expectation.lacks || expectation.only) forbidden.push(...absences(expectation, all, entries));
   for (const unwanted of expectation.lacks ?? []) {
-    for (const e of entries.filter((entry) => matches(unwanted, entry))) problems.push(`has ${show(e)}, which matches ${show(unwanted)}`);
+    for (const e of entries.filter((entry) => matches(unwanted, entry))) forbidden.push(`has ${show(e)}, which matches ${show(unwanted)}`);
   }
   if (expectation.only) {
     for (const e of entries.filter((entry) => !expectation.only!.some((allowed) => matches(allowed, entry)))) {
-      problems.push(`has ${show(e)}, which none of the expected entries allows`);
+      forbidden.push(`has ${show(e)}, which none of the expected entries allows`);
     }
   }
-  return { problems, entries };
+  return { problems: [...missing, ...forbidden], missing, forbidden, entries };
+}
+
+/** An empty table, or a device with no entry, lacks everything: say so rather than pass. */
+function absences(expectation: TableExpectation, all: Entry[], entries: Entry[]): string[] {
+  if (all.length === 0) return ['the table is empty, so lacks and only prove nothing'];
+  if (expectation.dev && entries.length === 0) return [`no entry of device ${expectation.dev}: the device is missing, or its table is empty`];
+  const named = new Set([...(expectation.lacks ?? []), ...(expectation.only ?? [])].map((e) => e.dev).filter((d): d is string => typeof d === 'string'));
+  return [...named].filter((dev) => !entries.some((e) => e.dev === dev)).map((dev) => `no entry of device ${dev}: the device is missing, or its table is empty`);
+}
+
+/** How long a state check reads: lacks and only must hold at every reading of the whole window. */
+export function stateWindowMs(spec: Pick<StateProbe, 'timeoutSeconds' | 'expect'>): number {
+  const holdsThroughout = spec.expect.lacks !== undefined || spec.expect.only !== undefined;
+  return (spec.timeoutSeconds ?? (holdsThroughout ? 1 : 3)) * 1000;
 }
 
 export async function runState(spec: StateProbe, ctx: CheckContext): Promise<CheckOutcome> {
   const { table } = spec;
   const argv = inNetns(spec.netns, TABLE_COMMANDS[table]);
   const node = ctx.lab.node(spec.node);
-  let last: TableVerdict = { problems: ['not read yet'], entries: [] };
+  const holdsThroughout = spec.expect.lacks !== undefined || spec.expect.only !== undefined;
+  let last: TableVerdict = { problems: ['not read yet'], missing: ['not read yet'], forbidden: [], entries: [] };
+  let containsSeen = !spec.expect.contains;
+  let reads = 0;
   let failure: string | undefined;
   try {
-    // The kernel settles asynchronously (learning, port states): re-read until it holds or time runs out.
+    // The kernel settles asynchronously (learning, port states): contains may come true at any
+    // reading of the window; lacks and only must hold at every one, until the window ends (a
+    // learned entry can appear after a first good reading).
     await pollUntil(
       async () => {
         const result = await node.exec(argv, ctx.signal ? { signal: ctx.signal } : {});
@@ -46,10 +72,13 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
           failure = `${renderArgv(argv)} failed (exit code ${result.exitCode}): ${result.stderr.trim()}`;
           return true;
         }
+        reads++;
         last = judgeTable(spec.expect, parseTable(table, result.stdout));
-        return last.problems.length === 0 ? true : undefined;
+        if (last.forbidden.length > 0) return true;
+        if (last.missing.length === 0) containsSeen = true;
+        return containsSeen && !holdsThroughout ? true : undefined;
       },
-      { what: `${table} on ${spec.node}`, timeoutMs: (spec.timeoutSeconds ?? 3) * 1000, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      { what: `${table} on ${spec.node}`, timeoutMs: stateWindowMs(spec), ...(holdsThroughout ? { maxIntervalMs: 100 } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) },
     );
   } catch (error) {
     if (!(error instanceof DeadlineError)) throw error;
@@ -57,11 +86,13 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
   const expectation = compact(spec.expect);
   const diagnostics: Record<string, unknown> = { node: spec.node, ...(spec.netns ? { netns: spec.netns } : {}), command: renderArgv(argv) };
   if (failure) return { status: 'fail', reason: failure, diagnostics: { ...diagnostics, expected: expectation, got: failure } };
-  if (last.problems.length === 0) return { status: 'pass', diagnostics };
+  if (holdsThroughout) diagnostics.reads = reads;
+  if (last.forbidden.length === 0 && containsSeen) return { status: 'pass', diagnostics };
+  const problems = [...last.forbidden, ...(containsSeen ? [] : last.missing)];
   return {
     status: 'fail',
-    reason: last.problems.length === 1 ? last.problems[0] : `${last.problems[0]} (and ${last.problems.length - 1} more)`,
-    diagnostics: { ...diagnostics, expected: expectation, got: relevantEntries(expectation, last.entries), ...(last.problems.length > 1 ? { problems: last.problems } : {}) },
+    reason: problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`,
+    diagnostics: { ...diagnostics, expected: expectation, got: relevantEntries(expectation, last.entries), ...(problems.length > 1 ? { problems } : {}) },
   };
 }
 

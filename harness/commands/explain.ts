@@ -90,6 +90,8 @@ function checkWords(check: Check): string[] {
   switch (check.kind) {
     case 'ping':
       return [`${pingWords(check.spec)}.`];
+    case 'pings':
+      return [`all at once, for each of ${check.specs.length} addresses (${check.specs.map((p) => p.to).join(', ')}):`, `  ${pingWords(check.specs[0]!)}.`];
     case 'state':
       return stateWords(check.spec);
     case 'capture': {

@@ -87,7 +87,11 @@ describe('graph NAME: a Mermaid flowchart of the lab', () => {
   it("the README shows every scenario's graph as it is now, so none can drift", async () => {
     const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
     const shown = new Map([...readme.matchAll(/<!-- graph ([\w-]+) -->\n```mermaid\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!]));
-    const names = await listScenarioNames();
+    // A generated lab's graph (30 or 100 nodes) is too large to read in the README; it is not shown.
+    const all = await listScenarioNames();
+    const sizes = await Promise.all(all.map(async (n) => (await loadScenario(n)).lab.nodes.length));
+    const names = all.filter((_, i) => sizes[i]! <= 12);
+    expect(names.length).toBeLessThan(all.length);
     expect([...shown.keys()].sort()).toEqual([...names].sort());
     for (const name of names) expect(shown.get(name), name).toBe(await graphOf(name));
   });

@@ -83,6 +83,7 @@ export function nodeNeeds(scenario: Scenario): Map<string, NodeNeeds> {
   for (const step of scenario.steps) note(step.node, step.commands);
   for (const check of scenario.checks) {
     if (check.kind === 'ping') inNetns(check.spec.from, check.spec.netns);
+    if (check.kind === 'pings') for (const spec of check.specs) inNetns(spec.from, spec.netns);
     if (check.kind === 'state') inNetns(check.spec.node, check.spec.netns);
     if (check.kind !== 'capture') continue;
     for (const action of check.during) {

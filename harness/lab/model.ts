@@ -74,7 +74,9 @@ interface CheckBase {
 }
 export type Check =
   | (CheckBase & { kind: 'ping'; spec: PingSpec })
-  | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[] })
+  /** Pings to many targets at once (a template over peers): passes when every one does. */
+  | (CheckBase & { kind: 'pings'; specs: PingSpec[] })
+  | (CheckBase & { kind: 'capture'; spec: Omit<CaptureSpec, 'during'>; during: Action[]; /** UDP ports decoded as VXLAN: those of the lab's VTEPs. */ vxlanPorts: number[] })
   | (CheckBase & { kind: 'state'; spec: StateProbe });
 
 export interface Scenario {

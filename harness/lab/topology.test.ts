@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { listScenarioNames, loadScenario, parseScenarioText } from '../scenario/resolve.ts';
-import { topologyOf, type Interface, type Topology } from './topology.ts';
+import { topologyOf, vxlanPortsOf, type Interface, type Topology } from './topology.ts';
 
 const topology = async (name: string) => topologyOf(await loadScenario(name));
 const iface = (t: Topology, node: string, name: string, netns?: string): Interface => {
@@ -114,5 +114,20 @@ describe('topologyOf, over the real scenarios', () => {
       expect(vteps.length, name).toBeGreaterThan(0);
       for (const v of vteps) expect(v.vxlan?.id, `${name} ${v.key}`).toMatch(/^\d+$/);
     }
+  });
+});
+
+describe('vxlanPortsOf: the ports a capture decodes as VXLAN', () => {
+  it('reads dstport, and Linux\'s 8472 for a device created without one', async () => {
+    expect(vxlanPortsOf(await loadScenario('p2p'))).toEqual([4789]);
+    expect(vxlanPortsOf(await loadScenario('dstport-mismatch'))).toEqual([4789, 8472]);
+    expect(vxlanPortsOf(await loadScenario('vni-isolation'))).toEqual([4789]);
+  });
+
+  it('counts a VTEP made inside a guest namespace, and gives every capture check the lab\'s ports', async () => {
+    const text = `lab: three-nodes\ntitle: t\ntutorial: s\nexplain: e\nsteps:\n  - node: node0\n    run:\n      - ip netns add t1\n      - ip netns exec t1 ip link add vx1 type vxlan id 7 dstport 4790 dev lo\n      - ip link add vx0 type vxlan id 8 dstport 0 group 239.1.1.1 dev enp0s8\nchecks:\n  - capture:\n      node: node1\n      interface: enp0s8\n      during: [ { ping: { from: node0, to: 10.20.1.3 } } ]\n      expect: [ { that: x, match: { vxlan: { vni: 7 } }, count: 1 } ]\n`;
+    const scenario = await parseScenarioText('ports.yaml', text);
+    expect(vxlanPortsOf(scenario)).toEqual([4790, 8472]);
+    expect(scenario.checks[0]).toMatchObject({ kind: 'capture', vxlanPorts: [4790, 8472] });
   });
 });

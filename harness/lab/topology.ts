@@ -167,7 +167,7 @@ function labNodes(lab: Lab): NodeTopology[] {
 }
 
 /** The lab and what the scenario's steps build on it (checks' `run:` actions are left out). */
-export function topologyOf(scenario: Scenario): Topology {
+export function topologyOf(scenario: Pick<Scenario, 'lab' | 'steps'>): Topology {
   const nodes = labNodes(scenario.lab);
   const builders = new Map(nodes.map((n) => [n.name, new NodeBuilder(n.name)]));
   for (const step of scenario.steps) {
@@ -180,4 +180,20 @@ export function topologyOf(scenario: Scenario): Topology {
     mtu: scenario.lab.nodes[0]?.nic.mtu ?? 1500,
     nodes: nodes.map((n) => ({ ...n, interfaces: builders.get(n.name)!.interfaces, namespaces: builders.get(n.name)!.namespaces })),
   };
+}
+
+/** The vxlan module's port for a device created without `dstport` (or with `dstport 0`). */
+export const LINUX_DEFAULT_VXLAN_PORT = 8472;
+
+/** The UDP ports the steps' VXLAN devices use, sorted: what a capture decodes as VXLAN. */
+export function vxlanPortsOf(scenario: Pick<Scenario, 'lab' | 'steps'>): number[] {
+  const ports = new Set<number>();
+  for (const node of topologyOf(scenario).nodes) {
+    for (const iface of node.interfaces) {
+      if (!iface.vxlan) continue;
+      const port = Number(iface.vxlan.dstport ?? 0);
+      ports.add(Number.isInteger(port) && port > 0 ? port : LINUX_DEFAULT_VXLAN_PORT);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeFrame } from './describe.ts';
-import { decodeEthernet, type Frame } from './decode.ts';
+import { decodeEthernet, frameProblems, type Frame } from './decode.ts';
 import { LINKTYPE_ETHERNET, PcapFormatError, readPcap } from './pcap.ts';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}.pcap`, import.meta.url)));
@@ -97,6 +97,77 @@ describe('decodeEthernet', () => {
     data[37] = 0xc0;
     expect(decodeEthernet(data).vxlan).toBeUndefined();
     expect(decodeEthernet(data, { vxlanPorts: [4800] }).vxlan).toEqual({ flags: 8, vni: 42 });
+  });
+});
+
+/** A crafted Ethernet + IPv4 + UDP + VXLAN + inner ARP frame; `options` are IPv4 option bytes (a multiple of 4). */
+function crafted({ options = [] as number[], ihl, totalLength, dstPort = 4789 }: { options?: number[]; ihl?: number; totalLength?: number; dstPort?: number } = {}): Uint8Array {
+  const innerArp = [
+    ...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff], ...[0x02, 0, 0, 0, 0, 1], 0x08, 0x06,
+    0, 1, 0x08, 0, 6, 4, 0, 1, ...[0x02, 0, 0, 0, 0, 1], 10, 20, 1, 2, ...[0, 0, 0, 0, 0, 0], 10, 20, 1, 3,
+  ];
+  const vxlan = [0x08, 0, 0, 0, 0, 0, 42, 0];
+  const udpLength = 8 + vxlan.length + innerArp.length;
+  const udp = [0xab, 0xcd, dstPort >> 8, dstPort & 0xff, udpLength >> 8, udpLength & 0xff, 0, 0];
+  const headerLength = 20 + options.length;
+  const total = totalLength ?? headerLength + udpLength;
+  const ip = [0x40 | (ihl ?? headerLength / 4), 0, total >> 8, total & 0xff, 0, 1, 0, 0, 64, 17, 0, 0, 192, 168, 8, 100, 192, 168, 8, 101, ...options];
+  const eth = [...[0x02, 0, 0, 0, 0, 0xb], ...[0x02, 0, 0, 0, 0, 0xa], 0x08, 0x00];
+  return new Uint8Array([...eth, ...ip, ...udp, ...vxlan, ...innerArp]);
+}
+
+describe('decodeEthernet on crafted frames', () => {
+  it('steps over IPv4 options by the header length (IHL 6: a 4-byte router-alert option)', () => {
+    const frame = decodeEthernet(crafted({ options: [0x94, 0x04, 0, 0] }));
+    expect(frame).toMatchObject({ udp: { srcPort: 0xabcd, dstPort: 4789 }, vxlan: { flags: 8, vni: 42 }, inner: { arp: { op: 'request', targetIp: '10.20.1.3' } } });
+    expect(frameProblems(frame)).toEqual([]);
+  });
+
+  it('reports a header length below 20 bytes instead of reading the header as payload', () => {
+    const frame = decodeEthernet(crafted({ ihl: 4 }));
+    expect(frame.udp).toBeUndefined();
+    expect(frameProblems(frame)).toEqual(['IPv4 header length 16 bytes, below the minimum of 20']);
+  });
+
+  it('reports a header length longer than the bytes captured', () => {
+    const frame = decodeEthernet(crafted({ ihl: 15 }).subarray(0, 14 + 40));
+    expect(frame.truncated).toBe(true);
+    expect(frameProblems(frame)).toEqual(['truncated: IPv4 header of 60 bytes, 40 captured']);
+  });
+
+  it('reports a packet cut short of its IPv4 total length, and still decodes what is there', () => {
+    const whole = crafted();
+    const frame = decodeEthernet(whole.subarray(0, whole.length - 10));
+    expect(frame.truncated).toBe(true);
+    expect(frame.vxlan).toEqual({ flags: 8, vni: 42 });
+    expect(frameProblems(frame)).toEqual([
+      `truncated: IPv4 total length ${whole.length - 14}, ${whole.length - 24} bytes captured`,
+      'inner frame: truncated: ARP needs 28 bytes, 18 captured',
+    ]);
+  });
+
+  it('ignores Ethernet padding past the IPv4 total length', () => {
+    const frame = decodeEthernet(new Uint8Array([...crafted(), 0, 0, 0, 0]));
+    expect(frameProblems(frame)).toEqual([]);
+  });
+
+  it('reports frames too short for Ethernet, IPv4, UDP or VXLAN', () => {
+    const whole = crafted();
+    expect(frameProblems(decodeEthernet(whole.subarray(0, 10)))).toEqual(['truncated: 10 bytes, shorter than an Ethernet header (14)']);
+    expect(frameProblems(decodeEthernet(whole.subarray(0, 14 + 12)))).toEqual(['truncated: IPv4 header needs 20 bytes, 12 captured']);
+    expect(frameProblems(decodeEthernet(crafted({ totalLength: 24 }))).map((p) => p.replace(/\d+ bytes captured/, 'N'))).toEqual(['truncated: UDP header needs 8 bytes, 4 captured']);
+  });
+
+  it('says whether the destination is a multicast group', () => {
+    const group = crafted();
+    group.set([239, 1, 1, 1], 14 + 16);
+    expect(decodeEthernet(group).ip!.multicast).toBe(true);
+    expect(decodeEthernet(crafted()).ip!.multicast).toBe(false);
+  });
+
+  it('decodes VXLAN on exactly the ports it is given', () => {
+    expect(decodeEthernet(crafted({ dstPort: 4790 }), { vxlanPorts: [4790] }).vxlan).toEqual({ flags: 8, vni: 42 });
+    expect(decodeEthernet(crafted({ dstPort: 4789 }), { vxlanPorts: [4790] }).vxlan).toBeUndefined();
   });
 });
 

@@ -26,6 +26,8 @@ export interface Ipv4Header {
   df: boolean;
   /** Total length from the header. */
   length: number;
+  /** The destination is an IPv4 multicast group (224.0.0.0/4). */
+  multicast: boolean;
 }
 
 export interface UdpHeader {
@@ -55,16 +57,24 @@ export interface Frame {
   vxlan?: VxlanHeader;
   /** The Ethernet frame a VXLAN header carries. */
   inner?: Frame;
-  /** The frame ended before a header it announced. */
+  /** The frame ended before a header or payload it announced. */
   truncated?: boolean;
+  /** Why this frame could not be decoded in full (truncated, or a header that contradicts itself). */
+  problem?: string;
 }
 
 export interface DecodeOptions {
-  /** UDP destination ports whose payload is VXLAN (IANA 4789 and the Linux default 8472). */
+  /** UDP destination ports whose payload is VXLAN: the lab's own (checks pass them); default IANA 4789 and Linux's 8472. */
   vxlanPorts?: readonly number[];
 }
 
 export const DEFAULT_VXLAN_PORTS = [4789, 8472] as const;
+
+/** Marks a frame as not fully decoded; the first problem found is the one kept. */
+function fault(frame: Frame, problem: string, truncated = true): void {
+  if (truncated) frame.truncated = true;
+  frame.problem ??= problem;
+}
 
 const ETHER_TYPES: Record<number, string> = { 0x0800: 'ipv4', 0x0806: 'arp', 0x86dd: 'ipv6' };
 const IP_PROTOCOLS: Record<number, string> = { 1: 'icmp', 2: 'igmp', 6: 'tcp', 17: 'udp' };
@@ -76,7 +86,7 @@ const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
 
 export function decodeEthernet(bytes: Uint8Array, options: DecodeOptions = {}, depth = 0): Frame {
   if (bytes.length < 14) {
-    return { eth: { src: '', dst: '', type: 'none' }, truncated: true };
+    return { eth: { src: '', dst: '', type: 'none' }, truncated: true, problem: `truncated: ${bytes.length} bytes, shorter than an Ethernet header (14)` };
   }
   let offset = 12;
   let etherType = u16(bytes, offset);
@@ -97,10 +107,8 @@ export function decodeEthernet(bytes: Uint8Array, options: DecodeOptions = {}, d
 
 function decodeArp(b: Uint8Array, frame: Frame): void {
   // Ethernet/IPv4 ARP only: hardware length 6, protocol length 4.
-  if (b.length < 28 || b[4] !== 6 || b[5] !== 4) {
-    frame.truncated = b.length < 28 || undefined;
-    return;
-  }
+  if (b.length < 28) return fault(frame, `truncated: ARP needs 28 bytes, ${b.length} captured`);
+  if (b[4] !== 6 || b[5] !== 4) return;
   const op = u16(b, 6);
   frame.arp = {
     op: op === 1 ? 'request' : op === 2 ? 'reply' : op,
@@ -112,10 +120,9 @@ function decodeArp(b: Uint8Array, frame: Frame): void {
 }
 
 function decodeIpv4(b: Uint8Array, frame: Frame, options: DecodeOptions, depth: number): void {
-  if (b.length < 20 || b[0]! >> 4 !== 4) {
-    frame.truncated = true;
-    return;
-  }
+  if (b.length < 20) return fault(frame, `truncated: IPv4 header needs 20 bytes, ${b.length} captured`);
+  if (b[0]! >> 4 !== 4) return fault(frame, `EtherType IPv4 but IP version ${b[0]! >> 4}`, false);
+  // IHL counts 32-bit words: 5 without options, up to 15 with them.
   const headerLength = (b[0]! & 0x0f) * 4;
   const flagsAndOffset = u16(b, 6);
   const protocolNumber = b[9]!;
@@ -126,39 +133,42 @@ function decodeIpv4(b: Uint8Array, frame: Frame, options: DecodeOptions, depth: 
     ttl: b[8]!,
     df: (flagsAndOffset & 0x4000) !== 0,
     length: u16(b, 2),
+    multicast: b[16]! >> 4 === 0xe,
   };
+  if (headerLength < 20) return fault(frame, `IPv4 header length ${headerLength} bytes, below the minimum of 20`, false);
+  if (frame.ip.length < headerLength) return fault(frame, `IPv4 total length ${frame.ip.length}, shorter than its ${headerLength}-byte header`, false);
+  if (b.length < headerLength) return fault(frame, `truncated: IPv4 header of ${headerLength} bytes, ${b.length} captured`);
+  // Bytes past the total length are Ethernet padding; fewer bytes than it mean the capture cut the packet.
+  if (b.length < frame.ip.length) fault(frame, `truncated: IPv4 total length ${frame.ip.length}, ${b.length} bytes captured`);
   // Only a first (or only) fragment carries the transport header.
   if ((flagsAndOffset & 0x1fff) !== 0) return;
-  const payload = b.subarray(headerLength, Math.max(headerLength, Math.min(b.length, frame.ip.length)));
+  const payload = b.subarray(headerLength, Math.min(b.length, frame.ip.length));
   if (protocolNumber === 17) decodeUdp(payload, frame, options, depth);
   else if (protocolNumber === 1) decodeIcmp(payload, frame);
 }
 
 function decodeUdp(b: Uint8Array, frame: Frame, options: DecodeOptions, depth: number): void {
-  if (b.length < 8) {
-    frame.truncated = true;
-    return;
-  }
+  if (b.length < 8) return fault(frame, `truncated: UDP header needs 8 bytes, ${b.length} captured`);
   frame.udp = { srcPort: u16(b, 0), dstPort: u16(b, 2), length: u16(b, 4) };
   const ports = options.vxlanPorts ?? DEFAULT_VXLAN_PORTS;
   if (!ports.includes(frame.udp.dstPort) || depth > 0) return;
-  if (b.length < 16) {
-    frame.truncated = true;
-    return;
-  }
+  if (b.length < 16) return fault(frame, `truncated: VXLAN header needs 8 bytes after UDP's, ${b.length - 8} captured`);
   frame.vxlan = { flags: b[8]!, vni: (b[12]! << 16) | (b[13]! << 8) | b[14]! };
   frame.inner = decodeEthernet(b.subarray(16), options, depth + 1);
 }
 
 function decodeIcmp(b: Uint8Array, frame: Frame): void {
-  if (b.length < 4) {
-    frame.truncated = true;
-    return;
-  }
+  if (b.length < 4) return fault(frame, `truncated: ICMP header needs 4 bytes, ${b.length} captured`);
   const type = b[0]!;
   frame.icmp = { type: ICMP_TYPES[type] ?? type, code: b[1]! };
   if ((type === 0 || type === 8) && b.length >= 8) {
     frame.icmp.id = u16(b, 4);
     frame.icmp.seq = u16(b, 6);
   }
+}
+
+/** The problems of a frame and of the frame it carries, outer first. */
+export function frameProblems(frame: Frame): string[] {
+  const inner = frame.inner ? frameProblems(frame.inner).map((p) => `inner frame: ${p}`) : [];
+  return [...(frame.problem ? [frame.problem] : []), ...inner];
 }

@@ -29,5 +29,5 @@ function describeL3(frame: Frame): string {
 }
 
 export function describeFrame(frame: Frame): string {
-  return `${frame.eth.src} > ${frame.eth.dst} ${describeL3(frame)}${frame.truncated ? ' (truncated)' : ''}`;
+  return `${frame.eth.src} > ${frame.eth.dst} ${describeL3(frame)}${frame.problem ? ` (${frame.problem})` : ''}`;
 }

@@ -41,7 +41,7 @@ describe('escape attempts', () => {
     ['udp and -w /etc/x', 8],
     ['port 4789 and --help', 14],
   ])('refuses capture filter %j at the word that starts with "-"', async (filter, offset) => {
-    const text = `lab: three-nodes\ntitle: t\ntutorial: s\nexplain: e\nsteps:\n  - node: node0\n    run: [ip link set lo up]\nchecks:\n  - capture:\n      node: node1\n      interface: enp0s8\n      filter: ${JSON.stringify(filter)}\n      during: [{ ping: { from: node0, to: 10.20.1.3 } }]\n      expect: [{ that: x, match: {}, count: 0 }]\n`;
+    const text = `lab: three-nodes\ntitle: t\ntutorial: s\nexplain: e\nsteps:\n  - node: node0\n    run: [ip link set lo up]\nchecks:\n  - capture:\n      node: node1\n      interface: enp0s8\n      filter: ${JSON.stringify(filter)}\n      during: [{ ping: { from: node0, to: 10.20.1.3 } }]\n      expect: [{ that: x, match: { vxlan: { vni: 42 } }, count: 1 }]\n`;
     const found = await issues(text);
     expect(found.map((i) => `${i.line}:${i.col}: ${i.path} ${i.message}`)).toEqual([
       expect.stringMatching(new RegExp(`^12:${16 + offset}: checks\\[0\\]\\.capture\\.filter has filter word "-`)),

@@ -36,6 +36,8 @@ export type RunEvent =
   /** `interrupted` says where the run stood when an interrupt landed; the scenario is then not ok. */
   | { type: 'scenario-end'; scenario: string; passed: number; failed: number; skipped: number; broken: boolean; interrupted?: string; durationMs: number }
   | { type: 'bail'; reason: string }
+  /** With --jobs above 1, when a scenario starts or ends (its own events come in scenario order). */
+  | { type: 'progress'; done: number; total: number; running: string[] }
   | { type: 'run-end'; passed: number; failed: number; skipped: number; broken: number; durationMs: number };
 
 export type EventSink = (event: RunEvent) => void;

@@ -66,6 +66,9 @@ export function createPrettyWriter(write: (text: string) => void, options: Prett
       case 'bail':
         line(paint('red', `Bail out: ${event.reason}`));
         break;
+      case 'progress':
+        line(paint('dim', `  · ${event.done} of ${event.total} scenarios done${event.running.length > 0 ? `; running: ${event.running.join(', ')}` : ''}`));
+        break;
       case 'run-end': {
         line();
         const color = event.failed > 0 || event.broken > 0 ? 'red' : 'green';

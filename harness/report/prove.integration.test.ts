@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, hostSnapshot } from '../testing/host.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 
-const exec = (reporter: string) => `${process.execPath} --import tsx ${CLI} --reporter ${reporter}`;
+const exec = (reporter: string) => `${process.execPath} ${CLI} --reporter ${reporter}`;
 const files = ['p2p', 'multicast'].map((n) => join('scenarios', `${n}.yaml`));
 
 function prove(reporter: string, extra: string[] = []) {

@@ -23,6 +23,11 @@ export const deviceMac = macAddress.refine((mac) => deviceMacProblem(mac) === un
 export const ipv4 = z.ipv4({ error: 'expected an IPv4 address such as 10.20.1.3' });
 export const cidr = z.cidrv4({ error: 'expected an IPv4 address with prefix length such as 192.168.8.100/24' });
 const text = z.string().trim().min(1, { error: 'expected non-empty text' });
+/** Text with a per-node value in it, such as `{{ peer.address }}` (see scenario/template.ts). */
+export const templated = z.string().regex(/\{\{/, { error: 'expected a template with {{ ... }}' });
+const nodeRef = z.union([nodeName, templated], { error: 'expected a node name, or a template such as {{ node.name }}' });
+/** Steps and checks that range over nodes: `forEach: node` repeats them for every node of the lab. */
+const forEachSchema = z.enum(['node']).describe('Repeat this for every node of the lab, with {{ node.name }}, {{ node.index }}, {{ node.address }}... set to it.');
 
 // ---------------------------------------------------------------- labs (labs/*.yaml)
 
@@ -43,12 +48,26 @@ export const labNodeSchema = z.strictObject({
     .describe('MAC addresses to pin on interfaces the steps create, applied right after the command that creates them.'),
 });
 
+/** The most nodes one lab may have (see the README on the neighbour table for what fits). */
+export const MAX_LAB_NODES = 1000;
+
+export const labGenerateSchema = z.strictObject({
+  count: z.number().int().min(1).max(MAX_LAB_NODES).describe('How many nodes to generate.'),
+  name: z.string().min(1).describe('The name pattern, with {{ node.index }} (from 0): "node{{ node.index }}".'),
+  nic: z.strictObject({
+    name: labNicSchema.shape.name,
+    firstAddress: cidr.describe("The first node's underlay address with prefix length; node i gets the i-th address after it."),
+    mtu: labNicSchema.shape.mtu,
+  }),
+});
+
 export const labFileSchema = z.strictObject({
   title: text,
   source: text.describe('Which tutorial setting this reproduces.'),
   diagram: text.describe('A topology diagram, shown to learners.'),
   underlay: z.strictObject({ subnet: cidr.describe('The L2 segment joining every node.') }),
-  nodes: z.record(nodeName, labNodeSchema).refine((n) => Object.keys(n).length > 0, { error: 'expected at least one node' }),
+  generate: labGenerateSchema.optional().describe('Nodes made from a count: a name pattern, consecutive addresses, one NIC name and MTU. They come before `nodes`.'),
+  nodes: z.record(nodeName, labNodeSchema).optional(),
 });
 
 // ---------------------------------------------------------------- matchers
@@ -70,7 +89,7 @@ const rangedValue = (min: number, max: number, what: string) => {
 const vniValue = rangedValue(0, 16_777_215, 'a VNI');
 const portValue = rangedValue(0, 65_535, 'a UDP port');
 
-export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, vni: m, port: m, master: m, state: m, flags: m });
+export const fdbEntrySchema = z.strictObject({ mac: m, dev: m, dst: m, via: m, vni: m, port: m, master: m, state: m, flags: m, srcVni: m, nhid: m });
 export const neighEntrySchema = z.strictObject({ dst: m, dev: m, lladdr: m, state: m });
 export const routeEntrySchema = z.strictObject({ dst: m, dev: m, proto: m, scope: m, src: m, via: m, metric: m, type: m });
 export const bridgeLinkEntrySchema = z.strictObject({ dev: m, master: m, state: m, mtu: m, cost: m, priority: m });
@@ -83,7 +102,7 @@ export const linkEntrySchema = z.strictObject({
 });
 
 const ethMatch = z.strictObject({ src: m, dst: m, type: m });
-const ipMatch = z.strictObject({ src: m, dst: m, protocol: m, ttl: m, df: m, length: m });
+const ipMatch = z.strictObject({ src: m, dst: m, protocol: m, ttl: m, df: m, length: m, multicast: m.describe('true when the destination is a group (224.0.0.0/4)') });
 const udpMatch = z.strictObject({ srcPort: portValue, dstPort: portValue, length: m });
 const arpMatch = z.strictObject({ op: m, senderMac: m, senderIp: m, targetMac: m, targetIp: m });
 const icmpMatch = z.strictObject({ type: m, code: m, id: m, seq: m });
@@ -103,9 +122,10 @@ export const countSchema = z.union([
 // ---------------------------------------------------------------- checks
 
 export const pingSpecSchema = z.strictObject({
-  from: nodeName,
+  from: nodeRef,
   netns: netnsName.optional().describe('Ping from this namespace inside the node (e.g. vm0).'),
-  to: ipv4,
+  to: z.union([ipv4, templated], { error: 'expected an IPv4 address such as 10.20.1.3, or a template such as 10.20.{{ peer.index }}.1' })
+    .describe('An address; with {{ peer.* }} in it, every other node\'s, pinged at once.'),
   count: z.number().int().min(1).max(100).default(3),
   expect: z.enum(['reachable', 'unreachable']).default('reachable'),
   size: z.number().int().min(0).max(65507).optional().describe('ICMP payload size in bytes (ping -s).'),
@@ -144,7 +164,7 @@ export const STATE_TABLES = ['fdb', 'neigh', 'link', 'route', 'bridgeLink', 'add
 export type StateTable = (typeof STATE_TABLES)[number];
 
 export const stateSpecSchema = z.strictObject({
-  node: nodeName,
+  node: nodeRef,
   netns: netnsName.optional(),
   timeoutSeconds: z.number().min(0).max(60).optional().describe('Keep re-reading until the expectation holds or this passes (default 3).'),
   fdb: tableSchema(fdbEntrySchema).optional().describe('bridge fdb show'),
@@ -162,6 +182,7 @@ export const ablationSchema = z
 export const checkSchema = z.strictObject({
   name: text.optional().describe('What the check shows, in the words a learner would use.'),
   ablation: ablationSchema.optional(),
+  forEach: forEachSchema.optional(),
   ping: pingSpecSchema.optional(),
   capture: captureSpecSchema.optional(),
   state: stateSpecSchema.optional(),
@@ -170,8 +191,9 @@ export const checkSchema = z.strictObject({
 // ---------------------------------------------------------------- scenarios (scenarios/*.yaml)
 
 export const stepSchema = z.strictObject({
-  node: nodeName,
-  run: z.array(z.string()).min(1).describe("The tutorial's commands, verbatim, one per entry."),
+  node: nodeName.optional().describe('The node that runs this step (or forEach: node).'),
+  forEach: forEachSchema.optional(),
+  run: z.array(z.string()).min(1).describe("The tutorial's commands, verbatim, one per entry; {{ node.* }} is the step's node, and a command with {{ peer.* }} runs once per other node."),
   timeoutSeconds: z.number().min(1).max(600).optional().describe('How long each command may take before the lab counts as broken (default 30).'),
 });
 

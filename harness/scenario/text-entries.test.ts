@@ -21,6 +21,8 @@ describe('parseTextEntry reads the tutorials\' lines', () => {
     ['fdb', '00:00:00:00:00:00 dev', /"dev" in a bridge fdb line needs a value/],
     ['route', '10.0.0.0/8 dev eth0 shiny', /"shiny" is not a word of ip route's output/],
     ['neigh', '10.0.0.1 dev eth0 lladdr 00:11:22:33:44:55 HAPPY', /"HAPPY" is not a word/],
+    ['route', '10.0.0.0/8 dev eth0 table 100', /"table" cannot be checked: a route check reads the main table/],
+    ['neigh', '10.0.0.6 dev eth0 proxy', /"proxy" cannot be checked: the neighbour check reads ip neigh show, which lists no proxy entries/],
     ['link', 'vxlan1 mtu 1396', /link expectations are written as mappings; text lines work for fdb, route, neigh/],
   ] as const)('refuses %s line %j', (table, line, message) => {
     expect(() => parseTextEntry(table, line)).toThrow(message);

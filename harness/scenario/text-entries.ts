@@ -17,7 +17,7 @@ export const TEXT_TABLES: readonly StateTable[] = ['fdb', 'route', 'neigh'];
 const FDB_VALUES: Record<string, string> = { dev: 'dev', dst: 'dst', via: 'via', vni: 'vni', port: 'port', master: 'master', src_vni: 'srcVni', nhid: 'nhid' };
 const FDB_FLAGS = new Set(['self', 'master', 'extern_learn', 'offload', 'router', 'sticky']);
 const FDB_STATES = new Set(['permanent', 'static', 'dynamic', 'stale']);
-const ROUTE_VALUES: Record<string, string> = { dev: 'dev', proto: 'proto', scope: 'scope', src: 'src', via: 'via', metric: 'metric', table: 'table' };
+const ROUTE_VALUES: Record<string, string> = { dev: 'dev', proto: 'proto', scope: 'scope', src: 'src', via: 'via', metric: 'metric' };
 const NEIGH_VALUES: Record<string, string> = { dev: 'dev', lladdr: 'lladdr' };
 const NEIGH_STATES = new Set(['PERMANENT', 'NOARP', 'REACHABLE', 'STALE', 'NONE', 'INCOMPLETE', 'DELAY', 'PROBE', 'FAILED']);
 
@@ -52,19 +52,31 @@ function fdbLine(words: string[]): Expectation {
   return { mac, ...out, ...(flags.length ? { flags } : {}) };
 }
 
-function routeLine(words: string[]): Expectation {
-  const [dst, ...rest] = words;
+// Route flags as `ip -j route` lists them.
+const ROUTE_FLAGS = new Set(['linkdown', 'onlink', 'dead', 'pervasive', 'offload', 'trap', 'notify', 'rt_offload', 'rt_trap', 'rt_offload_failed']);
+// What `ip route` prints before the destination of a route that is not unicast.
+const ROUTE_TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
+
+function routeLine(line: string[]): Expectation {
+  const type = line[0] !== undefined && ROUTE_TYPES.has(line[0]) ? line[0] : undefined;
+  const [dst, ...rest] = type ? line.slice(1) : line;
   if (!dst) throw new TextEntryError('an ip route line starts with its destination');
-  const out = pairs(rest, ROUTE_VALUES, (word) => word === 'linkdown' || word === 'onlink', 'ip route');
-  return { dst, ...out };
+  // The route check reads `ip route show`, the main table, whose lines never name a table.
+  if (rest.includes('table')) throw new TextEntryError('"table" cannot be checked: a route check reads the main table (ip route show), whose lines never say table');
+  const flags: string[] = [];
+  const out = pairs(rest, ROUTE_VALUES, (word) => ROUTE_FLAGS.has(word) && flags.push(word) > 0, 'ip route');
+  return { dst, ...(type ? { type } : {}), ...out, ...(flags.length ? { flags } : {}) };
 }
 
 function neighLine(words: string[]): Expectation {
   const [dst, ...rest] = words;
   if (!dst) throw new TextEntryError('an ip neigh line starts with its address');
+  // Proxy entries are listed by `ip neigh show proxy` only, which the neighbour check does not read.
+  if (rest.includes('proxy')) throw new TextEntryError('"proxy" cannot be checked: the neighbour check reads ip neigh show, which lists no proxy entries');
   const out = pairs(rest, NEIGH_VALUES, (word, o) => {
-    if (!NEIGH_STATES.has(word)) return word === 'router' || word === 'proxy';
-    o.state = word;
+    if (word === 'router') o.router = true;
+    else if (NEIGH_STATES.has(word)) o.state = word;
+    else return false;
     return true;
   }, 'ip neigh');
   return { dst, ...out };

@@ -9,7 +9,13 @@ import { NODE_LABEL_VARIABLE, findLabProcesses } from '../backends/netns/marker.
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { pollUntil } from '../util/poll.ts';
 
-export const CLI = join(PROJECT_ROOT, 'harness', 'cli.ts');
+/** The compiled CLI (`npm run build`; vitest's global setup builds it when stale), as `npm run lab` runs it. */
+export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+
+/** The argv that runs the CLI of the project at `root` (a copy of the project has its own dist/). */
+export function cliArgv(args: readonly string[], root = PROJECT_ROOT): string[] {
+  return [process.execPath, join(root, 'dist', 'cli.js'), ...args];
+}
 
 export interface CliResult {
   exitCode: number | undefined;
@@ -17,9 +23,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `vxlab ARGS` under node with tsx, as `npm run lab -- ARGS` would. */
+/** Starts `vxlab ARGS` under node, as `npm run lab -- ARGS` would. */
 export function startCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean; timeoutMs?: number } = {}): ResultPromise<{ reject: false }> {
-  return execa(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const [node, ...rest] = cliArgv(args);
+  return execa(node!, rest, {
     cwd: PROJECT_ROOT,
     reject: false,
     env: { NO_COLOR: '1', ...options.env },

@@ -2,7 +2,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { childSignal } from './abort-fanout.ts';
 import { BoundedOutput, CAPTURE_OUTPUT_LIMIT, COMMAND_OUTPUT_LIMIT, type OutputLimit } from './bounded-output.ts';
-import { DeadlineError, pollUntil } from './poll.ts';
+import { DeadlineError } from './poll.ts';
+import { traceSpawn } from './spawn-trace.ts';
 
 export interface ExecResult {
   /** Undefined when the process was killed by a signal. */
@@ -26,6 +27,7 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   using cancel = childSignal(options.signal);
   const stdout = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
   const stderr = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
+  traceSpawn(argv);
   const subprocess = execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
@@ -77,8 +79,25 @@ export abstract class BackgroundProcess {
     this.stdoutOutput.push(chunk);
   }
 
+  /** Wakes waitForStderr as soon as output arrives, instead of at its next poll. */
+  private readonly stderrWaiters = new Set<() => void>();
+
   protected receiveStderr(chunk: Buffer): void {
     this.stderrOutput.push(chunk);
+    for (const wake of [...this.stderrWaiters]) wake();
+  }
+
+  /** Resolves when stderr grows, or after `ms` at the latest (the caller re-checks and keeps its deadline). */
+  private stderrGrowth(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.stderrWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.stderrWaiters.add(wake);
+    });
   }
 
   get stderr(): string {
@@ -106,19 +125,18 @@ export abstract class BackgroundProcess {
 
   /** Waits until stderr (from byte `fromOffset` on, see stderrWritten) matches, or the process ends, or the deadline passes. */
   async waitForStderr(pattern: RegExp, options: { timeoutMs: number; fromOffset?: number; what: string }): Promise<RegExpExecArray> {
-    try {
-      return await pollUntil(
-        () => {
-          const match = pattern.exec(this.stderrOutput.since(options.fromOffset ?? 0));
-          if (match) return match;
-          if (!this.running) throw new Error(`${this.argv[0]} exited before ${options.what}: ${this.stderr.trim() || 'no output'}`);
-          return undefined;
-        },
-        { what: options.what, timeoutMs: options.timeoutMs },
-      );
-    } catch (error) {
-      if (error instanceof DeadlineError) throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderr.trim() || 'nothing'}`, { cause: error });
-      throw error;
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      const match = pattern.exec(this.stderrOutput.since(options.fromOffset ?? 0));
+      if (match) return match;
+      if (!this.running) throw new Error(`${this.argv[0]} exited before ${options.what}: ${this.stderr.trim() || 'no output'}`);
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const error = new DeadlineError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+        throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderr.trim() || 'nothing'}`, { cause: error });
+      }
+      // Woken by new output; the 20 ms bound only notices an exit (which writes nothing) in time.
+      await this.stderrGrowth(Math.min(left, 20));
     }
   }
 
@@ -141,6 +159,7 @@ export class LocalProcess extends BackgroundProcess {
 
   constructor(argv: readonly string[]) {
     super(argv);
+    traceSpawn(argv);
     this.subprocess = execa(argv[0]!, argv.slice(1), { stdin: 'ignore', buffer: false, reject: false, encoding: 'buffer' });
     this.subprocess.stdout?.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.subprocess.stderr?.on('data', (chunk: Buffer) => this.receiveStderr(chunk));

@@ -11,7 +11,7 @@ import { containerResidue, engineMissing } from '../../testing/container.ts';
 import { getEngine } from './engine.ts';
 import { forwardRuleSpec } from './forward-rule.ts';
 import { ensureImageOf } from './image.ts';
-import { CLI, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli, stderrUntil } from '../../testing/host.ts';
+import { cliArgv, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli, stderrUntil } from '../../testing/host.ts';
 import { parseTap, pointsByScenario } from '../../testing/tap.ts';
 
 const missing = await engineMissing();
@@ -40,7 +40,7 @@ describe('options of the container backend', () => {
 /** Runs vxlab with the engine's socket hidden, in a mount namespace of its own. */
 function withoutEngine(args: string[]) {
   return execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind /dev/null /run/docker.sock 2>/dev/null; exec "$@"', 'sh',
-    process.execPath, '--import', 'tsx', CLI, ...args], { cwd: PROJECT_ROOT, reject: false, env: { DOCKER_HOST: '' } });
+    ...cliArgv(args)], { cwd: PROJECT_ROOT, reject: false, env: { DOCKER_HOST: '' } });
 }
 
 describe('without an engine', () => {

@@ -4,14 +4,14 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { containerResidue, engineMissing } from '../../testing/container.ts';
-import { CLI, runIdOf } from '../../testing/host.ts';
+import { cliArgv, runIdOf } from '../../testing/host.ts';
 
 const missing = await engineMissing();
 
 describe.skipIf(missing !== undefined)('the container backend when stdout closes', () => {
   it('tears everything down and exits 141 without a stack trace', async () => {
     // As a user types it; the exit code is vxlab's own, not head's.
-    const result = await execa('bash', ['-c', '"$@" | head -5; exit "${PIPESTATUS[0]}"', 'bash', process.execPath, '--import', 'tsx', CLI, 'p2p', '--backend', 'container', '--reporter', 'tap'], {
+    const result = await execa('bash', ['-c', '"$@" | head -5; exit "${PIPESTATUS[0]}"', 'bash', ...cliArgv(['p2p', '--backend', 'container', '--reporter', 'tap'])], {
       cwd: PROJECT_ROOT,
       reject: false,
       timeout: 120_000,

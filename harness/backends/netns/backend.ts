@@ -5,6 +5,9 @@
 //   node1 [enp0s8] ──veth── [node1]├─ br0 (switch namespace, multicast snooping off)
 //   node2 [enp0s8] ──veth── [node2]┘
 import { statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import { CommandFailedError } from '../../util/errors.ts';
@@ -88,6 +91,36 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
   return { switchBefore, perNode, switchAfter };
 }
 
+/**
+ * Every node's underlay batch, from one process: each `nsenter` + `ip` spawned by Node blocks
+ * its event loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost
+ * more than the kernel work. xargs forks them all at once instead. The batches go in files of a
+ * private directory named after the nodes, so a failure says which node (`Command failed DIR/NODE:LINE`).
+ */
+async function runNodeBatches(lab: Lab, holders: readonly Holder[], perNode: ReadonlyMap<string, string[]>, options: { signal?: AbortSignal }): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'vxlab-underlay-'));
+  try {
+    const args: string[] = [];
+    await Promise.all(lab.nodes.map(async (n, i) => {
+      const file = join(dir, n.name);
+      await writeFile(file, `${perNode.get(n.name)!.join('\n')}\n`, { mode: 0o600 });
+      args.push('-t', String(holders[i]!.pid), '--net', '--', 'ip', '-batch', file);
+    }));
+    const result = await execArgv(['xargs', '-0', '-n', '7', '-P', '0', 'nsenter'], { input: `${args.join('\0')}\0`, ...options });
+    if (result.exitCode !== 0) {
+      const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
+      const node = failed ? basename(failed[1]!) : 'a node';
+      const lines = perNode.get(node) ?? [];
+      throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
+        node, origin: 'underlay', command: failed ? (lines[Number(failed[2]) - 1] ?? '') : `ip -batch - <<< ${JSON.stringify(lines)}`,
+        exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
+      });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export class NetnsBackend implements Backend {
   readonly name = 'netns';
   readonly supportsRootless = true;
@@ -118,7 +151,8 @@ export class NetnsBackend implements Backend {
       const rootless = !initialUserNamespace;
       const start = async (label: string, files: TreeFile[]) => {
         const plan = { hostname: label, files, rootless, procKind };
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label });
+        // Each spawn blocks the event loop until its child has exec'd, and every deadline runs meanwhile: a bigger lab waits longer.
+        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, 5000 + 100 * lab.nodes.length);
         defer.defer(`stop ${label}`, () => holder.stop());
         return holder;
       };
@@ -133,7 +167,7 @@ export class NetnsBackend implements Backend {
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
       const plan = underlayPlan(lab, switchHolder!.pid);
       await runBatch('switch', switchHolder!, plan.switchBefore);
-      await Promise.all(lab.nodes.map((n, i) => runBatch(n.name, holders[i]!, plan.perNode.get(n.name)!)));
+      await runNodeBatches(lab, holders, plan.perNode, signalOption);
       await runBatch('switch', switchHolder!, plan.switchAfter);
 
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless)]));

@@ -9,6 +9,7 @@ import { pollUntil } from '../../util/poll.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
 import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
+import { traceSpawn } from '../../util/spawn-trace.ts';
 
 
 export class Holder {
@@ -24,12 +25,13 @@ export class Holder {
    * abort signal: stopped half-way, bwrap's first process may not yet die with bwrap, and it would
    * outlive the run unseen. It takes milliseconds, and the caller looks at its signal after.
    */
-  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }): Promise<Holder> {
+  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }, timeoutMs = 5000): Promise<Holder> {
     const argv = bwrapArgv(plan);
     // The label goes into the sandbox's environment (and so bwrap's argv): leaks stay traceable.
     argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, label);
     // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
     const dropCapabilities = plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
+    traceSpawn(argv);
     const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     let stderr = '';
     monitor.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
@@ -45,7 +47,7 @@ export class Holder {
           const match = /"child-pid":\s*(\d+)/.exec(info);
           return match ? Number(match[1]) : undefined;
         },
-        { what: `the sandbox of ${label} to start`, timeoutMs: 5000 },
+        { what: `the sandbox of ${label} to start`, timeoutMs },
       );
       holder = new Holder(pid, monitor, monitorExit);
       // The tree is complete once the first process has moved into it (after its last mount).
@@ -54,7 +56,7 @@ export class Holder {
           if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
           return (await access(`/proc/${pid}/root${HOLDER_PATH}`).then(() => true, () => false)) || undefined;
         },
-        { what: `the sandbox of ${label} to build its tree`, timeoutMs: 5000 },
+        { what: `the sandbox of ${label} to build its tree`, timeoutMs },
       );
       await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
       return holder;

@@ -9,6 +9,7 @@ import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type E
 import { onAbort } from '../../util/abort-fanout.ts';
 import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
 import { NODE_ENV } from './sandbox.ts';
+import { traceSpawn } from '../../util/spawn-trace.ts';
 
 /** How long a program's output may stay open after it exited, before its group is killed. */
 const OUTPUT_GRACE_MS = 1000;
@@ -49,6 +50,7 @@ export class SandboxProcess extends BackgroundProcess {
   /** `argv` is what runs in the node; `spawnArgv` is how it gets there (sandbox.ts enterArgv). */
   constructor(argv: readonly string[], spawnArgv: readonly string[], input?: string, stdoutLimit?: OutputLimit) {
     super(argv, stdoutLimit);
+    traceSpawn(spawnArgv);
     this.child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...spawnArgv], {
       detached: true, // a process group of its own, led by nsenter
       env: NODE_ENV,

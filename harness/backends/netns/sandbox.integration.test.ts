@@ -124,11 +124,19 @@ describe('a node sandbox', () => {
     expect(performance.now() - started).toBeLessThan(8000);
     // What is left in node0's PID namespace is its holder alone: bubblewrap's init and `cat`.
     const holderPidns = await readlink(`/proc/${nodePid(lab, 'node0')}/ns/pid`);
-    const inNode: string[] = [];
-    for (const entry of (await readdir('/proc')).filter((e) => /^\d+$/.test(e))) {
-      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === holderPidns) inNode.push(readFileSync(`/proc/${entry}/comm`, 'utf8').trim());
-    }
-    expect(inNode.sort()).toEqual(['bwrap', 'holder']);
+    const inNode = async () => {
+      const comms: string[] = [];
+      for (const entry of (await readdir('/proc')).filter((e) => /^\d+$/.test(e))) {
+        if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === holderPidns) comms.push(readFileSync(`/proc/${entry}/comm`, 'utf8').trim());
+      }
+      return comms.sort();
+    };
+    // Killed processes leave /proc once the node's init has reaped them: a moment, under load.
+    const left = await pollUntil(async () => {
+      const comms = await inNode();
+      return comms.join() === 'bwrap,holder' ? comms : undefined;
+    }, { what: 'the batch and its child to be gone', timeoutMs: 5000 }).catch(() => inNode());
+    expect(left).toEqual(['bwrap', 'holder']);
   });
 });
 

@@ -1,0 +1,49 @@
+// `up NAME [--bare]`: starts the lab's supervisor in the background and returns once the lab
+// serves (or with the supervisor's error, and nothing left up).
+import { spawn } from 'node:child_process';
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensureLabsDir, isLabName, labsDir, readRecord, removeRecord } from '../learner/records.ts';
+import { isAlive } from '../backends/harness-identity.ts';
+import { UsageError } from '../util/errors.ts';
+
+export interface UpOptions {
+  backend: string;
+  bare: boolean;
+}
+
+/** The CLI's own command line, to run this same CLI (bundled or through tsx) as the supervisor. */
+function selfArgv(args: string[]): [string, string[]] {
+  return [process.execPath, [...process.execArgv, process.argv[1]!, ...args]];
+}
+
+/** Brings up the scenario `name` read from `file` (the supervisor reads the same file). */
+export async function up(name: string, file: string, options: UpOptions, say: (text: string) => void): Promise<void> {
+  if (!isLabName(name)) throw new UsageError(`a lab brought up needs a name of letters, digits, '.', '_' and '-' (its file's name), not ${JSON.stringify(name)}`);
+  const existing = await readRecord(name);
+  if (existing && (await isAlive(existing))) {
+    throw new UsageError(`lab ${name} is already up (supervisor PID ${existing.harnessPid}): \`npm run lab -- down ${name}\` first`);
+  }
+  if (existing) await removeRecord(name);
+  await ensureLabsDir();
+  const log = join(labsDir(), `${name}.log`);
+  const logFile = await open(log, 'w', 0o600);
+  const [command, args] = selfArgv(['__supervise', file, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'] });
+  await logFile.close();
+  let answer = '';
+  const pipe = child.stdio[3] as NodeJS.ReadableStream;
+  pipe.setEncoding('utf8');
+  pipe.on('data', (chunk: string) => (answer += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
+  const reply = answer.trim() ? (JSON.parse(answer.trim().split('\n')[0]!) as { ok: boolean; message?: string }) : undefined;
+  if (!reply?.ok) {
+    const code = await exited;
+    const output = (await readFile(log, 'utf8').catch(() => '')).trim();
+    throw new Error(`lab ${name} did not come up${reply?.message ? `: ${reply.message}` : ` (its supervisor exited with ${code ?? 'a signal'})`}${output ? `\n${output}` : ''}`);
+  }
+  child.unref();
+  (pipe as unknown as { unref?: () => void }).unref?.();
+  say(`lab ${name} is up${options.bare ? ' (bare: nodes and underlay only, no steps run)' : ''}, owned by supervisor PID ${child.pid}\n`);
+}

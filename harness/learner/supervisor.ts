@@ -1,0 +1,151 @@
+// The process that owns a lab brought `up`: it builds the lab (and runs the steps unless bare),
+// then serves `exec`, `check` and `down` on the lab's socket until `down` or a signal, and always
+// tears the lab down before it exits. As the lab's harness, `clean` judges its leftovers by it.
+import { closeSync, writeSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { harnessIdentity } from '../backends/harness-identity.ts';
+import type { Backend, StartedLab } from '../backends/types.ts';
+import { nodeNeeds } from '../lab/compile.ts';
+import type { Scenario } from '../lab/model.ts';
+import type { RunEvent } from '../report/events.ts';
+import { runScenario, scenarioInfo } from '../runner.ts';
+import { errorMessage } from '../util/errors.ts';
+import { newRunId } from '../util/run-id.ts';
+import { diagnose, findingLines, type CommandEffects } from './model-answer.ts';
+import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
+import type { Reply, Request } from './protocol.ts';
+import { ensureLabsDir, removeRecord, socketPath, writeRecord } from './records.ts';
+
+/** The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is ours. */
+function attachedBackend(backend: Backend, lab: StartedLab): Backend {
+  const view: StartedLab = {
+    backend: lab.backend,
+    node: (name) => lab.node(name),
+    accessHints: () => lab.accessHints(),
+    down: async () => undefined,
+    [Symbol.asyncDispose]: async () => undefined,
+  };
+  return { name: backend.name, supportsRootless: backend.supportsRootless, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
+}
+
+/** Runs the scenario's steps on the lab; throws the lab error, in the runner's words, if one fails. */
+async function runSteps(scenario: Scenario, backend: Backend, runId: string): Promise<void> {
+  const events: RunEvent[] = [];
+  await runScenario({ ...scenario, checks: [] }, { backend, runId, emit: (e) => events.push(e) });
+  const failure = events.find((e) => e.type === 'lab-error');
+  if (failure?.type === 'lab-error') {
+    const e = failure.error;
+    throw new Error([e.message, e.command && `command: ${e.command}`, e.output && `output: ${e.output}`].filter(Boolean).join('\n'));
+  }
+}
+
+export interface SuperviseOptions {
+  scenario: Scenario;
+  backend: Backend;
+  bare: boolean;
+  /** Where `up` waits for one line: `{"ok":true}` once the lab serves, or the error. */
+  readyFd: number;
+}
+
+export async function supervise({ scenario, backend, bare, readyFd }: SuperviseOptions): Promise<number> {
+  const runId = newRunId();
+  const stop = new AbortController();
+  let model: Promise<CommandEffects[]> | undefined;
+  let server: Server | undefined;
+  const ready = (answer: { ok: true } | { ok: false; message: string }) => {
+    try {
+      writeSync(readyFd, `${JSON.stringify(answer)}\n`);
+      closeSync(readyFd);
+    } catch {
+      // `up` went away; the lab serves anyway, until `down`.
+    }
+  };
+  const onSignal = () => stop.abort();
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', () => undefined);
+
+  let lab: StartedLab;
+  try {
+    await backend.checkPrerequisites();
+    lab = await backend.up(scenario.lab, { runId, nodeNeeds: nodeNeeds(scenario), signal: stop.signal });
+  } catch (error) {
+    ready({ ok: false, message: errorMessage(error) });
+    return 1;
+  }
+  try {
+    const attached = attachedBackend(backend, lab);
+    if (!bare) await runSteps(scenario, attached, runId);
+    stop.signal.throwIfAborted();
+
+    const check = async (send: (reply: Reply) => void) => {
+      const events: RunEvent[] = [];
+      await runScenario({ ...scenario, steps: [] }, { backend: attached, runId, emit: (e) => events.push(e), signal: stop.signal });
+      const failed = events.filter((e): e is Extract<RunEvent, { type: 'check' }> => e.type === 'check' && e.outcome.status === 'fail');
+      if (failed.length > 0 && scenario.steps.length > 0) {
+        // The steps are the model answer: name the commands whose effects this lab lacks.
+        try {
+          model ??= learnModelAnswer(scenario, backend, stop.signal);
+          const lines = findingLines(diagnose(await model, await readLearnerLab(scenario, lab, stop.signal)));
+          for (const e of failed) e.outcome.diagnostics['looks missing'] = lines.length > 0 ? lines : 'every tutorial command left its mark on the nodes: look at the traffic instead';
+        } catch (error) {
+          model = undefined;
+          for (const e of failed) e.outcome.diagnostics['looks missing'] = `could not tell: ${errorMessage(error)}`;
+        }
+      }
+      const end = events.find((e) => e.type === 'scenario-end');
+      events.unshift({ type: 'run-start', runId, backend: backend.name, scenarios: [scenarioInfo(scenario)] });
+      if (end?.type === 'scenario-end') events.push({ type: 'run-end', passed: end.passed, failed: end.failed, skipped: end.skipped, broken: end.broken ? 1 : 0, durationMs: end.durationMs });
+      for (const event of events) send({ type: 'event', event });
+    };
+
+    const serve = async (req: Request, send: (reply: Reply) => void) => {
+      if (req.op === 'exec') {
+        const result = await lab.node(req.node).exec(req.argv, { ...(req.input !== undefined ? { input: req.input } : {}), ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}), signal: stop.signal });
+        send({ type: 'exec', result });
+      } else if (req.op === 'check') {
+        await check(send);
+      } else {
+        stop.abort();
+      }
+    };
+
+    await ensureLabsDir();
+    await removeRecord(scenario.name);
+    // Half-open: the client ends its side once the request is sent, and still reads the answer.
+    server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      const send = (reply: Reply) => socket.write(`${JSON.stringify(reply)}\n`);
+      const lines = createInterface({ input: socket });
+      lines.once('line', (line) => {
+        lines.close();
+        let req: Request;
+        try {
+          req = JSON.parse(line) as Request;
+        } catch {
+          send({ type: 'error', message: 'not a request' });
+          return socket.end();
+        }
+        void serve(req, send)
+          .catch((error: unknown) => send({ type: 'error', message: errorMessage(error) }))
+          .finally(() => (req.op === 'down' ? stopped.then(() => socket.end(`${JSON.stringify({ type: 'done' })}\n`)) : socket.end(`${JSON.stringify({ type: 'done' })}\n`)));
+      });
+    });
+    let markStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+    await new Promise<void>((resolve, reject) => server!.once('error', reject).listen(socketPath(scenario.name), resolve));
+    const me = await harnessIdentity();
+    await writeRecord({ name: scenario.name, scenarioFile: scenario.file, backend: backend.name, runId, bare, nodes: scenario.lab.nodes.map((n) => n.name), startedAt: new Date().toISOString(), ...me });
+    ready({ ok: true });
+    await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
+    await lab.down();
+    await removeRecord(scenario.name);
+    markStopped();
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    return 0;
+  } catch (error) {
+    ready({ ok: false, message: errorMessage(error) });
+    return 1;
+  } finally {
+    await lab.down().catch(() => undefined);
+    if (server) await removeRecord(scenario.name).catch(() => undefined);
+  }
+}
