@@ -1,5 +1,5 @@
 // `ablate` for real: each scenario is run again without each command (or step) on fresh labs.
-// Command by command over three scenarios; step by step over every scenario in scenarios/.
+// Command by command over three scenarios; step by step over every tutorial scenario in scenarios/.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,16 @@ describe('ablate', () => {
     expect(result.stdout).toMatch(/\nnot ok: 1 vacuous check\n$/);
   }, 120_000);
 
-  it('by step, over every scenario in scenarios/: no vacuous check', async () => {
+  it('by step, over every tutorial scenario in scenarios/: no vacuous check', async () => {
+    // The scale-* scenarios (30 and 100 nodes, one step per node) would need a lab of 100 nodes
+    // per step left out: out of CI's budget (NOTES).
+    const names = (await listScenarioNames()).filter((n) => !n.startsWith('scale-'));
+    expect(names.length).toBeGreaterThanOrEqual(11);
     const started = Date.now();
-    const result = await runCli(['ablate', '--all', '--by', 'step', '--reporter', 'tap', '--jobs', '3'], { timeoutMs: 590_000 });
+    const result = await runCli(['ablate', ...names, '--by', 'step', '--reporter', 'tap', '--jobs', '3'], { timeoutMs: 590_000 });
     const tap = await parseTap(result.stdout);
     expect(tap.failures).toEqual([]);
-    expect(tap).toMatchObject({ ok: true, count: (await listScenarioNames()).length, extra: [] });
+    expect(tap).toMatchObject({ ok: true, count: names.length, extra: [] });
     expect(result.exitCode).toBe(0);
     console.log(`ablate --all --by step: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 600_000);
