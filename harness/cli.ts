@@ -9,9 +9,10 @@ import { hideBin } from 'yargs/helpers';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
 import type { Scenario } from './lab/model.ts';
+import type { AblateBy } from './ablate/plan.ts';
 import type { EventSink } from './report/events.ts';
 import { createTapWriter } from './report/tap.ts';
-import { runScenarios } from './runner.ts';
+import { runScenarios, type Moment } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
@@ -37,11 +38,46 @@ onReaderGone(process.stdout, () => {
 // Nothing more can be said on a closed stderr; only keep its error from crashing the run.
 onReaderGone(process.stderr, () => undefined);
 
+// A signal that lands before a run has its handlers is kept, and the run starts interrupted:
+// however early it ends, it leaves TAP that says so.
+let pendingSignal: NodeJS.Signals | undefined;
+const earlySignal = (signal: NodeJS.Signals) => {
+  if (interruptRun) interruptRun(signal);
+  else pendingSignal ??= signal;
+};
+process.on('SIGINT', earlySignal).on('SIGTERM', earlySignal);
+
+/**
+ * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
+ * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown) also holds the run
+ * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
+ */
+function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
+  const trace = process.env.VXLAB_TRACE === '1';
+  let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
+  return async (moment) => {
+    const id = moment.number === undefined ? moment.name : `${moment.name}:${moment.number}`;
+    const pause = pauseAt !== undefined && (pauseAt === id || pauseAt === moment.name);
+    if (trace || pause) process.stderr.write(`vxlab trace: ${id} ${moment.scenario}: ${moment.where}${pause ? ' (paused until interrupted)' : ''}\n`);
+    if (!pause || signal.aborted) return;
+    pauseAt = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  };
+}
+
 function out(text: string): void {
   if (!stdoutGone) process.stdout.write(text);
 }
 
 async function finish(code: number): Promise<never> {
+  // A signal no run took (list, validate...) still ends the process as that signal would.
+  if (pendingSignal && code === EXIT.ok) code = EXIT[pendingSignal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'];
   // Let stdout drain before exiting so piped TAP is never cut short.
   if (!stdoutGone) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(stdoutGone ? EXIT.SIGPIPE : code);
@@ -108,9 +144,10 @@ async function run(args: RunArgs): Promise<number> {
   };
   // No SIGPIPE handler: Node ignores SIGPIPE, and a handler would also catch the SIGPIPE of a
   // write to any child's stdin that closed early (`ip -batch -`), not only stdout's.
-  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  // The early handlers (above) pass every signal on to this run.
   interruptRun = onSignal;
   if (stdoutGone) onSignal('SIGPIPE');
+  if (pendingSignal) onSignal(pendingSignal);
   const waitForCtrlC = () =>
     new Promise<void>((resolve) => {
       // Signal handlers do not keep Node alive: with nothing else pending (a container lab has
@@ -124,7 +161,10 @@ async function run(args: RunArgs): Promise<number> {
   const emit = await reporterFor(args.reporter);
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
   const stepper = args.step ? (await import('./commands/step.ts')).createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
+  const atMoment = momentTracer(controller.signal);
   try {
+    await atMoment({ name: 'start', scenario: args.scenarios.join(' ') || 'all', where: 'before the run began' });
+    controller.signal.throwIfAborted();
     if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
     const selected = args.all ? await listScenarioNames() : args.scenarios;
@@ -137,6 +177,7 @@ async function run(args: RunArgs): Promise<number> {
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const jobs = jobsFor(args);
     const scenarios = await loadAll(names);
+    controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
@@ -158,6 +199,7 @@ async function run(args: RunArgs): Promise<number> {
       signal: controller.signal,
       ...(args.keep ? { keep: waitForCtrlC } : {}),
       ...(stepper ? { aroundStep: stepper.aroundStep } : {}),
+      atMoment,
     });
     return summary.failed > 0 || summary.broken > 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {
@@ -168,6 +210,54 @@ async function run(args: RunArgs): Promise<number> {
     return await reportFatal(error, args.reporter);
   } finally {
     stepper?.close();
+  }
+}
+
+interface AblateArgs {
+  scenarios: string[];
+  all: boolean;
+  by: AblateBy;
+  jobs: number;
+  reporter: 'table' | 'tap';
+}
+
+/** `ablate`: exit 0 when every check depends on some step (or says why not), 1 otherwise. */
+async function ablateCommand(args: AblateArgs): Promise<number> {
+  const controller = new AbortController();
+  interruptRun = (signal) => controller.abort(new InterruptedError(signal));
+  if (pendingSignal) interruptRun(pendingSignal);
+  let tapStarted = false;
+  try {
+    if (args.all && args.scenarios.length > 0) throw new UsageError('give scenario names or --all, not both');
+    const names = args.all ? await listScenarioNames() : args.scenarios;
+    if (names.length === 0) throw new UsageError('name a scenario to ablate, or pass --all');
+    if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError(`--jobs expects a whole number of at least 1, got ${args.jobs}`);
+    const scenarios = await loadAll(names);
+    const backend = await createBackend('netns');
+    const rootless = await rerunRootlessIfNeeded();
+    if (rootless !== undefined) return rootless;
+    await backend.checkPrerequisites();
+    if (args.reporter === 'tap') {
+      out(`TAP version 14\n1..${scenarios.length}\n`);
+      tapStarted = true;
+    }
+    const { ablateAll } = await import('./commands/ablate.ts');
+    const { renderTable, tapSubtest } = await import('./ablate/render.ts');
+    const started = performance.now();
+    const analyses = await ablateAll(scenarios, { backend, by: args.by, jobs: args.jobs, signal: controller.signal, ...(process.env.VXLAB_TRACE === '1' ? { progress: (t: string) => process.stderr.write(t) } : {}) });
+    const seconds = performance.now() - started;
+    for (const [i, analysis] of analyses.entries()) out(args.reporter === 'tap' ? tapSubtest(analysis, i + 1) : `${i > 0 ? '\n' : ''}${renderTable(analysis)}`);
+    if (args.reporter === 'table' && analyses.length > 1) out(`\n${analyses.length} scenarios ablated by ${args.by} in ${(seconds / 1000).toFixed(1)} s\n`);
+    else if (args.reporter === 'tap') out(`# ablated by ${args.by} in ${(seconds / 1000).toFixed(1)} s\n`);
+    const ok = analyses.every((a) => a.ok);
+    return ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      if (args.reporter === 'tap') out(`${tapStarted ? '' : 'TAP version 14\n'}Bail out! ${error.message}; the labs were torn down\n`);
+      else process.stderr.write(`vxlab: ${error.message}; the labs were torn down\n`);
+      return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
+    }
+    return await reportFatal(error, args.reporter === 'tap' ? 'tap' : 'pretty');
   }
 }
 
@@ -287,6 +377,20 @@ async function main(argv: string[]): Promise<number> {
           .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
       async (a) => {
         code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
+      },
+    )
+    .command(
+      'ablate [scenarios..]',
+      'mutation test on the real kernel: run the scenario without each command (or step) and show which checks fail without it; exit 1 if a check depends on none',
+      (y) =>
+        y
+          .positional('scenarios', { type: 'string', array: true, default: [] as string[], describe: 'scenario names or paths to YAML files' })
+          .option('all', { type: 'boolean', default: false, describe: 'ablate every scenario in scenarios/' })
+          .option('by', { choices: ['command', 'step'] as const, default: 'command' as const, describe: 'leave out one command at a time, or one whole step (fewer runs)' })
+          .option('jobs', { type: 'number', default: 2, describe: 'labs built side by side' })
+          .option('reporter', { choices: ['table', 'tap'] as const, default: 'table' as const, describe: 'a table of commands against the checks they cause, or TAP (one point per check)' }),
+      async (a) => {
+        code = await ablateCommand({ scenarios: a.scenarios.map(String), all: a.all, by: a.by, jobs: a.jobs, reporter: a.reporter });
       },
     )
     .command('list', 'list the scenarios with their titles', {}, async () => {

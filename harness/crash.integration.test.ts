@@ -1,16 +1,13 @@
-// Crashes and crowds: a run killed at any moment leaves nothing after `clean`, `clean` never
-// touches a live run, and many runs of one scenario at once do not collide. (Interrupts at random
+// Crashes and crowds: a run killed at each named moment leaves nothing after `clean`, `clean` never
+// touches a live run, and many runs of one scenario at once do not collide. (Interrupts at named
 // moments: crash-signals.integration.test.ts, a file of its own so that vitest runs both at once.)
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
-import { busyScenario, delays } from './testing/moments.ts';
+import { describe, expect, it } from 'vitest';
+import { MOMENTS, pausedRun } from './testing/moments.ts';
 import { processStartTime } from './backends/harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { pollUntil } from './util/poll.ts';
-
-const busy = busyScenario();
-afterAll(busy.remove);
 
 function noResidueOf(harnessPid: number): Promise<string[]> {
   return residueAfterPolling(() => residueOfHarness(harnessPid), `harness ${harnessPid}'s processes to end`, 5000);
@@ -60,22 +57,25 @@ describe('clean', () => {
   });
 });
 
-describe('SIGKILL at random moments', () => {
-  it('leaves zero residue after clean, 30 times over', async () => {
+describe('SIGKILL at named moments', () => {
+  it.each(MOMENTS)('at $pauseAt: the lab is up when it lands, and clean removes all of it', async ({ pauseAt, trace, points }) => {
     const before = await hostSnapshot();
-    const failures: string[] = [];
-    for (const delay of delays(20261122, 30, 1000)) {
-      const child = startCli([busy.file, '--reporter', 'tap']);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      child.kill('SIGKILL');
-      await child;
-      expect((await runCli(['clean'])).exitCode).toBe(0);
-      const left = await noResidueOf(child.pid!);
-      if (left.length > 0) failures.push(`killed after ${delay} ms: ${left.join(', ')}`);
-    }
-    expect(failures).toEqual([]);
+    const { child, header } = await pausedRun(pauseAt, trace);
+    const runId = runIdOf(await header);
+    expect(await labResidue(runId)).toHaveLength(4); // switch and three nodes, still up
+    child.kill('SIGKILL');
+    const result = await child;
+    expect(result.signal).toBe('SIGKILL');
+    // The TAP shows the run had got exactly this far: the checks before the moment, no end.
+    const stdout = String(result.stdout);
+    expect(stdout.match(/^ {4}ok \d+ - /gm) ?? []).toHaveLength(points);
+    expect(stdout).not.toMatch(/^(not )?ok 1 - p2p$/m);
+    expect(String(result.stderr)).not.toContain(`vxlab trace: ${trace}\n`); // never went past the pause
+    expect((await runCli(['clean'])).exitCode).toBe(0);
+    expect(await noResidueOf(child.pid!)).toEqual([]);
+    expect(await residueAfterPolling(() => labResidue(runId), 'the run to be gone', 5000)).toEqual([]);
     expect(await hostSnapshot()).toEqual(before);
-  }, 300_000);
+  });
 });
 
 describe('concurrency', () => {

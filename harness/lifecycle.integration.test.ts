@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli } from './testing/host.ts';
+import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -116,20 +116,20 @@ describe('an invalid scenario', () => {
 describe.each([
   ['SIGINT', 130],
   ['SIGTERM', 143],
-] as const)('%s in the middle of a run', (signal, code) => {
-  it(`tears the lab down, bails out in TAP and exits ${code}`, async () => {
-    // p2p's checks take milliseconds now: a last check that waits up to 60 s for a reply that
-    // never comes keeps the run busy, so the interrupt lands with the lab up and a check running.
-    const file = scenarioCopy(`p2p-${signal}`, (t) => `${t.trimEnd()}\n  - ping: { from: node0, to: 10.20.1.77, expect: unreachable, count: 1, timeoutSeconds: 60 }\n`);
-    const child = startCli([file, '--reporter', 'tap']);
-    const runId = runIdOf(await outputUntil(child, '    ok 6 - '));
+] as const)('%s in the middle of the steps', (signal, code) => {
+  it(`tears the lab down, ends the subtest not ok at that step, bails out in TAP and exits ${code}`, async () => {
+    // Held between step 1 and step 2 (VXLAB_PAUSE_AT), so the signal lands there and nowhere else.
+    const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
+    const header = outputUntil(child, '# vxlab run');
+    expect((await stderrUntil(child, '\n')).trim()).toBe('vxlab trace: step:2 p2p: at step 2 of 2 (on node1) (paused until interrupted)');
+    const runId = runIdOf(await header);
     expect(await labResidue(runId)).not.toEqual([]);
     child.kill(signal);
     const result = await child;
     expect(result.exitCode).toBe(code);
     expect(await labResidue(runId)).toEqual([]);
-    expect(String(result.stdout).trimEnd().split('\n').at(-1)).toBe(`Bail out! interrupted by ${signal}; the lab was torn down`);
-    expect(await parseTap(String(result.stdout))).toMatchObject({ bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
+    expect(String(result.stdout)).toMatch(new RegExp(`# Subtest: p2p\n {4}not ok 1 - interrupted at step 2 of 2 \\(on node1\\)\n[\\s\\S]* {4}1\\.\\.1\nnot ok 1 - p2p\nBail out! interrupted by ${signal}; the lab was torn down\n$`));
+    expect(await parseTap(String(result.stdout))).toMatchObject({ ok: false, bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
   });
 });
 

@@ -134,7 +134,35 @@ describe('runScenarios', () => {
     const events: RunEvent[] = [];
     await expect(runScenarios([pingOnly(await loadScenario('p2p'))], { backend, runId: 'vx', emit: (e) => events.push(e), signal: controller.signal })).rejects.toThrow('interrupted by SIGINT');
     expect(backend.downs).toBe(1);
-    expect(events.at(-1)?.type).toBe('scenario-end');
+    expect(events.at(-1)).toMatchObject({ type: 'scenario-end', interrupted: 'in check 1 of 2 (node0 reaches 10.20.1.3)' });
+  });
+
+  it('says where an interrupt landed, teardown included, and then ends the run too', async () => {
+    const controller = new AbortController();
+    const backend = new FakeBackend((_n, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    const events: RunEvent[] = [];
+    const moments: string[] = [];
+    const atMoment: RunOptions['atMoment'] = async (m) => {
+      moments.push(m.number === undefined ? m.name : `${m.name}:${m.number}`);
+      if (m.name === 'teardown') controller.abort(new Error('interrupted by SIGTERM'));
+    };
+    const scenario = pingOnly(await loadScenario('p2p'));
+    await expect(runScenarios([scenario, scenario], { backend, runId: 'vx', emit: (e) => events.push(e), signal: controller.signal, atMoment })).rejects.toThrow('interrupted by SIGTERM');
+    expect(moments).toEqual(['lab-up', 'step:1', 'step:2', 'teardown']);
+    expect(backend.downs).toBe(1);
+    expect(events.filter((e) => e.type === 'scenario-start')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: 'scenario-end', passed: 2, interrupted: 'while the lab was being torn down' });
+  });
+
+  it('with skipFailingCommands (ablate), runs commands one by one and skips and reports the ones that fail', async () => {
+    const backend = new FakeBackend((node, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : node === 'node1' && argv.includes('addr') ? { exitCode: 1, stderr: 'Cannot find device "vxlan0"\n' } : {}));
+    const events: RunEvent[] = [];
+    const summary = await runScenarios([pingOnly(await loadScenario('p2p'))], { backend, runId: 'vx', emit: (e) => events.push(e), skipFailingCommands: true });
+    expect(summary).toEqual({ passed: 2, failed: 0, skipped: 0, broken: 0 });
+    expect(backend.calls.slice(0, 6).every((c) => !c.includes('-batch'))).toBe(true);
+    expect(events.filter((e) => e.type === 'command-skipped')).toEqual([
+      { type: 'command-skipped', scenario: 'p2p', node: 'node1', at: 'steps[1].run[1]', command: 'ip addr add 10.20.1.3/24 dev vxlan0', output: 'Cannot find device "vxlan0"' },
+    ]);
   });
 });
 

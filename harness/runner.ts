@@ -23,6 +23,24 @@ export interface RunOptions {
   keep?: (lab: StartedLab) => Promise<void>;
   /** Runs each step through this (`--step`: read the node before and after, wait for Enter). */
   aroundStep?: (step: Step, node: NodeHandle, run: () => Promise<void>, signal?: AbortSignal) => Promise<void>;
+  /** Called at each named moment of a run (VXLAB_TRACE prints them; tests pause there to signal). */
+  atMoment?: (moment: Moment) => Promise<void>;
+  /**
+   * `ablate`: run each command on its own, and when one fails, report it (`command-skipped`) and
+   * go on instead of breaking the lab.
+   */
+  skipFailingCommands?: boolean;
+}
+
+/** A named moment of a run: the lab is up, a step is about to run, a capture listens, teardown begins. */
+export interface Moment {
+  /** `start` is the command line's own: the run has its signal handlers and nothing is built yet. */
+  name: 'start' | 'lab-up' | 'step' | 'capture' | 'teardown';
+  scenario: string;
+  /** The step's or check's number (1-based), for `step` and `capture`. */
+  number?: number;
+  /** Where the run stands, in words, as an interrupted scenario's TAP says it. */
+  where: string;
 }
 
 export interface ScenarioResult {
@@ -31,6 +49,8 @@ export interface ScenarioResult {
   failed: number;
   skipped: number;
   broken: boolean;
+  /** Where the run stood when it was interrupted (then the scenario is never `ok`). */
+  interrupted?: string;
 }
 
 function stepCommand(command: Command): StepCommand {
@@ -93,11 +113,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const started = performance.now();
   const result: ScenarioResult = { name: scenario.name, passed: 0, failed: 0, skipped: 0, broken: false };
   emit({ type: 'scenario-start', scenario: scenarioInfo(scenario), lab: scenario.lab.name, diagram: scenario.lab.diagram, explain: scenario.explain });
-  const compiled = compileSteps(scenario);
+  const compiled = compileSteps(scenario, { batch: !options.skipFailingCommands });
+  // Where the run stands, named in the TAP if an interrupt lands now.
+  let where = 'while the lab was being built';
+  // Noted when the interrupt lands: the run goes on to tear down, and that is not where it was.
+  let interruptedAt = signal?.aborted ? 'before the lab was built' : undefined;
+  const noteInterrupt = () => (interruptedAt ??= where);
+  signal?.addEventListener('abort', noteInterrupt, { once: true });
+  const at = async (moment: Omit<Moment, 'scenario'>) => {
+    where = moment.where;
+    await options.atMoment?.({ ...moment, scenario: scenario.name });
+  };
   const brokenLab = (error: unknown) => {
     if (signal?.aborted) throw signal.reason;
     result.broken = true;
     emit({ type: 'lab-error', scenario: scenario.name, error: labErrorDetails(error), checksNotRun: scenario.checks.map((c) => c.name) });
+  };
+  const runOne = async (node: NodeHandle, batch: Batch, step: Step) => {
+    try {
+      await runBatch(node, batch, step, signal);
+    } catch (error) {
+      if (!options.skipFailingCommands || !(error instanceof CommandFailedError) || signal?.aborted) throw error;
+      const f = error.failure;
+      emit({ type: 'command-skipped', scenario: scenario.name, node: f.node, at: f.origin, command: f.command, output: [f.stderr.trim(), f.stdout.trim()].filter(Boolean).join('\n') });
+    }
   };
 
   try {
@@ -108,48 +147,60 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       brokenLab(error);
       return result;
     }
-    await using _teardown = lab;
-    emit({ type: 'lab-up', scenario: scenario.name, durationMs: performance.now() - started });
-
     try {
-      for (const { step, batches } of compiled) {
-        emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
-        const runStep = async () => {
-          for (const batch of batches) {
-            signal?.throwIfAborted();
-            await runBatch(lab.node(step.node), batch, step, signal);
-          }
-        };
-        await (options.aroundStep ? options.aroundStep(step, lab.node(step.node), runStep, signal) : runStep());
-        signal?.throwIfAborted();
-      }
-    } catch (error) {
-      brokenLab(error);
-      return result;
-    }
+      emit({ type: 'lab-up', scenario: scenario.name, durationMs: performance.now() - started });
+      await at({ name: 'lab-up', where: 'with the lab up, before the first step' });
 
-    for (const [i, check] of scenario.checks.entries()) {
-      signal?.throwIfAborted();
-      const checkStarted = performance.now();
-      let outcome: CheckOutcome;
       try {
-        outcome = await runCheck(check, { lab, ...(signal ? { signal } : {}), ...(options.pcapDir ? { keepPcap: pcapKeeper(options.pcapDir, scenario.name, i + 1) } : {}) });
+        for (const { step, batches } of compiled) {
+          signal?.throwIfAborted();
+          await at({ name: 'step', number: step.index + 1, where: `at step ${step.index + 1} of ${compiled.length} (on ${step.node})` });
+          emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
+          const runStep = async () => {
+            for (const batch of batches) {
+              signal?.throwIfAborted();
+              await runOne(lab.node(step.node), batch, step);
+            }
+          };
+          await (options.aroundStep ? options.aroundStep(step, lab.node(step.node), runStep, signal) : runStep());
+          signal?.throwIfAborted();
+        }
       } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        outcome = { status: 'fail', reason: `the check could not run: ${errorMessage(error)}`, diagnostics: {} };
+        brokenLab(error);
+        return result;
       }
-      result[outcome.status === 'pass' ? 'passed' : outcome.status === 'fail' ? 'failed' : 'skipped'] += 1;
-      emit({ type: 'check', scenario: scenario.name, number: i + 1, name: check.name, outcome, durationMs: performance.now() - checkStarted });
-    }
 
-    signal?.throwIfAborted();
-    if (options.keep) {
-      emit({ type: 'kept', scenario: scenario.name, hints: lab.accessHints() });
-      await options.keep(lab);
+      for (const [i, check] of scenario.checks.entries()) {
+        signal?.throwIfAborted();
+        where = `in check ${i + 1} of ${scenario.checks.length} (${check.name})`;
+        const checkStarted = performance.now();
+        const atCapture = check.kind === 'capture' ? () => at({ name: 'capture', number: i + 1, where: `in check ${i + 1} of ${scenario.checks.length}, capturing on ${check.spec.node} ${check.spec.interface}` }) : undefined;
+        let outcome: CheckOutcome;
+        try {
+          outcome = await runCheck(check, { lab, ...(signal ? { signal } : {}), ...(atCapture ? { listening: atCapture } : {}), ...(options.pcapDir ? { keepPcap: pcapKeeper(options.pcapDir, scenario.name, i + 1) } : {}) });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          outcome = { status: 'fail', reason: `the check could not run: ${errorMessage(error)}`, diagnostics: {} };
+        }
+        result[outcome.status === 'pass' ? 'passed' : outcome.status === 'fail' ? 'failed' : 'skipped'] += 1;
+        emit({ type: 'check', scenario: scenario.name, number: i + 1, name: check.name, outcome, durationMs: performance.now() - checkStarted });
+      }
+
+      signal?.throwIfAborted();
+      if (options.keep) {
+        emit({ type: 'kept', scenario: scenario.name, hints: lab.accessHints() });
+        await options.keep(lab);
+      }
+      return result;
+    } finally {
+      await at({ name: 'teardown', where: 'while the lab was being torn down' });
+      await lab[Symbol.asyncDispose]();
     }
-    return result;
   } finally {
-    emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, durationMs: performance.now() - started });
+    // An interrupt that landed at any moment, teardown included, makes the scenario not ok.
+    signal?.removeEventListener('abort', noteInterrupt);
+    if (signal?.aborted) result.interrupted = interruptedAt ?? where;
+    emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started });
   }
 }
 
@@ -183,7 +234,12 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions): 
 async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number): Promise<ScenarioResult[]> {
   if (jobs === 1) {
     const results: ScenarioResult[] = [];
-    for (const scenario of scenarios) results.push(await runScenario(scenario, options));
+    for (const scenario of scenarios) {
+      options.signal?.throwIfAborted();
+      results.push(await runScenario(scenario, options));
+      // An interrupt during teardown ends the run too (runScenario itself returns then).
+      options.signal?.throwIfAborted();
+    }
     return results;
   }
   const held: RunEvent[][] = scenarios.map(() => []);
@@ -209,6 +265,7 @@ async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number):
       progress();
       try {
         results[i] = await runScenario(scenarios[i]!, { ...options, emit: (event) => (i === head ? options.emit(event) : held[i]!.push(event)) });
+        options.signal?.throwIfAborted();
       } catch (error) {
         errors.push(error);
       } finally {

@@ -100,6 +100,7 @@ export async function runCapture(
   let drained: boolean;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
+    await ctx.listening?.();
     for (const action of during) {
       if (action.kind === 'ping') {
         const outcome = await runPing(action.spec, ctx);

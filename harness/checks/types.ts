@@ -15,4 +15,6 @@ export interface CheckContext {
   signal?: AbortSignal;
   /** Set with `--pcap-dir`: keeps a capture's pcap (classic libpcap, as tcpdump wrote it) and returns the file's path. */
   keepPcap?: (pcap: Uint8Array, node: string) => Promise<string>;
+  /** Called once a capture listens, before its actions (a named moment of the run). */
+  listening?: () => Promise<void>;
 }

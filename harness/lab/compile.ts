@@ -53,11 +53,12 @@ export function failedBatchLine(stderr: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-export function compileSteps(scenario: Scenario): CompiledStep[] {
-  return scenario.steps.map((step) => ({
-    step,
-    batches: batchCommands(withMacPins(step.commands, nodeOf(scenario.lab, step.node).macs)),
-  }));
+/** `batch: false` runs every command on its own (`ablate` skips the ones that fail). */
+export function compileSteps(scenario: Scenario, options: { batch?: boolean } = {}): CompiledStep[] {
+  return scenario.steps.map((step) => {
+    const commands = withMacPins(step.commands, nodeOf(scenario.lab, step.node).macs);
+    return { step, batches: options.batch === false ? commands.map((command) => ({ kind: 'single', command })) : batchCommands(commands) };
+  });
 }
 
 /** What a node's commands need beyond plain networking, which a container must be allowed. */

@@ -69,6 +69,8 @@ export type Action = { kind: 'ping'; spec: PingSpec } | { kind: 'run'; node: str
 interface CheckBase {
   index: number;
   name: string;
+  /** `ablation: { none }`: why no step makes this check hold (`ablate` then expects no flip). */
+  ablationNone?: string;
 }
 export type Check =
   | (CheckBase & { kind: 'ping'; spec: PingSpec })

@@ -32,7 +32,9 @@ export type RunEvent =
   | { type: 'check'; scenario: string; number: number; name: string; outcome: CheckOutcome; durationMs: number }
   | { type: 'lab-error'; scenario: string; error: LabErrorDetails; checksNotRun: string[] }
   | { type: 'kept'; scenario: string; hints: string[] }
-  | { type: 'scenario-end'; scenario: string; passed: number; failed: number; skipped: number; broken: boolean; durationMs: number }
+  | { type: 'command-skipped'; scenario: string; node: string; at: string; command: string; output: string }
+  /** `interrupted` says where the run stood when an interrupt landed; the scenario is then not ok. */
+  | { type: 'scenario-end'; scenario: string; passed: number; failed: number; skipped: number; broken: boolean; interrupted?: string; durationMs: number }
   | { type: 'bail'; reason: string }
   /** With --jobs above 1, when a scenario starts or ends (its own events come in scenario order). */
   | { type: 'progress'; done: number; total: number; running: string[] }

@@ -52,6 +52,7 @@ export function createJunitWriter(write: (text: string) => void): EventSink {
         break;
       }
       case 'scenario-end':
+        if (current && event.interrupted !== undefined) current.cases.push({ name: 'the run completes', classname: classname(event.scenario), result: { status: 'error', message: `interrupted ${event.interrupted}`, details: `the run was interrupted ${event.interrupted}\n` } });
         if (current) current.timeMs = event.durationMs;
         current = undefined;
         break;

@@ -58,8 +58,8 @@ export function createPrettyWriter(write: (text: string) => void, options: Prett
         line(paint('yellow', '  press Ctrl-C to tear it down'));
         break;
       case 'scenario-end': {
-        const summary = `${event.passed} passed, ${event.failed} failed${event.skipped ? `, ${event.skipped} skipped` : ''}`;
-        const color = event.failed > 0 || event.broken ? 'red' : 'green';
+        const summary = `${event.passed} passed, ${event.failed} failed${event.skipped ? `, ${event.skipped} skipped` : ''}${event.interrupted ? `, interrupted ${event.interrupted}` : ''}`;
+        const color = event.failed > 0 || event.broken || event.interrupted ? 'red' : 'green';
         line(`  ${paint(color, summary)} ${paint('dim', `in ${ms(event.durationMs)}`)}`);
         break;
       }

@@ -87,6 +87,28 @@ ok 2 - multicast
     expect(await parseTap(text)).toMatchObject({ bailout: 'interrupted by SIGINT; the lab was torn down', extra: [] });
   });
 
+  it('ends an interrupted scenario not ok, naming where the interrupt landed', async () => {
+    const text = render([
+      { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 2)] },
+      start('p2p'),
+      { type: 'check', scenario: 'p2p', number: 1, name: 'node0 reaches 10.20.1.3', outcome: { status: 'pass', diagnostics: {} }, durationMs: 3 },
+      { type: 'scenario-end', scenario: 'p2p', passed: 1, failed: 0, skipped: 0, broken: false, interrupted: 'in check 2 of 2, capturing on node1 enp0s8', durationMs: 1 },
+      { type: 'bail', reason: 'interrupted by SIGTERM; the lab was torn down' },
+    ]);
+    expect(text).toContain('    ok 1 - node0 reaches 10.20.1.3\n    not ok 2 - interrupted in check 2 of 2, capturing on node1 enp0s8\n');
+    expect(text).toContain('    1..2\nnot ok 1 - p2p\nBail out! interrupted by SIGTERM; the lab was torn down\n');
+    // Even a consumer that ignores the bail-out counts it as failed.
+    const withoutBail = await parseTap(text.replace(/^Bail out!.*\n/m, ''));
+    expect(withoutBail).toMatchObject({ ok: false, fail: 1, extra: [] });
+    expect(await parseTap(text)).toMatchObject({ ok: false, bailout: 'interrupted by SIGTERM; the lab was torn down', extra: [] });
+  });
+
+  it('writes a header before a bail-out that comes before anything else', async () => {
+    const text = render([{ type: 'bail', reason: 'interrupted by SIGTERM; the lab was torn down' }]);
+    expect(text).toBe('TAP version 14\nBail out! interrupted by SIGTERM; the lab was torn down\n');
+    expect(await parseTap(text)).toMatchObject({ ok: false, bailout: 'interrupted by SIGTERM; the lab was torn down', extra: [] });
+  });
+
   it('writes the same stream with a TAP version 13 header when asked', () => {
     const events: RunEvent[] = [
       { type: 'run-start', runId: 'vx1', backend: 'netns', scenarios: [info('p2p', 1)] },

@@ -29,7 +29,13 @@ export function createTapWriter(write: (text: string) => void, options: TapOptio
   const header = `TAP version ${options.version ?? 14}`;
   let topCount = 0;
   let subCount = 0;
-  const out = (lines: string[]) => write(lines.map((l) => `${l}\n`).join(''));
+  let started = false;
+  const out = (lines: string[]) => {
+    // However early a run ends, what it wrote is TAP: the header comes first.
+    if (!started) lines = lines[0] === header ? lines : [header, ...lines];
+    started = true;
+    write(lines.map((l) => `${l}\n`).join(''));
+  };
 
   return (event: RunEvent) => {
     switch (event.type) {
@@ -69,10 +75,14 @@ export function createTapWriter(write: (text: string) => void, options: TapOptio
         }
         break;
       }
-      case 'scenario-end':
+      case 'scenario-end': {
         topCount += 1;
-        out([`${INDENT}1..${subCount}`, `${event.failed > 0 || event.broken ? 'not ok' : 'ok'} ${topCount} - ${escapeDescription(event.scenario)}`]);
+        // An interrupted scenario is never ok: its last point says where the interrupt landed.
+        const interrupted = event.interrupted === undefined ? [] : [`${INDENT}not ok ${(subCount += 1)} - interrupted ${escapeDescription(event.interrupted)}`, ...yamlBlock({ message: `the run was interrupted ${event.interrupted}` }, INDENT)];
+        const ok = event.failed === 0 && !event.broken && event.interrupted === undefined;
+        out([...interrupted, `${INDENT}1..${subCount}`, `${ok ? 'ok' : 'not ok'} ${topCount} - ${escapeDescription(event.scenario)}`]);
         break;
+      }
       case 'bail':
         out([`Bail out! ${escapeDescription(event.reason)}`]);
         break;

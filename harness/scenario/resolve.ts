@@ -519,6 +519,11 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     }
   });
 
+  for (const check of checks) {
+    const reason = doc.checks[check.index]?.ablation?.none;
+    if (reason !== undefined) check.ablationNone = reason;
+  }
+
   // Check names are TAP descriptions: two alike would make a report ambiguous.
   const seenNames = new Map<string, number>();
   for (const check of checks) {

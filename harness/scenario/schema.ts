@@ -175,8 +175,13 @@ export const stateSpecSchema = z.strictObject({
   addr: tableSchema(addrEntrySchema).optional().describe('ip addr show'),
 });
 
+export const ablationSchema = z
+  .strictObject({ none: text.describe('Why no step of the scenario is what makes this check hold.') })
+  .describe('`ablate`: this check depends on no step by design; say why (`ablation: { none: REASON }`).');
+
 export const checkSchema = z.strictObject({
   name: text.optional().describe('What the check shows, in the words a learner would use.'),
+  ablation: ablationSchema.optional(),
   forEach: forEachSchema.optional(),
   ping: pingSpecSchema.optional(),
   capture: captureSpecSchema.optional(),

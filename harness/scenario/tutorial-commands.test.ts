@@ -31,6 +31,11 @@ describe('tutorialCommands', () => {
     expect(isConfiguration('ip route')).toBe(false);
   });
 
+  // CI (.ci/run) sets VXLAB_TUTORIALS=required: missing tutorials then fail instead of skipping.
+  it.runIf(process.env.VXLAB_TUTORIALS === 'required')('finds the tutorials in ../shared/seeds (CI requires them)', () => {
+    expect(existsSync(SEEDS), `${SEEDS} is missing: clone the tutorials beside the project`).toBe(true);
+  });
+
   it.skipIf(!existsSync(SEEDS))('reads the same commands from ../shared/seeds as the fixture lists', () => {
     const fromSeeds = new Map(readdirSync(SEEDS).sort().map((f) => [f, tutorialCommands(readFileSync(join(SEEDS, f), 'utf8'))]));
     expect(fromSeeds).toEqual(fixtureBySeed());

@@ -24,7 +24,7 @@ export interface CliResult {
 }
 
 /** Starts `vxlab ARGS` under node, as `npm run lab -- ARGS` would. */
-export function startCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean } = {}): ResultPromise<{ reject: false }> {
+export function startCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean; timeoutMs?: number } = {}): ResultPromise<{ reject: false }> {
   const [node, ...rest] = cliArgv(args);
   return execa(node!, rest, {
     cwd: PROJECT_ROOT,
@@ -32,7 +32,7 @@ export function startCli(args: string[], options: { env?: Record<string, string>
     env: { NO_COLOR: '1', ...options.env },
     extendEnv: options.extendEnv ?? true,
     stripFinalNewline: false,
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
   }) as ResultPromise<{ reject: false }>;
 }
 
@@ -47,7 +47,18 @@ export function outputUntil(child: ResultPromise, text: string): Promise<string>
   });
 }
 
-export async function runCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean } = {}): Promise<CliResult> {
+/** Resolves with all the child has printed on stderr so far once that contains `text`. */
+export function stderrUntil(child: ResultPromise, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let seen = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolve(seen);
+    });
+  });
+}
+
+export async function runCli(args: string[], options: { env?: Record<string, string>; extendEnv?: boolean; timeoutMs?: number } = {}): Promise<CliResult> {
   const r = await startCli(args, options);
   return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

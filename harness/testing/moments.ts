@@ -1,26 +1,28 @@
-// For tests that kill or interrupt a run at random moments.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SCENARIOS_DIR } from '../scenario/resolve.ts';
-
-/** Deterministic delays, so a failure names a moment that can be replayed. */
-export function* delays(seed: number, count: number, maxMs: number) {
-  let x = seed;
-  for (let i = 0; i < count; i++) {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    yield Math.floor((x / 2 ** 31) * maxMs);
-  }
-}
+// For tests that kill or interrupt a run at its named moments (VXLAB_PAUSE_AT holds it there).
+import { expect } from 'vitest';
+import { outputUntil, startCli, stderrUntil } from './host.ts';
 
 /**
- * p2p with a last check that waits 60 s for a reply that never comes: p2p alone is over in well
- * under a second (issue 12), so a kill at a random moment up to 1 s lands while the run is
- * starting, building, running steps or checks, never after it ended.
+ * The named moments of a p2p run, and where its TAP says an interrupt landed. VXLAB_PAUSE_AT holds
+ * the run at the moment (it prints the trace line, then waits for the signal), so every signal
+ * lands there: no delays, and a run can never finish first.
  */
-export function busyScenario(): { file: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'vxlab-busy-'));
-  const file = join(dir, 'p2p-busy.yaml');
-  writeFileSync(file, `${readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8').trimEnd()}\n  - ping: { from: node0, to: 10.20.1.77, expect: unreachable, count: 1, timeoutSeconds: 60 }\n`);
-  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+export const MOMENTS = [
+  { pauseAt: 'lab-up', trace: 'lab-up p2p: with the lab up, before the first step', points: 0 },
+  { pauseAt: 'step:2', trace: 'step:2 p2p: at step 2 of 2 (on node1)', points: 0 },
+  { pauseAt: 'capture', trace: 'capture:2 p2p: in check 2 of 6, capturing on node1 enp0s8', points: 1 },
+  { pauseAt: 'teardown', trace: 'teardown p2p: while the lab was being torn down', points: 6 },
+] as const;
+export const PAUSED = ' (paused until interrupted)\n';
+
+/** Starts p2p held at a moment; resolves once the run says it is there, with its run id. */
+export async function pausedRun(pauseAt: string, trace: string) {
+  const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_TRACE: '1', VXLAB_PAUSE_AT: pauseAt } });
+  const header = outputUntil(child, '# vxlab run'); // listening from the start: stdout comes first
+  const stderr = await stderrUntil(child, PAUSED);
+  // The run's own word that it is at this moment, and at no later one.
+  expect(stderr.trimEnd().split('\n').at(-1)).toBe(`vxlab trace: ${trace}${PAUSED.trimEnd()}`);
+  // Wrapped: an async function would otherwise wait for the child (a promise) to end.
+  return { child, header };
 }
+

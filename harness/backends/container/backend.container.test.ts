@@ -11,7 +11,7 @@ import { containerResidue, engineMissing } from '../../testing/container.ts';
 import { getEngine } from './engine.ts';
 import { forwardRuleSpec } from './forward-rule.ts';
 import { ensureImageOf } from './image.ts';
-import { cliArgv, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli } from '../../testing/host.ts';
+import { cliArgv, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli, stderrUntil } from '../../testing/host.ts';
 import { parseTap, pointsByScenario } from '../../testing/tap.ts';
 
 const missing = await engineMissing();
@@ -151,20 +151,29 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     for (const r of results) expect(await containerResidue(runIdOf(r.stdout))).toEqual([]);
   }, 180_000);
 
-  it('tears down on SIGINT and SIGTERM at any moment, bailing out with 130 or 143', async () => {
+  it('tears down on SIGINT and SIGTERM at each named moment, the subtest not ok where it landed, bailing out with 130 or 143', async () => {
+    // VXLAB_PAUSE_AT holds the run at the moment until the signal: no delays (see crash.integration.test.ts).
+    const moments = [
+      ['start', ''],
+      ['lab-up', 'with the lab up, before the first step'],
+      ['step:2', 'at step 2 of 2 (on node1)'],
+      ['capture', 'in check 2 of 6, capturing on node1 enp0s8'],
+      ['teardown', 'while the lab was being torn down'],
+    ] as const;
     const failures: string[] = [];
-    for (const [i, delay] of [300, 1200, 2500, 4000].entries()) {
+    for (const [i, [pauseAt, where]] of moments.entries()) {
       const signal = i % 2 === 0 ? 'SIGINT' : 'SIGTERM';
-      const child = startCli(['p2p', ...CONTAINER]);
-      await outputUntil(child, '# vxlab run');
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      const child = startCli(['p2p', ...CONTAINER], { env: { VXLAB_PAUSE_AT: pauseAt } });
+      const trace = await stderrUntil(child, ' (paused until interrupted)\n');
       child.kill(signal);
       const result = await child;
       const stdout = String(result.stdout);
-      const left = await containerResidue(runIdOf(stdout));
+      const left = pauseAt === 'start' ? [] : await containerResidue(runIdOf(stdout));
       const lastLine = stdout.trimEnd().split('\n').at(-1);
-      if (result.exitCode !== (signal === 'SIGINT' ? 130 : 143) || lastLine !== `Bail out! interrupted by ${signal}; the lab was torn down` || left.length > 0) {
-        failures.push(`${signal} after ${delay} ms: exit ${result.exitCode}, last line ${JSON.stringify(lastLine)}, left ${left.join(', ')}`);
+      const tap = await parseTap(stdout);
+      const named = pauseAt === 'start' ? stdout === `TAP version 14\nBail out! interrupted by ${signal}; the lab was torn down\n` : stdout.includes(` - interrupted ${where}\n`) && /\nnot ok 1 - p2p\nBail out!/.test(stdout);
+      if (result.exitCode !== (signal === 'SIGINT' ? 130 : 143) || lastLine !== `Bail out! interrupted by ${signal}; the lab was torn down` || !named || tap.ok || left.length > 0) {
+        failures.push(`${signal} at ${pauseAt} (${trace.trim().split('\n').at(-1)}): exit ${result.exitCode}, last line ${JSON.stringify(lastLine)}, named ${named}, left ${left.join(', ')}`);
       }
     }
     expect(failures).toEqual([]);
@@ -179,22 +188,24 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     expect(await containerResidue('vx0dead02')).toEqual([]);
   });
 
-  it('leaves nothing after clean when the harness is SIGKILLed at any moment, and spares live runs', async () => {
+  it('leaves nothing after clean when the harness is SIGKILLed at each named moment, and spares live runs', async () => {
     const live = startCli(['p2p', '--keep', ...CONTAINER]);
     onTestFinished(() => void live.kill('SIGINT'));
     const liveId = runIdOf(await outputUntil(live, 'docker exec -it'));
     const failures: string[] = [];
-    for (const [i, delay] of [200, 900, 1800, 3000, 4500].entries()) {
-      const child = startCli(['p2p', ...CONTAINER]);
-      const runId = runIdOf(await outputUntil(child, '# vxlab run'));
-      await new Promise((resolve) => setTimeout(resolve, delay));
+    // Killed at each named moment, held there by VXLAB_PAUSE_AT: no delays.
+    for (const [i, delay] of ['lab-up', 'step:2', 'capture', 'teardown'].entries()) {
+      const child = startCli(['p2p', ...CONTAINER], { env: { VXLAB_PAUSE_AT: delay } });
+      const header = outputUntil(child, '# vxlab run');
+      await stderrUntil(child, ` (paused until interrupted)\n`);
+      const runId = runIdOf(await header);
       child.kill('SIGKILL');
       await child;
       // `clean` alone cleans every backend; `--backend container` only this one.
       const clean = await runCli(i % 2 === 0 ? ['clean', '--backend', 'container'] : ['clean']);
       const left = await noResidue(runId);
-      if (clean.exitCode !== 0 || left.length > 0) failures.push(`killed after ${delay} ms: clean exit ${clean.exitCode} (${clean.stderr.trim()}), left ${left.join(', ')}`);
-      if (!clean.stdout.includes(`left run ${liveId} alone: it is still running`)) failures.push(`clean after ${delay} ms did not spare the live run: ${clean.stdout}`);
+      if (clean.exitCode !== 0 || left.length > 0) failures.push(`killed at ${delay}: clean exit ${clean.exitCode} (${clean.stderr.trim()}), left ${left.join(', ')}`);
+      if (!clean.stdout.includes(`left run ${liveId} alone: it is still running`)) failures.push(`clean after the kill at ${delay} did not spare the live run: ${clean.stdout}`);
     }
     expect(failures).toEqual([]);
     expect((await containerResidue(liveId)).length).toBeGreaterThan(0);
