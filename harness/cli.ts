@@ -12,7 +12,8 @@ import type { Scenario } from './lab/model.ts';
 import type { AblateBy } from './ablate/plan.ts';
 import type { EventSink } from './report/events.ts';
 import { createTapWriter } from './report/tap.ts';
-import { runScenarios, type Moment } from './runner.ts';
+import { momentTracer } from './util/moments.ts';
+import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
@@ -46,30 +47,6 @@ const earlySignal = (signal: NodeJS.Signals) => {
   else pendingSignal ??= signal;
 };
 process.on('SIGINT', earlySignal).on('SIGTERM', earlySignal);
-
-/**
- * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
- * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown) also holds the run
- * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
- */
-function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
-  const trace = process.env.VXLAB_TRACE === '1';
-  let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
-  return async (moment) => {
-    const id = moment.number === undefined ? moment.name : `${moment.name}:${moment.number}`;
-    const pause = pauseAt !== undefined && (pauseAt === id || pauseAt === moment.name);
-    if (trace || pause) process.stderr.write(`vxlab trace: ${id} ${moment.scenario}: ${moment.where}${pause ? ' (paused until interrupted)' : ''}\n`);
-    if (!pause || signal.aborted) return;
-    pauseAt = undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 60_000);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
-  };
-}
 
 function out(text: string): void {
   if (!stdoutGone) process.stdout.write(text);
@@ -261,8 +238,16 @@ async function ablateCommand(args: AblateArgs): Promise<number> {
   }
 }
 
-/** Runs a learner's verb (`up`, `exec`, `shell`, `check`, `status`, `down`): its errors are said, not thrown. */
-async function labVerb(verb: () => Promise<number>): Promise<number> {
+/**
+ * Runs a learner's verb (`up`, `exec`, `shell`, `check`, `status`, `down`): its errors are said, not
+ * thrown. Ctrl-C ends it at once (what it asked a supervisor to do stops at its own deadline), except
+ * for a verb that takes signals itself (`up` stops the supervisor it started).
+ */
+async function labVerb(verb: () => Promise<number>, options: { ownSignals?: boolean } = {}): Promise<number> {
+  if (!options.ownSignals) {
+    interruptRun = (signal) => void finish(EXIT[signal === 'SIGTERM' || signal === 'SIGPIPE' ? signal : 'SIGINT']);
+    if (pendingSignal) interruptRun(pendingSignal);
+  }
   try {
     return await verb();
   } catch (error) {
@@ -460,7 +445,7 @@ async function main(argv: string[]): Promise<number> {
           await createBackend(a.backend);
           await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;
-        });
+        }, { ownSignals: true });
       },
     )
     .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {

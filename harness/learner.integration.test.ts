@@ -1,6 +1,7 @@
 // A learner's way through a lab, on the real kernel: `up --bare`, the tutorial's commands typed
 // with `exec` and `shell`, `check`, `status`, `down`; and a supervisor killed outright, then `clean`.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { loadScenario } from './scenario/resolve.ts';
 import { hostSnapshot, labResidue, residueAfterPolling, residueOfHarness, runCli, startCli } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 import { tokenize } from './policy/command-line.ts';
+import { pollUntil } from './util/poll.ts';
 
 // A state directory of this test's own: the labs a user may have up are not ours to see.
 const labsDir = mkdtempSync(join(tmpdir(), 'vxlab-labs-'));
@@ -149,3 +151,51 @@ describe('a supervisor killed outright', () => {
     expect((await cli(['status'])).stdout).toContain('no lab is up');
   });
 });
+
+describe('interrupting', () => {
+  it('Ctrl-C while up runs the steps stops the supervisor, which tears the lab down', async () => {
+    // The supervisor holds at step 2 (a named moment, written to its log), so the signal lands then.
+    const up = startCli(['up', 'multicast'], { env: { ...env, VXLAB_PAUSE_AT: 'step:2' } });
+    const log = join(labsDir, 'multicast.log');
+    const paused = await pollUntil(() => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      return text.includes('step:2 multicast: at step 2 of 3 (on node1) (paused until interrupted)') ? text : undefined;
+    }, { what: 'the supervisor to pause at step 2', timeoutMs: 30_000 });
+    const runId = /run (vx[0-9a-f]+)/.exec(paused)![1]!;
+    // The lab was being built: node0's step had run.
+    expect((await labResidue(runId)).length).toBeGreaterThan(0);
+    up.kill('SIGINT');
+    const result = await up;
+    expect(result.exitCode).toBe(130);
+    expect(String(result.stderr)).toContain('interrupted by SIGINT');
+    expect(existsSync(join(labsDir, 'multicast.json'))).toBe(false);
+    expect((await cli(['status'])).stdout).toContain('no lab is up');
+    expect(await residueAfterPolling(() => labResidue(runId), 'the lab to be gone', 10_000)).toEqual([]);
+  });
+
+  it('a client that leaves in the middle of check leaves the supervisor serving', async () => {
+    expect((await cli(['up', 'multicast'])).exitCode).toBe(0);
+    const { harnessPid } = record();
+    const { runId } = record();
+    const check = startCli(['check', 'multicast', '--reporter', 'tap'], { env });
+    // The client leaves while the supervisor runs the checks: once check 3's tcpdump runs in node2.
+    await pollUntil(async () => ((await programsInNode(runId, 'node2')).includes('tcpdump') ? true : undefined), { what: "check 3's capture on node2", timeoutMs: 30_000 });
+    check.kill('SIGINT');
+    expect((await check).exitCode).toBe(130);
+    const after = await cli(['check', 'multicast', '--reporter', 'tap']);
+    expect(after.exitCode, after.stdout).toBe(0);
+    expect(record().harnessPid).toBe(harnessPid);
+  });
+});
+
+/** What runs in a node of a run: the programs whose PID namespace is that of the node's sandbox. */
+async function programsInNode(runId: string, node: string): Promise<string[]> {
+  const line = (await labResidue(runId)).find((l) => l.startsWith(`vxlab-${runId}-${node}:`));
+  if (!line) return [];
+  const namespaces = new Set(await Promise.all(line.split(': ')[1]!.split(' ').map((pid) => readlink(`/proc/${pid}/ns/pid`).catch(() => ''))));
+  const programs: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
+    if (namespaces.has(await readlink(`/proc/${pid}/ns/pid`).catch(() => '-'))) programs.push(readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+  }
+  return programs;
+}

@@ -21,6 +21,11 @@ export async function shell(name: string, node: string, io: ShellIo): Promise<nu
   let last = 0;
   const showPrompt = () => (io.terminal ? rl.prompt() : io.out(prompt));
   rl.setPrompt(prompt);
+  // Ctrl-C at the prompt drops the line, as a shell does (`exit` or Ctrl-D leaves).
+  rl.on('SIGINT', () => {
+    io.out('^C\n');
+    showPrompt();
+  });
   io.err(`vxlab shell on ${node} of lab ${name}: each line runs as one command (no pipes or variables); \`exit\` leaves\n`);
   showPrompt();
   for await (const raw of rl) {

@@ -12,6 +12,7 @@ import type { Scenario } from '../lab/model.ts';
 import type { RunEvent } from '../report/events.ts';
 import { runScenario, scenarioInfo } from '../runner.ts';
 import { errorMessage } from '../util/errors.ts';
+import { momentTracer } from '../util/moments.ts';
 import { newRunId } from '../util/run-id.ts';
 import { diagnose, findingLines, type CommandEffects } from './model-answer.ts';
 import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
@@ -47,7 +48,8 @@ async function flushNeighbourCaches(scenario: Scenario, lab: StartedLab, signal:
 /** Runs the scenario's steps on the lab; throws the lab error, in the runner's words, if one fails. */
 async function runSteps(scenario: Scenario, backend: Backend, runId: string, signal: AbortSignal): Promise<void> {
   const events: RunEvent[] = [];
-  await runScenario({ ...scenario, checks: [] }, { backend, runId, emit: (e) => events.push(e), signal });
+  // Its moments (VXLAB_PAUSE_AT) let a test interrupt `up` while the steps run.
+  await runScenario({ ...scenario, checks: [] }, { backend, runId, emit: (e) => events.push(e), signal, atMoment: momentTracer(signal) });
   const failure = events.find((e) => e.type === 'lab-error');
   if (failure?.type === 'lab-error') {
     const e = failure.error;
@@ -76,6 +78,8 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
       // `up` went away; the lab serves anyway, until `down`.
     }
   };
+  // Its log (the lab's .log beside its record) says who it is before anything is built.
+  process.stderr.write(`vxlab supervisor PID ${process.pid} for lab ${scenario.name}, run ${runId}\n`);
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', () => undefined);
 
@@ -129,6 +133,8 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
     await removeRecord(scenario.name);
     // Half-open: the client ends its side once the request is sent, and still reads the answer.
     server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      // A client that left (Ctrl-C) must not bring the supervisor down with a write error.
+      socket.on('error', () => undefined);
       const send = (reply: Reply) => socket.write(`${JSON.stringify(reply)}\n`);
       const lines = createInterface({ input: socket });
       lines.once('line', (line) => {

@@ -1,0 +1,27 @@
+// Named moments of a run, for tests that must signal a run at a known point (never a random delay).
+import type { Moment } from '../runner.ts';
+
+/**
+ * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
+ * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown) also holds the run
+ * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
+ */
+export function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
+  const trace = process.env.VXLAB_TRACE === '1';
+  let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
+  return async (moment) => {
+    const id = moment.number === undefined ? moment.name : `${moment.name}:${moment.number}`;
+    const pause = pauseAt !== undefined && (pauseAt === id || pauseAt === moment.name);
+    if (trace || pause) process.stderr.write(`vxlab trace: ${id} ${moment.scenario}: ${moment.where}${pause ? ' (paused until interrupted)' : ''}\n`);
+    if (!pause || signal.aborted) return;
+    pauseAt = undefined;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  };
+}
+
