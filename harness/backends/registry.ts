@@ -2,13 +2,15 @@
 import { UsageError } from '../util/errors.ts';
 import { ContainerBackend, type ContainerBackendOptions } from './container/backend.ts';
 import { NetnsBackend } from './netns/backend.ts';
+import { SshBackend, type SshBackendOptions } from './ssh/backend.ts';
 import type { Backend } from './types.ts';
 
-export type BackendOptions = ContainerBackendOptions;
+export type BackendOptions = ContainerBackendOptions & SshBackendOptions;
 
 const BACKENDS: Record<string, (options: BackendOptions) => Backend> = {
   netns: () => new NetnsBackend(),
   container: (options) => new ContainerBackend(options),
+  ssh: (options) => new SshBackend(options),
 };
 
 export const BACKEND_NAMES = Object.keys(BACKENDS);

@@ -17,6 +17,8 @@ export interface ExecOptions {
   input?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Working directory (execArgv only). */
+  cwd?: string;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -28,6 +30,7 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   const stderr = new BoundedOutput(COMMAND_OUTPUT_LIMIT);
   const subprocess = execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // At the deadline, Ctrl-C first: programs such as ping then flush and say what they saw.
     killSignal: 'SIGINT',
