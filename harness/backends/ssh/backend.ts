@@ -135,7 +135,8 @@ export class SshBackend implements Backend {
       await session.remove();
     }
     const unique = [...new Set(problems)];
-    if (unique.length > 0) throw new PrerequisiteError(`the ssh hosts are not ready:\n  ${unique.join('\n  ')}`, 'fix the above, then run again');
+    // One line: the reason also becomes TAP's `1..0 # SKIP` line.
+    if (unique.length > 0) throw new PrerequisiteError(`the ssh hosts are not ready: ${unique.join('; ')}`, 'fix that, then run again');
   }
 
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {

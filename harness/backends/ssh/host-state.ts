@@ -42,6 +42,8 @@ export interface HostState {
   neighbours: NeighState[];
   fdb: FdbState[];
   namespaces: string[];
+  /** Whether /run/netns exists: `ip netns add` makes it (and mounts it on itself). */
+  netnsDir: boolean;
   sysctls: Record<string, string>;
 }
 
@@ -54,6 +56,7 @@ export const STATE_READS: readonly (readonly string[])[] = [
   ['ip', '-j', 'neigh', 'show'],
   ['bridge', '-j', 'fdb', 'show'],
   ['ip', '-j', 'netns', 'list'],
+  ['sh', '-c', 'if test -d /run/netns; then echo yes; else echo no; fi'],
 ];
 
 type Json = Record<string, unknown>;
@@ -68,8 +71,8 @@ const fdbKey = (f: FdbState) => `${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` 
 
 /** Reads the outputs of STATE_READS (same order) and the sysctl values read. */
 export function parseHostState(outputs: readonly string[], sysctls: Record<string, string>): HostState {
-  const [links, addrs, routes4, routes6, neigh, fdb, netns] = outputs.map(list) as [Json[], Json[], Json[], Json[], Json[], Json[], Json[]];
-  const state: HostState = { links: {}, addresses: {}, routes: [], neighbours: [], fdb: [], namespaces: [], sysctls };
+  const [links, addrs, routes4, routes6, neigh, fdb, netns] = outputs.slice(0, 7).map(list) as [Json[], Json[], Json[], Json[], Json[], Json[], Json[]];
+  const state: HostState = { links: {}, addresses: {}, routes: [], neighbours: [], fdb: [], namespaces: [], netnsDir: outputs[7]?.trim() === 'yes', sysctls };
   for (const l of links) {
     const name = str(l.ifname)!;
     const kind = str((l.linkinfo as Json | undefined)?.info_kind);
@@ -81,10 +84,13 @@ export function parseHostState(outputs: readonly string[], sysctls: Record<strin
   for (const a of addrs) {
     const name = str(a.ifname)!;
     const info = (a.addr_info as Json[] | undefined) ?? [];
-    state.addresses[name] = info.map((i) => `${str(i.local)}/${str(i.prefixlen)}`).sort();
+    // Link-local addresses come and go with the link itself (and DAD): not a step's doing.
+    state.addresses[name] = info.filter((i) => i.scope !== 'link').map((i) => `${str(i.local)}/${str(i.prefixlen)}`).sort();
   }
   for (const [family, rows] of [[4, routes4], [6, routes6]] as const) {
     for (const r of rows) {
+      // Routes the kernel or router advertisements make follow addresses and links: never restored by hand.
+      if (r.protocol === 'kernel' || r.protocol === 'ra') continue;
       state.routes.push({
         family, table: str(r.table) ?? 'main', dst: str(r.dst) ?? 'default',
         ...(str(r.dev) ? { dev: str(r.dev)! } : {}), ...(str(r.gateway) ? { gateway: str(r.gateway)! } : {}), ...(str(r.protocol) ? { protocol: str(r.protocol)! } : {}),
@@ -120,6 +126,7 @@ export function stateLines(state: HostState): string[] {
   for (const n of state.neighbours) lines.push(`neighbour ${neighKey(n)} lladdr ${n.lladdr ?? '-'}`);
   for (const f of state.fdb) lines.push(`fdb ${fdbKey(f)}`);
   for (const n of state.namespaces) lines.push(`guest namespace ${n}`);
+  if (state.netnsDir) lines.push('directory /run/netns');
   for (const [k, v] of Object.entries(state.sysctls)) lines.push(`sysctl ${k} = ${v}`);
   return lines.sort();
 }
@@ -140,6 +147,8 @@ export interface RestorePlan {
   bridge: string[];
   /** `sysctl -w` arguments. */
   sysctls: string[];
+  /** /run/netns was made by the run: unmount and remove it once empty. */
+  removeNetnsDir: boolean;
 }
 
 /** How to take a host from `now` back to `before`. Only devices that existed before are touched. */
@@ -177,5 +186,5 @@ export function restorePlan(before: HostState, now: HostState): RestorePlan {
   for (const f of now.fdb) if (!fdbBefore.has(fdbKey(f)) && kept(f.dev)) bridge.push(fdbLine(f, 'del'));
   for (const f of before.fdb) if (!fdbNow.has(fdbKey(f))) bridge.push(fdbLine(f, 'append'));
   const sysctls = Object.entries(before.sysctls).filter(([k, v]) => now.sysctls[k] !== v).map(([k, v]) => `${k}=${v}`);
-  return { namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)), ip, bridge, sysctls };
+  return { namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)), ip, bridge, sysctls, removeNetnsDir: now.netnsDir && !before.netnsDir };
 }

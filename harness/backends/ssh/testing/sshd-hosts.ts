@@ -13,7 +13,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
+import { PROJECT_ROOT } from '../../../scenario/resolve.ts';
+import { CLI } from '../../../testing/host.ts';
 import type { Lab } from '../../../lab/model.ts';
 import { pollUntil } from '../../../util/poll.ts';
 import { nicAddressLines } from '../../nic.ts';
@@ -93,7 +95,7 @@ export class SshdHosts {
   ) {}
 
   /** Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. */
-  static async build(labModel: Lab, options: { omitProgram?: string } = {}): Promise<SshdHosts> {
+  static async build(labModel: Lab): Promise<SshdHosts> {
     const dir = await mkdtemp(join(tmpdir(), 'vxlab-sshd-'));
     const holders: Holder[] = [];
     try {
@@ -126,10 +128,9 @@ export class SshdHosts {
           ].join('\n') + '\n',
         );
         // The host's own /run (markers, guest namespaces, sshd's privsep dir); sshd starts once its network is there.
-        const hide = options.omitProgram ? `mount --bind /dev/null "$(command -v ${options.omitProgram})"; ` : '';
         const holder = await Holder.start([
           'unshare', '--net', '--mount', '--propagation', 'private', '--', 'sh', '-c',
-          `mount -t tmpfs -o mode=0755 vxlab-test-run /run && mkdir -p /run/sshd && ${hide}echo ready && read -r _ && exec ${SSHD} -D -e -f "$1"`, 'sh', config,
+          `mount -t tmpfs -o mode=0755 vxlab-test-run /run && mkdir -p /run/sshd && echo ready && read -r _ && exec ${SSHD} -D -e -f "$1"`, 'sh', config,
         ]);
         holders.push(holder);
         const nic = node.nic;
@@ -165,6 +166,22 @@ export class SshdHosts {
         },
         { what: 'the test sshds to listen', timeoutMs: 20_000 },
       );
+      // Settled once every link has its carrier and its IPv6 link-local address past DAD: the
+      // state the tests record before a run must not still be changing by itself.
+      await pollUntil(
+        async () => {
+          for (const h of hosts) {
+            const links = JSON.parse(await built.onHost(h.node, ['ip', '-j', 'addr', 'show'])) as { ifname: string; operstate: string; addr_info: { family: string; scope: string; tentative?: boolean }[] }[];
+            for (const l of links) {
+              if (l.ifname === 'lo') continue;
+              if (l.operstate !== 'UP') return undefined;
+              if (!l.addr_info.some((a) => a.family === 'inet6' && a.scope === 'link' && !a.tentative)) return undefined;
+            }
+          }
+          return true;
+        },
+        { what: 'the test hosts\' links to settle', timeoutMs: 20_000 },
+      );
       return built;
     } catch (error) {
       await Promise.all(holders.map((h) => h.stop()));
@@ -173,15 +190,30 @@ export class SshdHosts {
     }
   }
 
+  /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
+  startCli(args: string[], options: { ssh?: boolean } = {}): ResultPromise<{ reject: false }> {
+    const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
+    return execa('nsenter', [this.mgmt.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
+      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' }, stripFinalNewline: false, timeout: 280_000,
+      // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
+      forceKillAfterDelay: false,
+    }) as ResultPromise<{ reject: false }>;
+  }
+
+  async runCli(args: string[], options: { ssh?: boolean } = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+    const r = await this.startCli(args, options);
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
   /** The argv prefix that runs a program in the management namespace (where the harness runs). */
   get inMgmt(): string[] {
     return ['nsenter', this.mgmt.netns(), '--'];
   }
 
   /** Runs argv inside a host's network and mount namespaces (the test's own view of the host). */
-  async onHost(node: string, argv: string[]): Promise<string> {
+  async onHost(node: string, argv: string[], input?: string): Promise<string> {
     const h = this.hosts.find((x) => x.node === node)!;
-    const r = await execa('nsenter', ['-t', String(h.holder.pid), '--net', '--mount', '--', ...argv], { reject: false });
+    const r = await execa('nsenter', ['-t', String(h.holder.pid), '--net', '--mount', '--', ...argv], { reject: false, ...(input !== undefined ? { input } : {}) });
     if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${node} failed: ${r.stderr}`);
     return r.stdout;
   }
@@ -190,23 +222,25 @@ export class SshdHosts {
    * The test's own reading of a host, field by field (not the backend's parser): links, addresses,
    * routes, permanent neighbours, permanent FDB entries, guest namespaces and vxlab's marker dir.
    */
-  async state(node: string): Promise<Record<string, unknown>> {
+  async state(node: string): Promise<Record<string, string[]>> {
     const json = async (argv: string[]) => JSON.parse((await this.onHost(node, argv)) || '[]') as Record<string, unknown>[];
-    const pick = (rows: Record<string, unknown>[], keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
-    const addresses = (await json(['ip', '-j', 'addr', 'show'])).map((a) => ({ ifname: a.ifname, addr: ((a.addr_info as Record<string, unknown>[]) ?? []).map((i) => `${String(i.local)}/${String(i.prefixlen)}`) }));
+    // One sorted line per entry, the fields named: order-free, and a difference reads as a line.
+    const lines = (rows: Record<string, unknown>[], keys: string[]) => rows.map((r) => keys.map((k) => `${k}=${JSON.stringify(r[k])}`).join(' ')).sort();
+    const addresses = (await json(['ip', '-j', 'addr', 'show'])).flatMap((a) => ((a.addr_info as Record<string, unknown>[]) ?? []).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)}`)).sort();
+    const list = async (dir: string) => (await this.onHost(node, ['sh', '-c', `ls -A ${dir} 2>/dev/null; true`])).split('\n').filter(Boolean).sort();
     return {
-      links: pick(await json(['ip', '-j', 'link', 'show']), ['ifname', 'mtu', 'flags', 'address', 'master', 'operstate']),
+      links: lines(await json(['ip', '-j', 'link', 'show']), ['ifname', 'mtu', 'flags', 'address', 'master', 'operstate']),
       addresses,
-      routes: pick(await json(['ip', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol', 'scope', 'prefsrc']),
-      routes6: pick(await json(['ip', '-6', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol']),
-      neighbours: pick(await json(['ip', '-j', 'neigh', 'show', 'nud', 'permanent']), ['dst', 'dev', 'lladdr']),
-      fdb: pick((await json(['bridge', '-j', 'fdb', 'show'])).filter((f) => f.state === 'permanent' || f.state === 'static'), ['mac', 'ifname', 'dst', 'flags', 'state']),
-      netns: await this.onHost(node, ['sh', '-c', 'ls -A /run/netns 2>/dev/null; true']),
-      run: await this.onHost(node, ['ls', '-A', '/run']),
+      routes: lines(await json(['ip', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol', 'scope', 'prefsrc']),
+      routes6: lines(await json(['ip', '-6', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol']),
+      neighbours: lines(await json(['ip', '-j', 'neigh', 'show', 'nud', 'permanent']), ['dst', 'dev', 'lladdr']),
+      fdb: lines((await json(['bridge', '-j', 'fdb', 'show'])).filter((f) => f.state === 'permanent' || f.state === 'static'), ['mac', 'ifname', 'dst', 'flags', 'state']),
+      netns: await list('/run/netns'),
+      run: await list('/run'),
     };
   }
 
-  async states(): Promise<Record<string, Record<string, unknown>>> {
+  async states(): Promise<Record<string, Record<string, string[]>>> {
     return Object.fromEntries(await Promise.all(this.hosts.map(async (h) => [h.node, await this.state(h.node)] as const)));
   }
 
