@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
+import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
@@ -86,7 +87,7 @@ export class SshBackend implements Backend {
   private hosts(): Promise<HostsConfig> {
     const spec = this.options.hosts;
     if (spec === undefined) return Promise.reject(new UsageError('the ssh backend needs --hosts FILE (or --hosts vagrant[:DIR])'));
-    this.config ??= spec === 'vagrant' || spec.startsWith('vagrant:') ? readVagrantHosts(spec.slice('vagrant:'.length) || '.') : readHostsFile(spec);
+    this.config ??= spec === 'vagrant' || spec.startsWith('vagrant:') ? readVagrantHosts(spec.slice('vagrant:'.length) || PROJECT_ROOT) : readHostsFile(spec);
     return this.config;
   }
 

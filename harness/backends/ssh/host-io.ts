@@ -63,7 +63,7 @@ export async function restoreHost(conn: SshConnection, before: HostState): Promi
   if (plan.ip.length > 0) await hostCommand(conn, ['ip', '-force', '-batch', '-'], `${plan.ip.join('\n')}\n`);
   if (plan.bridge.length > 0) await hostCommand(conn, ['bridge', '-force', '-batch', '-'], `${plan.bridge.join('\n')}\n`);
   // Only when empty: a namespace someone else added meanwhile keeps it (and shows as left over).
-  if (plan.removeNetnsDir) await hostCommand(conn, ['sh', '-c', 'if [ -z "$(ls -A /run/netns)" ]; then umount /run/netns 2>/dev/null; rmdir /run/netns; fi']);
+  if (plan.removeNetnsDir) await hostCommand(conn, ['sh', '-c', 'if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi']);
   if (plan.sysctls.length > 0) await hostCommand(conn, ['sysctl', '-q', '-w', ...plan.sysctls]);
   return differences(before, await readHostState(conn, keys));
 }

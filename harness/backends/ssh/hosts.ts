@@ -35,8 +35,8 @@ export interface HostsConfig {
 
 // A name ssh would not read as an option, and nothing a shell would touch (ssh gets argv anyway).
 const HOST_NAME = /^[A-Za-z0-9_.:%[\]-]+$/;
-const hostName = z.string().regex(HOST_NAME, 'a host name or address (letters, digits, . - _ : [ ])').refine((s) => !s.startsWith('-'), 'must not start with -');
-const userName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'a user name');
+const hostName = z.string().regex(HOST_NAME, 'must be a host name or address (letters, digits, . - _ : [ ])').refine((s) => !s.startsWith('-'), 'must not start with -');
+const userName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a user name');
 const port = z.number().int().min(1).max(65535);
 
 const SHORT = /^(?:([^@\s]+)@)?([^@:\s]+|\[[^\]\s]+\])(?::(\d+))?$/;

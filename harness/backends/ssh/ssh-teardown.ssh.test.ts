@@ -129,3 +129,27 @@ describe.skipIf(missing !== undefined)('ssh preflight', () => {
     expect(stderr).toContain('node0 already has a device vxlan0, which the steps create; remove it (sudo ip link del vxlan0)');
   });
 });
+
+describe.skipIf(missing !== undefined)('ssh hosts after a lost connection', () => {
+  let hosts: SshdHosts;
+  let before: Record<string, Record<string, string[]>>;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+    before = await hosts.states();
+  });
+  afterAll(() => hosts?.stop());
+
+  it('a host whose SSH sessions are cut mid-run is still restored at teardown', async () => {
+    const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+    await untilFirstCheck(child);
+    // Every session of node0's sshd (the test's own processes: children of the listener it started).
+    const listener = hosts.hosts.find((h) => h.node === 'node0')!.holder.pid;
+    const sessions = (await hosts.onHost('node0', ['sh', '-c', `grep -l '^PPid:[[:space:]]*${listener}$' /proc/[0-9]*/status | cut -d/ -f3`])).split('\n').filter(Boolean);
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const pid of sessions) process.kill(Number(pid), 'SIGKILL');
+    const result = await child;
+    expect(String(result.stdout)).toMatch(/^# vxlab run vx[0-9a-f]+ on the ssh backend$/m);
+    expect(String(result.stderr)).not.toMatch(/could not be restored/);
+    expect(await settled(hosts, before)).toEqual(before);
+  });
+});
