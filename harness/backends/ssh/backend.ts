@@ -1,7 +1,8 @@
 // The ssh backend: each lab node is a real host reached over SSH, and the hosts' own network
 // is the lab (no underlay). Steps run as written, behind the same policy as every backend;
 // before them each host's state is recorded (and kept in its marker), and teardown puts it back.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
@@ -55,7 +56,8 @@ class Session {
   ) {}
 
   static async create(config: HostsConfig): Promise<Session> {
-    const dir = await mkdtemp(join(tmpdir(), 'vxlab-ssh-'));
+    // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
+    const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-`));
     let configFile = config.sshConfig;
     if (config.sshConfigText !== undefined) {
       configFile = join(dir, 'ssh_config');
@@ -72,6 +74,17 @@ class Session {
 
   remove(): Promise<void> {
     return rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const SESSION_PREFIX = 'vxlab-ssh-';
+
+/** Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind). */
+async function removeDeadSessions(): Promise<void> {
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const m = new RegExp(`^${SESSION_PREFIX}(\\d+)-[A-Za-z0-9]+$`).exec(entry);
+    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    await rm(join(tmpdir(), entry), { recursive: true, force: true });
   }
 }
 
@@ -219,6 +232,7 @@ export class SshBackend implements Backend {
     } finally {
       await session.remove();
     }
+    await removeDeadSessions();
     if (failures.length > 0) throw new HostsNotRestoredError(failures.join('\n'));
     return report;
   }

@@ -1,7 +1,8 @@
 // Interrupted and killed runs on real sshd hosts: SIGINT and SIGTERM restore every host at
 // once, SIGKILL leaves the markers and the lab's devices, which `clean` then undoes; and a host
 // that is not ready stops the run before anything is built (exit 3), saying what to do.
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { pollUntil } from '../../util/poll.ts';
 import { join } from 'node:path';
@@ -55,6 +56,9 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     await untilFirstCheck(child);
     child.kill('SIGKILL');
     await child;
+    // nsenter execs the harness: the child's PID is the harness's, which names its private directory.
+    const privateDirs = async () => (await readdir(tmpdir())).filter((e) => e.startsWith(`vxlab-ssh-${child.pid}-`));
+    expect(await privateDirs()).toHaveLength(1);
     const left = await hosts.state('node0');
     expect(JSON.stringify(left.links)).toContain('vxlan0');
     expect(left.run).toContain('vxlab');
@@ -63,6 +67,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     expect(clean.stdout).toMatch(/^removed run vx[0-9a-f]+: 3 hosts restored$/m);
     expect(clean.exitCode).toBe(0);
     expect(await hosts.states()).toEqual(before);
+    expect(await privateDirs()).toEqual([]);
     const again = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
     expect(again.stdout).toBe('nothing to clean\n');
   });
