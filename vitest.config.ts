@@ -12,7 +12,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['harness/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['harness/**/*.integration.test.ts', 'harness/**/*.container.test.ts'],
+          exclude: ['harness/**/*.integration.test.ts', 'harness/**/*.container.test.ts', 'harness/**/*.ssh.test.ts'],
         },
       },
       {
@@ -38,6 +38,21 @@ export default defineConfig({
           // tests compare before and after: the container tests run after them, not beside.
           sequence: { groupOrder: 1 },
           testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'ssh',
+          include: ['harness/**/*.ssh.test.ts'],
+          globalSetup: ['harness/testing/host-safety.global.ts'],
+          // Everything lives in namespaces the tests build, but they assert that the root
+          // namespace is unchanged around them, which the container tests (engine bridges and
+          // veths in the root namespace) would disturb: after them, not beside.
+          sequence: { groupOrder: 2 },
+          // One file at a time: several sshd labs at once would only compete for 2 cores.
+          fileParallelism: false,
+          testTimeout: 300_000,
           hookTimeout: 60_000,
         },
       },

@@ -8,6 +8,8 @@ import { hideBin } from 'yargs/helpers';
 // imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
+import { nodeChanges } from './lab/node-changes.ts';
+import { HostsNotRestoredError } from './backends/ssh/host-io.ts';
 import type { Scenario } from './lab/model.ts';
 import type { AblateBy } from './ablate/plan.ts';
 import type { EventSink } from './report/events.ts';
@@ -106,6 +108,7 @@ interface RunArgs {
   keep: boolean;
   image: string | undefined;
   privileged: boolean;
+  hosts: string | undefined;
   shard: string | undefined;
   pcapDir: string | undefined;
   step: boolean;
@@ -158,14 +161,17 @@ async function run(args: RunArgs): Promise<number> {
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
-    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged });
+    if (args.hosts !== undefined && args.backend !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
+    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged, ...(args.hosts !== undefined ? { hosts: args.hosts } : {}) });
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();
       if (rootless !== undefined) return rootless;
     }
     await backend.checkPrerequisites();
-    checkNeighbourRoom(scenarios, await readNeighbourTable());
+    // The neighbour table that fills up is this kernel's: ssh hosts have their own.
+    if (backend.name !== 'ssh') checkNeighbourRoom(scenarios, await readNeighbourTable());
+    await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })));
     if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
@@ -267,8 +273,9 @@ export const DEFAULT_JOBS = 6;
 function jobsFor(args: RunArgs): number {
   if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || args.jobs < 1)) throw new UsageError(`--jobs takes a whole number from 1 up, got ${args.jobs}`);
   // Interactive runs and the container engine (which holds one network per subnet) go one at a time.
-  if (args.keep || args.step || args.backend === 'container') {
-    if (args.jobs !== undefined && args.jobs > 1) throw new UsageError('--jobs above 1 does not go with --keep, --step or the container backend: they run one scenario at a time');
+  // The ssh backend's hosts are one machine per node: two scenarios at once would share them.
+  if (args.keep || args.step || args.backend === 'container' || args.backend === 'ssh') {
+    if (args.jobs !== undefined && args.jobs > 1) throw new UsageError('--jobs above 1 does not go with --keep, --step or the container and ssh backends: they run one scenario at a time');
     return 1;
   }
   return args.jobs ?? DEFAULT_JOBS;
@@ -283,13 +290,24 @@ async function list(): Promise<number> {
 }
 
 /** Cleans one backend's dead runs, or every backend's; a backend whose engine is missing has nothing to clean. */
-async function clean(backendName: string | undefined): Promise<number> {
+async function clean(backendName: string | undefined, hosts: string | undefined): Promise<number> {
+  if (hosts !== undefined && backendName !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
   let removed = 0;
   for (const name of backendName ? [backendName] : BACKEND_NAMES) {
     let report;
     try {
-      report = await (await createBackend(name)).clean();
+      // The ssh backend knows no hosts unless told: with every backend, it is skipped.
+      if (name === 'ssh' && hosts === undefined) {
+        if (backendName) throw new UsageError('clean --backend ssh needs --hosts FILE (or --hosts vagrant[:DIR])');
+        continue;
+      }
+      report = await (await createBackend(name, hosts !== undefined ? { hosts } : {})).clean();
     } catch (error) {
+      if (error instanceof HostsNotRestoredError) {
+        // A host that cannot be put back is named with what is left on it: a result, not a crash.
+        process.stderr.write(`vxlab: ${error.message}\n`);
+        return EXIT.failed;
+      }
       if (backendName || !(error instanceof PrerequisiteError)) throw error;
       out(`skipped the ${name} backend: ${error.missing}\n`);
       continue;
@@ -359,9 +377,10 @@ async function main(argv: string[]): Promise<number> {
           .option('pcap-dir', { type: 'string', describe: 'keep every capture as DIR/SCENARIO-checkN-NODE.pcap (classic libpcap; Wireshark opens it), named in the TAP' })
           .option('jobs', { type: 'number', describe: `run this many scenarios at once, each in its own lab (default ${DEFAULT_JOBS}; TAP stays in scenario order)` })
           .option('shard', { type: 'string', describe: 'run only the K-th of N slices of the selected scenarios (K/N, e.g. 1/2): for CI jobs' })
-          .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' }),
+          .option('privileged', { type: 'boolean', default: false, describe: 'container backend: privileged nodes instead of NET_ADMIN and NET_RAW' })
+          .option('hosts', { type: 'string', describe: 'ssh backend: YAML mapping each lab node to an SSH host, or vagrant[:DIR] for `vagrant ssh-config` there' }),
       async (a) => {
-        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
+        code = await run({ scenarios: a.scenarios.map(String), all: a.all, reporter: a.reporter, backend: a.backend, keep: a.keep, image: a.image, privileged: a.privileged, hosts: a.hosts, shard: a.shard, pcapDir: a.pcapDir, step: a.step, jobs: a.jobs });
       },
     )
     .command(
@@ -384,9 +403,12 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'clean',
       'remove what crashed runs left behind (never touches a running lab)',
-      (y) => y.option('backend', { type: 'string', describe: `only this backend's leftovers (${BACKEND_NAMES.join(', ')}); every backend's when left out` }),
+      (y) =>
+        y
+          .option('backend', { type: 'string', describe: `only this backend's leftovers (${BACKEND_NAMES.join(', ')}); every backend's when left out` })
+          .option('hosts', { type: 'string', describe: 'ssh backend: the hosts file (or vagrant[:DIR]) whose hosts to restore' }),
       async (a) => {
-        code = await clean(a.backend);
+        code = await clean(a.backend, a.hosts);
       },
     )
     .command('image', "build the container backend's node image from this machine's programs (done on first use too)", {}, async () => {

@@ -108,7 +108,7 @@ describe('an invalid scenario', () => {
 
   it('exits 2 for an unknown scenario name or option', async () => {
     expect(await runCli(['no-such-scenario'])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no-such-scenario\.yaml: does not exist/) });
-    expect(await runCli(['p2p', '--backend', 'qemu'])).toMatchObject({ exitCode: 2, stderr: 'vxlab: backend "qemu" is not supported; supported backends are netns, container\n' });
+    expect(await runCli(['p2p', '--backend', 'qemu'])).toMatchObject({ exitCode: 2, stderr: 'vxlab: backend "qemu" is not supported; supported backends are netns, container, ssh\n' });
     expect((await runCli(['p2p', '--bogus'])).exitCode).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
+import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import type { Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
@@ -142,7 +143,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   try {
     let lab: StartedLab;
     try {
-      lab = await options.backend.up(scenario.lab, { runId: options.runId, nodeNeeds: nodeNeeds(scenario), ...(signal ? { signal } : {}) });
+      lab = await options.backend.up(scenario.lab, { runId: options.runId, nodeNeeds: nodeNeeds(scenario), changes: nodeChanges(scenario), ...(signal ? { signal } : {}) });
     } catch (error) {
       brokenLab(error);
       return result;

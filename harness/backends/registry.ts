@@ -3,13 +3,15 @@
 // testcontainers, which a netns run never needs (and which costs start-up time).
 import { UsageError } from '../util/errors.ts';
 import type { ContainerBackendOptions } from './container/backend.ts';
+import type { SshBackendOptions } from './ssh/backend.ts';
 import type { Backend } from './types.ts';
 
-export type BackendOptions = ContainerBackendOptions;
+export type BackendOptions = ContainerBackendOptions & SshBackendOptions;
 
 const BACKENDS: Record<string, (options: BackendOptions) => Promise<Backend>> = {
   netns: async () => new (await import('./netns/backend.ts')).NetnsBackend(),
   container: async (options) => new (await import('./container/backend.ts')).ContainerBackend(options),
+  ssh: async (options) => new (await import('./ssh/backend.ts')).SshBackend(options),
 };
 
 export const BACKEND_NAMES = Object.keys(BACKENDS);

@@ -2,6 +2,7 @@
 // A backend provides nodes, an underlay and an executor; it knows nothing of checks.
 import type { NodeNeeds } from '../lab/compile.ts';
 import type { Lab } from '../lab/model.ts';
+import type { NodeChanges } from '../lab/node-changes.ts';
 import type { BackgroundProcess, ExecOptions, ExecResult } from '../util/process.ts';
 
 export type { ExecOptions, ExecResult } from '../util/process.ts';
@@ -28,6 +29,14 @@ export interface UpOptions {
   signal?: AbortSignal;
   /** What each node's commands need beyond plain networking (a container must be allowed it). */
   nodeNeeds?: ReadonlyMap<string, NodeNeeds>;
+  /** What each node's commands create or write, by name (a backend on real hosts checks and restores them). */
+  changes?: ReadonlyMap<string, NodeChanges>;
+}
+
+/** A lab about to run, with what its scenario's commands create: what a preflight checks. */
+export interface LabPlan {
+  lab: Lab;
+  changes: ReadonlyMap<string, NodeChanges>;
 }
 
 export interface CleanReport {
@@ -47,6 +56,8 @@ export interface Backend {
   checkPrerequisites(): Promise<void>;
   /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */
   up(lab: Lab, options: UpOptions): Promise<StartedLab>;
+  /** Checks, before any lab is built, that the machines can run these labs; throws PrerequisiteError. */
+  preflight?(plans: readonly LabPlan[]): Promise<void>;
   /** Removes what dead runs left behind (after a crash); never touches a live run. */
   clean(): Promise<CleanReport>;
 }

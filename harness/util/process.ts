@@ -18,6 +18,8 @@ export interface ExecOptions {
   input?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Working directory (execArgv only). */
+  cwd?: string;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
@@ -30,6 +32,7 @@ export async function execArgv(argv: readonly string[], options: ExecOptions = {
   traceSpawn(argv);
   const subprocess = execa(argv[0]!, argv.slice(1), {
     input: options.input ?? '',
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     timeout: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     // At the deadline, Ctrl-C first: programs such as ping then flush and say what they saw.
     killSignal: 'SIGINT',

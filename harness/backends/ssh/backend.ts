@@ -1,0 +1,239 @@
+// The ssh backend: each lab node is a real host reached over SSH, and the hosts' own network
+// is the lab (no underlay). Steps run as written, behind the same policy as every backend;
+// before them each host's state is recorded (and kept in its marker), and teardown puts it back.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lab } from '../../lab/model.ts';
+import { PROJECT_ROOT } from '../../scenario/resolve.ts';
+import { DeferStack } from '../../util/defer.ts';
+import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
+import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
+import { bootId, harnessIdentity, isAlive } from '../harness-identity.ts';
+import { startedLab } from '../started-lab.ts';
+import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
+import { SshConnection } from './connection.ts';
+import { HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
+import { readMarkers, removeMarker, writeMarker } from './marker.ts';
+import { programProblems, stateProblems } from './preflight.ts';
+import { readVagrantHosts } from './vagrant.ts';
+
+export interface SshBackendOptions {
+  /** `--hosts`: a hosts file, or `vagrant[:DIR]`. */
+  hosts?: string;
+}
+
+class SshNode implements NodeHandle {
+  private readonly background = new Set<BackgroundProcess>();
+  constructor(
+    readonly name: string,
+    readonly connection: SshConnection,
+  ) {}
+
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return this.connection.exec(argv, options);
+  }
+
+  start(argv: readonly string[]): BackgroundProcess {
+    const process = this.connection.start(argv);
+    this.background.add(process);
+    void process.exited.then(() => this.background.delete(process));
+    return process;
+  }
+
+  async stopBackground(): Promise<void> {
+    await Promise.all([...this.background].map((p) => p.stop(1000)));
+  }
+}
+
+/** A run's private directory (0700, from mkdtemp) for the masters' sockets and vagrant's ssh_config. */
+class Session {
+  private constructor(
+    readonly dir: string,
+    readonly configFile: string | undefined,
+  ) {}
+
+  static async create(config: HostsConfig): Promise<Session> {
+    // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
+    const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-`));
+    let configFile = config.sshConfig;
+    if (config.sshConfigText !== undefined) {
+      configFile = join(dir, 'ssh_config');
+      await writeFile(configFile, config.sshConfigText, { mode: 0o600 });
+    }
+    return new Session(dir, configFile);
+  }
+
+  connection(config: HostsConfig, node: string, index: number): SshConnection {
+    const host = hostFor(config, node);
+    if (!host) throw new PrerequisiteError(`${config.source} names no host for ${node}`, `add ${node} to it`);
+    return new SshConnection(host, { controlPath: join(this.dir, `m${index}`), ...(this.configFile ? { configFile: this.configFile } : {}) });
+  }
+
+  remove(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const SESSION_PREFIX = 'vxlab-ssh-';
+
+/** Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind). */
+async function removeDeadSessions(): Promise<void> {
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    const m = new RegExp(`^${SESSION_PREFIX}(\\d+)-[A-Za-z0-9]+$`).exec(entry);
+    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    await rm(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+const cleanHint = (config: HostsConfig) => `run \`npm run lab -- clean --backend ssh --hosts ${config.source.startsWith('vagrant') ? 'vagrant' : config.source}\``;
+
+export class SshBackend implements Backend {
+  readonly name = 'ssh';
+  readonly supportsRootless = false;
+  private config: Promise<HostsConfig> | undefined;
+
+  constructor(private readonly options: SshBackendOptions = {}) {}
+
+  private hosts(): Promise<HostsConfig> {
+    const spec = this.options.hosts;
+    if (spec === undefined) return Promise.reject(new UsageError('the ssh backend needs --hosts FILE (or --hosts vagrant[:DIR])'));
+    this.config ??= spec === 'vagrant' || spec.startsWith('vagrant:') ? readVagrantHosts(spec.slice('vagrant:'.length) || PROJECT_ROOT) : readHostsFile(spec);
+    return this.config;
+  }
+
+  async checkPrerequisites(): Promise<void> {
+    await this.hosts();
+    for (const program of ['ssh', 'setpriv']) {
+      const r = await execArgv(['sh', '-c', 'command -v "$1"', 'sh', program]);
+      if (r.exitCode !== 0) throw new PrerequisiteError(`${program} is not installed`, program === 'ssh' ? 'install openssh-client' : 'install util-linux');
+    }
+  }
+
+  /** Checks every host against every lab before anything runs (exit 3 on a problem). */
+  async preflight(plans: readonly LabPlan[]): Promise<void> {
+    const config = await this.hosts();
+    const session = await Session.create(config);
+    const problems: string[] = [];
+    try {
+      const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
+      const missing = nodes.filter((n) => !hostFor(config, n));
+      if (missing.length > 0) throw new PrerequisiteError(`${config.source} names no host for ${missing.join(', ')}`, `map each node of the lab to a host (it has ${config.hosts.map((h) => h.node).join(', ')})`);
+      const connections = new Map(nodes.map((n, i) => [n, session.connection(config, n, i)]));
+      try {
+        await Promise.all(
+          [...connections.values()].map(async (conn) => {
+            try {
+              await conn.open();
+            } catch (error) {
+              problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
+              return;
+            }
+            const missingPrograms = await programProblems(conn);
+            problems.push(...missingPrograms);
+            if (missingPrograms.length > 0) return;
+            for (const plan of plans) {
+              const node = plan.lab.nodes.find((n) => n.name === conn.host.node);
+              if (!node) continue;
+              const state = await readHostState(conn, []);
+              problems.push(...stateProblems(node, plan.lab.name, state, plan.changes.get(node.name), cleanHint(config)));
+            }
+          }),
+        );
+      } finally {
+        await Promise.all([...connections.values()].map((c) => c.close()));
+      }
+    } finally {
+      await session.remove();
+    }
+    const unique = [...new Set(problems)];
+    // One line: the reason also becomes TAP's `1..0 # SKIP` line.
+    if (unique.length > 0) throw new PrerequisiteError(`the ssh hosts are not ready: ${unique.join('; ')}`, 'fix that, then run again');
+  }
+
+  async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
+    const config = await this.hosts();
+    const defer = new DeferStack();
+    try {
+      const session = await Session.create(config);
+      defer.defer('remove the private directory', () => session.remove());
+      const connections = lab.nodes.map((n, i) => session.connection(config, n.name, i));
+      for (const conn of connections) defer.defer(`close the connection to ${conn.host.node}`, () => conn.close());
+      await Promise.all(connections.map((c) => c.open()));
+      options.signal?.throwIfAborted();
+      const identity = await harnessIdentity();
+      const boot = await bootId();
+      await Promise.all(
+        connections.map(async (conn) => {
+          const node = lab.nodes.find((n) => n.name === conn.host.node)!;
+          const changes = options.changes?.get(node.name);
+          const before = await readHostState(conn, changes?.sysctls ?? []);
+          const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
+          if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
+          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before });
+          defer.defer(`restore ${node.name} (${conn.destination})`, async () => {
+            const left = await restoreHost(conn, before);
+            if (left.length > 0) throw new Error(`${node.name} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`);
+            await removeMarker(conn, options.runId);
+          });
+        }),
+      );
+      options.signal?.throwIfAborted();
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!)]));
+      defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
+    } catch (error) {
+      const errors = await defer.unwind();
+      if (errors.length > 0 && !(error instanceof Error && error.name === 'InterruptedError')) {
+        throw new AggregateError([error, ...errors], `${errorMessage(error)}\n${errors.map((e) => e.message).join('\n')}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Restores the hosts of runs whose harness died (markers in /run/vxlab), and removes the markers. */
+  async clean(): Promise<CleanReport> {
+    const config = await this.hosts();
+    const session = await Session.create(config);
+    const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['host restored', 'hosts restored'] };
+    const here = hostname();
+    const boot = await bootId();
+    const failures: string[] = [];
+    try {
+      await Promise.all(
+        config.hosts.map(async (host, i) => {
+          const conn = session.connection(config, host.node, i);
+          try {
+            await conn.open();
+            const { markers } = await readMarkers(conn);
+            for (const marker of markers) {
+              const alive = marker.harnessHost !== here || marker.bootId !== boot || (await isAlive(marker));
+              if (alive) {
+                report.live.add(marker.runId);
+                continue;
+              }
+              const left = await restoreHost(conn, marker.before);
+              if (left.length > 0) {
+                failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}`);
+                continue;
+              }
+              await removeMarker(conn, marker.runId);
+              report.removed.set(marker.runId, (report.removed.get(marker.runId) ?? 0) + 1);
+            }
+          } catch (error) {
+            failures.push(`${host.node} (${conn.destination}): ${errorMessage(error)}`);
+          } finally {
+            await conn.close();
+          }
+        }),
+      );
+    } finally {
+      await session.remove();
+    }
+    await removeDeadSessions();
+    if (failures.length > 0) throw new HostsNotRestoredError(failures.join('\n'));
+    return report;
+  }
+}

@@ -1,0 +1,250 @@
+// One SSH host as an executor: the system's OpenSSH client, one master connection per host
+// (ControlMaster, its socket in the run's private directory) that every command rides on.
+// Remote commands are argv quoted for the remote shell (quote.ts), started by a fixed wrapper
+// that reports its PID, so deadlines and tcpdump's SIGUSR1 reach the program itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
+import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
+import { onAbort } from '../../util/abort-fanout.ts';
+import { DeadlineError, pollUntil } from '../../util/poll.ts';
+import type { SshHost } from './hosts.ts';
+import { shellCommand } from './quote.ts';
+
+/** ssh's own exit code when the connection, not the command, failed. */
+export const SSH_FAILED = 255;
+const KILL_AFTER_MS = 1000;
+const PID_LINE = /^vxlab-pid (\d+)\n/;
+// The program gets a clean, predictable environment (C locale: checks read its output).
+const WRAPPER = 'echo "vxlab-pid $$" >&2; exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"';
+
+export interface ConnectionOptions {
+  /** The master's socket: a path in a directory only this run can enter. */
+  controlPath: string;
+  /** ssh -F FILE; undefined lets ssh read ~/.ssh/config. */
+  configFile?: string;
+}
+
+export class SshConnection {
+  private master: ChildProcess | undefined;
+  private masterStderr = '';
+
+  constructor(
+    readonly host: SshHost,
+    private readonly options: ConnectionOptions,
+  ) {}
+
+  /** Where this host is, for messages: user@host:port (the hosts file's words). */
+  get destination(): string {
+    return `${this.host.user ? `${this.host.user}@` : ''}${this.host.host}${this.host.port ? `:${this.host.port}` : ''}`;
+  }
+
+  /** ssh's options for this host; host key checking stays as the user's ssh_config (or vagrant's) says. */
+  sshArgs(extra: readonly string[] = []): string[] {
+    const h = this.host;
+    return [
+      ...(this.options.configFile ? ['-F', this.options.configFile] : []),
+      '-S', this.options.controlPath,
+      '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=10',
+      '-o', 'ServerAliveInterval=5',
+      '-o', 'ServerAliveCountMax=3',
+      ...(h.user ? ['-l', h.user] : []),
+      ...(h.port ? ['-p', String(h.port)] : []),
+      ...(h.identity ? ['-i', h.identity] : []),
+      ...extra,
+      '--', h.host,
+    ];
+  }
+
+  /** Opens the master connection; resolves once it answers, or rejects with ssh's own words. */
+  async open(timeoutMs = 20_000): Promise<void> {
+    if (this.master && this.master.exitCode === null) return;
+    this.masterStderr = '';
+    // setpriv --pdeathsig: if the harness is killed, so is the master (clean restores later).
+    const master = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ssh', ...this.sshArgs(['-M', '-N', '-o', 'ControlPersist=no'])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.master = master;
+    master.stderr!.on('data', (chunk: Buffer) => (this.masterStderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => master.once('exit', (code) => resolve(code)));
+    let gone = false;
+    void exited.then(() => (gone = true));
+    try {
+      await pollUntil(
+        async () => {
+          if (gone) throw new Error((this.masterStderr.trim() || `ssh exited with ${master.exitCode}`).split('\n').at(-1));
+          const check = await this.control('check');
+          return check === 0 ? true : undefined;
+        },
+        { what: `an SSH connection to ${this.destination}`, timeoutMs, maxIntervalMs: 100 },
+      );
+    } catch (error) {
+      master.kill('SIGKILL');
+      if (error instanceof DeadlineError) throw new Error(`${error.message}${this.masterStderr.trim() ? `: ${this.masterStderr.trim()}` : ''}`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** `ssh -O CMD`: talks to the master only. */
+  private control(command: 'check' | 'exit'): Promise<number | null> {
+    return new Promise((resolve) => {
+      const child = spawn('ssh', ['-O', command, ...this.sshArgs()], { stdio: 'ignore' });
+      child.once('error', () => resolve(null));
+      child.once('exit', (code) => resolve(code));
+    });
+  }
+
+  /** Ends the master connection (and with it any command still on it). */
+  async close(): Promise<void> {
+    const master = this.master;
+    if (!master || master.exitCode !== null || master.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => master.once('exit', () => resolve()));
+    await this.control('exit');
+    const timer = setTimeout(() => master.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
+  remoteCommand(argv: readonly string[]): string {
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', ...argv]);
+  }
+
+  /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
+  start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit): SshProcess {
+    return new SshProcess(this, argv, input, stdoutLimit);
+  }
+
+  /** Runs argv on the host to its end: Ctrl-C at the deadline, SIGKILL a second later. */
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    options.signal?.throwIfAborted();
+    const program = this.start(argv, options.input ?? '', COMMAND_OUTPUT_LIMIT);
+    let timedOut = false;
+    const timers: NodeJS.Timeout[] = [];
+    const unsubscribe = options.signal ? onAbort(options.signal, () => program.kill()) : () => undefined;
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        program.signal('SIGINT');
+        timers.push(setTimeout(() => program.kill(), KILL_AFTER_MS));
+      }, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
+    );
+    try {
+      const result = await program.exited;
+      if (options.signal?.aborted) throw options.signal.reason;
+      return { ...result, stdout: program.stdoutText, timedOut };
+    } finally {
+      for (const timer of timers) clearTimeout(timer);
+      unsubscribe();
+    }
+  }
+
+  /** Sends a signal to a remote PID (a program this run started); best effort. */
+  async signalRemote(pid: number, signal: NodeJS.Signals): Promise<void> {
+    await this.plainExec(['kill', `-${signal.replace(/^SIG/, '')}`, String(pid)]);
+  }
+
+  /** vxlab's own plumbing on the host (state reads, restore, markers): no wrapper, no PID line. */
+  plainExec(argv: readonly string[], input?: string, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<ExecResult> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const remote = shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
+      const child = spawn('ssh', [...this.sshArgs(['-o', 'ControlMaster=no']), remote], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(input ?? '');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('error', (e) => resolve({ exitCode: 127, stdout: '', stderr: e.message, durationMs: 0, timedOut: false }));
+      child.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ exitCode: code ?? undefined, stdout, stderr, durationMs: performance.now() - started, timedOut: false });
+      });
+    });
+  }
+}
+
+/** A program on an SSH host, seen through its local ssh client process. */
+export class SshProcess extends BackgroundProcess {
+  private readonly child: ChildProcess;
+  private ended = false;
+  private pidLine = '';
+  private remotePid: number | undefined;
+  private readonly pending: NodeJS.Signals[] = [];
+  readonly exited: Promise<ExecResult>;
+
+  constructor(
+    private readonly connection: SshConnection,
+    argv: readonly string[],
+    input: string | undefined,
+    stdoutLimit?: OutputLimit,
+  ) {
+    super(argv, stdoutLimit);
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv)];
+    this.child = spawn('ssh', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
+    this.child.stdin?.on('error', () => undefined);
+    this.child.stdin?.end(input);
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (e) => {
+        this.ended = true;
+        resolve({ exitCode: 127, stdout: '', stderr: e.message, durationMs: performance.now() - this.started, timedOut: false });
+      });
+      this.child.once('close', (code) => {
+        this.ended = true;
+        if (this.remotePid === undefined && this.pidLine) this.receiveStderr(Buffer.from(this.pidLine));
+        resolve({ exitCode: code ?? undefined, stdout: '', stderr: this.stderr, durationMs: performance.now() - this.started, timedOut: false });
+      });
+    });
+  }
+
+  /** The wrapper's first stderr line names the remote PID; the rest is the program's. */
+  private fromStderr(chunk: Buffer): void {
+    if (this.remotePid !== undefined) return this.receiveStderr(chunk);
+    this.pidLine += chunk.toString('latin1');
+    const m = PID_LINE.exec(this.pidLine);
+    if (!m) {
+      if (this.pidLine.includes('\n')) {
+        // sudo or ssh said something before the wrapper ran: pass it on as it is.
+        this.receiveStderr(Buffer.from(this.pidLine, 'latin1'));
+        this.pidLine = '';
+      }
+      return;
+    }
+    this.remotePid = Number(m[1]);
+    const rest = this.pidLine.slice(m[0].length);
+    this.pidLine = '';
+    if (rest) this.receiveStderr(Buffer.from(rest, 'latin1'));
+    for (const signal of this.pending.splice(0)) this.signal(signal);
+  }
+
+  get running(): boolean {
+    return !this.ended;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.ended) return;
+    if (this.remotePid === undefined) {
+      this.pending.push(signal);
+      return;
+    }
+    void this.connection.signalRemote(this.remotePid, signal);
+  }
+
+  /** SIGKILL to the remote program and the local client. */
+  kill(): void {
+    this.signal('SIGKILL');
+    if (!this.ended) this.child.kill('SIGKILL');
+  }
+
+  override async stop(graceMs = 2000): Promise<ExecResult> {
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.kill(), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// What a host's network looks like, as far as a lab's steps can change it, in a form that
+// compares field by field: links, addresses, routes, permanent neighbours, FDB entries added by
+// hand, guest namespaces, and the values of the net.* sysctls the steps write. Pure: reading
+// the host is the backend's, deciding what to undo is here.
+
+export interface LinkState {
+  mtu: number;
+  up: boolean;
+  master?: string;
+  address?: string;
+  kind?: string;
+}
+
+export interface RouteState {
+  family: 4 | 6;
+  table: string;
+  dst: string;
+  dev?: string;
+  gateway?: string;
+  protocol?: string;
+}
+
+export interface NeighState {
+  dst: string;
+  dev: string;
+  lladdr?: string;
+}
+
+export interface FdbState {
+  mac: string;
+  dev: string;
+  dst?: string;
+  vlan?: number;
+  master?: string;
+}
+
+export interface HostState {
+  links: Record<string, LinkState>;
+  /** dev → addresses as `ADDR/PREFIX`, sorted. */
+  addresses: Record<string, string[]>;
+  routes: RouteState[];
+  neighbours: NeighState[];
+  fdb: FdbState[];
+  namespaces: string[];
+  /** Whether /run/netns exists: `ip netns add` makes it (and mounts it on itself). */
+  netnsDir: boolean;
+  sysctls: Record<string, string>;
+}
+
+/** The commands whose output `parseHostState` reads, in this order (each an argv). */
+export const STATE_READS: readonly (readonly string[])[] = [
+  ['ip', '-j', '-d', 'link', 'show'],
+  ['ip', '-j', 'addr', 'show'],
+  ['ip', '-4', '-j', 'route', 'show', 'table', 'all'],
+  ['ip', '-6', '-j', 'route', 'show', 'table', 'all'],
+  ['ip', '-j', 'neigh', 'show'],
+  ['bridge', '-j', 'fdb', 'show'],
+  ['ip', '-j', 'netns', 'list'],
+  ['sh', '-c', 'if test -d /run/netns; then echo yes; else echo no; fi'],
+];
+
+type Json = Record<string, unknown>;
+const list = (text: string): Json[] => (text.trim() === '' ? [] : (JSON.parse(text) as Json[]));
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+function routeKey(r: RouteState): string {
+  return `${r.family} table ${r.table} ${r.dst}${r.dev ? ` dev ${r.dev}` : ''}${r.gateway ? ` via ${r.gateway}` : ''}`;
+}
+const neighKey = (n: NeighState) => `${n.dst} dev ${n.dev}`;
+const fdbKey = (f: FdbState) => `${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}${f.master ? ` master ${f.master}` : ''}`;
+
+/** Reads the outputs of STATE_READS (same order) and the sysctl values read. */
+export function parseHostState(outputs: readonly string[], sysctls: Record<string, string>): HostState {
+  const [links, addrs, routes4, routes6, neigh, fdb, netns] = outputs.slice(0, 7).map(list) as [Json[], Json[], Json[], Json[], Json[], Json[], Json[]];
+  const state: HostState = { links: {}, addresses: {}, routes: [], neighbours: [], fdb: [], namespaces: [], netnsDir: outputs[7]?.trim() === 'yes', sysctls };
+  for (const l of links) {
+    const name = str(l.ifname)!;
+    const kind = str((l.linkinfo as Json | undefined)?.info_kind);
+    state.links[name] = {
+      mtu: Number(l.mtu), up: Array.isArray(l.flags) && l.flags.includes('UP'),
+      ...(str(l.master) ? { master: str(l.master)! } : {}), ...(str(l.address) ? { address: str(l.address)! } : {}), ...(kind ? { kind } : {}),
+    };
+  }
+  for (const a of addrs) {
+    const name = str(a.ifname)!;
+    const info = (a.addr_info as Json[] | undefined) ?? [];
+    // Link-local addresses come and go with the link itself (and DAD): not a step's doing.
+    state.addresses[name] = info.filter((i) => i.scope !== 'link').map((i) => `${str(i.local)}/${str(i.prefixlen)}`).sort();
+  }
+  for (const [family, rows] of [[4, routes4], [6, routes6]] as const) {
+    for (const r of rows) {
+      // Routes the kernel or router advertisements make follow addresses and links: never restored by hand.
+      if (r.protocol === 'kernel' || r.protocol === 'ra') continue;
+      state.routes.push({
+        family, table: str(r.table) ?? 'main', dst: str(r.dst) ?? 'default',
+        ...(str(r.dev) ? { dev: str(r.dev)! } : {}), ...(str(r.gateway) ? { gateway: str(r.gateway)! } : {}), ...(str(r.protocol) ? { protocol: str(r.protocol)! } : {}),
+      });
+    }
+  }
+  for (const n of neigh) {
+    const states = (n.state as string[] | undefined) ?? [];
+    // Only what someone set by hand: learned entries come and go with traffic.
+    if (!states.includes('PERMANENT') && !states.includes('NOARP')) continue;
+    state.neighbours.push({ dst: str(n.dst)!, dev: str(n.dev)!, ...(str(n.lladdr) ? { lladdr: str(n.lladdr)! } : {}) });
+  }
+  for (const f of fdb) {
+    const flags = (f.flags as string[] | undefined) ?? [];
+    if (str(f.state) !== 'permanent' && str(f.state) !== 'static' && !(f.state === undefined && !flags.includes('extern_learn'))) continue;
+    // A bridge's own and a NIC's multicast entries come with the device: not a step's.
+    if (f.state === 'permanent' && !f.dst && flags.includes('self') && !flags.includes('master')) continue;
+    state.fdb.push({
+      mac: str(f.mac)!, dev: str(f.ifname)!,
+      ...(str(f.dst) ? { dst: str(f.dst)! } : {}), ...(typeof f.vlan === 'number' ? { vlan: f.vlan } : {}), ...(str(f.master) ? { master: str(f.master)! } : {}),
+    });
+  }
+  state.namespaces = netns.map((n) => str(n.name)!).sort();
+  return state;
+}
+
+/** Every comparable fact of a state, one line each: what `differences` and the tests compare. */
+export function stateLines(state: HostState): string[] {
+  const lines: string[] = [];
+  for (const [name, l] of Object.entries(state.links)) lines.push(`link ${name}: mtu ${l.mtu} ${l.up ? 'up' : 'down'} master ${l.master ?? '-'} address ${l.address ?? '-'}`);
+  for (const [name, a] of Object.entries(state.addresses)) for (const addr of a) lines.push(`address ${addr} dev ${name}`);
+  for (const r of state.routes) lines.push(`route ${routeKey(r)}`);
+  for (const n of state.neighbours) lines.push(`neighbour ${neighKey(n)} lladdr ${n.lladdr ?? '-'}`);
+  for (const f of state.fdb) lines.push(`fdb ${fdbKey(f)}`);
+  for (const n of state.namespaces) lines.push(`guest namespace ${n}`);
+  if (state.netnsDir) lines.push('directory /run/netns');
+  for (const [k, v] of Object.entries(state.sysctls)) lines.push(`sysctl ${k} = ${v}`);
+  return lines.sort();
+}
+
+/** What differs: `+ line` is there now and was not, `- line` was there and is not. */
+export function differences(before: HostState, now: HostState): string[] {
+  const was = new Set(stateLines(before));
+  const is = new Set(stateLines(now));
+  return [...[...is].filter((l) => !was.has(l)).map((l) => `+ ${l}`), ...[...was].filter((l) => !is.has(l)).map((l) => `- ${l}`)];
+}
+
+export interface RestorePlan {
+  /** `ip netns del` each; removes whatever the steps built inside. */
+  namespaces: string[];
+  /** `ip -force -batch -` lines: links deleted first, then what changed on the links that stay. */
+  ip: string[];
+  /** `bridge -force -batch -` lines. */
+  bridge: string[];
+  /** `sysctl -w` arguments. */
+  sysctls: string[];
+  /** /run/netns was made by the run: unmount and remove it once empty. */
+  removeNetnsDir: boolean;
+}
+
+/** How to take a host from `now` back to `before`. Only devices that existed before are touched. */
+export function restorePlan(before: HostState, now: HostState): RestorePlan {
+  const kept = (dev: string | undefined) => dev === undefined || dev in before.links;
+  const ip: string[] = [];
+  for (const name of Object.keys(now.links)) if (!(name in before.links)) ip.push(`link del dev ${name}`);
+  for (const [name, was] of Object.entries(before.links)) {
+    const is = now.links[name];
+    if (!is) continue;
+    if (is.master !== was.master) ip.push(was.master ? `link set dev ${name} master ${was.master}` : `link set dev ${name} nomaster`);
+    if (is.mtu !== was.mtu) ip.push(`link set dev ${name} mtu ${was.mtu}`);
+    if (was.address && is.address !== was.address && was.kind !== undefined) ip.push(`link set dev ${name} address ${was.address}`);
+    if (is.up !== was.up) ip.push(`link set dev ${name} ${was.up ? 'up' : 'down'}`);
+  }
+  for (const [name, was] of Object.entries(before.addresses)) {
+    const is = now.addresses[name] ?? [];
+    for (const a of is) if (!was.includes(a)) ip.push(`addr del ${a} dev ${name}`);
+    for (const a of was) if (!is.includes(a) && !a.startsWith('fe80:')) ip.push(`addr add ${a} dev ${name}`);
+  }
+  const routesBefore = new Set(before.routes.map(routeKey));
+  const routesNow = new Set(now.routes.map(routeKey));
+  const route = (r: RouteState) => `${r.family === 6 ? '-6 ' : ''}route %s ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} table ${r.table}`;
+  for (const r of now.routes) if (!routesBefore.has(routeKey(r)) && kept(r.dev)) ip.push(route(r).replace('%s', 'del'));
+  // Kernel routes come back with their addresses; only routes someone added are added again.
+  for (const r of before.routes) if (!routesNow.has(routeKey(r)) && r.protocol !== 'kernel' && r.table !== 'local') ip.push(route(r).replace('%s', 'add'));
+  const neighBefore = new Set(before.neighbours.map(neighKey));
+  const neighNow = new Set(now.neighbours.map(neighKey));
+  for (const n of now.neighbours) if (!neighBefore.has(neighKey(n)) && kept(n.dev)) ip.push(`neigh del ${n.dst} dev ${n.dev}`);
+  for (const n of before.neighbours) if (!neighNow.has(neighKey(n)) && n.lladdr) ip.push(`neigh replace ${n.dst} lladdr ${n.lladdr} dev ${n.dev} nud permanent`);
+  const fdbBefore = new Set(before.fdb.map(fdbKey));
+  const fdbNow = new Set(now.fdb.map(fdbKey));
+  const fdbLine = (f: FdbState, verb: string) => `fdb ${verb} ${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}${f.master ? ' master' : ' self'}`;
+  const bridge: string[] = [];
+  for (const f of now.fdb) if (!fdbBefore.has(fdbKey(f)) && kept(f.dev)) bridge.push(fdbLine(f, 'del'));
+  for (const f of before.fdb) if (!fdbNow.has(fdbKey(f))) bridge.push(fdbLine(f, 'append'));
+  const sysctls = Object.entries(before.sysctls).filter(([k, v]) => now.sysctls[k] !== v).map(([k, v]) => `${k}=${v}`);
+  return { namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)), ip, bridge, sysctls, removeNetnsDir: now.netnsDir && !before.netnsDir };
+}

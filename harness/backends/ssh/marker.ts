@@ -1,0 +1,55 @@
+// The marker each host keeps while a run changes it: /run/vxlab/RUNID.json names the run, the
+// harness (host, PID, start time, boot) and the state recorded before the steps, so `clean` can
+// restore a host whose harness died. /run is a tmpfs: a reboot forgets the run and its changes alike.
+import { z } from 'zod';
+import type { SshConnection } from './connection.ts';
+import type { HostState } from './host-state.ts';
+import { hostCommand } from './host-io.ts';
+
+export const MARKER_DIR = '/run/vxlab';
+
+export interface SshMarker {
+  runId: string;
+  node: string;
+  harnessHost: string;
+  harnessPid: number;
+  harnessStart: number;
+  bootId: string;
+  before: HostState;
+}
+
+const markerSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  node: z.string(),
+  harnessHost: z.string(),
+  harnessPid: z.number().int(),
+  harnessStart: z.number(),
+  bootId: z.string(),
+  before: z.custom<HostState>((v) => typeof v === 'object' && v !== null && 'links' in v && 'sysctls' in v),
+});
+
+export async function writeMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json"`, 'vxlab', marker.runId], JSON.stringify(marker));
+  if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
+}
+
+export async function removeMarker(conn: SshConnection, runId: string): Promise<void> {
+  // The directory goes with the last marker: a restored host keeps nothing of vxlab's.
+  await hostCommand(conn, ['sh', '-c', `rm -f -- "${MARKER_DIR}/$1.json" && { rmdir ${MARKER_DIR} 2>/dev/null || true; }`, 'vxlab', runId]);
+}
+
+/** Every marker on a host; an unreadable one is reported, not trusted. */
+export async function readMarkers(conn: SshConnection): Promise<{ markers: SshMarker[]; unreadable: string[] }> {
+  const r = await hostCommand(conn, ['sh', '-c', `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`]);
+  const markers: SshMarker[] = [];
+  const unreadable: string[] = [];
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [file, json] = line.split('\t', 2) as [string, string | undefined];
+    try {
+      markers.push(markerSchema.parse(JSON.parse(json ?? '')));
+    } catch {
+      unreadable.push(file);
+    }
+  }
+  return { markers, unreadable };
+}

@@ -1,0 +1,251 @@
+// Test hosts for the ssh backend, built on this machine from real Debian sshd and the real ssh
+// client, all below namespaces the test creates (nothing in the root namespace, nothing in `ip
+// netns list`):
+//
+//   mgmt ns: br0 10.200.0.1/24 ─┬─ veth ── host ns node0: mgmt 10.200.0.10, sshd on :22; enp0s8 ─┐
+//   (the harness and ssh run    ├─ veth ── host ns node1: mgmt 10.200.0.11 ...          enp0s8 ─┼─ lab ns: br0
+//    here, via nsenter --net)   └─ veth ── host ns node2: ...                           enp0s8 ─┘
+//
+// Each host is `unshare --net --mount` with a tmpfs of its own on /run, so markers
+// (/run/vxlab) and guest namespaces (/run/netns) are per host. Keys, sshd_config, known_hosts,
+// the client's ssh_config and the hosts file live in a 0700 temp dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { PROJECT_ROOT } from '../../../scenario/resolve.ts';
+import { CLI } from '../../../testing/host.ts';
+import type { Lab } from '../../../lab/model.ts';
+import { pollUntil } from '../../../util/poll.ts';
+import { nicAddressLines } from '../../nic.ts';
+
+export const SSHD = '/usr/sbin/sshd';
+
+/** Why the test hosts cannot be built here, or undefined when they can. */
+export async function sshdMissing(): Promise<string | undefined> {
+  for (const program of [SSHD, 'ssh', 'ssh-keygen', 'unshare', 'nsenter']) {
+    const r = await execa('sh', ['-c', 'command -v "$1"', 'sh', program], { reject: false });
+    if (r.exitCode !== 0) return `${program} is not installed (apt-get install openssh-server openssh-client)`;
+  }
+  return undefined;
+}
+
+/** A process that holds namespaces of its own; its script prints `ready` once it is inside them. */
+class Holder {
+  readonly process: ChildProcess;
+  readonly exited: Promise<void>;
+  private constructor(argv: string[]) {
+    // pdeathsig: if the test process dies, its hosts go with it.
+    this.process = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.process.once('exit', () => resolve()));
+  }
+
+  /**
+   * Starts the holder and waits for its `ready`: until then its PID may still be setpriv or
+   * unshare in the root namespace, and a command entering it would change the host.
+   */
+  static async start(argv: string[]): Promise<Holder> {
+    const holder = new Holder(argv);
+    let seen = '';
+    holder.process.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
+    await pollUntil(() => {
+      if (holder.process.exitCode !== null) throw new Error(`${argv.join(' ')} exited before it was ready`);
+      return seen.includes('ready\n') ? true : undefined;
+    }, { what: 'a test namespace holder', timeoutMs: 10_000 });
+    const [own, held] = await Promise.all([readlink('/proc/self/ns/net'), readlink(`/proc/${holder.pid}/ns/net`)]);
+    if (own === held) {
+      holder.process.kill('SIGKILL');
+      throw new Error('the holder is still in the root network namespace');
+    }
+    return holder;
+  }
+  get pid(): number {
+    return this.process.pid!;
+  }
+  /** setpriv execs: its PID becomes unshare's, which execs sh in the new namespaces. */
+  netns(): string {
+    return `--net=/proc/${this.pid}/ns/net`;
+  }
+  async stop(): Promise<void> {
+    this.process.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+async function inNet(holder: Holder, argv: string[], input?: string): Promise<string> {
+  const r = await execa('nsenter', [holder.netns(), '--', ...argv], { reject: false, ...(input !== undefined ? { input } : {}) });
+  if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+export interface SshTestHost {
+  node: string;
+  address: string;
+  holder: Holder;
+}
+
+export class SshdHosts {
+  private constructor(
+    readonly dir: string,
+    readonly hostsFile: string,
+    private readonly mgmt: Holder,
+    private readonly lab: Holder,
+    readonly hosts: SshTestHost[],
+  ) {}
+
+  /** Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. */
+  static async build(labModel: Lab): Promise<SshdHosts> {
+    const dir = await mkdtemp(join(tmpdir(), 'vxlab-sshd-'));
+    const holders: Holder[] = [];
+    try {
+      await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vxlab-test-client', '-f', join(dir, 'client_key')]);
+      await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 });
+      const holderArgv = ['unshare', '--net', '--', 'sh', '-c', 'echo ready; read -r _'];
+      const mgmt = await Holder.start(holderArgv);
+      holders.push(mgmt);
+      const lab = await Holder.start(holderArgv);
+      holders.push(lab);
+      await inNet(mgmt, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge\naddr add 10.200.0.1/24 dev br0\nlink set dev br0 up\n');
+      await inNet(lab, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge mcast_snooping 0\nlink set dev br0 up\n');
+      const knownHosts: string[] = [];
+      const hosts: SshTestHost[] = [];
+      for (const [i, node] of labModel.nodes.entries()) {
+        const address = `10.200.0.${10 + i}`;
+        const hostDir = join(dir, node.name);
+        await execa('mkdir', ['-m', '0700', hostDir]);
+        await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', node.name, '-f', join(hostDir, 'host_key')]);
+        knownHosts.push(`${address} ${(await readFile(join(hostDir, 'host_key.pub'), 'utf8')).split(' ').slice(0, 2).join(' ')}`);
+        const config = join(hostDir, 'sshd_config');
+        await writeFile(
+          config,
+          [
+            `ListenAddress ${address}:22`, `HostKey ${join(hostDir, 'host_key')}`, `PidFile none`,
+            `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+            // The keys live under /tmp (mode 1777), which StrictModes would refuse.
+            'StrictModes no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
+            'KbdInteractiveAuthentication no', 'UsePAM no', 'PrintMotd no', 'MaxSessions 100', 'MaxStartups 100:30:200',
+          ].join('\n') + '\n',
+        );
+        // The host's own /run (markers, guest namespaces, sshd's privsep dir); sshd starts once its network is there.
+        const holder = await Holder.start([
+          'unshare', '--net', '--mount', '--propagation', 'private', '--', 'sh', '-c',
+          `mount -t tmpfs -o mode=0755 vxlab-test-run /run && mkdir -p /run/sshd && echo ready && read -r _ && exec ${SSHD} -D -e -f "$1"`, 'sh', config,
+        ]);
+        holders.push(holder);
+        const nic = node.nic;
+        const veth = `h${i}`;
+        await inNet(lab, ['ip', 'link', 'add', `${veth}l`, 'type', 'veth', 'peer', 'name', nic.name, 'netns', String(holder.pid)]);
+        await inNet(lab, ['ip', '-batch', '-'], `link set dev ${veth}l mtu ${nic.mtu} master br0 up\n`);
+        await inNet(mgmt, ['ip', '-batch', '-'], `link add ${veth}m type veth peer name mgmt netns ${holder.pid}\nlink set dev ${veth}m master br0 up\n`);
+        await inNet(holder, ['ip', '-batch', '-'], [
+          `link set dev ${nic.name} mtu ${nic.mtu}${nic.mac ? ` address ${nic.mac}` : ''}`,
+          ...nicAddressLines(nic),
+          `addr add ${address}/24 dev mgmt`, 'link set dev mgmt up',
+        ].join('\n') + '\n');
+        holder.process.stdin!.write('go\n');
+        hosts.push({ node: node.name, address, holder });
+      }
+      await writeFile(join(dir, 'known_hosts'), `${knownHosts.join('\n')}\n`);
+      await writeFile(
+        join(dir, 'ssh_config'),
+        `Host *\n  User root\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
+      );
+      const hostsFile = join(dir, 'hosts.yaml');
+      await writeFile(hostsFile, `ssh_config: ./ssh_config\nnodes:\n${hosts.map((h) => `  ${h.node}: ${h.address}`).join('\n')}\n`);
+      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts);
+      // Ready once every sshd listens (ss in each host's namespace).
+      await pollUntil(
+        async () => {
+          for (const h of hosts) {
+            if (h.holder.process.exitCode !== null) throw new Error(`sshd for ${h.node} exited`);
+            const r = await execa('nsenter', [h.holder.netns(), '--', 'ss', '-Hltn', 'sport', '= :22'], { reject: false });
+            if (!r.stdout.includes(h.address)) return undefined;
+          }
+          return true;
+        },
+        { what: 'the test sshds to listen', timeoutMs: 20_000 },
+      );
+      // Settled once every link has its carrier and its IPv6 link-local address past DAD: the
+      // state the tests record before a run must not still be changing by itself.
+      await pollUntil(
+        async () => {
+          for (const h of hosts) {
+            const links = JSON.parse(await built.onHost(h.node, ['ip', '-j', 'addr', 'show'])) as { ifname: string; operstate: string; addr_info: { family: string; scope: string; tentative?: boolean }[] }[];
+            for (const l of links) {
+              if (l.ifname === 'lo') continue;
+              if (l.operstate !== 'UP') return undefined;
+              if (!l.addr_info.some((a) => a.family === 'inet6' && a.scope === 'link' && !a.tentative)) return undefined;
+            }
+          }
+          return true;
+        },
+        { what: 'the test hosts\' links to settle', timeoutMs: 20_000 },
+      );
+      return built;
+    } catch (error) {
+      await Promise.all(holders.map((h) => h.stop()));
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
+  startCli(args: string[], options: { ssh?: boolean } = {}): ResultPromise<{ reject: false }> {
+    const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
+    return execa('nsenter', [this.mgmt.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
+      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' }, stripFinalNewline: false, timeout: 280_000,
+      // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
+      forceKillAfterDelay: false,
+    }) as ResultPromise<{ reject: false }>;
+  }
+
+  async runCli(args: string[], options: { ssh?: boolean } = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+    const r = await this.startCli(args, options);
+    return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  /** The argv prefix that runs a program in the management namespace (where the harness runs). */
+  get inMgmt(): string[] {
+    return ['nsenter', this.mgmt.netns(), '--'];
+  }
+
+  /** Runs argv inside a host's network and mount namespaces (the test's own view of the host). */
+  async onHost(node: string, argv: string[], input?: string): Promise<string> {
+    const h = this.hosts.find((x) => x.node === node)!;
+    const r = await execa('nsenter', ['-t', String(h.holder.pid), '--net', '--mount', '--', ...argv], { reject: false, ...(input !== undefined ? { input } : {}) });
+    if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${node} failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /**
+   * The test's own reading of a host, field by field (not the backend's parser): links, addresses,
+   * routes, permanent neighbours, permanent FDB entries, guest namespaces and vxlab's marker dir.
+   */
+  async state(node: string): Promise<Record<string, string[]>> {
+    const json = async (argv: string[]) => JSON.parse((await this.onHost(node, argv)) || '[]') as Record<string, unknown>[];
+    // One sorted line per entry, the fields named: order-free, and a difference reads as a line.
+    const lines = (rows: Record<string, unknown>[], keys: string[]) => rows.map((r) => keys.map((k) => `${k}=${JSON.stringify(r[k])}`).join(' ')).sort();
+    const addresses = (await json(['ip', '-j', 'addr', 'show'])).flatMap((a) => ((a.addr_info as Record<string, unknown>[]) ?? []).map((i) => `${String(a.ifname)} ${String(i.local)}/${String(i.prefixlen)}`)).sort();
+    const list = async (dir: string) => (await this.onHost(node, ['sh', '-c', `ls -A ${dir} 2>/dev/null; true`])).split('\n').filter(Boolean).sort();
+    return {
+      links: lines(await json(['ip', '-j', 'link', 'show']), ['ifname', 'mtu', 'flags', 'address', 'master', 'operstate']),
+      addresses,
+      routes: lines(await json(['ip', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol', 'scope', 'prefsrc']),
+      routes6: lines(await json(['ip', '-6', '-j', 'route', 'show', 'table', 'all']), ['dst', 'dev', 'gateway', 'table', 'protocol']),
+      neighbours: lines(await json(['ip', '-j', 'neigh', 'show', 'nud', 'permanent']), ['dst', 'dev', 'lladdr']),
+      fdb: lines((await json(['bridge', '-j', 'fdb', 'show'])).filter((f) => f.state === 'permanent' || f.state === 'static'), ['mac', 'ifname', 'dst', 'flags', 'state']),
+      netns: await list('/run/netns'),
+      run: await list('/run'),
+    };
+  }
+
+  async states(): Promise<Record<string, Record<string, string[]>>> {
+    return Object.fromEntries(await Promise.all(this.hosts.map(async (h) => [h.node, await this.state(h.node)] as const)));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.hosts.map((h) => h.holder), this.mgmt, this.lab].map((h) => h.stop()));
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}

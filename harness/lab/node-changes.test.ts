@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../scenario/resolve.ts';
+import { nodeChanges } from './node-changes.ts';
+
+describe('nodeChanges', () => {
+  it('names the interfaces and guest namespaces the steps create, per node', async () => {
+    const changes = nodeChanges(await loadScenario('bridge-netns'));
+    const all = [...changes.values()];
+    expect(all.some((c) => c.namespaces.includes('vm0'))).toBe(true);
+    expect(all.some((c) => c.interfaces.includes('br0'))).toBe(true);
+  });
+
+  it('names p2p\'s vxlan0 on node0 and node1 and nothing on node2', async () => {
+    const changes = nodeChanges(await loadScenario('p2p'));
+    expect(changes.get('node0')).toEqual({ interfaces: ['vxlan0'], namespaces: [], sysctls: [] });
+    expect(changes.get('node2')).toEqual({ interfaces: [], namespaces: [], sysctls: [] });
+  });
+});

@@ -1,0 +1,50 @@
+// What a scenario's commands create or change on each node, by name: the interfaces, guest
+// namespaces and sysctl keys. A backend that runs on real hosts checks them before the steps
+// (nothing of that name may exist yet) and records the sysctls to restore afterwards.
+import { commandFacts } from '../policy/policy.ts';
+import type { Command, Scenario } from './model.ts';
+
+export interface NodeChanges {
+  interfaces: string[];
+  namespaces: string[];
+  /** net.* keys the commands write, dotted (`net.ipv4.ip_forward`). */
+  sysctls: string[];
+}
+
+/** sysctl's key, as procps reads it: if the first separator is `/`, `/` and `.` swap. */
+function dottedKey(key: string): string {
+  const first = /[./]/.exec(key)?.[0];
+  return first === '/' ? key.replace(/[./]/g, (c) => (c === '/' ? '.' : '/')) : key;
+}
+
+function sysctlKeys(argv: readonly string[]): string[] {
+  if (argv[0] !== 'sysctl') return [];
+  return argv.slice(1).filter((w) => !w.startsWith('-') && w.includes('=')).map((w) => dottedKey(w.slice(0, w.indexOf('='))));
+}
+
+export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
+  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], sysctls: [] as string[] }]));
+  const note = (node: string, commands: readonly Command[]) => {
+    const c = changes.get(node)!;
+    for (const { argv } of commands) {
+      const facts = commandFacts(argv);
+      c.interfaces.push(...facts.createdInterfaces);
+      if (facts.program === 'ip' && facts.object === 'netns' && facts.verb === 'add' && facts.objectIndex !== undefined) {
+        const name = argv[facts.objectIndex + 2];
+        if (name) c.namespaces.push(name);
+      }
+      c.sysctls.push(...sysctlKeys(argv));
+    }
+  };
+  for (const step of scenario.steps) note(step.node, step.commands);
+  for (const check of scenario.checks) {
+    if (check.kind !== 'capture') continue;
+    for (const action of check.during) if (action.kind === 'run') note(action.node, action.commands);
+  }
+  for (const c of changes.values()) {
+    c.interfaces = [...new Set(c.interfaces)];
+    c.namespaces = [...new Set(c.namespaces)];
+    c.sysctls = [...new Set(c.sysctls)];
+  }
+  return changes;
+}
