@@ -18,7 +18,9 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          sequence: { groupOrder: 0 },
+          // After the unit tests: vitest runs projects of one group with one worker limit, and
+          // this project's own (6 files at once) is not the unit tests'.
+          sequence: { groupOrder: 1 },
           include: ['harness/**/*.integration.test.ts'],
           globalSetup: ['harness/testing/host-safety.global.ts'],
           // Files run at once: they wait on the kernel and on child processes far more than on
@@ -36,7 +38,7 @@ export default defineConfig({
           globalSetup: ['harness/testing/host-safety.global.ts'],
           // The engine's bridges and rules live in the host's namespace, which the integration
           // tests compare before and after: the container tests run after them, not beside.
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
@@ -49,7 +51,7 @@ export default defineConfig({
           // Everything lives in namespaces the tests build, but they assert that the root
           // namespace is unchanged around them, which the container tests (engine bridges and
           // veths in the root namespace) would disturb: after them, not beside.
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
           // One file at a time: several sshd labs at once would only compete for 2 cores.
           fileParallelism: false,
           testTimeout: 300_000,
