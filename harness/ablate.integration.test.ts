@@ -39,8 +39,8 @@ describe('ablate', () => {
   }, 120_000);
 
   it('by step, over every tutorial scenario in scenarios/: no vacuous check', async () => {
-    // The scale-* scenarios (30 and 100 nodes, one step per node) would need a lab of 100 nodes
-    // per step left out: out of CI's budget (NOTES).
+    // The scale-* scenarios have a test of their own below: their 30 and 100-node labs must not
+    // share the kernel's neighbour table with three other labs at once.
     const names = (await listScenarioNames()).filter((n) => !n.startsWith('scale-'));
     expect(names.length).toBeGreaterThanOrEqual(11);
     const started = Date.now();
@@ -51,4 +51,5 @@ describe('ablate', () => {
     expect(result.exitCode).toBe(0);
     console.log(`ablate --all --by step: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 600_000);
+
 });

@@ -178,8 +178,9 @@ describe('interrupting', () => {
     const { harnessPid } = record();
     const { runId } = record();
     const check = startCli(['check', 'multicast', '--reporter', 'tap'], { env });
-    // The client leaves while the supervisor runs the checks: once check 3's tcpdump runs in node2.
-    await pollUntil(async () => ((await programsInNode(runId, 'node2')).includes('tcpdump') ? true : undefined), { what: "check 3's capture on node2", timeoutMs: 30_000 });
+    // The client leaves while the supervisor runs the checks: once a check's tcpdump or ping runs.
+    const checking = async () => [...(await programsInNode(runId, 'node0')), ...(await programsInNode(runId, 'node2'))].some((p) => p === 'tcpdump' || p === 'ping');
+    await pollUntil(async () => ((await checking()) ? true : undefined), { what: 'a check to be running in the lab', timeoutMs: 60_000, maxIntervalMs: 5 });
     check.kill('SIGINT');
     expect((await check).exitCode).toBe(130);
     const after = await cli(['check', 'multicast', '--reporter', 'tap']);

@@ -26,6 +26,24 @@ describe('ablationUnits and withoutUnit', () => {
   });
 });
 
+describe('a forEach: node template', () => {
+  it('is one unit, left out on every node it was written for', async () => {
+    const her = await loadScenario('scale-her-30');
+    const byCommand = ablationUnits(her, 'command');
+    const written = new Set(her.steps.flatMap((s) => s.commands.map((c) => c.origin.replace(/ \(.*$/s, ''))));
+    expect(byCommand).toHaveLength(written.size);
+    const first = byCommand[0]!;
+    expect(first.node).toBe('30 nodes');
+    expect(new Set(first.members.map((m) => m.step)).size).toBe(30);
+    const ablated = withoutUnit(her, first);
+    for (const m of first.members) expect(ablated.steps[m.step]!.commands.map((c) => c.text)).not.toContain(her.steps[m.step]!.commands[m.command!]!.text);
+    // One unit by step: the template's step, on all 30 nodes at once.
+    const byStep = ablationUnits(her, 'step');
+    expect(byStep.length).toBeLessThan(her.steps.length);
+    expect(withoutUnit(her, byStep[0]!).steps.filter((s) => s.commands.length === 0)).toHaveLength(byStep[0]!.members.length);
+  });
+});
+
 describe('analyse', () => {
   const units = ablationUnits(p2p, 'step');
 

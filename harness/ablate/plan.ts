@@ -1,37 +1,62 @@
 // `ablate`, the pure half: which runs to make (the scenario without one command, or one step),
 // and what their results say (which checks each removal flips, which checks nothing flips).
 // No I/O: commands/ablate.ts runs the plans and renders the analysis.
-import type { Scenario } from '../lab/model.ts';
+import type { Scenario, Step } from '../lab/model.ts';
 
 export type AblateBy = 'command' | 'step';
 
-/** What one run leaves out: one command of a step, or a whole step. */
+/** What one run leaves out: one command of a step, or a whole step, on every node a template wrote it for. */
 export interface AblationUnit {
-  /** `2.3` (step 2, command 3) or `2` (step 2). */
+  /** `2.3` (step 2, command 3) or `2` (step 2): the first of its members. */
   id: string;
   step: number;
   /** The command's index in its step; absent when the whole step is left out. */
   command?: number;
+  /** The node, or `N nodes` when a `forEach: node` template wrote it for several. */
   node: string;
-  /** The command as typed, or the step's commands joined with `; `. */
+  /** The command as typed, or the step's commands joined with `; ` (the first member's). */
   text: string;
+  /** Every step (and command) left out: one, or one per node of a template. */
+  members: { step: number; command?: number }[];
 }
+
+/** Where in the scenario file a command was written (`steps[0].run[1]`), whichever node a template expanded it for. */
+const writtenAt = (origin: string) => origin.replace(/ \(.*$/s, '');
 
 export function ablationUnits(scenario: Scenario, by: AblateBy): AblationUnit[] {
-  return scenario.steps.flatMap((step) =>
-    by === 'step'
-      ? [{ id: `${step.index + 1}`, step: step.index, node: step.node, text: step.commands.map((c) => c.text).join('; ') }]
-      : step.commands.map((c, j) => ({ id: `${step.index + 1}.${j + 1}`, step: step.index, command: j, node: step.node, text: c.text })),
-  );
+  const groups = new Map<string, { step: Step; command?: number }[]>();
+  for (const step of scenario.steps) {
+    const members: { step: Step; command?: number }[] = by === 'step' ? [{ step }] : step.commands.map((_, j) => ({ step, command: j }));
+    for (const m of members) {
+      const origin = writtenAt(step.commands[m.command ?? 0]?.origin ?? `step ${step.index}`);
+      const key = by === 'step' ? origin.replace(/\.run\[\d+\]$/, '') : origin;
+      groups.set(key, [...(groups.get(key) ?? []), m]);
+    }
+  }
+  return [...groups.values()].map((members) => {
+    const { step, command } = members[0]!;
+    const nodes = new Set(members.map((m) => m.step.node));
+    const text = command === undefined ? step.commands.map((c) => c.text).join('; ') : step.commands[command]!.text;
+    return {
+      id: command === undefined ? `${step.index + 1}` : `${step.index + 1}.${command + 1}`,
+      step: step.index,
+      ...(command !== undefined ? { command } : {}),
+      node: nodes.size > 1 ? `${nodes.size} nodes` : step.node,
+      text: nodes.size > 1 ? `${text} (and the same on each of the other ${nodes.size - 1} nodes)` : text,
+      members: members.map((m) => ({ step: m.step.index, ...(m.command !== undefined ? { command: m.command } : {}) })),
+    };
+  });
 }
 
-/** The scenario without the unit's command or step (an emptied step stays, with nothing to run). */
+/** The scenario without the unit's commands or steps (an emptied step stays, with nothing to run). */
 export function withoutUnit(scenario: Scenario, unit: AblationUnit): Scenario {
   return {
     ...scenario,
-    steps: scenario.steps.map((step) =>
-      step.index !== unit.step ? step : { ...step, commands: unit.command === undefined ? [] : step.commands.filter((_, j) => j !== unit.command) },
-    ),
+    steps: scenario.steps.map((step) => {
+      const mine = unit.members.filter((m) => m.step === step.index);
+      if (mine.length === 0) return step;
+      return { ...step, commands: mine.some((m) => m.command === undefined) ? [] : step.commands.filter((_, j) => !mine.some((m) => m.command === j)) };
+    }),
   };
 }
 
