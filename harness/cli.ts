@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The command line: parses arguments, loads scenarios, picks a reporter, runs, and exits.
 // The only module that exits the process or maps errors to exit codes.
 import { mkdir } from 'node:fs/promises';
@@ -19,6 +18,7 @@ import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
+import { handSignalsTo } from './util/early-signals.ts';
 import { onReaderGone } from './util/reader-gone.ts';
 import { parseShard, shardOf } from './util/shard.ts';
 import { newRunId } from './util/run-id.ts';
@@ -41,14 +41,13 @@ onReaderGone(process.stdout, () => {
 // Nothing more can be said on a closed stderr; only keep its error from crashing the run.
 onReaderGone(process.stderr, () => undefined);
 
-// A signal that lands before a run has its handlers is kept, and the run starts interrupted:
-// however early it ends, it leaves TAP that says so.
+// A signal that lands before a run has its handlers (or before this module was loaded: see
+// main.ts) is kept, and the run starts interrupted: however early it ends, it leaves TAP that says so.
 let pendingSignal: NodeJS.Signals | undefined;
-const earlySignal = (signal: NodeJS.Signals) => {
+handSignalsTo((signal) => {
   if (interruptRun) interruptRun(signal);
   else pendingSignal ??= signal;
-};
-process.on('SIGINT', earlySignal).on('SIGTERM', earlySignal);
+});
 
 function out(text: string): void {
   if (!stdoutGone) process.stdout.write(text);

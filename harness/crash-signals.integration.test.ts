@@ -26,6 +26,15 @@ describe('SIGINT and SIGTERM at named moments', () => {
     },
   );
 
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s before the CLI was even loaded: the entry kept it, and the run bails out in TAP', async (signal) => {
+    const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'load' } });
+    expect((await stderrUntil(child, PAUSED)).trimEnd()).toBe(`vxlab trace: load: before the CLI was loaded${PAUSED.trimEnd()}`);
+    child.kill(signal);
+    const result = await child;
+    expect(result.exitCode).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(String(result.stdout)).toBe(`TAP version 14\nBail out! interrupted by ${signal}; the lab was torn down\n`);
+  });
+
   it('before the run began: still TAP, read as failed, ending with Bail out!', async () => {
     const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'start' } });
     expect((await stderrUntil(child, PAUSED)).trimEnd()).toBe(`vxlab trace: start p2p: before the run began${PAUSED.trimEnd()}`);

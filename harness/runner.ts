@@ -7,7 +7,7 @@ import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
-import type { Command, Scenario, Step } from './lab/model.ts';
+import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 
@@ -171,9 +171,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         return result;
       }
 
-      for (const [i, check] of scenario.checks.entries()) {
-        signal?.throwIfAborted();
-        where = `in check ${i + 1} of ${scenario.checks.length} (${check.name})`;
+      const runOneCheck = async (i: number, check: Check): Promise<{ outcome: CheckOutcome; durationMs: number }> => {
         const checkStarted = performance.now();
         const atCapture = check.kind === 'capture' ? () => at({ name: 'capture', number: i + 1, where: `in check ${i + 1} of ${scenario.checks.length}, capturing on ${check.spec.node} ${check.spec.interface}` }) : undefined;
         let outcome: CheckOutcome;
@@ -183,8 +181,27 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           if (signal?.aborted) throw signal.reason;
           outcome = { status: 'fail', reason: `the check could not run: ${errorMessage(error)}`, diagnostics: {} };
         }
+        return { outcome, durationMs: performance.now() - checkStarted };
+      };
+      const note = (i: number, check: Check, { outcome, durationMs }: { outcome: CheckOutcome; durationMs: number }) => {
         result[outcome.status === 'pass' ? 'passed' : outcome.status === 'fail' ? 'failed' : 'skipped'] += 1;
-        emit({ type: 'check', scenario: scenario.name, number: i + 1, name: check.name, outcome, durationMs: performance.now() - checkStarted });
+        emit({ type: 'check', scenario: scenario.name, number: i + 1, name: check.name, outcome, durationMs });
+      };
+
+      for (let i = 0; i < scenario.checks.length; ) {
+        signal?.throwIfAborted();
+        const group = readOnlyTemplateGroup(scenario.checks, i);
+        if (group.length > 1) {
+          where = `in checks ${i + 1} to ${i + group.length} of ${scenario.checks.length} (${group[0]!.template}, on every node at once)`;
+          const done = await mapConcurrently(group, TEMPLATE_CHECK_JOBS, (check, k) => runOneCheck(i + k, check));
+          group.forEach((check, k) => note(i + k, check, done[k]!));
+          i += group.length;
+          continue;
+        }
+        const check = scenario.checks[i]!;
+        where = `in check ${i + 1} of ${scenario.checks.length} (${check.name})`;
+        note(i, check, await runOneCheck(i, check));
+        i += 1;
       }
 
       signal?.throwIfAborted();
@@ -203,6 +220,43 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (signal?.aborted) result.interrupted = interruptedAt ?? where;
     emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started });
   }
+}
+
+/** How many expansions of one `forEach: node` state check read their tables at once. */
+const TEMPLATE_CHECK_JOBS = 16;
+
+/**
+ * The state checks from `checks[start]` on that one `forEach: node` check stands for. They only
+ * read tables, each on its own node, so running them at once changes nothing they see; one after
+ * another, a 100-node lab whose tables are wrong would wait out 100 polling windows.
+ */
+export function readOnlyTemplateGroup(checks: readonly Check[], start: number): Check[] {
+  const first = checks[start];
+  if (first?.kind !== 'state' || !first.template) return first ? [first] : [];
+  let end = start + 1;
+  while (checks[end]?.kind === 'state' && checks[end]!.template === first.template) end += 1;
+  return checks.slice(start, end);
+}
+
+/** Maps over `items` with at most `limit` calls in flight; results keep the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  const errors: unknown[] = [];
+  let next = 0;
+  // A failure stops new calls, and every call in flight ends before it is thrown: nothing outlives the group.
+  const worker = async () => {
+    while (next < items.length && errors.length === 0) {
+      const k = next++;
+      try {
+        results[k] = await fn(items[k]!, k);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+  return results;
 }
 
 export interface RunSummary {

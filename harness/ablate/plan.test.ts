@@ -63,6 +63,15 @@ describe('analyse', () => {
     expect(table).toMatch(/not ok: 1 vacuous check\n$/);
   });
 
+  it('lists the skipped copies of one templated command once, with how many there were', () => {
+    const copies = [1, 2, 3].map((peer) => ({ node: 'node0', at: `steps[0].run[1] (on node0, for peer node${peer})`, command: `bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.8.10${peer}`, output: 'Cannot find device "vxlan0"' }));
+    const a = analyse(p2p, 'step', allPass(), [{ unit: units[0]!, result: run(['fail', 'fail', 'fail', 'fail', 'fail', 'pass'], { skipped: [...copies, { node: 'node1', at: 'steps[1].run[2]', command: 'ip link set vxlan0 up', output: 'x' }] }) }]);
+    const skippedLines = renderTable(a).split('\n').filter((l) => l.includes('also skipped'));
+    expect(skippedLines).toHaveLength(2);
+    expect(skippedLines[0]).toContain('also skipped, it failed: steps[0].run[1] (on node0, for peer node1) and 2 more copies of it `bridge fdb append');
+    expect(tapSubtest(a, 1)).toContain('also skipped steps[0].run[1] (3 copies), steps[1].run[2]');
+  });
+
   it('accepts a check that nothing flips when the scenario says why (ablation: none)', () => {
     const marked = { ...p2p, checks: p2p.checks.map((c, i) => (i === 5 ? { ...c, ablationNone: 'a baseline: node2 has no VTEP at all' } : c)) };
     const runs = units.map((unit) => ({ unit, result: run(['fail', 'fail', 'fail', 'fail', 'fail', 'pass']) }));

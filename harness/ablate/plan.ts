@@ -70,6 +70,18 @@ export interface SkippedCommand {
   output: string;
 }
 
+/** Skipped commands grouped by where they were written: a template's copies are one line, not one per node and peer. */
+export function skippedByOrigin(skipped: readonly SkippedCommand[]): { at: string; count: number; first: SkippedCommand }[] {
+  const groups = new Map<string, { at: string; count: number; first: SkippedCommand }>();
+  for (const s of skipped) {
+    const at = writtenAt(s.at);
+    const group = groups.get(at);
+    if (group) group.count += 1;
+    else groups.set(at, { at, count: 1, first: s });
+  }
+  return [...groups.values()];
+}
+
 /** What one run of the scenario showed: each check's verdict, by check number - 1. */
 export interface RunResult {
   verdicts: Verdict[];

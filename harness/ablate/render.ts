@@ -2,7 +2,7 @@
 // then each check's verdict; or the same as TAP (one point per check). Pure.
 import { stringify } from 'yaml';
 import { escapeDescription } from '../report/tap.ts';
-import type { AblationAnalysis } from './plan.ts';
+import { skippedByOrigin, type AblationAnalysis } from './plan.ts';
 
 const shorten = (text: string, width: number) => (text.length <= width ? text : `${text.slice(0, width - 1)}…`);
 
@@ -17,7 +17,10 @@ export function renderTable(a: AblationAnalysis): string {
   for (const r of a.ablations) {
     const flips = r.error ? 'the run broke' : r.flips.length ? r.flips.join(' ') : '-';
     lines.push(`${r.unit.id.padEnd(idWidth)}  ${r.unit.node.padEnd(nodeWidth)}  ${flips.padEnd(28)}  ${shorten(r.unit.text, 100)}`);
-    for (const s of r.skipped) lines.push(`${''.padEnd(idWidth + nodeWidth + 4)}${''.padEnd(30)}also skipped, it failed: ${s.at} \`${shorten(s.command, 70)}\` (${shorten(s.output.split('\n')[0] ?? '', 60)})`);
+    for (const { count, first: s } of skippedByOrigin(r.skipped)) {
+      const where = count === 1 ? s.at : `${s.at} and ${count - 1} more copies of it`;
+      lines.push(`${''.padEnd(idWidth + nodeWidth + 4)}${''.padEnd(30)}also skipped, it failed: ${where} \`${shorten(s.command, 70)}\` (${shorten(s.output.split('\n')[0] ?? '', 60)})`);
+    }
   }
   lines.push('');
   for (const c of a.checks) {
@@ -43,7 +46,7 @@ function yamlBlock(data: Record<string, unknown>): string[] {
 /** One scenario's TAP body: one point per check (not ok when vacuous), and one for the runs' soundness. */
 function tapBody(a: AblationAnalysis): string[] {
   const lines = [`1..${a.checks.length + 1}`, `# ablate ${a.scenario} by ${a.by}`];
-  for (const r of a.ablations) lines.push(`# without ${r.unit.id} (${r.unit.node}: ${r.unit.text.replace(/[\r\n]+/g, ' ')}): ${r.error ? 'the run broke' : r.flips.length ? `checks ${r.flips.join(' ')} fail` : 'no check fails'}${r.skipped.length ? `; also skipped ${r.skipped.map((s) => s.at).join(', ')}` : ''}`);
+  for (const r of a.ablations) lines.push(`# without ${r.unit.id} (${r.unit.node}: ${shorten(r.unit.text.replace(/[\r\n]+/g, ' '), 200)}): ${r.error ? 'the run broke' : r.flips.length ? `checks ${r.flips.join(' ')} fail` : 'no check fails'}${r.skipped.length ? `; also skipped ${skippedByOrigin(r.skipped).map((g) => (g.count === 1 ? g.first.at : `${g.at} (${g.count} copies)`)).join(', ')}` : ''}`);
   for (const c of a.checks) {
     const name = escapeDescription(c.name);
     if (c.ablationNone !== undefined) lines.push(`ok ${c.number} - ${name} # SKIP ablation: none: ${escapeDescription(c.ablationNone)}`);

@@ -2,7 +2,7 @@
 // transpiling TypeScript at every start cost about 1.3 s of the CLI's start-up.
 // One ESM bundle for Node 20 (so `await using` is lowered), split at dynamic imports so the
 // container backend and the verbs a run does not use are loaded only when needed.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -12,8 +12,10 @@ export const DIST_DIR = join(PROJECT_ROOT, 'dist');
 export const BUILT_CLI = join(DIST_DIR, 'cli.js');
 
 export async function buildCli(): Promise<void> {
+  // Chunks are named by hash: without this, every build would leave the last one's beside it.
+  rmSync(join(DIST_DIR, 'chunks'), { recursive: true, force: true });
   await build({
-    entryPoints: { cli: join(PROJECT_ROOT, 'harness', 'cli.ts') },
+    entryPoints: { cli: join(PROJECT_ROOT, 'harness', 'main.ts') },
     outdir: DIST_DIR,
     bundle: true,
     splitting: true,
@@ -29,7 +31,7 @@ export async function buildCli(): Promise<void> {
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     logLevel: 'warning',
-    // The hashbang of harness/cli.ts is kept: dist/cli.js is the package's bin.
+    // The hashbang of harness/main.ts is kept: dist/cli.js is the package's bin.
   });
 }
 

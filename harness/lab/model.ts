@@ -71,6 +71,8 @@ interface CheckBase {
   name: string;
   /** `ablation: { none }`: why no step makes this check hold (`ablate` then expects no flip). */
   ablationNone?: string;
+  /** Where a `forEach: node` check was written (`checks[0]`): its expansions read state independently, so they may run at once. */
+  template?: string;
 }
 export type Check =
   | (CheckBase & { kind: 'ping'; spec: PingSpec })

@@ -520,8 +520,12 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
   });
 
   for (const check of checks) {
-    const reason = doc.checks[check.index]?.ablation?.none;
+    // `index` counts expanded checks; the path names the check as written.
+    const at = checkPaths.get(check.index)!;
+    const written = doc.checks[at[1] as number];
+    const reason = written?.ablation?.none;
     if (reason !== undefined) check.ablationNone = reason;
+    if (written?.forEach) check.template = formatPath(at);
   }
 
   // Check names are TAP descriptions: two alike would make a report ambiguous.

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../util/errors.ts';
+import { readOnlyTemplateGroup } from '../runner.ts';
 import { loadScenario, parseLabText } from './resolve.ts';
 import { expandTemplate, parseTemplate, TemplateError } from './template.ts';
 
@@ -136,6 +137,18 @@ describe('steps and checks over nodes', () => {
     expect(last.spec.node).toBe('node4');
     expect(last.spec.expect.contains?.map((e) => e.dst)).toEqual(['192.168.8.100', '192.168.8.101', '192.168.8.102', '192.168.8.103']);
     expect(last.spec.expect.lacks).toEqual([{ dst: '192.168.8.104' }]);
+  });
+
+  it('marks where a forEach check was written, and reads ablation: none from the check as written, not from its expanded position', async () => {
+    const s = await scenario(`${STEP}checks:\n  - name: "{{ node.name }} has its peers"\n    forEach: node\n    state:\n      node: "{{ node.name }}"\n      fdb:\n        contains: [ { dst: "{{ peer.address }}" } ]\n  - name: own NIC\n    ablation: { none: the lab's own NIC }\n    ping: { from: node0, to: 192.168.8.101 }\n`);
+    expect(s.checks.map((c) => [c.name, c.template, c.ablationNone])).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => [`node${i} has its peers`, 'checks[0]', undefined]),
+      ['own NIC', undefined, "the lab's own NIC"],
+    ]);
+    // Read-only expansions of one template run together; anything else runs alone.
+    expect(readOnlyTemplateGroup(s.checks, 0)).toHaveLength(5);
+    expect(readOnlyTemplateGroup(s.checks, 3)).toHaveLength(2);
+    expect(readOnlyTemplateGroup(s.checks, 5)).toHaveLength(1);
   });
 
   it.each([
