@@ -1,6 +1,7 @@
 // A learner's way through a lab, on the real kernel: `up --bare`, the tutorial's commands typed
 // with `exec` and `shell`, `check`, `status`, `down`; and a supervisor killed outright, then `clean`.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -128,6 +129,37 @@ describe('shell and exec', () => {
   });
 });
 
+describe('the supervisor against a stranger on its socket', () => {
+  /** Sends one raw line on the lab's socket; resolves with everything the supervisor answered. */
+  const raw = (line: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = createConnection(join(labsDir, 'multicast.sock'));
+      let answer = '';
+      socket.on('error', reject).on('connect', () => socket.end(`${line}\n`)).on('data', (d) => (answer += String(d))).on('close', () => resolve(answer));
+    });
+
+  it('answers malformed requests with an error and keeps serving', async () => {
+    expect((await cli(['up', 'multicast', '--bare'])).exitCode).toBe(0);
+    const { harnessPid } = record();
+    for (const line of ['null', '42', '{"op":"reboot"}', '{"op":"exec","node":"node0","argv":"ip link"}', '{"op":"exec","node":"node0","argv":["ip"],"extra":1}', 'x'.repeat(2 * 1024 * 1024)]) {
+      expect(await raw(line), line.slice(0, 60)).toMatch(/^\{"type":"error","message":"not a request/);
+    }
+    expect(() => process.kill(harnessPid, 0)).not.toThrow();
+    const exec = await cli(['exec', 'multicast', 'node0', '--', 'ip', '-br', 'link', 'show', 'lo']);
+    expect(exec.exitCode, exec.stderr).toBe(0);
+  });
+
+  it('two `up` of one lab at once: one comes up, the other is refused, and down leaves no supervisor', async () => {
+    const results = await Promise.all([cli(['up', 'multicast', '--bare']), cli(['up', 'multicast', '--bare'])]);
+    expect(results.map((r) => r.exitCode).sort()).toEqual([0, 2]);
+    expect(results.find((r) => r.exitCode === 2)!.stderr).toMatch(/lab multicast is (already up|being brought up by another `up`)/);
+    const { harnessPid } = record();
+    expect((await cli(['down', 'multicast'])).exitCode).toBe(0);
+    expect(await residueAfterPolling(() => residueOfHarness(harnessPid), 'the lab to be gone', 10_000)).toEqual([]);
+    expect(readdirSync(labsDir).filter((f) => f.startsWith('multicast.'))).toEqual([]);
+  });
+});
+
 describe('a supervisor killed outright', () => {
   it('takes its lab with it; clean finds nothing of it; status forgets it', async () => {
     expect((await cli(['up', 'multicast'])).exitCode).toBe(0);
@@ -152,6 +184,25 @@ describe('a supervisor killed outright', () => {
 });
 
 describe('interrupting', () => {
+  it('a check whose client leaves mid-check stops where it is; the supervisor serves the next one', async () => {
+    // The supervisor holds the first check at its first capture (a named moment, in its log);
+    // the steps `up` runs have no capture.
+    expect((await runCli(['up', 'multicast'], { env: { ...env, VXLAB_PAUSE_AT: 'capture' } })).exitCode).toBe(0);
+    const supervisor = record().harnessPid;
+    const log = join(labsDir, 'multicast.log');
+    const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    const client = startCli(['check', 'multicast', '--reporter', 'tap'], { env });
+    await pollUntil(() => (/capture:\d+ multicast: .*\(paused until interrupted\)/.test(logText()) ? true : undefined), { what: 'the check to pause at its capture', timeoutMs: 30_000 });
+    client.kill('SIGKILL');
+    await client.catch(() => undefined);
+    await pollUntil(() => (logText().includes('vxlab supervisor: a check stopped where it was: its client left') ? true : undefined), { what: 'the supervisor to stop the check', timeoutMs: 15_000 });
+    expect(() => process.kill(supervisor, 0)).not.toThrow();
+    const next = await cli(['check', 'multicast', '--reporter', 'tap']);
+    expect(next.exitCode, next.stdout).toBe(0);
+    expect(await parseTap(next.stdout)).toMatchObject({ ok: true, extra: [] });
+  });
+
+
   it('Ctrl-C while up runs the steps stops the supervisor, which tears the lab down', async () => {
     // The supervisor holds at step 2 (a named moment, written to its log), so the signal lands then.
     const up = startCli(['up', 'multicast'], { env: { ...env, VXLAB_PAUSE_AT: 'step:2' } });

@@ -1,10 +1,8 @@
 // `up NAME [--bare]`: starts the lab's supervisor in the background and returns once the lab
 // serves (or with the supervisor's error, and nothing left up).
 import { spawn } from 'node:child_process';
-import { open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ensureLabsDir, isLabName, labsDir, readRecord, removeRecord } from '../learner/records.ts';
-import { isAlive } from '../backends/harness-identity.ts';
+import { readFile } from 'node:fs/promises';
+import { claimLab, ensureLabsDir, isLabName, logPath, openLog, removeRecord } from '../learner/records.ts';
 import { InterruptedError, UsageError } from '../util/errors.ts';
 
 export interface UpOptions {
@@ -20,14 +18,14 @@ function selfArgv(args: string[]): [string, string[]] {
 /** Brings up the scenario `name` read from `file` (the supervisor reads the same file). */
 export async function up(name: string, file: string, options: UpOptions, say: (text: string) => void): Promise<void> {
   if (!isLabName(name)) throw new UsageError(`a lab brought up needs a name of letters, digits, '.', '_' and '-' (its file's name), not ${JSON.stringify(name)}`);
-  const existing = await readRecord(name);
-  if (existing && (await isAlive(existing))) {
-    throw new UsageError(`lab ${name} is already up (supervisor PID ${existing.harnessPid}): \`npm run lab -- down ${name}\` first`);
-  }
-  if (existing) await removeRecord(name);
   await ensureLabsDir();
-  const log = join(labsDir(), `${name}.log`);
-  const logFile = await open(log, 'w', 0o600);
+  // Exclusive: a second `up` of this lab, now or while it runs, is refused here.
+  await claimLab(name);
+  const log = logPath(name);
+  const logFile = await openLog(name).catch(async (error: unknown) => {
+    await removeRecord(name, { withLog: false });
+    throw error;
+  });
   const [command, args] = selfArgv(['__supervise', file, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
   const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'] });
   await logFile.close();
@@ -57,6 +55,7 @@ export async function up(name: string, file: string, options: UpOptions, say: (t
   if (!reply?.ok) {
     const code = await exited;
     const output = (await readFile(log, 'utf8').catch(() => '')).trim();
+    await removeRecord(name);
     throw new Error(`lab ${name} did not come up${reply?.message ? `: ${reply.message}` : ` (its supervisor exited with ${code ?? 'a signal'})`}${output ? `\n${output}` : ''}`);
   }
   child.unref();

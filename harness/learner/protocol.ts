@@ -3,12 +3,30 @@
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { ExecResult } from '../util/process.ts';
+import { z } from 'zod';
 import type { RunEvent } from '../report/events.ts';
 
-export type Request =
-  | { op: 'exec'; node: string; argv: string[]; input?: string; timeoutMs?: number }
-  | { op: 'check' }
-  | { op: 'down' };
+const requestSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('exec'), node: z.string().min(1).max(64), argv: z.array(z.string().max(4096)).min(1).max(256), input: z.string().optional(), timeoutMs: z.number().int().positive().max(3_600_000).optional() }),
+  z.strictObject({ op: z.literal('check') }),
+  z.strictObject({ op: z.literal('down') }),
+]);
+export type Request = z.infer<typeof requestSchema>;
+
+/** The longest request line a supervisor reads, in characters (an exec's input included). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** A request line as the supervisor takes it: one of the three requests, or why not. */
+export function parseRequest(line: string): Request | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { problem: 'not a request: expected one JSON object' };
+  }
+  const parsed = requestSchema.safeParse(value);
+  return parsed.success ? parsed.data : { problem: `not a request: expected {"op":"exec"|"check"|"down", ...} (${parsed.error.issues[0]?.message ?? 'malformed'})` };
+}
 
 export type Reply =
   | { type: 'exec'; result: ExecResult }
@@ -21,7 +39,9 @@ export function request(socketPath: string, req: Request, onReply: (reply: Reply
   return new Promise((resolve, reject) => {
     const socket: Socket = createConnection(socketPath);
     socket.once('error', reject);
-    socket.once('connect', () => socket.end(`${JSON.stringify(req)}\n`));
+    // The client keeps its side open until the answer is done: the supervisor reads an end before
+    // then as "the client left", and stops the work (a check) that nobody waits for any more.
+    socket.once('connect', () => socket.write(`${JSON.stringify(req)}\n`));
     const lines = createInterface({ input: socket });
     lines.on('line', (line) => {
       if (line.trim()) onReply(JSON.parse(line) as Reply);

@@ -2,8 +2,8 @@
 // then serves `exec`, `check` and `down` on the lab's socket until `down` or a signal, and always
 // tears the lab down before it exits. As the lab's harness, `clean` judges its leftovers by it.
 import { closeSync, writeSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { harnessIdentity } from '../backends/harness-identity.ts';
 import type { Backend, StartedLab } from '../backends/types.ts';
 import { inNetns } from '../checks/ping.ts';
@@ -16,7 +16,7 @@ import { momentTracer } from '../util/moments.ts';
 import { newRunId } from '../util/run-id.ts';
 import { diagnose, findingLines, type CommandEffects } from './model-answer.ts';
 import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
-import type { Reply, Request } from './protocol.ts';
+import { MAX_REQUEST_BYTES, parseRequest, type Reply, type Request } from './protocol.ts';
 import { ensureLabsDir, removeRecord, socketPath, writeRecord } from './records.ts';
 
 /** The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is ours. */
@@ -82,6 +82,11 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
   process.stderr.write(`vxlab supervisor PID ${process.pid} for lab ${scenario.name}, run ${runId}\n`);
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', () => undefined);
+  // A fault in serving one request must still end in teardown, never in a crash that skips it.
+  process.on('unhandledRejection', (error) => {
+    process.stderr.write(`vxlab supervisor: internal error, stopping the lab: ${errorMessage(error)}\n`);
+    stop.abort();
+  });
 
   let lab: StartedLab;
   try {
@@ -96,10 +101,12 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
     if (!bare) await runSteps(scenario, attached, runId, stop.signal);
     stop.signal.throwIfAborted();
 
-    const check = async (send: (reply: Reply) => void) => {
-      await flushNeighbourCaches(scenario, lab, stop.signal);
+    const check = async (send: (reply: Reply) => void, clientGone: AbortSignal) => {
+      // A check nobody waits for any more stops where it is; the lab stays up for the next one.
+      const signal = AbortSignal.any([stop.signal, clientGone]);
+      await flushNeighbourCaches(scenario, lab, signal);
       const events: RunEvent[] = [];
-      await runScenario({ ...scenario, steps: [] }, { backend: attached, runId, emit: (e) => events.push(e), signal: stop.signal });
+      await runScenario({ ...scenario, steps: [] }, { backend: attached, runId, emit: (e) => events.push(e), signal, atMoment: momentTracer(signal) });
       const failed = events.filter((e): e is Extract<RunEvent, { type: 'check' }> => e.type === 'check' && e.outcome.status === 'fail');
       if (failed.length > 0 && scenario.steps.length > 0) {
         // The steps are the model answer: name the commands whose effects this lab lacks.
@@ -118,38 +125,52 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
       for (const event of events) send({ type: 'event', event });
     };
 
-    const serve = async (req: Request, send: (reply: Reply) => void) => {
+    const serve = async (req: Request, send: (reply: Reply) => void, clientGone: AbortSignal) => {
       if (req.op === 'exec') {
-        const result = await lab.node(req.node).exec(req.argv, { ...(req.input !== undefined ? { input: req.input } : {}), ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}), signal: stop.signal });
+        const result = await lab.node(req.node).exec(req.argv, { ...(req.input !== undefined ? { input: req.input } : {}), ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}), signal: AbortSignal.any([stop.signal, clientGone]) });
         send({ type: 'exec', result });
       } else if (req.op === 'check') {
-        await check(send);
+        await check(send, clientGone);
       } else {
         stop.abort();
       }
     };
 
     await ensureLabsDir();
-    await removeRecord(scenario.name);
-    // Half-open: the client ends its side once the request is sent, and still reads the answer.
+    // A socket left by a lab that died: `up` claimed the lab for us, so nothing live owns it.
+    await rm(socketPath(scenario.name), { force: true });
+    // Half-open: a client that ends its side early still gets its answer (a down, an error).
     server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
       // A client that left (Ctrl-C) must not bring the supervisor down with a write error.
       socket.on('error', () => undefined);
+      // A client keeps its side open until its answer is done: an end or a close before then means it left.
+      const client = new AbortController();
+      const left = () => client.abort(new Error('the client left'));
+      socket.once('end', left).once('close', left);
       const send = (reply: Reply) => socket.write(`${JSON.stringify(reply)}\n`);
-      const lines = createInterface({ input: socket });
-      lines.once('line', (line) => {
-        lines.close();
-        let req: Request;
-        try {
-          req = JSON.parse(line) as Request;
-        } catch {
-          send({ type: 'error', message: 'not a request' });
+      let buffered = '';
+      const onData = (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const newline = buffered.indexOf('\n');
+        if (newline < 0 && buffered.length <= MAX_REQUEST_BYTES) return;
+        socket.off('data', onData);
+        if (newline < 0 || newline > MAX_REQUEST_BYTES) {
+          send({ type: 'error', message: `not a request: a line of more than ${MAX_REQUEST_BYTES} characters` });
           return socket.end();
         }
-        void serve(req, send)
-          .catch((error: unknown) => send({ type: 'error', message: errorMessage(error) }))
+        const req = parseRequest(buffered.slice(0, newline));
+        if ('problem' in req) {
+          send({ type: 'error', message: req.problem });
+          return socket.end();
+        }
+        void serve(req, send, client.signal)
+          .catch((error: unknown) => {
+            if (client.signal.aborted && !stop.signal.aborted) process.stderr.write(`vxlab supervisor: a ${req.op} stopped where it was: its client left\n`);
+            send({ type: 'error', message: errorMessage(error) });
+          })
           .finally(() => (req.op === 'down' ? stopped.then(() => socket.end(`${JSON.stringify({ type: 'done' })}\n`)) : socket.end(`${JSON.stringify({ type: 'done' })}\n`)));
-      });
+      };
+      socket.on('data', onData);
     });
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));

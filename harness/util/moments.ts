@@ -6,9 +6,11 @@ import type { Moment } from '../runner.ts';
  * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown) also holds the run
  * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
  */
+// Once per process, whichever tracer meets the moment first (a supervisor has one for `up` and one per `check`).
+let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
+
 export function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
   const trace = process.env.VXLAB_TRACE === '1';
-  let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
   return async (moment) => {
     const id = moment.number === undefined ? moment.name : `${moment.name}:${moment.number}`;
     const pause = pauseAt !== undefined && (pauseAt === id || pauseAt === moment.name);
