@@ -2,7 +2,7 @@
 // lab's address and MTU, and nothing of what the steps create already present. Every problem
 // says what differs and what to do; the backend turns them into one PrerequisiteError (exit 3).
 import type { LabNode } from '../../lab/model.ts';
-import type { NodeChanges } from '../../lab/node-changes.ts';
+import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import type { SshConnection } from './connection.ts';
 import type { HostState } from './host-state.ts';
@@ -30,6 +30,14 @@ export function stateProblems(node: LabNode, labName: string, state: HostState, 
   }
   for (const ns of changes?.namespaces ?? []) {
     if (state.namespaces.includes(ns)) problems.push(`${node.name} already has a guest namespace ${ns}, which the steps create; remove it (sudo ip netns del ${ns}), or ${cleanHint} if a run of vxlab left it`);
+  }
+  for (const entry of changes?.fdb ?? []) {
+    // Only on a device the host has already: one the steps create starts with an empty FDB.
+    const held = state.fdb.some((f) => f.mac.toLowerCase() === entry.mac && f.dev === entry.dev && f.dst === entry.dst && (entry.vlan === undefined || f.vlan === entry.vlan));
+    if (held) {
+      const text = fdbEntryText(entry);
+      problems.push(`${node.name} already has the FDB entry ${text}, which the steps add; remove it (sudo bridge fdb del ${text}), or ${cleanHint} if a run of vxlab left it`);
+    }
   }
   return problems;
 }
