@@ -153,7 +153,9 @@ export class SshdHosts {
       await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o644 });
       const loginMounts = options.login ? await loginFiles(dir, options.login) : [];
       // sudo keeps its timestamps in /run/sudo: made up front, as on any host where sudo ran before.
-      const runSetup = ['mount -t tmpfs -o mode=0755 vxlab-test-run /run', 'mkdir -p /run/sshd', ...(options.login ? ['mkdir -p -m 0711 /run/sudo/ts'] : []), ...loginMounts].join(' && ');
+      // root's home is a fresh one, as on a new Debian host: sshd starts every command with
+      // `bash -c`, which sources ~/.bashrc under sshd, and this machine's runs pyenv (~300 ms a command).
+      const runSetup = ['mount -t tmpfs -o mode=0755 vxlab-test-run /run', 'mount -t tmpfs -o mode=0700 vxlab-test-root /root', 'mkdir -p /run/sshd', ...(options.login ? ['mkdir -p -m 0711 /run/sudo/ts'] : []), ...loginMounts].join(' && ');
       const holderArgv = ['unshare', '--net', '--', 'sh', '-c', 'echo ready; read -r _'];
       const mgmt = await Holder.start(holderArgv);
       holders.push(mgmt);
