@@ -142,6 +142,7 @@ export class SshBackend implements Backend {
     const session = await Session.create(config);
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
+    let ready = false;
     try {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
       const missing = nodes.filter((n) => !hostFor(config, n));
@@ -155,19 +156,22 @@ export class SshBackend implements Backend {
             problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
             return;
           }
-          const missingPrograms = await programProblems(conn);
-          problems.push(...missingPrograms);
-          if (missingPrograms.length > 0) return;
+          // Both at once over the one master; the state (read once for every lab) counts only when
+          // the programs and root are there, else its read fails for the reason already named.
+          const [missingPrograms, read] = await Promise.allSettled([programProblems(conn), readHostState(conn, [])]);
+          if (missingPrograms.status === 'rejected') throw missingPrograms.reason;
+          problems.push(...missingPrograms.value);
+          if (missingPrograms.value.length > 0) return;
+          if (read.status === 'rejected') throw read.reason;
           for (const plan of plans) {
             const node = plan.lab.nodes.find((n) => n.name === conn.host.node);
-            if (!node) continue;
-            const state = await readHostState(conn, []);
-            problems.push(...stateProblems(node, plan.lab.name, state, plan.changes.get(node.name), cleanHint(config)));
+            if (node) problems.push(...stateProblems(node, plan.lab.name, read.value, plan.changes.get(node.name), cleanHint(config)));
           }
         }),
       );
+      ready = problems.length === 0;
     } finally {
-      if (problems.length > 0 || connections.size === 0) {
+      if (!ready) {
         await Promise.all([...connections.values()].map((c) => c.close()));
         await session.remove();
       } else {

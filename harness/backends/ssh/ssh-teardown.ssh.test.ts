@@ -49,6 +49,8 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     expect(String(result.stdout)).toMatch(/Bail out! interrupted by/);
     expect(result.exitCode).toBe(code);
     expect(await hosts.states()).toEqual(before);
+    // The run's private directory (its masters' sockets, preflight's handed to the lab) is gone too.
+    expect((await readdir(tmpdir())).filter((e) => e.startsWith(`vxlab-ssh-${child.pid}-`))).toEqual([]);
   });
 
   it('SIGKILL leaves the lab on the hosts with its markers; clean restores every host, field by field', async () => {
