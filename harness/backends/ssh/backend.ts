@@ -49,7 +49,6 @@ class SshNode implements NodeHandle {
   }
 }
 
-/** A run's private directory (0700, from mkdtemp) for the masters' sockets and vagrant's ssh_config. */
 // A harness that exits between preflight and its first lab (an error, Ctrl-C) still removes its
 // directories: one exit listener for them all.
 const liveSessions = new Set<string>();
@@ -63,6 +62,7 @@ function removeAtExit(dir: string): void {
   });
 }
 
+/** A run's private directory (0700, from mkdtemp) for the masters' sockets and vagrant's ssh_config. */
 class Session {
   private constructor(
     readonly dir: string,
