@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../scenario/resolve.ts';
-import { nodeChanges } from './node-changes.ts';
+import { commandFacts } from '../policy/policy.ts';
+import { fdbEntryAdded, nodeChanges } from './node-changes.ts';
 
 describe('nodeChanges', () => {
   it('names the interfaces and guest namespaces the steps create, per node', async () => {
@@ -12,7 +13,23 @@ describe('nodeChanges', () => {
 
   it('names p2p\'s vxlan0 on node0 and node1 and nothing on node2', async () => {
     const changes = nodeChanges(await loadScenario('p2p'));
-    expect(changes.get('node0')).toEqual({ interfaces: ['vxlan0'], namespaces: [], sysctls: [] });
-    expect(changes.get('node2')).toEqual({ interfaces: [], namespaces: [], sysctls: [] });
+    expect(changes.get('node0')).toEqual({ interfaces: ['vxlan0'], namespaces: [], fdb: [], sysctls: [] });
+    expect(changes.get('node2')).toEqual({ interfaces: [], namespaces: [], fdb: [], sysctls: [] });
+  });
+
+  it('names the FDB entries manual-fdb appends on each node, MAC, device and destination', async () => {
+    const changes = nodeChanges(await loadScenario('manual-fdb'));
+    expect(changes.get('test-1')?.fdb).toEqual([
+      { mac: '00:00:00:00:00:00', dev: 'vxlan1', dst: '10.10.10.9' },
+      { mac: '4e:e9:90:34:2e:b5', dev: 'vxlan1', dst: '10.10.10.9' },
+    ]);
+  });
+
+  it('reads an FDB entry: MAC (in lower case), device, destination and vlan; fdb del and show add none', () => {
+    const entry = (line: string) => fdbEntryAdded(line.split(' '), commandFacts(line.split(' ')));
+    expect(entry('bridge fdb replace AA:BB:CC:00:00:01 master static vlan 10 dev br0')).toEqual({ mac: 'aa:bb:cc:00:00:01', dev: 'br0', vlan: 10 });
+    expect(entry('bridge fdb add 00:00:00:00:00:00 dev vxlan0 dst 10.0.0.2 self permanent')).toEqual({ mac: '00:00:00:00:00:00', dev: 'vxlan0', dst: '10.0.0.2' });
+    expect(entry('bridge fdb del 00:00:00:00:00:00 dev vxlan0 dst 10.0.0.2')).toBeUndefined();
+    expect(entry('bridge fdb show dev vxlan0')).toBeUndefined();
   });
 });

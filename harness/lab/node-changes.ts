@@ -1,12 +1,23 @@
 // What a scenario's commands create or change on each node, by name: the interfaces, guest
-// namespaces and sysctl keys. A backend that runs on real hosts checks them before the steps
+// namespaces, FDB entries and sysctl keys. A backend that runs on real hosts checks them before the steps
 // (nothing of that name may exist yet) and records the sysctls to restore afterwards.
 import { commandFacts } from '../policy/policy.ts';
+import type { CommandFacts } from '../policy/types.ts';
 import type { Command, Scenario } from './model.ts';
+
+/** An FDB entry as `bridge fdb add|append|replace` names it (the MAC in lower case). */
+export interface FdbEntry {
+  mac: string;
+  dev: string;
+  dst?: string;
+  vlan?: number;
+}
 
 export interface NodeChanges {
   interfaces: string[];
   namespaces: string[];
+  /** FDB entries the commands add (the same entry once). */
+  fdb: FdbEntry[];
   /** net.* keys the commands write, dotted (`net.ipv4.ip_forward`). */
   sysctls: string[];
 }
@@ -22,8 +33,35 @@ function sysctlKeys(argv: readonly string[]): string[] {
   return argv.slice(1).filter((w) => !w.startsWith('-') && w.includes('=')).map((w) => dottedKey(w.slice(0, w.indexOf('='))));
 }
 
+// bridge's fdb keywords that take a value (iproute2's fdb_modify); the rest after the MAC are flags.
+const FDB_VALUE_WORDS = new Set(['dev', 'dst', 'vlan', 'port', 'dst_port', 'vni', 'via', 'src_vni', 'nhid']);
+
+/** The entry a `bridge fdb add|append|replace` adds, or undefined for any other command. */
+export function fdbEntryAdded(argv: readonly string[], facts: CommandFacts): FdbEntry | undefined {
+  if (facts.program !== 'bridge' || facts.object !== 'fdb' || facts.objectIndex === undefined) return undefined;
+  if (!['add', 'append', 'replace'].includes(facts.verb ?? '')) return undefined;
+  // The policy holds the MAC to the word after the verb.
+  const [first, ...words] = argv.slice(facts.objectIndex + 2);
+  const mac = first?.toLowerCase();
+  let dev: string | undefined;
+  let dst: string | undefined;
+  let vlan: number | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (!FDB_VALUE_WORDS.has(word)) continue;
+    const value = words[++i];
+    if (word === 'dev') dev = value;
+    else if (word === 'dst') dst = value;
+    else if (word === 'vlan' && value !== undefined) vlan = Number(value);
+  }
+  if (!mac || !dev) return undefined;
+  return { mac, dev, ...(dst !== undefined ? { dst } : {}), ...(vlan !== undefined ? { vlan } : {}) };
+}
+
+export const fdbEntryText = (f: FdbEntry): string => `${f.mac} dev ${f.dev}${f.dst !== undefined ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}`;
+
 export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
-  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], sysctls: [] as string[] }]));
+  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] }]));
   const note = (node: string, commands: readonly Command[]) => {
     const c = changes.get(node)!;
     for (const { argv } of commands) {
@@ -33,6 +71,8 @@ export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
         const name = argv[facts.objectIndex + 2];
         if (name) c.namespaces.push(name);
       }
+      const entry = fdbEntryAdded(argv, facts);
+      if (entry) c.fdb.push(entry);
       c.sysctls.push(...sysctlKeys(argv));
     }
   };
@@ -44,6 +84,7 @@ export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
   for (const c of changes.values()) {
     c.interfaces = [...new Set(c.interfaces)];
     c.namespaces = [...new Set(c.namespaces)];
+    c.fdb = [...new Map(c.fdb.map((f) => [fdbEntryText(f), f])).values()];
     c.sysctls = [...new Set(c.sysctls)];
   }
   return changes;

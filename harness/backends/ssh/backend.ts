@@ -1,7 +1,7 @@
 // The ssh backend: each lab node is a real host reached over SSH, and the hosts' own network
 // is the lab (no underlay). Steps run as written, behind the same policy as every backend;
 // before them each host's state is recorded (and kept in its marker), and teardown puts it back.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import type { HostState } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { programProblems, stateProblems } from './preflight.ts';
@@ -48,12 +49,27 @@ class SshNode implements NodeHandle {
   }
 }
 
+// A harness that exits between preflight and its first lab (an error, Ctrl-C) still removes its
+// directories: one exit listener for them all.
+const liveSessions = new Set<string>();
+let exitListener = false;
+function removeAtExit(dir: string): void {
+  liveSessions.add(dir);
+  if (exitListener) return;
+  exitListener = true;
+  process.once('exit', () => {
+    for (const d of liveSessions) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 /** A run's private directory (0700, from mkdtemp) for the masters' sockets and vagrant's ssh_config. */
 class Session {
   private constructor(
     readonly dir: string,
     readonly configFile: string | undefined,
-  ) {}
+  ) {
+    removeAtExit(dir);
+  }
 
   static async create(config: HostsConfig): Promise<Session> {
     // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
@@ -73,8 +89,15 @@ class Session {
   }
 
   remove(): Promise<void> {
+    liveSessions.delete(this.dir);
     return rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Preflight's open connections, handed to the first lab's `up` (a handshake each saved). */
+interface Warm {
+  session: Session;
+  connections: Map<string, SshConnection>;
 }
 
 const SESSION_PREFIX = 'vxlab-ssh-';
@@ -94,6 +117,7 @@ export class SshBackend implements Backend {
   readonly name = 'ssh';
   readonly supportsRootless = false;
   private config: Promise<HostsConfig> | undefined;
+  private warm: Warm | undefined;
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
@@ -117,54 +141,97 @@ export class SshBackend implements Backend {
     const config = await this.hosts();
     const session = await Session.create(config);
     const problems: string[] = [];
+    let connections = new Map<string, SshConnection>();
+    let ready = false;
     try {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
       const missing = nodes.filter((n) => !hostFor(config, n));
       if (missing.length > 0) throw new PrerequisiteError(`${config.source} names no host for ${missing.join(', ')}`, `map each node of the lab to a host (it has ${config.hosts.map((h) => h.node).join(', ')})`);
-      const connections = new Map(nodes.map((n, i) => [n, session.connection(config, n, i)]));
-      try {
-        await Promise.all(
-          [...connections.values()].map(async (conn) => {
-            try {
-              await conn.open();
-            } catch (error) {
-              problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
-              return;
-            }
-            const missingPrograms = await programProblems(conn);
-            problems.push(...missingPrograms);
-            if (missingPrograms.length > 0) return;
-            for (const plan of plans) {
-              const node = plan.lab.nodes.find((n) => n.name === conn.host.node);
-              if (!node) continue;
-              const state = await readHostState(conn, []);
-              problems.push(...stateProblems(node, plan.lab.name, state, plan.changes.get(node.name), cleanHint(config)));
-            }
-          }),
-        );
-      } finally {
-        await Promise.all([...connections.values()].map((c) => c.close()));
-      }
+      connections = new Map(nodes.map((n, i) => [n, session.connection(config, n, i)]));
+      await Promise.all(
+        [...connections.values()].map(async (conn) => {
+          try {
+            await conn.open();
+          } catch (error) {
+            problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
+            return;
+          }
+          // Both at once over the one master; the state (read once for every lab) counts only when
+          // the programs and root are there, else its read fails for the reason already named.
+          const [missingPrograms, read] = await Promise.allSettled([programProblems(conn), readHostState(conn, [])]);
+          if (missingPrograms.status === 'rejected') throw missingPrograms.reason;
+          problems.push(...missingPrograms.value);
+          if (missingPrograms.value.length > 0) return;
+          if (read.status === 'rejected') throw read.reason;
+          for (const plan of plans) {
+            const node = plan.lab.nodes.find((n) => n.name === conn.host.node);
+            if (node) problems.push(...stateProblems(node, plan.lab.name, read.value, plan.changes.get(node.name), cleanHint(config)));
+          }
+        }),
+      );
+      ready = problems.length === 0;
     } finally {
-      await session.remove();
+      if (!ready) {
+        await Promise.all([...connections.values()].map((c) => c.close()));
+        await session.remove();
+      } else {
+        await this.dropWarm();
+        this.warm = { session, connections };
+      }
     }
     const unique = [...new Set(problems)];
     // One line: the reason also becomes TAP's `1..0 # SKIP` line.
     if (unique.length > 0) throw new PrerequisiteError(`the ssh hosts are not ready: ${unique.join('; ')}`, 'fix that, then run again');
   }
 
+  /** Closes connections preflight left for an `up` that did not come. */
+  private async dropWarm(): Promise<void> {
+    const warm = this.warm;
+    this.warm = undefined;
+    if (!warm) return;
+    await Promise.all([...warm.connections.values()].map((c) => c.close()));
+    await warm.session.remove();
+  }
+
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const config = await this.hosts();
     const defer = new DeferStack();
     try {
-      const session = await Session.create(config);
+      // The first lab takes preflight's connections when they are the ones it needs.
+      const warm = this.warm;
+      this.warm = undefined;
+      const fits = warm !== undefined && lab.nodes.every((n) => warm.connections.has(n.name)) && warm.connections.size === lab.nodes.length;
+      if (warm && !fits) {
+        this.warm = warm;
+        await this.dropWarm();
+      }
+      const session = fits ? warm.session : await Session.create(config);
       defer.defer('remove the private directory', () => session.remove());
-      const connections = lab.nodes.map((n, i) => session.connection(config, n.name, i));
+      const connections = lab.nodes.map((n, i) => (fits ? warm.connections.get(n.name)! : session.connection(config, n.name, i)));
       for (const conn of connections) defer.defer(`close the connection to ${conn.host.node}`, () => conn.close());
       await Promise.all(connections.map((c) => c.open()));
       options.signal?.throwIfAborted();
       const identity = await harnessIdentity();
       const boot = await bootId();
+      // Every host recorded so far is restored at once at teardown, all hosts in parallel.
+      const restores: { node: string; conn: SshConnection; before: HostState }[] = [];
+      defer.defer('restore the hosts', async () => {
+        const failed = (
+          await Promise.all(
+            restores.map(async ({ node, conn, before }) => {
+              try {
+                const left = await restoreHost(conn, before);
+                if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`;
+                await removeMarker(conn, options.runId);
+                return undefined;
+              } catch (error) {
+                return `${node} (${conn.destination}): ${errorMessage(error)}`;
+              }
+            }),
+          )
+        ).filter((f) => f !== undefined);
+        if (failed.length > 0) throw new Error(failed.join('\n'));
+      });
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
@@ -173,11 +240,7 @@ export class SshBackend implements Backend {
           const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before });
-          defer.defer(`restore ${node.name} (${conn.destination})`, async () => {
-            const left = await restoreHost(conn, before);
-            if (left.length > 0) throw new Error(`${node.name} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`);
-            await removeMarker(conn, options.runId);
-          });
+          restores.push({ node: node.name, conn, before });
         }),
       );
       options.signal?.throwIfAborted();

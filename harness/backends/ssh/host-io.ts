@@ -4,6 +4,7 @@ import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { differences, parseHostState, restorePlan, STATE_READS, type HostState } from './host-state.ts';
+import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
   override readonly name = 'HostIoError';
@@ -34,23 +35,37 @@ export async function hostCommand(conn: SshConnection, argv: readonly string[], 
   }
 }
 
-async function checked(conn: SshConnection, argv: readonly string[], input?: string): Promise<string> {
-  const r = await hostCommand(conn, argv, input);
-  if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): \`${argv.join(' ')}\` failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  return r.stdout;
+// Between one read's output and the next in the batched read (JSON and yes/no never hold it).
+const SEPARATOR = '--vxlab-state-read--';
+
+/**
+ * One sh script that runs every read of STATE_READS in turn (each argv quoted by quote.ts), a
+ * separator line after each, then the sysctl values: one round trip instead of one per read.
+ */
+export function stateReadScript(sysctlKeys: readonly string[]): string {
+  const reads = STATE_READS.map((argv) => `${shellCommand(argv)} || exit $?; printf '\\n%s\\n' ${SEPARATOR}`);
+  // -e: a key that does not exist (yet) is left out, not an error.
+  const sysctl = sysctlKeys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...sysctlKeys])} || true`] : [];
+  return [...reads, ...sysctl].join('\n');
 }
 
-/** The host's state; sysctl keys that do not exist (yet) are left out. */
-export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[]): Promise<HostState> {
-  const outputs = await Promise.all(STATE_READS.map((argv) => checked(conn, argv)));
+/** The script's output split back into each read's output and the sysctl values. Pure. */
+export function splitStateReads(stdout: string): { outputs: string[]; sysctls: Record<string, string> } {
+  const parts = stdout.split(`\n${SEPARATOR}\n`);
   const sysctls: Record<string, string> = {};
-  if (sysctlKeys.length > 0) {
-    const r = await hostCommand(conn, ['sysctl', '-e', ...sysctlKeys]);
-    for (const line of r.stdout.split('\n')) {
-      const m = /^(\S+) = (.*)$/.exec(line);
-      if (m) sysctls[m[1]!] = m[2]!;
-    }
+  for (const line of (parts[STATE_READS.length] ?? '').split('\n')) {
+    const m = /^(\S+) = (.*)$/.exec(line);
+    if (m) sysctls[m[1]!] = m[2]!;
   }
+  return { outputs: parts.slice(0, STATE_READS.length), sysctls };
+}
+
+/** The host's state, in one round trip; sysctl keys that do not exist (yet) are left out. */
+export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[]): Promise<HostState> {
+  const r = await hostCommand(conn, ['sh', '-c', stateReadScript(sysctlKeys)]);
+  if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  const { outputs, sysctls } = splitStateReads(r.stdout);
+  if (outputs.length !== STATE_READS.length) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state gave ${outputs.length} parts, not ${STATE_READS.length}`);
   return parseHostState(outputs, sysctls);
 }
 

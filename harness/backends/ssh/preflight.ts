@@ -2,7 +2,7 @@
 // lab's address and MTU, and nothing of what the steps create already present. Every problem
 // says what differs and what to do; the backend turns them into one PrerequisiteError (exit 3).
 import type { LabNode } from '../../lab/model.ts';
-import type { NodeChanges } from '../../lab/node-changes.ts';
+import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import type { SshConnection } from './connection.ts';
 import type { HostState } from './host-state.ts';
@@ -31,23 +31,41 @@ export function stateProblems(node: LabNode, labName: string, state: HostState, 
   for (const ns of changes?.namespaces ?? []) {
     if (state.namespaces.includes(ns)) problems.push(`${node.name} already has a guest namespace ${ns}, which the steps create; remove it (sudo ip netns del ${ns}), or ${cleanHint} if a run of vxlab left it`);
   }
+  for (const entry of changes?.fdb ?? []) {
+    // Only on a device the host has already: one the steps create starts with an empty FDB.
+    const held = state.fdb.some((f) => f.mac.toLowerCase() === entry.mac && f.dev === entry.dev && f.dst === entry.dst && (entry.vlan === undefined || f.vlan === entry.vlan));
+    if (held) {
+      const text = fdbEntryText(entry);
+      problems.push(`${node.name} already has the FDB entry ${text}, which the steps add; remove it (sudo bridge fdb del ${text}), or ${cleanHint} if a run of vxlab left it`);
+    }
+  }
   return problems;
 }
 
 /** The programs scenarios and vxlab's checks run, with the Debian package that has each. */
 const PACKAGES: Record<string, string> = { ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2', ping: 'iputils-ping', tcpdump: 'tcpdump', sysctl: 'procps' };
 
-/** Programs missing on the host, and whether sudo works there (when the hosts file asks for it). */
+/**
+ * Programs missing on the host, and whether commands run there as root: through `sudo -n` when
+ * the hosts file says so (it must not ask for a password), else as the login user itself.
+ */
 export async function programProblems(conn: SshConnection): Promise<string[]> {
   const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir'];
-  const r = await hostCommand(conn, ['sh', '-c', 'for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done', 'vxlab', ...programs], undefined, 30_000);
+  // One round trip: the effective uid first, then each program that is missing.
+  const script = 'id -u 2>/dev/null || echo "?"; for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done';
+  const r = await hostCommand(conn, ['sh', '-c', script, 'vxlab', ...programs], undefined, 30_000);
   const node = conn.host.node;
+  const user = conn.host.user ?? 'the login user';
   if (r.exitCode !== 0) {
-    const why = r.stderr.trim().split('\n')[0] ?? `exit ${r.exitCode}`;
-    if (conn.host.sudo && /sudo/.test(why)) return [`${node}: sudo -n does not work for ${conn.destination} (${why}); allow that user passwordless sudo, or connect as root`];
+    const why = r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`;
+    if (conn.host.sudo && /sudo/.test(why)) return [`${node}: \`sudo -n true\` failed on ${conn.destination} (${why}); give ${user} passwordless sudo there (a sudoers line such as \`${conn.host.user ?? 'USER'} ALL=(ALL) NOPASSWD: ALL\`), or log in as root`];
     return [`${node}: cannot run commands on ${conn.destination}: ${why}`];
   }
-  const missing = r.stdout.split('\n').filter(Boolean);
+  const [uid, ...missing] = r.stdout.split('\n').filter(Boolean);
+  if (uid !== '0') {
+    const how = conn.host.sudo ? 'sudo -n did not make them root; check the sudoers entry' : `set \`sudo: true\` for ${node} in the hosts file (${user} needs passwordless sudo there), or log in as root`;
+    return [`${node}: commands on ${conn.destination} run as uid ${uid ?? '?'}, not root, and the steps need root; ${how}`];
+  }
   if (missing.length === 0) return [];
   const packages = [...new Set(missing.map((p) => PACKAGES[p] ?? 'coreutils'))];
   return [`${node} lacks ${missing.join(', ')}; install ${packages.join(' ')} there (Debian: sudo apt-get install ${packages.join(' ')})`];

@@ -49,6 +49,8 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     expect(String(result.stdout)).toMatch(/Bail out! interrupted by/);
     expect(result.exitCode).toBe(code);
     expect(await hosts.states()).toEqual(before);
+    // The run's private directory (its masters' sockets, preflight's handed to the lab) is gone too.
+    expect((await readdir(tmpdir())).filter((e) => e.startsWith(`vxlab-ssh-${child.pid}-`))).toEqual([]);
   });
 
   it('SIGKILL leaves the lab on the hosts with its markers; clean restores every host, field by field', async () => {
@@ -155,6 +157,34 @@ describe.skipIf(missing !== undefined)('ssh hosts after a lost connection', () =
     const result = await child;
     expect(String(result.stdout)).toMatch(/^# vxlab run vx[0-9a-f]+ on the ssh backend$/m);
     expect(String(result.stderr)).not.toMatch(/could not be restored/);
+    expect(await settled(hosts, before)).toEqual(before);
+  });
+});
+
+describe.skipIf(missing !== undefined)('ssh preflight on FDB entries', () => {
+  let hosts: SshdHosts;
+  let before: Record<string, Record<string, string[]>>;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('two-vms'));
+    before = await hosts.states();
+  });
+  afterAll(() => hosts?.stop());
+
+  it('names an FDB entry the steps append that a device on the host already holds, and how to remove it', async () => {
+    // A vxlan1 left with manual-fdb's default entry on test-1, as a run that died might leave it.
+    await hosts.onHost('test-1', ['ip', '-batch', '-'], 'link add vxlan1 type vxlan id 2 dstport 4789 dev eth0 nolearning\n');
+    await hosts.onHost('test-1', ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxlan1', 'dst', '10.10.10.9']);
+    try {
+      const result = await hosts.runCli(['manual-fdb', '--reporter', 'tap']);
+      expect(result.stdout).toMatch(/^TAP version 14\n1\.\.0 # SKIP the ssh hosts are not ready/);
+      expect(result.stderr).toContain('test-1 already has the FDB entry 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9, which the steps add; remove it (sudo bridge fdb del 00:00:00:00:00:00 dev vxlan1 dst 10.10.10.9), or run `npm run lab -- clean --backend ssh');
+      // The other entry manual-fdb appends there is not on the host: not named.
+      expect(result.stderr).not.toContain('4e:e9:90:34:2e:b5');
+      expect(result.exitCode).toBe(3);
+      expect(JSON.stringify((await hosts.state('test-1')).fdb)).toContain('10.10.10.9');
+    } finally {
+      await hosts.onHost('test-1', ['ip', 'link', 'del', 'vxlan1']);
+    }
     expect(await settled(hosts, before)).toEqual(before);
   });
 });

@@ -8,9 +8,15 @@
 //
 // Each host is `unshare --net --mount` with a tmpfs of its own on /run, so markers
 // (/run/vxlab) and guest namespaces (/run/netns) are per host. Keys, sshd_config, known_hosts,
-// the client's ssh_config and the hosts file live in a 0700 temp dir.
+// the client's ssh_config and the hosts file live in a temp dir (0711: a non-root login reads its
+// authorized_keys there, and the private files in it are 0600 or below 0700 dirs).
+//
+// With `login`, the hosts also know a non-root user (LOGIN_USER): copies of /etc/passwd, shadow,
+// group (and, with sudo rights, of /etc/sudoers.d plus a NOPASSWD drop-in) are bind-mounted in
+// each host's own mount namespace only, never on this machine's /etc (the host-safety guard
+// hashes passwd and shadow).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -79,6 +85,44 @@ async function inNet(holder: Holder, argv: string[], input?: string): Promise<st
   return r.stdout;
 }
 
+/** The non-root login the hosts know when built with `login`. */
+export const LOGIN_USER = 'vxlab';
+
+export interface LoginOptions {
+  /** Whether the login may run anything as root through `sudo -n` (a NOPASSWD drop-in). */
+  sudoRights: boolean;
+}
+
+/**
+ * Copies of the account files with LOGIN_USER added, and a sudoers.d copy (with its drop-in when
+ * it has sudo rights): what each host bind-mounts over its own /etc. Returns `mount` commands.
+ */
+async function loginFiles(dir: string, login: LoginOptions): Promise<string[]> {
+  const etc = join(dir, 'etc');
+  await mkdir(etc, { mode: 0o755 });
+  const lines: Record<string, string> = {
+    passwd: `${LOGIN_USER}:x:4242:4242:vxlab test login:/:/bin/sh`,
+    // '*': no password at all (sshd refuses a '!'-locked account without PAM); the key logs in.
+    shadow: `${LOGIN_USER}:*:19000:0:99999:7:::`,
+    group: `${LOGIN_USER}:x:4242:`,
+  };
+  const mounts: string[] = [];
+  for (const [name, line] of Object.entries(lines)) {
+    const copy = join(etc, name);
+    await copyFile(`/etc/${name}`, copy);
+    await writeFile(copy, `${(await readFile(copy, 'utf8')).replace(/\n?$/, '\n')}${line}\n`);
+    await chmod(copy, name === 'shadow' ? 0o600 : 0o644);
+    mounts.push(`mount -n --bind ${copy} /etc/${name}`);
+  }
+  // sudo reads sudoers.d files only if root owns them and no one else may write them.
+  const sudoers = join(etc, 'sudoers.d');
+  await mkdir(sudoers, { mode: 0o755 });
+  for (const entry of await readdir('/etc/sudoers.d')) await copyFile(join('/etc/sudoers.d', entry), join(sudoers, entry));
+  if (login.sudoRights) await writeFile(join(sudoers, 'vxlab-test'), `${LOGIN_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+  mounts.push(`mount -n --bind ${sudoers} /etc/sudoers.d`);
+  return mounts;
+}
+
 export interface SshTestHost {
   node: string;
   address: string;
@@ -92,15 +136,26 @@ export class SshdHosts {
     private readonly mgmt: Holder,
     private readonly lab: Holder,
     readonly hosts: SshTestHost[],
+    /** The login user the hosts file names (undefined: ssh_config's root). */
+    readonly user?: string,
   ) {}
 
-  /** Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. */
-  static async build(labModel: Lab): Promise<SshdHosts> {
+  /**
+   * Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. With
+   * `login`, the hosts file logs in as LOGIN_USER, with `sudo: true` unless `sudo` is false.
+   */
+  static async build(labModel: Lab, options: { login?: LoginOptions; sudo?: boolean } = {}): Promise<SshdHosts> {
     const dir = await mkdtemp(join(tmpdir(), 'vxlab-sshd-'));
     const holders: Holder[] = [];
     try {
+      await chmod(dir, 0o711);
       await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'vxlab-test-client', '-f', join(dir, 'client_key')]);
-      await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 });
+      await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o644 });
+      const loginMounts = options.login ? await loginFiles(dir, options.login) : [];
+      // sudo keeps its timestamps in /run/sudo: made up front, as on any host where sudo ran before.
+      // root's home is a fresh one, as on a new Debian host: sshd starts every command with
+      // `bash -c`, which sources ~/.bashrc under sshd, and this machine's runs pyenv (~300 ms a command).
+      const runSetup = ['mount -t tmpfs -o mode=0755 vxlab-test-run /run', 'mount -t tmpfs -o mode=0700 vxlab-test-root /root', 'mkdir -p /run/sshd', ...(options.login ? ['mkdir -p -m 0711 /run/sudo/ts'] : []), ...loginMounts].join(' && ');
       const holderArgv = ['unshare', '--net', '--', 'sh', '-c', 'echo ready; read -r _'];
       const mgmt = await Holder.start(holderArgv);
       holders.push(mgmt);
@@ -130,7 +185,7 @@ export class SshdHosts {
         // The host's own /run (markers, guest namespaces, sshd's privsep dir); sshd starts once its network is there.
         const holder = await Holder.start([
           'unshare', '--net', '--mount', '--propagation', 'private', '--', 'sh', '-c',
-          `mount -t tmpfs -o mode=0755 vxlab-test-run /run && mkdir -p /run/sshd && echo ready && read -r _ && exec ${SSHD} -D -e -f "$1"`, 'sh', config,
+          `${runSetup} && echo ready && read -r _ && exec ${SSHD} -D -e -f "$1"`, 'sh', config,
         ]);
         holders.push(holder);
         const nic = node.nic;
@@ -149,11 +204,11 @@ export class SshdHosts {
       await writeFile(join(dir, 'known_hosts'), `${knownHosts.join('\n')}\n`);
       await writeFile(
         join(dir, 'ssh_config'),
-        `Host *\n  User root\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
+        `Host *\n  User ${options.login ? LOGIN_USER : 'root'}\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
       );
       const hostsFile = join(dir, 'hosts.yaml');
-      await writeFile(hostsFile, `ssh_config: ./ssh_config\nnodes:\n${hosts.map((h) => `  ${h.node}: ${h.address}`).join('\n')}\n`);
-      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts);
+      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts, options.login ? LOGIN_USER : undefined);
+      await built.writeHostsFile(hostsFile, { sudo: options.login !== undefined && options.sudo !== false });
       // Ready once every sshd listens (ss in each host's namespace).
       await pollUntil(
         async () => {
@@ -188,6 +243,13 @@ export class SshdHosts {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Writes a hosts file for these hosts, each through `sudo: true` or not. */
+  async writeHostsFile(file: string, options: { sudo: boolean }): Promise<void> {
+    const user = this.user;
+    const entry = (h: SshTestHost) => (options.sudo ? `{ host: ${h.address}${user ? `, user: ${user}` : ''}, sudo: true }` : `${user ? `${user}@` : ''}${h.address}`);
+    await writeFile(file, `ssh_config: ./ssh_config\nnodes:\n${this.hosts.map((h) => `  ${h.node}: ${entry(h)}`).join('\n')}\n`);
   }
 
   /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
