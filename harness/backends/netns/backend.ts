@@ -5,8 +5,7 @@
 //   node1 [enp0s8] ──veth── [node1]├─ br0 (switch namespace, multicast snooping off)
 //   node2 [enp0s8] ──veth── [node2]┘
 import { statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
@@ -22,6 +21,7 @@ import { cleanDeadRuns } from './clean.ts';
 import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
+import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
 import { DROPPER_PATH, HOLDER_PATH, enterArgv } from './sandbox.ts';
 
@@ -92,32 +92,33 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
 }
 
 /**
- * Every node's underlay batch, from one process: each `nsenter` + `ip` spawned by Node blocks
- * its event loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost
- * more than the kernel work. xargs forks them all at once instead. The batches go in files of a
- * private directory named after the nodes, so a failure says which node (`Command failed DIR/NODE:LINE`).
+ * The whole underlay from one process: each `nsenter` + `ip` spawned by Node blocks its event
+ * loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost more than
+ * the kernel work. xargs forks the switch's bridge batch and every node's batch at once, then the
+ * switch's last batch (the ports, which need every node's veth) runs. The batches go in files of
+ * the lab's private run directory, named after their node (`switch.before`, `switch.after` for
+ * the switch: no node name has a dot), so a failure says where (`Command failed DIR/FILE:LINE`).
  */
-async function runNodeBatches(lab: Lab, holders: readonly Holder[], perNode: ReadonlyMap<string, string[]>, options: { signal?: AbortSignal }): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'vxlab-underlay-'));
-  try {
-    const args: string[] = [];
-    await Promise.all(lab.nodes.map(async (n, i) => {
-      const file = join(dir, n.name);
-      await writeFile(file, `${perNode.get(n.name)!.join('\n')}\n`, { mode: 0o600 });
-      args.push('-t', String(holders[i]!.pid), '--net', '--', 'ip', '-batch', file);
-    }));
-    const result = await execArgv(['xargs', '-0', '-n', '7', '-P', '0', 'nsenter'], { input: `${args.join('\0')}\0`, ...options });
-    if (result.exitCode !== 0) {
-      const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
-      const node = failed ? basename(failed[1]!) : 'a node';
-      const lines = perNode.get(node) ?? [];
-      throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
-        node, origin: 'underlay', command: failed ? (lines[Number(failed[2]) - 1] ?? '') : `ip -batch - <<< ${JSON.stringify(lines)}`,
-        exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
-      });
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders: readonly Holder[], plan: ReturnType<typeof underlayPlan>, options: { signal?: AbortSignal }): Promise<void> {
+  const dir = join(runDir, 'underlay');
+  await mkdir(dir, { mode: 0o700 });
+  const batches = new Map<string, { pid: number; lines: string[] }>([
+    ['switch.before', { pid: switchPid, lines: plan.switchBefore }],
+    ...lab.nodes.map((n, i) => [n.name, { pid: holders[i]!.pid, lines: plan.perNode.get(n.name)! }] as const),
+    ['switch.after', { pid: switchPid, lines: plan.switchAfter }],
+  ]);
+  await Promise.all([...batches].map(([name, b]) => writeFile(join(dir, name), `${b.lines.join('\n')}\n`, { mode: 0o600 })));
+  const args = [...batches].filter(([name]) => name !== 'switch.after').flatMap(([name, b]) => ['-t', String(b.pid), '--net', '--', 'ip', '-batch', join(dir, name)]);
+  const script = 'xargs -0 -n 7 -P 0 nsenter && exec nsenter -t "$0" --net -- ip -batch "$1"';
+  const result = await execArgv(['sh', '-c', script, String(switchPid), join(dir, 'switch.after')], { input: `${args.join('\0')}\0`, ...options });
+  if (result.exitCode !== 0) {
+    const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
+    const file = failed ? basename(failed[1]!) : undefined;
+    const lines = (file && batches.get(file)?.lines) ?? [];
+    throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
+      node: file?.replace(/\..*/, '') ?? 'a node', origin: 'underlay', command: failed ? (lines[Number(failed[2]) - 1] ?? '') : 'ip -batch',
+      exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
+    });
   }
 }
 
@@ -136,21 +137,16 @@ export class NetnsBackend implements Backend {
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const defer = new DeferStack();
     const signalOption = options.signal ? { signal: options.signal } : {};
-    // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holder's network namespace only.
-    const runBatch = async (label: string, holder: Holder, lines: string[]) => {
-      const result = await execArgv(['nsenter', '-t', String(holder.pid), '--net', '--', 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n`, ...signalOption });
-      if (result.exitCode !== 0) {
-        throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
-          node: label, origin: 'underlay', command: `ip -batch - <<< ${JSON.stringify(lines)}`,
-          exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
-        });
-      }
-    };
     try {
       const [nodeFiles, switchFiles, initialUserNamespace] = await Promise.all([nodeTree(), switchTree(), inInitialUserNamespace()]);
+      const runDir = await makeRunDir(options.runId);
+      // Deferred first, so removed last: after every sandbox that binds it is gone.
+      defer.defer('remove the node roots', () => removeRunDir(runDir));
+      const [nodeRoot, switchRoot] = [join(runDir, 'node'), join(runDir, 'switch')];
+      await Promise.all([assembleRoot(nodeRoot, nodeFiles), assembleRoot(switchRoot, switchFiles)]);
       const rootless = !initialUserNamespace;
-      const start = async (label: string, files: TreeFile[]) => {
-        const plan = { hostname: label, files, rootless, procKind };
+      const start = async (label: string, root: string) => {
+        const plan = { hostname: label, root, rootless, procKind };
         // Each spawn blocks the event loop until its child has exec'd, and every deadline runs meanwhile: a bigger lab waits longer.
         const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, 5000 + 100 * lab.nodes.length);
         defer.defer(`stop ${label}`, () => holder.stop());
@@ -158,17 +154,15 @@ export class NetnsBackend implements Backend {
       };
       // allSettled, not all: every holder that did start must be in the defer stack before unwinding.
       const settled = await Promise.allSettled([
-        start('switch', switchFiles),
-        ...lab.nodes.map((n) => start(n.name, nodeFiles)),
+        start('switch', switchRoot),
+        ...lab.nodes.map((n) => start(n.name, nodeRoot)),
       ]);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       options.signal?.throwIfAborted();
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
-      const plan = underlayPlan(lab, switchHolder!.pid);
-      await runBatch('switch', switchHolder!, plan.switchBefore);
-      await runNodeBatches(lab, holders, plan.perNode, signalOption);
-      await runBatch('switch', switchHolder!, plan.switchAfter);
+      // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holders' network namespaces only.
+      await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), signalOption);
 
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));

@@ -4,11 +4,11 @@
 // process dies, the kernel kills every process of its PID namespace and reclaims the namespaces
 // and everything in them, including guest namespaces the node's own `ip netns add` created.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
-import { pollUntil } from '../../util/poll.ts';
+import { readFile } from 'node:fs/promises';
+import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
-import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
+import { bwrapArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
 
@@ -32,36 +32,48 @@ export class Holder {
     // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
     const dropCapabilities = plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
     traceSpawn(argv);
-    const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
+    const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     let stderr = '';
     monitor.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    let info = '';
-    (monitor.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (info += chunk.toString('utf8')));
     const monitorExit = new Promise<void>((resolve) => monitor.once('close', () => resolve()));
-    const exitedEarly = () => new Error(`the sandbox of ${label} exited: ${stderr.trim() || `exit code ${monitor.exitCode}`}`);
-    let holder: Holder | undefined;
+    // The holder is `cat`: what it echoes comes from inside the finished tree (bwrap execs it after its last mount).
+    monitor.stdin!.write('\n');
+    let pid: number | undefined;
     try {
-      const pid = await pollUntil(
-        () => {
-          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
+      pid = await new Promise<number>((resolve, reject) => {
+        let info = '';
+        let echoed = false;
+        const settle = () => {
           const match = /"child-pid":\s*(\d+)/.exec(info);
-          return match ? Number(match[1]) : undefined;
-        },
-        { what: `the sandbox of ${label} to start`, timeoutMs },
-      );
-      holder = new Holder(pid, monitor, monitorExit);
-      // The tree is complete once the first process has moved into it (after its last mount).
-      await pollUntil(
-        async () => {
-          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
-          return (await access(`/proc/${pid}/root${HOLDER_PATH}`).then(() => true, () => false)) || undefined;
-        },
-        { what: `the sandbox of ${label} to build its tree`, timeoutMs },
-      );
+          if (match) pid = Number(match[1]);
+          if (pid !== undefined && echoed) done(() => resolve(pid!));
+        };
+        (monitor.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+          info += chunk.toString('utf8');
+          settle();
+        });
+        monitor.stdout!.once('data', () => {
+          echoed = true;
+          settle();
+        });
+        // Its stderr is complete once its pipes close (bounded: closedOrDestroyed).
+        const exited = () => void closedOrDestroyed(monitor, monitorExit).then(() => done(() => reject(new Error(`the sandbox of ${label} exited: ${stderr.trim() || `exit code ${monitor.exitCode}`}`))));
+        monitor.once('exit', exited);
+        const timer = setTimeout(() => done(() => reject(new DeadlineError(`timed out after ${timeoutMs} ms waiting for the sandbox of ${label} to build its tree`))), timeoutMs);
+        let settled = false;
+        function done(finish: () => void) {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          monitor.off('exit', exited);
+          finish();
+        }
+      });
+      monitor.stdout!.resume(); // nothing more comes; never let it hold the pipe
       await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
-      return holder;
+      return new Holder(pid, monitor, monitorExit);
     } catch (error) {
-      if (holder) await holder.stop();
+      if (pid !== undefined) await new Holder(pid, monitor, monitorExit).stop();
       else {
         // Its first process may not yet die with bwrap (stopped this early): EOF ends its `cat` either way.
         monitor.stdin!.end();
