@@ -145,18 +145,18 @@ export class NetnsBackend implements Backend {
       const [nodeRoot, switchRoot] = [join(runDir, 'node'), join(runDir, 'switch')];
       await Promise.all([assembleRoot(nodeRoot, nodeFiles), assembleRoot(switchRoot, switchFiles)]);
       const rootless = !initialUserNamespace;
-      const start = async (label: string, root: string) => {
-        const plan = { hostname: label, root, rootless, procKind };
-        // Each spawn blocks the event loop until its child has exec'd, and every deadline runs meanwhile: a bigger lab waits longer.
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, 5000 + 100 * lab.nodes.length);
-        defer.defer(`stop ${label}`, () => holder.stop());
-        return holder;
-      };
-      // allSettled, not all: every holder that did start must be in the defer stack before unwinding.
-      const settled = await Promise.allSettled([
-        start('switch', switchRoot),
-        ...lab.nodes.map((n) => start(n.name, nodeRoot)),
-      ]);
+      const labels = ['switch', ...lab.nodes.map((n) => n.name)];
+      const specs = labels.map((label, i) => ({
+        label: `vxlab-${options.runId}-${label}`,
+        plan: { hostname: label, root: i === 0 ? switchRoot : nodeRoot, rootless, procKind },
+        owner: { runId: options.runId, node: label },
+      }));
+      // Every deadline runs while the others start on this shared machine: a bigger lab waits longer.
+      const settled = await Holder.startAll(runDir, specs, 5000 + 100 * lab.nodes.length, (launcher) => defer.defer('end the holders\' launcher', () => launcher.end()));
+      // Every holder that did start goes into the defer stack before unwinding.
+      settled.forEach((r, i) => {
+        if (r.status === 'fulfilled') defer.defer(`stop ${labels[i]}`, () => r.value.stop());
+      });
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       options.signal?.throwIfAborted();
