@@ -13,7 +13,7 @@ import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions } from '../../util/process.ts';
 import { treeFiles, type TreeFile } from '../node-tree.ts';
-import { locateProgram } from '../node-tree-host.ts';
+import { locateProgram, locatePrograms } from '../node-tree-host.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { nicAddressLines } from '../nic.ts';
@@ -55,12 +55,9 @@ class NetnsNode implements NodeHandle {
 
 /** The files of a node's tree: the programs scenarios may run, the holder and the capability dropper. */
 async function nodeTree(): Promise<TreeFile[]> {
-  const programs = await Promise.all([
-    ...ALLOWED_PROGRAMS.map((name) => locateProgram(name, INSTALL_FIX)),
-    locateProgram('cat', INSTALL_FIX).then((p) => ({ ...p, target: HOLDER_PATH })),
-    locateProgram('setpriv', INSTALL_FIX).then((p) => ({ ...p, target: DROPPER_PATH })),
-  ]);
-  return treeFiles(programs);
+  const programs = await locatePrograms([...ALLOWED_PROGRAMS, 'cat', 'setpriv'], INSTALL_FIX);
+  const [cat, setpriv] = programs.slice(-2);
+  return treeFiles([...programs.slice(0, -2), { ...cat!, target: HOLDER_PATH }, { ...setpriv!, target: DROPPER_PATH }]);
 }
 
 /** What a /proc entry is on this host, for the sandbox to cover it. */
