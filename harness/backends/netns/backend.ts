@@ -152,9 +152,11 @@ export class NetnsBackend implements Backend {
       }));
       // Every deadline runs while the others start on this shared machine: a bigger lab waits longer.
       const settled = await Holder.startAll(runDir, specs, 5000 + 100 * lab.nodes.length, (launcher) => defer.defer('end the holders\' launcher', () => launcher.end()));
-      // Every holder that did start goes into the defer stack before unwinding.
-      settled.forEach((r, i) => {
-        if (r.status === 'fulfilled') defer.defer(`stop ${labels[i]}`, () => r.value.stop());
+      // Every holder that did start goes into the defer stack before unwinding; they stop all at once.
+      const started = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ label: labels[i]!, holder: r.value }] : []));
+      defer.defer(`stop ${started.map((s) => s.label).join(', ')}`, async () => {
+        const failed = (await Promise.allSettled(started.map((s) => s.holder.stop()))).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       });
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
