@@ -37,25 +37,42 @@ export async function makeRunDir(runId: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `${PREFIX}${runId}-${harnessPid}-${harnessStart}-`));
 }
 
+/** Where a source really is (a link to a symlink would resolve inside the tree), looked up once per process. */
+const realSources = new Map<string, Promise<string>>();
+function realSource(source: string): Promise<string> {
+  let real = realSources.get(source);
+  if (!real) {
+    real = realpath(source);
+    real.catch(() => realSources.delete(source));
+    realSources.set(source, real);
+  }
+  return real;
+}
+
 /** Links (or copies) each file to its place under `root`, with every directory the node user must traverse. */
 export async function assembleRoot(root: string, files: readonly TreeFile[]): Promise<void> {
-  const dirs = ['/', ...parentDirectories([...files.map((f) => f.path), ...MOUNT_POINTS.map((p) => `${p}/x`)])];
-  for (const dir of dirs) {
-    const path = join(root, dir);
-    await mkdir(path);
-    await chmod(path, 0o755); // whatever the umask: the node's user is not the tree's owner
+  await mkdir(root);
+  await chmod(root, 0o755);
+  // Level by level (parents first), each level at once; 0755 whatever the umask: the node's user is not the tree's owner.
+  const dirs = parentDirectories([...files.map((f) => f.path), ...MOUNT_POINTS.map((p) => `${p}/x`)]);
+  for (let depth = 1; dirs.some((d) => d.split('/').length - 1 === depth); depth++) {
+    await Promise.all(dirs.filter((d) => d.split('/').length - 1 === depth).map(async (dir) => {
+      await mkdir(join(root, dir));
+      await chmod(join(root, dir), 0o755);
+    }));
   }
-  await symlink('../run', join(root, 'var/run'));
-  await Promise.all(files.map(async (file) => {
-    // Linked or copied by what it points to: a link to a symlink would resolve inside the tree.
-    const source = await realpath(file.source);
-    const target = join(root, file.path);
-    await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
-      if (!['EXDEV', 'EPERM', 'EACCES'].includes(error.code ?? '')) throw error;
-      await copyFile(source, target);
-      await chmod(target, file.mode);
-    });
-  }));
+  await Promise.all([
+    symlink('../run', join(root, 'var/run')),
+    ...files.map(async (file) => {
+      const source = await realSource(file.source);
+      const target = join(root, file.path);
+      await link(source, target).catch(async (error: NodeJS.ErrnoException) => {
+        if (!['EXDEV', 'EPERM', 'EACCES'].includes(error.code ?? '')) throw error;
+        await copyFile(source, target);
+        await chmod(target, file.mode);
+      });
+    }),
+  ]);
 }
 
 /** Removes a run's directory; only ever one this module named. */
