@@ -1,6 +1,10 @@
 // Crashes and crowds: a run killed at each named moment leaves nothing after `clean`, `clean` never
 // touches a live run, and many runs of one scenario at once do not collide. (Interrupts at named
 // moments: crash-signals.integration.test.ts, a file of its own so that vitest runs both at once.)
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MOMENTS, pausedRun } from './testing/moments.ts';
@@ -32,6 +36,12 @@ describe('clean', () => {
     await execa('nsenter', ['-t', String(orphan.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/run']);
     await writeMarker(orphan.pid!, { runId: 'vx0dead01', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
     expect(await labResidue('vx0dead01')).toHaveLength(1);
+    // Its run's directory of node roots, named after the dead harness; the live run has one too.
+    const deadRoots = join(tmpdir(), `vxlab-root-vx0dead01-${deadPid}-${(await processStartTime(process.pid))! + 1}-Ab12Cd`);
+    await mkdir(join(deadRoots, 'node/usr/sbin'), { recursive: true });
+    await writeFile(join(deadRoots, 'node/usr/sbin/ip'), '');
+    const liveRoots = (await readdir(tmpdir())).filter((name) => name.startsWith(`vxlab-root-${liveId}-`));
+    expect(liveRoots).toHaveLength(1);
     // Someone else's process with the same marker but no vxlab label (a container of theirs): never touched.
     const stranger = execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false });
     await pollUntil(async () => ((await execa('readlink', [`/proc/${stranger.pid}/exe`], { reject: false })).stdout.endsWith('sleep') ? true : undefined), { what: 'the stranger', timeoutMs: 5000 });
@@ -40,7 +50,9 @@ describe('clean', () => {
 
     const result = await runCli(['clean']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('removed run vx0dead01: 1 leftover process\n');
+    expect(result.stdout).toContain('removed run vx0dead01: 2 leftovers\n'); // its node and its roots
+    expect(existsSync(deadRoots)).toBe(false);
+    expect(existsSync(join(tmpdir(), liveRoots[0]!))).toBe(true);
     expect(result.stdout).toContain(`left run ${liveId} alone: it is still running\n`);
     await orphan;
     expect(await labResidue('vx0dead01')).toEqual([]);
@@ -53,6 +65,7 @@ describe('clean', () => {
     live.kill('SIGINT'); // releases --keep: the lab comes down normally
     expect((await live).exitCode).toBe(0);
     expect(await labResidue(liveId)).toEqual([]);
+    expect(existsSync(join(tmpdir(), liveRoots[0]!))).toBe(false);
     expect(await hostSnapshot()).toEqual(before);
   });
 });

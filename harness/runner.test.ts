@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import type { Scenario } from './lab/model.ts';
 import type { RunEvent } from './report/events.ts';
-import { runScenarios, type RunOptions } from './runner.ts';
+import { concurrentGroups, runScenarios, type RunOptions } from './runner.ts';
 import { loadScenario } from './scenario/resolve.ts';
 import type { ExecResult } from './util/process.ts';
 
@@ -192,5 +192,18 @@ describe('runScenarios with jobs', () => {
     const order = ordered.filter((name, i) => name !== ordered[i - 1]);
     expect(order).toEqual(['run-start', 'p2p', 'multicast', 'vni-isolation', 'run-end']);
     expect(events.filter((e) => e.type === 'progress').at(-1)).toEqual({ type: 'progress', done: 3, total: 3, running: [] });
+  });
+});
+
+describe('concurrentGroups', () => {
+  const item = (index: number, group?: number) => ({ step: { index, node: `node${index}`, commands: [], timeoutMs: 1000, ...(group === undefined ? {} : { group }) } });
+
+  it("puts the consecutive steps of one forEach step together, every other step alone, in order", () => {
+    const compiled = [item(0), item(1, 1), item(2, 1), item(3, 1), item(4, 2), item(5, 2), item(6)];
+    expect(concurrentGroups(compiled, true).map((g) => g.map((i) => i.step.index))).toEqual([[0], [1, 2, 3], [4, 5], [6]]);
+  });
+
+  it('keeps every step alone when steps must run one at a time (--step)', () => {
+    expect(concurrentGroups([item(0, 1), item(1, 1)], false).map((g) => g.length)).toEqual([1, 1]);
   });
 });

@@ -54,6 +54,18 @@ export interface ScenarioResult {
   interrupted?: string;
 }
 
+/** Runs of consecutive compiled steps from one `forEach: node` step (each other step alone), in order. */
+export function concurrentGroups<T extends { step: Step }>(compiled: readonly T[], together: boolean): T[][] {
+  const groups: T[][] = [];
+  for (const item of compiled) {
+    const last = groups.at(-1);
+    const group = item.step.group;
+    if (together && last && group !== undefined && last[0]!.step.group === group) last.push(item);
+    else groups.push([item]);
+  }
+  return groups;
+}
+
 function stepCommand(command: Command): StepCommand {
   return command.origin.startsWith('lab:') ? { text: command.text, addedBy: command.origin.slice(4).trim() } : { text: command.text };
 }
@@ -153,17 +165,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await at({ name: 'lab-up', where: 'with the lab up, before the first step' });
 
       try {
-        for (const { step, batches } of compiled) {
-          signal?.throwIfAborted();
-          await at({ name: 'step', number: step.index + 1, where: `at step ${step.index + 1} of ${compiled.length} (on ${step.node})` });
-          emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
-          const runStep = async () => {
-            for (const batch of batches) {
-              signal?.throwIfAborted();
-              await runOne(lab.node(step.node), batch, step);
-            }
-          };
-          await (options.aroundStep ? options.aroundStep(step, lab.node(step.node), runStep, signal) : runStep());
+        // The steps of one `forEach: node` step touch one node each: they run at once (one at a time with --step).
+        for (const group of concurrentGroups(compiled, !options.aroundStep)) {
+          const running: Promise<void>[] = [];
+          for (const { step, batches } of group) {
+            signal?.throwIfAborted();
+            await at({ name: 'step', number: step.index + 1, where: `at step ${step.index + 1} of ${compiled.length} (on ${step.node})` });
+            emit({ type: 'step', scenario: scenario.name, node: step.node, index: step.index, commands: batches.flatMap((b) => (b.kind === 'batch' ? b.commands : [b.command]).map(stepCommand)) });
+            const runStep = async () => {
+              for (const batch of batches) {
+                signal?.throwIfAborted();
+                await runOne(lab.node(step.node), batch, step);
+              }
+            };
+            const run = options.aroundStep ? options.aroundStep(step, lab.node(step.node), runStep, signal) : runStep();
+            run.catch(() => undefined); // judged below, once the group is done: never an unhandled rejection meanwhile
+            running.push(run);
+          }
+          // Every step of the group ends before the first failure (in step order) breaks the lab.
+          const failed = (await Promise.allSettled(running)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
           signal?.throwIfAborted();
         }
       } catch (error) {

@@ -3,7 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { PrerequisiteError } from '../util/errors.ts';
 import { execArgv } from '../util/process.ts';
-import type { LocatedProgram } from './node-tree.ts';
+import { splitLdd, type LocatedProgram } from './node-tree.ts';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -18,18 +18,32 @@ export async function findProgram(name: string): Promise<string | undefined> {
 
 const located = new Map<string, Promise<LocatedProgram>>();
 
-/** The program of this name with its libraries; a missing one is a PrerequisiteError saying how to get it. */
-export function locateProgram(name: string, fix: string): Promise<LocatedProgram> {
-  let found = located.get(name);
-  if (!found) {
-    found = (async () => {
-      const path = await findProgram(name);
-      if (!path) throw new PrerequisiteError(`${name} is not installed, and a node's programs come from the host`, fix);
-      // A static program has no libraries: ldd then says so and fails, which is fine.
-      return { path, ldd: (await execArgv(['ldd', path], { timeoutMs: 10_000 })).stdout };
+/**
+ * The programs of these names with their libraries, each looked up once per process, all the new
+ * ones with one `ldd` (one spawn instead of one per program). A missing one is a
+ * PrerequisiteError saying how to get it.
+ */
+export function locatePrograms(names: readonly string[], fix: string): Promise<LocatedProgram[]> {
+  const fresh = [...new Set(names)].filter((name) => !located.has(name));
+  if (fresh.length > 0) {
+    const found = (async () => {
+      const paths = await Promise.all(fresh.map(findProgram));
+      const absent = fresh.find((_, i) => paths[i] === undefined);
+      if (absent) throw new PrerequisiteError(`${absent} is not installed, and a node's programs come from the host`, fix);
+      // A static program has no libraries: ldd then says so (and exits 1), which is fine.
+      const parts = splitLdd((await execArgv(['ldd', ...(paths as string[])], { timeoutMs: 10_000 })).stdout, paths as string[]);
+      return (paths as string[]).map((path) => ({ path, ldd: parts.get(path) ?? '' }));
     })();
-    found.catch(() => located.delete(name));
-    located.set(name, found);
+    fresh.forEach((name, i) => {
+      const program = found.then((programs) => programs[i]!);
+      program.catch(() => located.delete(name));
+      located.set(name, program);
+    });
   }
-  return found;
+  return Promise.all(names.map((name) => located.get(name)!));
+}
+
+/** The program of this name with its libraries (locatePrograms for one). */
+export async function locateProgram(name: string, fix: string): Promise<LocatedProgram> {
+  return (await locatePrograms([name], fix))[0]!;
 }

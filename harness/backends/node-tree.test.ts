@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLdd, treeFiles } from './node-tree.ts';
+import { parseLdd, splitLdd, treeFiles } from './node-tree.ts';
 
 const LDD_IP = `	linux-vdso.so.1 (0x00007f8b8f6d0000)
 	libbpf.so.1 => /lib/x86_64-linux-gnu/libbpf.so.1 (0x00007f8b8f570000)
@@ -35,5 +35,19 @@ describe('treeFiles with a target', () => {
     const files = treeFiles([{ path: '/usr/bin/cat', ldd: LDD_SH, target: '/.vxlab/holder' }]);
     expect(files).toContainEqual({ path: '/.vxlab/holder', source: '/usr/bin/cat', mode: 0o755 });
     expect(files.map((f) => f.path)).not.toContain('/usr/bin/cat');
+  });
+});
+
+describe('splitLdd', () => {
+  it("cuts one ldd's output over several programs into each program's part", () => {
+    const output = `/usr/sbin/ip:\n${LDD_IP}/usr/bin/sh:\n${LDD_SH}/usr/bin/static:\n\tnot a dynamic executable\n`;
+    const parts = splitLdd(output, ['/usr/sbin/ip', '/usr/bin/sh', '/usr/bin/static']);
+    expect(parseLdd(parts.get('/usr/sbin/ip')!)).toEqual(parseLdd(LDD_IP));
+    expect(parseLdd(parts.get('/usr/bin/sh')!)).toEqual(parseLdd(LDD_SH));
+    expect(parseLdd(parts.get('/usr/bin/static')!)).toEqual([]);
+  });
+
+  it('takes the whole output for one program (ldd then prints no header)', () => {
+    expect(splitLdd(LDD_IP, ['/usr/sbin/ip']).get('/usr/sbin/ip')).toBe(LDD_IP);
   });
 });

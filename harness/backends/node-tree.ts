@@ -12,6 +12,21 @@ export function parseLdd(output: string): string[] {
   return paths;
 }
 
+/** `ldd A B ...` output cut into each program's part: with more than one file, each part starts `PATH:`. */
+export function splitLdd(output: string, paths: readonly string[]): Map<string, string> {
+  if (paths.length === 1) return new Map([[paths[0]!, output]]);
+  const parts = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of output.split('\n')) {
+    const header = line.endsWith(':') && paths.includes(line.slice(0, -1)) ? line.slice(0, -1) : undefined;
+    if (header !== undefined) {
+      current = header;
+      parts.set(current, '');
+    } else if (current !== undefined) parts.set(current, `${parts.get(current)}${line}\n`);
+  }
+  return parts;
+}
+
 export interface TreeFile {
   /** Where it goes in the node's tree. */
   path: string;

@@ -41,6 +41,8 @@ export interface Step {
   commands: Command[];
   /** How long one process of this step (a command, or a batch of them) may run. */
   timeoutMs: number;
+  /** Set on the steps a `forEach: node` step stands for (its position in the file): they may run at once. */
+  group?: number;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;

@@ -388,7 +388,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
         if (issues.length > before && hasTemplate(text)) failedTemplates.add(key);
         return out ?? [];
       });
-      steps.push({ index: steps.length, node: node.name, commands, timeoutMs: (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_MS / 1000) * 1000 });
+      steps.push({ index: steps.length, node: node.name, commands, timeoutMs: (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_MS / 1000) * 1000, ...(step.forEach ? { group: index } : {}) });
     }
   });
 

@@ -1,11 +1,12 @@
 // Test support for integration tests: run the CLI for real, and prove the host is untouched.
 import { createHash } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { execa, type ResultPromise } from 'execa';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { NODE_LABEL_VARIABLE, findLabProcesses } from '../backends/netns/marker.ts';
+import { runDirOwner } from '../backends/netns/root-tree.ts';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { pollUntil } from '../util/poll.ts';
 
@@ -155,9 +156,11 @@ export async function labResidue(runId: string): Promise<string[]> {
   return [...sandboxes].map(([label, pids]) => `${label}: ${pids.join(' ')}`).sort();
 }
 
-/** Leftovers of the run a given harness process made, found by the marker in each node's /run. */
+/** Leftovers of the run a given harness process made: processes by the marker in each node's /run, node root directories by their name. */
 export async function residueOfHarness(harnessPid: number): Promise<string[]> {
-  return (await findLabProcesses()).filter((p) => p.marker.harnessPid === harnessPid).map((p) => `${p.pid} ${p.marker.runId} ${p.marker.node}`);
+  const processes = (await findLabProcesses()).filter((p) => p.marker.harnessPid === harnessPid).map((p) => `${p.pid} ${p.marker.runId} ${p.marker.node}`);
+  const dirs = (await readdir(tmpdir())).filter((name) => runDirOwner(name)?.harnessPid === harnessPid).map((name) => join(tmpdir(), name));
+  return [...processes, ...dirs];
 }
 
 /**

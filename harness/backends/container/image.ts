@@ -3,13 +3,13 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { treeFiles, type TreeFile } from '../node-tree.ts';
-import { locateProgram } from '../node-tree-host.ts';
+import { locatePrograms } from '../node-tree-host.ts';
 import type { Engine } from './engine.ts';
 import { DOCKERFILE, GROUP, NODE_PROGRAMS, PASSWD, imageTag } from './image-plan.ts';
 
 /** The host files an image of these programs is made of, each read once. */
 async function hostFiles(names: readonly string[]): Promise<{ file: TreeFile; content: Buffer }[]> {
-  const programs = await Promise.all(names.map((name) => locateProgram(name, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount')));
+  const programs = await locatePrograms(names, 'install iproute2, tcpdump, iputils-ping, procps, coreutils and mount');
   // The exec wrapper and `sh -c` in user images expect /bin/sh: the shell goes there.
   const shell = programs[names.indexOf('sh')];
   const files = treeFiles(programs.map((p) => (p === shell ? { ...p, target: '/bin/sh' } : p)));

@@ -5,8 +5,7 @@
 //   node1 [enp0s8] ──veth── [node1]├─ br0 (switch namespace, multicast snooping off)
 //   node2 [enp0s8] ──veth── [node2]┘
 import { statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
@@ -14,7 +13,7 @@ import { CommandFailedError } from '../../util/errors.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions } from '../../util/process.ts';
 import { treeFiles, type TreeFile } from '../node-tree.ts';
-import { locateProgram } from '../node-tree-host.ts';
+import { locateProgram, locatePrograms } from '../node-tree-host.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { nicAddressLines } from '../nic.ts';
@@ -22,6 +21,7 @@ import { cleanDeadRuns } from './clean.ts';
 import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
+import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
 import { DROPPER_PATH, HOLDER_PATH, enterArgv } from './sandbox.ts';
 
@@ -55,12 +55,9 @@ class NetnsNode implements NodeHandle {
 
 /** The files of a node's tree: the programs scenarios may run, the holder and the capability dropper. */
 async function nodeTree(): Promise<TreeFile[]> {
-  const programs = await Promise.all([
-    ...ALLOWED_PROGRAMS.map((name) => locateProgram(name, INSTALL_FIX)),
-    locateProgram('cat', INSTALL_FIX).then((p) => ({ ...p, target: HOLDER_PATH })),
-    locateProgram('setpriv', INSTALL_FIX).then((p) => ({ ...p, target: DROPPER_PATH })),
-  ]);
-  return treeFiles(programs);
+  const programs = await locatePrograms([...ALLOWED_PROGRAMS, 'cat', 'setpriv'], INSTALL_FIX);
+  const [cat, setpriv] = programs.slice(-2);
+  return treeFiles([...programs.slice(0, -2), { ...cat!, target: HOLDER_PATH }, { ...setpriv!, target: DROPPER_PATH }]);
 }
 
 /** What a /proc entry is on this host, for the sandbox to cover it. */
@@ -92,32 +89,35 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
 }
 
 /**
- * Every node's underlay batch, from one process: each `nsenter` + `ip` spawned by Node blocks
- * its event loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost
- * more than the kernel work. xargs forks them all at once instead. The batches go in files of a
- * private directory named after the nodes, so a failure says which node (`Command failed DIR/NODE:LINE`).
+ * The whole underlay from one process: each `nsenter` + `ip` spawned by Node blocks its event
+ * loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost more than
+ * the kernel work. The switch's bridge first, then xargs forks every node's batch at once, then
+ * the switch's ports (which need every node's veth). The bridge must come first: made at the same
+ * time as the veths, the first ARP through a fresh lab took ~24 ms when 6 labs ran at once, and a
+ * reachable ping (2 ms interval, `-w`) sent 12 echoes, failing p2p's "exactly 1" capture. The batches go in files of
+ * the lab's private run directory, named after their node (`switch.before`, `switch.after` for
+ * the switch: no node name has a dot), so a failure says where (`Command failed DIR/FILE:LINE`).
  */
-async function runNodeBatches(lab: Lab, holders: readonly Holder[], perNode: ReadonlyMap<string, string[]>, options: { signal?: AbortSignal }): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'vxlab-underlay-'));
-  try {
-    const args: string[] = [];
-    await Promise.all(lab.nodes.map(async (n, i) => {
-      const file = join(dir, n.name);
-      await writeFile(file, `${perNode.get(n.name)!.join('\n')}\n`, { mode: 0o600 });
-      args.push('-t', String(holders[i]!.pid), '--net', '--', 'ip', '-batch', file);
-    }));
-    const result = await execArgv(['xargs', '-0', '-n', '7', '-P', '0', 'nsenter'], { input: `${args.join('\0')}\0`, ...options });
-    if (result.exitCode !== 0) {
-      const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
-      const node = failed ? basename(failed[1]!) : 'a node';
-      const lines = perNode.get(node) ?? [];
-      throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
-        node, origin: 'underlay', command: failed ? (lines[Number(failed[2]) - 1] ?? '') : `ip -batch - <<< ${JSON.stringify(lines)}`,
-        exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
-      });
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders: readonly Holder[], plan: ReturnType<typeof underlayPlan>, options: { signal?: AbortSignal }): Promise<void> {
+  const dir = join(runDir, 'underlay');
+  await mkdir(dir, { mode: 0o700 });
+  const batches = new Map<string, { pid: number; lines: string[] }>([
+    ['switch.before', { pid: switchPid, lines: plan.switchBefore }],
+    ...lab.nodes.map((n, i) => [n.name, { pid: holders[i]!.pid, lines: plan.perNode.get(n.name)! }] as const),
+    ['switch.after', { pid: switchPid, lines: plan.switchAfter }],
+  ]);
+  await Promise.all([...batches].map(([name, b]) => writeFile(join(dir, name), `${b.lines.join('\n')}\n`, { mode: 0o600 })));
+  const args = [...batches].filter(([name]) => !name.startsWith('switch.')).flatMap(([name, b]) => ['-t', String(b.pid), '--net', '--', 'ip', '-batch', join(dir, name)]);
+  const script = 'nsenter -t "$0" --net -- ip -batch "$1" && xargs -0 -n 7 -P 0 nsenter && exec nsenter -t "$0" --net -- ip -batch "$2"';
+  const result = await execArgv(['sh', '-c', script, String(switchPid), join(dir, 'switch.before'), join(dir, 'switch.after')], { input: `${args.join('\0')}\0`, ...options });
+  if (result.exitCode !== 0) {
+    const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
+    const file = failed ? basename(failed[1]!) : undefined;
+    const lines = (file && batches.get(file)?.lines) ?? [];
+    throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
+      node: file?.replace(/\..*/, '') ?? 'a node', origin: 'underlay', command: failed ? (lines[Number(failed[2]) - 1] ?? '') : 'ip -batch',
+      exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
+    });
   }
 }
 
@@ -136,39 +136,34 @@ export class NetnsBackend implements Backend {
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const defer = new DeferStack();
     const signalOption = options.signal ? { signal: options.signal } : {};
-    // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holder's network namespace only.
-    const runBatch = async (label: string, holder: Holder, lines: string[]) => {
-      const result = await execArgv(['nsenter', '-t', String(holder.pid), '--net', '--', 'ip', '-batch', '-'], { input: `${lines.join('\n')}\n`, ...signalOption });
-      if (result.exitCode !== 0) {
-        throw new CommandFailedError(`building the underlay of lab ${lab.name} failed`, {
-          node: label, origin: 'underlay', command: `ip -batch - <<< ${JSON.stringify(lines)}`,
-          exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
-        });
-      }
-    };
     try {
       const [nodeFiles, switchFiles, initialUserNamespace] = await Promise.all([nodeTree(), switchTree(), inInitialUserNamespace()]);
+      const runDir = await makeRunDir(options.runId);
+      // Deferred first, so removed last: after every sandbox that binds it is gone.
+      defer.defer('remove the node roots', () => removeRunDir(runDir));
+      const [nodeRoot, switchRoot] = [join(runDir, 'node'), join(runDir, 'switch')];
+      await Promise.all([assembleRoot(nodeRoot, nodeFiles), assembleRoot(switchRoot, switchFiles)]);
       const rootless = !initialUserNamespace;
-      const start = async (label: string, files: TreeFile[]) => {
-        const plan = { hostname: label, files, rootless, procKind };
-        // Each spawn blocks the event loop until its child has exec'd, and every deadline runs meanwhile: a bigger lab waits longer.
-        const holder = await Holder.start(`vxlab-${options.runId}-${label}`, plan, { runId: options.runId, node: label }, 5000 + 100 * lab.nodes.length);
-        defer.defer(`stop ${label}`, () => holder.stop());
-        return holder;
-      };
-      // allSettled, not all: every holder that did start must be in the defer stack before unwinding.
-      const settled = await Promise.allSettled([
-        start('switch', switchFiles),
-        ...lab.nodes.map((n) => start(n.name, nodeFiles)),
-      ]);
+      const labels = ['switch', ...lab.nodes.map((n) => n.name)];
+      const specs = labels.map((label, i) => ({
+        label: `vxlab-${options.runId}-${label}`,
+        plan: { hostname: label, root: i === 0 ? switchRoot : nodeRoot, rootless, procKind },
+        owner: { runId: options.runId, node: label },
+      }));
+      // Every deadline runs while the others start on this shared machine: a bigger lab waits longer.
+      const settled = await Holder.startAll(runDir, specs, 5000 + 100 * lab.nodes.length, (launcher) => defer.defer('end the holders\' launcher', () => launcher.end()));
+      // Every holder that did start goes into the defer stack before unwinding; they stop all at once.
+      const started = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ label: labels[i]!, holder: r.value }] : []));
+      defer.defer(`stop ${started.map((s) => s.label).join(', ')}`, async () => {
+        const failed = (await Promise.allSettled(started.map((s) => s.holder.stop()))).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      });
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       options.signal?.throwIfAborted();
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
-      const plan = underlayPlan(lab, switchHolder!.pid);
-      await runBatch('switch', switchHolder!, plan.switchBefore);
-      await runNodeBatches(lab, holders, plan.perNode, signalOption);
-      await runBatch('switch', switchHolder!, plan.switchAfter);
+      // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holders' network namespaces only.
+      await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), signalOption);
 
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));

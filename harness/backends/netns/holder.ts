@@ -1,72 +1,125 @@
-// A node's holder: bubblewrap's sandbox (sandbox.ts) around `cat` on a pipe only vxlab holds.
-// Nothing is named in the host's /run/netns. When the holder dies (teardown, or the harness
-// dying: EOF on the pipe, and PR_SET_PDEATHSIG on bwrap and its children) the sandbox's first
-// process dies, the kernel kills every process of its PID namespace and reclaims the namespaces
-// and everything in them, including guest namespaces the node's own `ip netns add` created.
+// A lab's holders: bubblewrap's sandboxes (sandbox.ts) around `cat` on a socket only vxlab holds.
+// Nothing is named in the host's /run/netns. When a holder dies (teardown, or the harness dying:
+// EOF on its socket, and PR_SET_PDEATHSIG on the launcher, bwrap and its children) the sandbox's
+// first process dies, the kernel kills every process of its PID namespace and reclaims the
+// namespaces and everything in them, including guest namespaces the node's own `ip netns add`
+// created.
+//
+// One launcher (bash) starts them all at once: Node's spawn blocks its event loop until each child
+// has exec'd, so a lab's holders started from Node came up one after another. Each holder gets a
+// socket of its own from Node's spawn (fd 3 + its index in the launcher), as its stdin, stdout and
+// bwrap's info fd, and no other holder's: the socket closes on vxlab's side only once every process
+// of that sandbox, and bwrap, are gone.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
-import { pollUntil } from '../../util/poll.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { harnessIdentity } from '../harness-identity.ts';
 import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
-import { HOLDER_PATH, bwrapArgv, type SandboxPlan } from './sandbox.ts';
+import { bwrapArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
+/** What Node writes to a new holder; `cat` echoes it from inside the finished tree (bwrap execs it after its last mount). */
+const READY = 'vxlab-ready\n';
+
+export interface HolderSpec {
+  /** `vxlab-RUNID-NODE`: the sandbox's environment carries it, so leaks stay traceable. */
+  label: string;
+  plan: SandboxPlan;
+  owner: { runId: string; node: string };
+}
+
+const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+
+/** bwrap's argv for a holder (pure): the label goes into the sandbox's environment, and so bwrap's argv. */
+export function holderArgv(spec: HolderSpec): string[] {
+  const argv = bwrapArgv(spec.plan);
+  argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, spec.label);
+  // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
+  const dropCapabilities = spec.plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
+  return ['setpriv', '--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv];
+}
+
+/**
+ * The launcher's script (pure): holder i runs with fd 3+i as its stdin, stdout and fd 3 (bwrap's
+ * info), every other holder's fd closed; then the launcher closes its own copies and waits for its
+ * children, which die with it (pdeathsig) if it dies.
+ */
+export function launcherScript(argvs: readonly string[][]): string {
+  const fds = argvs.map((_, i) => 3 + i);
+  const lines = argvs.map((argv, i) => {
+    const own = fds[i]!;
+    const others = fds.filter((fd) => fd !== own).map((fd) => `${fd}<&-`);
+    return `${argv.map(quote).join(' ')} 0<&${own} 1>&${own} ${others.join(' ')} 3>&${own}${own === 3 ? '' : ` ${own}<&-`} &`;
+  });
+  return `${lines.join('\n')}\nexec ${fds.map((fd) => `${fd}<&-`).join(' ')}\nwait\n`;
+}
 
 export class Holder {
   private constructor(
     /** The sandbox's first process (PID 1 inside it), whose namespaces commands enter. */
     readonly pid: number,
-    private readonly monitor: ChildProcess,
-    private readonly monitorExit: Promise<void>,
+    private readonly socket: Socket,
+    private readonly closed: Promise<void>,
   ) {}
 
   /**
-   * Starts a sandbox and waits until its tree is in place, then writes its marker. It takes no
-   * abort signal: stopped half-way, bwrap's first process may not yet die with bwrap, and it would
-   * outlive the run unseen. It takes milliseconds, and the caller looks at its signal after.
+   * Starts every holder at once and waits until each one's tree is in place, then writes its
+   * marker; one result per spec, in order. `track` is given the launcher at once, so the caller
+   * can end it whatever happens next. No abort signal: stopped half-way, bwrap's first process may
+   * not yet die with bwrap, and it would outlive the run unseen. The caller looks at its signal after.
    */
-  static async start(label: string, plan: SandboxPlan, owner: { runId: string; node: string }, timeoutMs = 5000): Promise<Holder> {
-    const argv = bwrapArgv(plan);
-    // The label goes into the sandbox's environment (and so bwrap's argv): leaks stay traceable.
-    argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, label);
-    // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
-    const dropCapabilities = plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
-    traceSpawn(argv);
-    const monitor = spawn('setpriv', ['--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    monitor.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    let info = '';
-    (monitor.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (info += chunk.toString('utf8')));
-    const monitorExit = new Promise<void>((resolve) => monitor.once('close', () => resolve()));
-    const exitedEarly = () => new Error(`the sandbox of ${label} exited: ${stderr.trim() || `exit code ${monitor.exitCode}`}`);
-    let holder: Holder | undefined;
+  static async startAll(dir: string, specs: readonly HolderSpec[], timeoutMs: number, track: (launcher: Launcher) => void): Promise<PromiseSettledResult<Holder>[]> {
+    const argvs = specs.map(holderArgv);
+    const script = join(dir, 'holders.sh');
+    await writeFile(script, launcherScript(argvs), { mode: 0o600 });
+    for (const argv of argvs) traceSpawn(argv.slice(argv.indexOf('--') + 1));
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', script], { stdio: ['ignore', 'ignore', 'pipe', ...specs.map(() => 'pipe' as const)] });
+    const launcher = new Launcher(child);
+    track(launcher);
+    return Promise.allSettled(specs.map((spec, i) => Holder.await(spec, child.stdio[3 + i] as Socket, launcher, timeoutMs)));
+  }
+
+  private static async await(spec: HolderSpec, socket: Socket, launcher: Launcher, timeoutMs: number): Promise<Holder> {
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined); // a holder that is gone: its close says so
+    socket.write(READY);
+    let pid: number | undefined;
     try {
-      const pid = await pollUntil(
-        () => {
-          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
-          const match = /"child-pid":\s*(\d+)/.exec(info);
-          return match ? Number(match[1]) : undefined;
-        },
-        { what: `the sandbox of ${label} to start`, timeoutMs },
-      );
-      holder = new Holder(pid, monitor, monitorExit);
-      // The tree is complete once the first process has moved into it (after its last mount).
-      await pollUntil(
-        async () => {
-          if (monitor.exitCode !== null || monitor.signalCode !== null) throw exitedEarly();
-          return (await access(`/proc/${pid}/root${HOLDER_PATH}`).then(() => true, () => false)) || undefined;
-        },
-        { what: `the sandbox of ${label} to build its tree`, timeoutMs },
-      );
-      await writeMarker(pid, { ...owner, ...(await harnessIdentity()) });
-      return holder;
+      pid = await new Promise<number>((resolve, reject) => {
+        let received = '';
+        let settled = false;
+        const timer = setTimeout(() => done(() => reject(new DeadlineError(`timed out after ${timeoutMs} ms waiting for the sandbox of ${spec.owner.node} to build its tree`))), timeoutMs);
+        const onData = (chunk: Buffer) => {
+          received += chunk.toString('utf8');
+          const match = /"child-pid":\s*(\d+)/.exec(received);
+          if (match) pid = Number(match[1]);
+          if (pid !== undefined && received.includes(READY)) done(() => resolve(pid!));
+        };
+        // Every process that held the socket is gone: bwrap failed (its stderr is the launcher's).
+        const onEnd = () => void launcher.stderrSoFar().then((stderr) => done(() => reject(new Error(`the sandbox of ${spec.owner.node} exited: ${stderr.trim() || 'no reason given'}`))));
+        socket.on('data', onData);
+        socket.once('end', onEnd);
+        function done(finish: () => void) {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          socket.off('data', onData);
+          socket.off('end', onEnd);
+          finish();
+        }
+      });
+      socket.resume(); // nothing more comes; never let it hold the socket
+      await writeMarker(pid, { ...spec.owner, ...(await harnessIdentity()) });
+      return new Holder(pid, socket, closed);
     } catch (error) {
-      if (holder) await holder.stop();
+      if (pid !== undefined) await new Holder(pid, socket, closed).stop();
       else {
-        // Its first process may not yet die with bwrap (stopped this early): EOF ends its `cat` either way.
-        monitor.stdin!.end();
-        monitor.kill('SIGKILL');
-        await closedOrDestroyed(monitor, monitorExit);
+        // Still in bwrap's set-up: EOF ends its `cat` as soon as it runs; the launcher's end kills the rest.
+        socket.resume();
+        socket.end();
+        await closedOrDestroyed(socket, closed);
       }
       throw error;
     }
@@ -79,22 +132,51 @@ export class Holder {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
-    this.monitor.stdin!.end();
-    this.monitor.kill('SIGKILL');
-    await closedOrDestroyed(this.monitor, this.monitorExit);
+    this.socket.end();
+    await closedOrDestroyed(this.socket, this.closed);
     await pollUntil(async () => ((await isGone(this.pid)) ? true : undefined), { what: `the sandbox process ${this.pid} to end`, timeoutMs: 5000 });
   }
 }
 
-/**
- * Waits for bwrap's pipes to close, which they do once every process of the sandbox is gone; a
- * process that still held one must never hang teardown, so after a while the pipes are dropped.
- */
-async function closedOrDestroyed(monitor: ChildProcess, closed: Promise<void>): Promise<void> {
+/** The bash process that started a lab's holders: it waits for them, and they die with it. */
+export class Launcher {
+  private stderr = '';
+  private readonly exited: Promise<void>;
+
+  constructor(private readonly child: ChildProcess) {
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString('utf8')));
+    child.on('error', (error) => (this.stderr += error.message));
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
+  }
+
+  /** What bwrap said so far, once the launcher has had its say or has gone (bounded). */
+  async stderrSoFar(): Promise<string> {
+    await settledWithin(this.exited, 200);
+    return this.stderr;
+  }
+
+  /** After its holders stopped it exits by itself; one that does not is killed, and with it whatever it still holds. */
+  async end(): Promise<void> {
+    if (await settledWithin(this.exited, 5000)) return;
+    this.child.kill('SIGKILL');
+    await settledWithin(this.exited, 5000);
+  }
+}
+
+/** Whether the promise settled within `ms` (a bound on a wait for an event, never a sleep of its own). */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([closed.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 5000)))]);
+  const late = await Promise.race([promise.then(() => false, () => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), ms)))]);
   clearTimeout(timer);
-  if (late) for (const stream of monitor.stdio) stream?.destroy();
+  return !late;
+}
+
+/**
+ * Waits for a holder's socket to close, which it does once every process of the sandbox is gone;
+ * a process that still held it must never hang teardown, so after a while it is dropped.
+ */
+async function closedOrDestroyed(socket: Socket, closed: Promise<void>): Promise<void> {
+  if (!(await settledWithin(closed, 5000))) socket.destroy();
 }
 
 /** A process is gone when /proc no longer lists it, or it is a zombie waiting for its reaper. */

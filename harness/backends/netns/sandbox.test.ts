@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCapabilities } from '../node-user.ts';
-import { DROPPER_PATH, HOLDER_PATH, bwrapArgv, enterArgv, parentDirectories } from './sandbox.ts';
+import { DROPPER_PATH, HOLDER_PATH, bwrapArgv, enterArgv } from './sandbox.ts';
 
-const files = [
-  { path: '/usr/sbin/ip', source: '/usr/sbin/ip', mode: 0o755 },
-  { path: '/lib/x86_64-linux-gnu/libc.so.6', source: '/lib/x86_64-linux-gnu/libc.so.6', mode: 0o755 },
-  { path: HOLDER_PATH, source: '/usr/bin/cat', mode: 0o755 },
-];
+const root = '/tmp/vxlab-root-vx00000001-42-7-abcdef/node';
 const procKind = (path: string) => (path === '/proc/acpi' ? 'directory' : path === '/proc/kcore' ? undefined : 'file') as 'file' | 'directory' | undefined;
 
 describe('bwrapArgv', () => {
-  const argv = bwrapArgv({ hostname: 'node0', files, rootless: false, procKind });
+  const argv = bwrapArgv({ hostname: 'node0', root, rootless: false, procKind });
   const pairs = (flag: string) => argv.flatMap((a, i) => (a === flag ? [`${argv[i + 1]} ${argv[i + 2]}`] : []));
 
   it('unshares every namespace but the user one, and dies with vxlab', () => {
@@ -19,8 +15,9 @@ describe('bwrapArgv', () => {
     expect(argv.slice(-2)).toEqual(['--', HOLDER_PATH]);
   });
 
-  it('binds exactly the tree, read-only, and makes the root read-only last', () => {
-    expect(pairs('--ro-bind').filter((p) => !p.includes('/proc') && !p.startsWith('/dev/null'))).toEqual(files.map((f) => `${f.source} ${f.path}`));
+  it('binds exactly the tree, read-only, whole as the root before anything is mounted on it, and makes the root read-only last', () => {
+    expect(pairs('--ro-bind').filter((p) => !p.includes('/proc') && !p.startsWith('/dev/null'))).toEqual([`${root} /`]);
+    expect(argv.indexOf('--ro-bind')).toBeLessThan(argv.indexOf('--proc'));
     expect(argv).not.toContain('--bind-try');
     expect(argv.filter((a) => a === '--bind')).toHaveLength(1); // /proc/sys/net alone is writable
     expect(pairs('--bind')).toEqual(['/proc/sys/net /proc/sys/net']);
@@ -34,21 +31,16 @@ describe('bwrapArgv', () => {
     expect(argv.join(' ')).not.toContain('/proc/kcore');
   });
 
-  it('lets the node user traverse the directories above its files', () => {
-    expect(argv.join(' ')).toContain('--perms 0755 --dir /.vxlab --perms 0755 --dir /lib --perms 0755 --dir /usr --perms 0755 --dir /lib/x86_64-linux-gnu --perms 0755 --dir /usr/sbin --ro-bind');
+  it('makes no directory or link of its own: the root is read-only, its mount points are in the tree', () => {
+    expect(argv).not.toContain('--dir');
+    expect(argv).not.toContain('--symlink');
   });
 
   it('in rootless mode, makes a user namespace and shows a sysfs ip netns exec may copy', () => {
-    const rootless = bwrapArgv({ hostname: 'node0', files, rootless: true, procKind });
+    const rootless = bwrapArgv({ hostname: 'node0', root, rootless: true, procKind });
     expect(rootless).toContain('--unshare-user');
     expect(rootless.join(' ')).toContain('--ro-bind /sys /.vxlab/sys');
     expect(rootless).not.toContain('--cap-drop');
-  });
-});
-
-describe('parentDirectories', () => {
-  it('lists every directory above the paths once, parents first', () => {
-    expect(parentDirectories(['/usr/lib/x/libc.so', '/usr/sbin/ip', '/.vxlab/holder'])).toEqual(['/.vxlab', '/usr', '/usr/lib', '/usr/sbin', '/usr/lib/x']);
   });
 });
 

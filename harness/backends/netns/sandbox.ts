@@ -1,9 +1,9 @@
 // A node's sandbox, planned (pure): bubblewrap gives each node its own network, PID, mount, UTS
-// and IPC namespaces, and a root that is an empty read-only tmpfs holding only the node's
-// programs and their libraries, a private /run and /tmp, its own /proc (with /proc/sys
-// read-only except /proc/sys/net) and a minimal /dev. No host path is visible. Commands enter
-// it with nsenter and run under setpriv, which keeps only the capabilities the node needs.
-import type { TreeFile } from '../node-tree.ts';
+// and IPC namespaces, and a read-only root holding only the node's programs and their libraries
+// (the lab's assembled root tree, root-tree.ts, bound whole), a private /run and /tmp, its own
+// /proc (with /proc/sys read-only except /proc/sys/net) and a minimal /dev. No other host path is
+// visible. Commands enter it with nsenter and run under setpriv, which keeps only the
+// capabilities the node needs.
 import { setprivOptions } from '../node-user.ts';
 
 /** The process that holds the namespaces: `cat` on a pipe only vxlab holds, out of PATH. */
@@ -21,7 +21,8 @@ export const NODE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/b
 
 export interface SandboxPlan {
   hostname: string;
-  files: readonly TreeFile[];
+  /** The host directory that becomes the node's `/`, read-only: its files and mount points (root-tree.ts). */
+  root: string;
   /**
    * Rootless mode: vxlab runs as a user whose capabilities come from a user namespace. bwrap then
    * makes a user namespace of its own for the node, where the kernel lets `ip netns exec` mount a
@@ -30,16 +31,6 @@ export interface SandboxPlan {
   rootless: boolean;
   /** What each of READ_ONLY_PROC and MASKED_PROC is on this kernel: bwrap can only cover what exists. */
   procKind: (path: string) => 'file' | 'directory' | undefined;
-}
-
-/** Every directory above these paths, parents first. */
-export function parentDirectories(paths: readonly string[]): string[] {
-  const dirs = new Set<string>();
-  for (const path of paths) {
-    const parts = path.split('/').filter(Boolean);
-    for (let i = 1; i < parts.length; i++) dirs.add(`/${parts.slice(0, i).join('/')}`);
-  }
-  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
 /** bwrap's argv for a node; its info on fd 3 names the sandbox's first process. */
@@ -51,9 +42,8 @@ export function bwrapArgv(plan: SandboxPlan): string[] {
     '--die-with-parent', '--clearenv', '--info-fd', '3',
     // The holder itself needs no capability; commands get theirs when they enter (enterArgv).
     ...(plan.rootless ? ['--unshare-user'] : ['--cap-drop', 'ALL']),
-    // Directories bwrap would make on its own are private to root: the node's user must traverse them.
-    ...parentDirectories(plan.files.map((f) => f.path)).flatMap((d) => ['--perms', '0755', '--dir', d]),
-    ...plan.files.flatMap((f) => ['--ro-bind', f.source, f.path]),
+    // One mount for the whole tree; everything below is mounted on its (existing) mount points.
+    '--ro-bind', plan.root, '/',
     '--proc', '/proc',
     // Sources are the host's /proc, whose sysctl entries show the reader's own namespaces.
     '--ro-bind', '/proc/sys', '/proc/sys',
@@ -65,10 +55,9 @@ export function bwrapArgv(plan: SandboxPlan): string[] {
       return kind === 'file' ? ['--ro-bind', '/dev/null', p] : kind === 'directory' ? ['--perms', '0555', '--tmpfs', p, '--remount-ro', p] : [];
     }),
     '--dev', '/dev',
-    '--dir', '/sys',
     ...(plan.rootless ? ['--ro-bind', '/sys', '/.vxlab/sys'] : []),
-    // Writable for the node's user (who is not the tree's owner), sticky so the marker stays vxlab's.
-    '--perms', '01777', '--tmpfs', '/run', '--perms', '0755', '--dir', '/var', '--symlink', '../run', '/var/run',
+    // Writable for the node's user (who is not the tree's owner), sticky so the marker stays vxlab's; the tree has /var/run -> ../run.
+    '--perms', '01777', '--tmpfs', '/run',
     '--perms', '01777', '--tmpfs', '/tmp',
     '--remount-ro', '/',
     '--', HOLDER_PATH,

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { holderArgv, launcherScript } from './holder.ts';
+
+describe('launcherScript', () => {
+  const script = launcherScript([['setpriv', '--', 'bwrap', "it's"], ['setpriv', '--', 'bwrap', 'b'], ['setpriv', '--', 'bwrap', 'c']]);
+  const lines = script.trimEnd().split('\n');
+
+  it('gives each holder its own socket as stdin, stdout and fd 3, and closes every other holder\'s', () => {
+    expect(lines[0]).toBe(`'setpriv' '--' 'bwrap' 'it'\\''s' 0<&3 1>&3 4<&- 5<&- 3>&3 &`);
+    expect(lines[1]).toBe("'setpriv' '--' 'bwrap' 'b' 0<&4 1>&4 3<&- 5<&- 3>&4 4<&- &");
+    expect(lines[2]).toBe("'setpriv' '--' 'bwrap' 'c' 0<&5 1>&5 3<&- 4<&- 3>&5 5<&- &");
+  });
+
+  it('then closes its own copies (a holder\'s socket closes with its sandbox alone) and waits', () => {
+    expect(lines.slice(3)).toEqual(['exec 3<&- 4<&- 5<&-', 'wait']);
+  });
+});
+
+describe('holderArgv', () => {
+  it('labels the sandbox, dies with the launcher, and in rootless mode drops what bwrap would refuse', () => {
+    const spec = (rootless: boolean) => ({ label: 'vxlab-vx01-node0', plan: { hostname: 'node0', root: '/tmp/r', rootless, procKind: () => undefined }, owner: { runId: 'vx01', node: 'node0' } });
+    const argv = holderArgv(spec(false));
+    expect(argv.slice(0, 5)).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'bwrap']);
+    expect(argv.join(' ')).toContain('--clearenv --setenv VXLAB_NODE vxlab-vx01-node0');
+    expect(holderArgv(spec(true)).join(' ')).toContain('setpriv --pdeathsig KILL --inh-caps -all --ambient-caps -all -- bwrap');
+  });
+});
