@@ -7,14 +7,14 @@ const result = (stdout: string, exitCode = 0) => ({ exitCode, stdout, stderr: ''
 const STATS = (tx: number, rx: number) => `--- 10.20.1.3 ping statistics ---\n${tx} packets transmitted, ${rx} received, ${tx === rx ? 0 : 100}% packet loss, time 2ms\n`;
 
 describe('pingArgv', () => {
-  it('runs ping with a count at a short interval, with a deadline when reachable and a reply window when not', () => {
-    expect(pingArgv(spec())).toEqual(['ping', '-n', '-c', '3', '-i', '0.002', '-w', '5', '10.20.1.3']);
+  it('runs ping with a count at a short interval, exactly count echoes, with a 5 s reply wait when reachable and a short window when not', () => {
+    expect(pingArgv(spec())).toEqual(['ping', '-n', '-c', '3', '-i', '0.002', '-W', '5', '10.20.1.3']);
     expect(pingArgv(spec({ expect: 'unreachable', count: 1 }))).toEqual(['ping', '-n', '-c', '1', '-i', '0.002', '-W', '0.1', '10.20.1.3']);
     expect(pingArgv(spec({ expect: 'unreachable', count: 1, timeoutSeconds: 2 }))).toEqual(['ping', '-n', '-c', '1', '-i', '0.002', '-W', '2', '10.20.1.3']);
   });
   it('pings from a guest namespace the way a learner types it, with DF and a size', () => {
     expect(pingArgv(spec({ netns: 'vm0', size: 1368, dontFragment: true, timeoutSeconds: 9 }))).toEqual([
-      'ip', 'netns', 'exec', 'vm0', 'ping', '-n', '-c', '3', '-i', '0.002', '-w', '9', '-s', '1368', '-M', 'do', '10.20.1.3',
+      'ip', 'netns', 'exec', 'vm0', 'ping', '-n', '-c', '3', '-i', '0.002', '-W', '9', '-s', '1368', '-M', 'do', '10.20.1.3',
     ]);
   });
 });

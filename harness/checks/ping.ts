@@ -23,9 +23,14 @@ export const PING_INTERVAL_S = 0.002;
  */
 export const UNREACHABLE_WINDOW_S = 0.1;
 
-/** Reachable ends as soon as `count` replies are back (5 s at most); unreachable waits its window after the last echo. */
+/**
+ * Exactly `count` echoes, then reachable waits up to 5 s for the replies (ping ends as soon as all
+ * are back) and unreachable waits its window. Never `-w`: with a deadline ping sends on until
+ * `count` replies arrive, so a slow first reply (an ARP under load) made captures that count
+ * echoes see a dozen.
+ */
 export function pingArgv(spec: PingSpec): string[] {
-  const wait = spec.expect === 'reachable' ? ['-w', String(spec.timeoutSeconds ?? 5)] : ['-W', String(spec.timeoutSeconds ?? UNREACHABLE_WINDOW_S)];
+  const wait = ['-W', String(spec.timeoutSeconds ?? (spec.expect === 'reachable' ? 5 : UNREACHABLE_WINDOW_S))];
   const argv = ['ping', '-n', '-c', String(spec.count), '-i', String(PING_INTERVAL_S), ...wait];
   if (spec.size !== undefined) argv.push('-s', String(spec.size));
   if (spec.dontFragment) argv.push('-M', 'do');
