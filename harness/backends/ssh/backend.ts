@@ -58,7 +58,7 @@ class Session {
   static async create(config: HostsConfig): Promise<Session> {
     // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
     const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-`));
-    let configFile = config.sshConfig;
+    let configFile: string | undefined;
     if (config.sshConfigText !== undefined) {
       configFile = join(dir, 'ssh_config');
       await writeFile(configFile, config.sshConfigText, { mode: 0o600 });
