@@ -29,6 +29,11 @@ export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
     for (const { argv } of commands) {
       const facts = commandFacts(argv);
       c.interfaces.push(...facts.createdInterfaces);
+      // `ip link set dev vx9 name lab9` on a device the steps made: the new name is theirs too.
+      if (facts.program === 'ip' && facts.object === 'link' && facts.verb === 'set' && !facts.usesGuestNamespace) {
+        const at = argv.indexOf('name', (facts.objectIndex ?? 1) + 2);
+        if (at > 0 && argv[at + 1] !== undefined) c.interfaces.push(argv[at + 1]!);
+      }
       if (facts.program === 'ip' && facts.object === 'netns' && facts.verb === 'add' && facts.objectIndex !== undefined) {
         const name = argv[facts.objectIndex + 2];
         if (name) c.namespaces.push(name);

@@ -59,7 +59,7 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
 // ------------------------------------------------------------------ batches
 
 /** Words a batch line can carry as they are: iproute2's makeargs() would read quotes, `#` and `\`. */
-const BATCH_WORD = /^[^\s"'#\\]+$/;
+export const BATCH_WORD = /^[^\s"'#\\]+$/;
 export const BATCH_PROGRAMS = ['ip', 'bridge'] as const;
 export type BatchProgram = (typeof BATCH_PROGRAMS)[number];
 

@@ -14,7 +14,8 @@ import { bootId, harnessIdentity, isAlive } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
-import { HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import type { OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { programProblems, stateProblems } from './preflight.ts';
@@ -23,6 +24,8 @@ import { readVagrantHosts } from './vagrant.ts';
 export interface SshBackendOptions {
   /** `--hosts`: a hosts file, or `vagrant[:DIR]`. */
   hosts?: string;
+  /** Where teardown and clean say what they left alone (the CLI's stderr); silent when left out. */
+  notice?: (text: string) => void;
 }
 
 class SshNode implements NodeHandle {
@@ -97,6 +100,11 @@ export class SshBackend implements Backend {
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
+  /** New on a host, but not named by the steps: never deleted, said once. */
+  private leftAlone(node: string, conn: SshConnection, notOurs: readonly string[]): void {
+    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')} appeared during the run but not by its steps: not ours, left alone`);
+  }
+
   private hosts(): Promise<HostsConfig> {
     const spec = this.options.hosts;
     if (spec === undefined) return Promise.reject(new UsageError('the ssh backend needs --hosts FILE (or --hosts vagrant[:DIR])'));
@@ -170,12 +178,17 @@ export class SshBackend implements Backend {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
           const changes = options.changes?.get(node.name);
           const before = await readHostState(conn, changes?.sysctls ?? []);
+          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
           const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
-          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before });
+          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
           defer.defer(`restore ${node.name} (${conn.destination})`, async () => {
-            const left = await restoreHost(conn, before);
-            if (left.length > 0) throw new Error(`${node.name} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`);
+            const { left, notOurs } = await restoreHost(conn, before, owned).catch((error: unknown) => {
+              // Unreachable at teardown: named like any host left changed (its marker stays for clean).
+              throw error instanceof HostIoError ? new HostsNotRestoredError(`${node.name} (${conn.destination}) could not be restored: ${error.message}; ${cleanHint(config)} once it answers`) : error;
+            });
+            this.leftAlone(node.name, conn, notOurs);
+            if (left.length > 0) throw new HostsNotRestoredError(`${node.name} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`);
             await removeMarker(conn, options.runId);
           });
         }),
@@ -214,7 +227,8 @@ export class SshBackend implements Backend {
                 report.live.add(marker.runId);
                 continue;
               }
-              const left = await restoreHost(conn, marker.before);
+              const { left, notOurs } = await restoreHost(conn, marker.before, marker.owned);
+              this.leftAlone(host.node, conn, notOurs);
               if (left.length > 0) {
                 failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}`);
                 continue;

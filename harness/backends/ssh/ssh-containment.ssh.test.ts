@@ -169,3 +169,21 @@ onFreshHosts('clean after a killed run deletes only what that run created, not w
   expect(clean.stdout + clean.stderr).toMatch(/owner0.*not ours, left alone/);
   expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
 });
+
+onFreshHosts('a host that cannot be put back ends the run as a named failure, exit 4, not an internal error', async (hosts) => {
+  const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+  await outputUntil(child, 'ok 1 - ');
+  // Another tool renames the host's NIC mid-run: the run cannot give enp0s8 back, and must say so.
+  await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s8 down\nlink set dev enp0s8 name enp0s9\n');
+  const run = await child;
+  await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s9 name enp0s8\nlink set dev enp0s8 up\n');
+  const output = String(run.stdout) + String(run.stderr);
+  expect(run.exitCode, output).toBe(4);
+  expect(String(run.stderr)).toMatch(/node0 \(10\.200\.0\.10\) could not be restored; left on it:\n {4}- link enp0s8/);
+  expect(String(run.stderr)).toMatch(/enp0s9.*not ours, left alone/);
+  expect(String(run.stderr)).not.toMatch(/internal error|AggregateError/);
+  expect(String(run.stdout)).toMatch(/^Bail out! a host could not be restored/m);
+  // The lab's own device went all the same, and the marker stays for clean.
+  expect((await hosts.state('node0')).links!.join('\n')).not.toContain('ifname="vxlan0"');
+  expect((await hosts.state('node0')).run).toContain('vxlab');
+});
