@@ -16,7 +16,7 @@ import { createTapWriter } from './report/tap.ts';
 import { momentTracer } from './util/moments.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
-import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
+import { listScenarioNames, loadScenario, type LoadOptions } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { handSignalsTo } from './util/early-signals.ts';
 import { onReaderGone } from './util/reader-gone.ts';
@@ -90,8 +90,8 @@ async function reportFatal(error: unknown, reporter: Reporter): Promise<number> 
   throw error;
 }
 
-async function loadAll(names: string[]): Promise<Scenario[]> {
-  const results = await Promise.allSettled(names.map((n) => loadScenario(n)));
+async function loadAll(names: string[], options: LoadOptions = {}): Promise<Scenario[]> {
+  const results = await Promise.allSettled(names.map((n) => loadScenario(n, options)));
   const issues = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof ValidationError ? r.reason.issues : []));
   if (issues.length > 0) throw new ValidationError(issues);
   const other = results.find((r) => r.status === 'rejected');
@@ -155,7 +155,8 @@ async function run(args: RunArgs): Promise<number> {
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const jobs = jobsFor(args);
-    const scenarios = await loadAll(names);
+    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
+    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
     controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');

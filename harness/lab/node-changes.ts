@@ -1,7 +1,7 @@
 // What a scenario's commands create or change on each node, by name: the interfaces, guest
 // namespaces and sysctl keys. A backend that runs on real hosts checks them before the steps
 // (nothing of that name may exist yet) and records the sysctls to restore afterwards.
-import { commandFacts } from '../policy/policy.ts';
+import { commandFacts, type HostScope } from '../policy/policy.ts';
 import type { Command, Scenario } from './model.ts';
 
 export interface NodeChanges {
@@ -22,7 +22,12 @@ function sysctlKeys(argv: readonly string[]): string[] {
   return argv.slice(1).filter((w) => !w.startsWith('-') && w.includes('=')).map((w) => dottedKey(w.slice(0, w.indexOf('='))));
 }
 
-export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
+/** The policy's scope for a node that is a real host: what its steps create, and the lab's NIC. */
+export function hostScope(changes: NodeChanges, nic: string): HostScope {
+  return { devices: new Set(changes.interfaces), namespaces: new Set(changes.namespaces), nic };
+}
+
+export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): Map<string, NodeChanges> {
   const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], sysctls: [] as string[] }]));
   const note = (node: string, commands: readonly Command[]) => {
     const c = changes.get(node)!;

@@ -6,6 +6,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
+import { hostScope, type NodeChanges } from '../../lab/node-changes.ts';
+import { checkInvocation, type HostScope } from '../../policy/policy.ts';
+import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
@@ -28,18 +31,27 @@ export interface SshBackendOptions {
   notice?: (text: string) => void;
 }
 
+/**
+ * A host as a lab node. Behind the policy every backend has, its executor also keeps commands to
+ * the host scope (what the steps create, the lab's NIC): a real host has no sandbox around it.
+ */
 class SshNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   constructor(
     readonly name: string,
     readonly connection: SshConnection,
+    private readonly scope: HostScope,
   ) {}
 
-  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    const problem = checkInvocation(argv, options?.input, this.scope);
+    if (problem) return { exitCode: REFUSED_EXIT_CODE, stdout: '', stderr: `${refusal(this.name, argv, problem)}\n`, durationMs: 0, timedOut: false };
     return this.connection.exec(argv, options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
+    const problem = checkInvocation(argv, undefined, this.scope);
+    if (problem) throw new CommandRefusedError(refusal(this.name, argv, problem));
     const process = this.connection.start(argv);
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
@@ -194,7 +206,8 @@ export class SshBackend implements Backend {
         }),
       );
       options.signal?.throwIfAborted();
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!)]));
+      const none: NodeChanges = { interfaces: [], namespaces: [], sysctls: [] };
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, hostScope(options.changes?.get(n.name) ?? none, n.nic.name))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {
