@@ -473,7 +473,7 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` }),
       async (a) => {
         code = await labVerb(async () => {
-          const scenario = await loadScenario(a.scenario);
+          const scenario = await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' });
           await createBackend(a.backend);
           await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;
@@ -482,7 +482,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
       const { supervise } = await import('./learner/supervisor.ts');
-      code = await supervise({ scenario: await loadScenario(a.scenario), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
+      code = await supervise({ scenario: await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' }), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
     })
     .command(
       'exec <lab> <node>',
