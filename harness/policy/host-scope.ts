@@ -67,12 +67,12 @@ function inGuest(argv: readonly string[], base: number, facts: CommandFacts, sco
   const at = base + (facts.objectIndex ?? 1);
   const g = namespaceProblem(scope, facts.globalNetns === undefined ? base : argv.indexOf(facts.globalNetns, base + 1), facts.globalNetns);
   if (g) return g;
-  if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read, true);
+  if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read);
   return namespaceWords(argv, at + 1, scope);
 }
 
 /** `ip netns VERB NAME ...`: only the steps' namespaces; what `exec` runs is inside one of them. */
-function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, read: Read, _guest: boolean): ArgvProblem | undefined {
+function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
   const verb = facts.verb ?? 'list';
   if (!['add', 'delete', 'exec', 'pids'].includes(verb)) return undefined;
   const p = namespaceProblem(scope, at + 2, argv[at + 2]);
@@ -84,7 +84,7 @@ function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, 
 
 function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
-  if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read, false);
+  if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read);
   const verb = facts.verb;
   const rest = at + 2;
   const devs = () => valuesOf(argv, rest, ['dev']);
