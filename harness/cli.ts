@@ -8,7 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
 import { nodeChanges } from './lab/node-changes.ts';
-import { HostsNotRestoredError } from './backends/ssh/host-io.ts';
+import { HostsNotRestoredError, hostsNotRestored } from './backends/ssh/host-io.ts';
 import type { Scenario } from './lab/model.ts';
 import type { AblateBy } from './ablate/plan.ts';
 import type { EventSink } from './report/events.ts';
@@ -16,7 +16,7 @@ import { createTapWriter } from './report/tap.ts';
 import { momentTracer } from './util/moments.ts';
 import { runScenarios } from './runner.ts';
 import { rerunRootlessIfNeeded } from './rootless.ts';
-import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
+import { listScenarioNames, loadScenario, type LoadOptions } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { handSignalsTo } from './util/early-signals.ts';
 import { onReaderGone } from './util/reader-gone.ts';
@@ -24,7 +24,7 @@ import { parseShard, shardOf } from './util/shard.ts';
 import { newRunId } from './util/run-id.ts';
 
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
-const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
+const EXIT = { ok: 0, failed: 1, invalid: 2, prerequisite: 3, notRestored: 4, SIGINT: 130, SIGPIPE: 141, SIGTERM: 143 } as const;
 
 const REPORTERS = ['pretty', 'tap', 'tap13', 'junit'] as const;
 type Reporter = (typeof REPORTERS)[number];
@@ -90,8 +90,8 @@ async function reportFatal(error: unknown, reporter: Reporter): Promise<number> 
   throw error;
 }
 
-async function loadAll(names: string[]): Promise<Scenario[]> {
-  const results = await Promise.allSettled(names.map((n) => loadScenario(n)));
+async function loadAll(names: string[], options: LoadOptions = {}): Promise<Scenario[]> {
+  const results = await Promise.allSettled(names.map((n) => loadScenario(n, options)));
   const issues = results.flatMap((r) => (r.status === 'rejected' && r.reason instanceof ValidationError ? r.reason.issues : []));
   if (issues.length > 0) throw new ValidationError(issues);
   const other = results.find((r) => r.status === 'rejected');
@@ -155,13 +155,14 @@ async function run(args: RunArgs): Promise<number> {
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const jobs = jobsFor(args);
-    const scenarios = await loadAll(names);
+    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
+    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
     controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
     if (args.hosts !== undefined && args.backend !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
-    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged, ...(args.hosts !== undefined ? { hosts: args.hosts } : {}) });
+    const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged, ...(args.hosts !== undefined ? { hosts: args.hosts, notice } : {}) });
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();
@@ -188,6 +189,13 @@ async function run(args: RunArgs): Promise<number> {
     if (error instanceof InterruptedError) {
       emit({ type: 'bail', reason: `${error.message}; the lab was torn down` });
       return EXIT[error.signal === 'SIGTERM' || error.signal === 'SIGPIPE' ? error.signal : 'SIGINT'];
+    }
+    const notRestored = hostsNotRestored(error);
+    if (notRestored.length > 0) {
+      // A host left changed is a result with a name, not a crash: the message says what is left where.
+      emit({ type: 'bail', reason: 'a host could not be restored' });
+      process.stderr.write(`vxlab: ${notRestored.map((e) => e.message).join('\n')}\nvxlab: see what is left above; remove it by hand, or run \`npm run lab -- clean --backend ssh --hosts ${args.hosts ?? 'FILE'}\` once the host answers\n`);
+      return EXIT.notRestored;
     }
     return await reportFatal(error, args.reporter);
   } finally {
@@ -288,6 +296,9 @@ async function list(): Promise<number> {
   return EXIT.ok;
 }
 
+/** What a backend left alone on a host (another tool's device), said on stderr: stdout is the reporter's. */
+const notice = (text: string) => void process.stderr.write(`vxlab: ${text}\n`);
+
 /** Cleans one backend's dead runs, or every backend's; a backend whose engine is missing has nothing to clean. */
 async function clean(backendName: string | undefined, hosts: string | undefined): Promise<number> {
   if (hosts !== undefined && backendName !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
@@ -300,12 +311,12 @@ async function clean(backendName: string | undefined, hosts: string | undefined)
         if (backendName) throw new UsageError('clean --backend ssh needs --hosts FILE (or --hosts vagrant[:DIR])');
         continue;
       }
-      report = await (await createBackend(name, hosts !== undefined ? { hosts } : {})).clean();
+      report = await (await createBackend(name, hosts !== undefined ? { hosts, notice } : {})).clean();
     } catch (error) {
       if (error instanceof HostsNotRestoredError) {
         // A host that cannot be put back is named with what is left on it: a result, not a crash.
         process.stderr.write(`vxlab: ${error.message}\n`);
-        return EXIT.failed;
+        return EXIT.notRestored;
       }
       if (backendName || !(error instanceof PrerequisiteError)) throw error;
       out(`skipped the ${name} backend: ${error.missing}\n`);
@@ -462,7 +473,7 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` }),
       async (a) => {
         code = await labVerb(async () => {
-          const scenario = await loadScenario(a.scenario);
+          const scenario = await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' });
           await createBackend(a.backend);
           await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;
@@ -471,7 +482,7 @@ async function main(argv: string[]): Promise<number> {
     )
     .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
       const { supervise } = await import('./learner/supervisor.ts');
-      code = await supervise({ scenario: await loadScenario(a.scenario), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
+      code = await supervise({ scenario: await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' }), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
     })
     .command(
       'exec <lab> <node>',

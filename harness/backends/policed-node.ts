@@ -13,7 +13,7 @@ export class CommandRefusedError extends Error {
   override readonly name = 'CommandRefusedError';
 }
 
-function refusal(node: string, argv: readonly string[], problem: ArgvProblem): string {
+export function refusal(node: string, argv: readonly string[], problem: ArgvProblem): string {
   // A problem in a batch's input names its line in the message; one in argv, the word at fault.
   const word = problem.line === undefined ? `\`${argv[problem.index] ?? ''}\` ` : '';
   return `vxlab refused to run \`${renderArgv(argv)}\` on ${node}: ${word}${problem.message}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../scenario/resolve.ts';
+import { loadScenario, parseScenarioText } from '../scenario/resolve.ts';
 import { commandFacts } from '../policy/policy.ts';
 import { fdbEntryAdded, nodeChanges } from './node-changes.ts';
 
@@ -31,5 +31,11 @@ describe('nodeChanges', () => {
     expect(entry('bridge fdb add 00:00:00:00:00:00 dev vxlan0 dst 10.0.0.2 self permanent')).toEqual({ mac: '00:00:00:00:00:00', dev: 'vxlan0', dst: '10.0.0.2' });
     expect(entry('bridge fdb del 00:00:00:00:00:00 dev vxlan0 dst 10.0.0.2')).toBeUndefined();
     expect(entry('bridge fdb show dev vxlan0')).toBeUndefined();
+  });
+
+  it('names a device the steps create under its new name too, when they rename it', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - ip link set dev vx9 name __proto__\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    const changes = nodeChanges(await parseScenarioText('rename.yaml', text));
+    expect(changes.get('node0')!.interfaces).toEqual(['vx9', '__proto__']);
   });
 });

@@ -1,7 +1,7 @@
 // What a scenario's commands create or change on each node, by name: the interfaces, guest
 // namespaces, FDB entries and sysctl keys. A backend that runs on real hosts checks them before the steps
 // (nothing of that name may exist yet) and records the sysctls to restore afterwards.
-import { commandFacts } from '../policy/policy.ts';
+import { commandFacts, type HostScope } from '../policy/policy.ts';
 import type { CommandFacts } from '../policy/types.ts';
 import type { Command, Scenario } from './model.ts';
 
@@ -60,13 +60,23 @@ export function fdbEntryAdded(argv: readonly string[], facts: CommandFacts): Fdb
 
 export const fdbEntryText = (f: FdbEntry): string => `${f.mac} dev ${f.dev}${f.dst !== undefined ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}`;
 
-export function nodeChanges(scenario: Scenario): Map<string, NodeChanges> {
+/** The policy's scope for a node that is a real host: what its steps create, and the lab's NIC. */
+export function hostScope(changes: NodeChanges, nic: string): HostScope {
+  return { devices: new Set(changes.interfaces), namespaces: new Set(changes.namespaces), nic };
+}
+
+export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): Map<string, NodeChanges> {
   const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] }]));
   const note = (node: string, commands: readonly Command[]) => {
     const c = changes.get(node)!;
     for (const { argv } of commands) {
       const facts = commandFacts(argv);
       c.interfaces.push(...facts.createdInterfaces);
+      // `ip link set dev vx9 name lab9` on a device the steps made: the new name is theirs too.
+      if (facts.program === 'ip' && facts.object === 'link' && facts.verb === 'set' && !facts.usesGuestNamespace) {
+        const at = argv.indexOf('name', (facts.objectIndex ?? 1) + 2);
+        if (at > 0 && argv[at + 1] !== undefined) c.interfaces.push(argv[at + 1]!);
+      }
       if (facts.program === 'ip' && facts.object === 'netns' && facts.verb === 'add' && facts.objectIndex !== undefined) {
         const name = argv[facts.objectIndex + 2];
         if (name) c.namespaces.push(name);

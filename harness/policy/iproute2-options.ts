@@ -16,6 +16,8 @@ export interface LeadingOptions {
   /** Index of the first word after the options (the object). */
   next: number;
   netns: boolean;
+  /** The namespace `-n NS` names (the last one given). */
+  netnsName?: string;
 }
 
 export interface OptionSyntax {
@@ -29,6 +31,7 @@ const allowedNames = (syntax: OptionSyntax) => syntax.table.filter((e) => !e.mea
 
 export function readLeadingOptions(argv: readonly string[], from: number, syntax: OptionSyntax): LeadingOptions | ArgvProblem {
   let netns = false;
+  let netnsName: string | undefined;
   let i = from;
   while (i < argv.length) {
     const word = argv[i]!;
@@ -49,12 +52,13 @@ export function readLeadingOptions(argv: readonly string[], from: number, syntax
       if (value === undefined) return { index: i, message: `ends with ${read}, which needs a value` };
       const problem = entry.meaning.value(value);
       if (problem) return { index: i + 1, message: problem };
+      if (entry.meaning.netns) netnsName = value;
       i++;
     }
     netns ||= entry.meaning.netns === true;
     i++;
   }
-  return { next: i, netns };
+  return { next: i, netns, ...(netnsName !== undefined ? { netnsName } : {}) };
 }
 
 export interface IprouteStart {
@@ -70,6 +74,9 @@ export interface IprouteStart {
 export function readIprouteStart(program: 'ip' | 'bridge' | 'tc', argv: readonly string[], base: number, syntax: OptionSyntax): IprouteStart | { problem: ArgvProblem } {
   const options = readLeadingOptions(argv, base + 1, syntax);
   if ('message' in options) return { problem: options };
-  const facts: CommandFacts = { program, objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [] };
+  const facts: CommandFacts = {
+    program, objectIndex: options.next - base, usesGuestNamespace: options.netns, writesSysctl: false, createdInterfaces: [],
+    ...(options.netnsName !== undefined ? { globalNetns: options.netnsName } : {}),
+  };
   return { facts, at: options.next, word: argv[options.next] };
 }

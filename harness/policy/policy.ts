@@ -7,9 +7,11 @@ import { readPing } from './ping.ts';
 import { readSysctl } from './sysctl.ts';
 import { readTc } from './tc.ts';
 import { readTcpdump } from './tcpdump.ts';
+import { hostScopeProblemOf, type HostScope } from './host-scope.ts';
 import { ALLOWED_PROGRAMS, refuse, type AllowedProgram, type ArgvProblem, type CommandFacts, type Reading } from './types.ts';
 
 export { filterProblem } from './tcpdump.ts';
+export type { HostScope } from './host-scope.ts';
 export { ALLOWED_PROGRAMS, type AllowedProgram, type ArgvProblem, type CommandFacts } from './types.ts';
 
 function isAllowed(program: string): program is AllowedProgram {
@@ -49,6 +51,16 @@ export function checkArgv(argv: readonly string[]): ArgvProblem | undefined {
   return readCommand(argv).problem;
 }
 
+/**
+ * On a real host (the ssh backend) the policy also keeps a command to what the node's steps
+ * create (host-scope.ts): the command's problem there, or undefined.
+ */
+export function checkArgvOnHost(argv: readonly string[], scope: HostScope): ArgvProblem | undefined {
+  const reading = readCommand(argv);
+  if (reading.problem) return reading.problem;
+  return hostScopeProblemOf(argv, 0, reading.facts, scope, (a, base) => readAt(a, base));
+}
+
 /** The facts of an allowed command; throws for a refused one (callers hold commands the loader accepted). */
 export function commandFacts(argv: readonly string[]): CommandFacts {
   const reading = readCommand(argv);
@@ -59,7 +71,7 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
 // ------------------------------------------------------------------ batches
 
 /** Words a batch line can carry as they are: iproute2's makeargs() would read quotes, `#` and `\`. */
-const BATCH_WORD = /^[^\s"'#\\]+$/;
+export const BATCH_WORD = /^[^\s"'#\\]+$/;
 export const BATCH_PROGRAMS = ['ip', 'bridge'] as const;
 export type BatchProgram = (typeof BATCH_PROGRAMS)[number];
 
@@ -82,8 +94,9 @@ export const batchArgv = (program: BatchProgram): string[] => [program, '-batch'
  * `ip -batch -` / `bridge -batch -` take an input, and then each line is checked as a command of
  * that program; a problem there names its line.
  */
-export function checkInvocation(argv: readonly string[], input?: string): ArgvProblem | undefined {
-  if (input === undefined) return checkArgv(argv);
+export function checkInvocation(argv: readonly string[], input?: string, scope?: HostScope): ArgvProblem | undefined {
+  const check = (a: readonly string[]) => (scope ? checkArgvOnHost(a, scope) : checkArgv(a));
+  if (input === undefined) return check(argv);
   const program = argv[0];
   if ((program !== 'ip' && program !== 'bridge') || argv.length !== 3 || argv[1] !== '-batch' || argv[2] !== '-') {
     return { index: 0, message: 'gets an input, which only vxlab\'s own `ip -batch -` and `bridge -batch -` may' };
@@ -97,7 +110,7 @@ export function checkInvocation(argv: readonly string[], input?: string): ArgvPr
       return { index: 0, line: n + 1, message: `${where} is not plain words separated by single spaces (no quotes, "#" or "\\")` };
     }
     if (words[0]!.startsWith('-')) return { index: 0, line: n + 1, message: `${where} starts with an option; a batch line starts with an object` };
-    const problem = checkArgv([program, ...words]);
+    const problem = check([program, ...words]);
     if (problem) return { index: 0, line: n + 1, message: `${where}: ${problem.message}` };
   }
   return undefined;

@@ -19,6 +19,8 @@ export interface CommandFacts {
   verb?: string;
   /** Index in argv of the object word; 1 when the command has no global options. */
   objectIndex?: number;
+  /** `ip -n NS ...` / `bridge -n NS ...`: the guest namespace the whole command runs in. */
+  globalNetns?: string;
   /** `ip netns exec NS CMD`: what runs inside. */
   nested?: CommandFacts;
   /** Makes, enters, or moves things into a guest namespace (`ip netns ...`, `-n NS`, `netns NS`). */

@@ -2,15 +2,19 @@
 // building a lab (VNIs, ports, addresses, MACs, interface names), and the names that may refer
 // to a namespace. Pure.
 
-/** The kernel's rule for an interface name, as far as a pattern can say it (editors use it). */
-export const INTERFACE_NAME_PATTERN = /^[^\s/:]{1,15}$/;
+/**
+ * The kernel's rule for an interface name, as far as a pattern can say it (editors use it), less
+ * what `ip -batch` would read as a comment or a quote (`#`, `"`, `'`, `\`): a name vxlab may have
+ * to put in a batch (a restore) must stay one word there.
+ */
+export const INTERFACE_NAME_PATTERN = /^[^\s/:#"'\\]{1,15}$/;
 
-/** A name the kernel accepts for an interface: 1 to 15 bytes, no white space, '/' or ':', not '.' or '..'. */
+/** A name the kernel accepts for an interface (1 to 15 bytes, no white space, '/' or ':', not '.' or '..') and ip -batch keeps whole. */
 export function isInterfaceName(name: string): boolean {
   return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..';
 }
 
-export const INTERFACE_NAME_RULE = 'an interface name of 1 to 15 characters without white space, "/" or ":"';
+export const INTERFACE_NAME_RULE = 'an interface name of 1 to 15 characters without white space, "/", ":", "#", quotes or backslashes';
 
 /** A guest namespace's name as scenarios write it (`ip netns add vm0`, a check's `netns:`). */
 export const NETNS_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;

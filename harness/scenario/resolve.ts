@@ -9,7 +9,8 @@ import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Ex
 import { broadcastAddress, inSubnet, ipToNumber, numberToIp, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
 import { vxlanPortsOf } from '../lab/topology.ts';
 import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
-import { checkArgv, commandFacts, filterProblem } from '../policy/policy.ts';
+import { checkArgv, checkArgvOnHost, commandFacts, filterProblem } from '../policy/policy.ts';
+import { hostScope, nodeChanges } from '../lab/node-changes.ts';
 import {
   labFileSchema, nodeName as nodeNameSchema, scenarioFileSchema, STATE_TABLES,
   ipv4, type CheckSpec, type Count, type LabFile, type PacketMatch, type PingSpec, type ScenarioFile, type StateTable,
@@ -179,6 +180,8 @@ export async function listScenarioNames(scenariosDir = SCENARIOS_DIR): Promise<s
 export interface LoadOptions {
   labsDir?: string;
   scenariosDir?: string;
+  /** `--backend ssh`: each node is a real host, and commands stay within what the steps create there (policy/host-scope.ts). */
+  onHosts?: boolean;
 }
 
 export async function loadScenario(nameOrPath: string, options: LoadOptions = {}): Promise<Scenario> {
@@ -206,7 +209,27 @@ async function scenarioFromSource(source: YamlSource, name: string, options: Loa
     }
     throw error;
   }
-  return resolveScenario(name, source, doc, lab);
+  return resolveScenario(name, source, doc, lab, options);
+}
+
+/** Where each command was typed, to place a problem found after the whole scenario is read. */
+const commandAt = new WeakMap<Command, (index: number, message: string) => ValidationIssue>();
+
+/** Problems of the steps' and captures' commands on real hosts, each at the word at fault. */
+function hostScopeIssues(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): ValidationIssue[] {
+  const changes = nodeChanges(scenario);
+  const scopes = new Map(scenario.lab.nodes.map((n) => [n.name, hostScope(changes.get(n.name)!, n.nic.name)]));
+  const issues: ValidationIssue[] = [];
+  const check = (node: string, commands: readonly Command[]) => {
+    for (const command of commands) {
+      const problem = checkArgvOnHost(command.argv, scopes.get(node)!);
+      const at = commandAt.get(command);
+      if (problem && at) issues.push(at(problem.index, `${problem.message} (--backend ssh)`));
+    }
+  };
+  for (const step of scenario.steps) check(step.node, step.commands);
+  for (const c of scenario.checks) if (c.kind === 'capture') for (const a of c.during) if (a.kind === 'run') check(a.node, a.commands);
+  return issues;
 }
 
 /**
@@ -229,7 +252,9 @@ function parseCommand(
       issues.push({ file: source.file, ...at, path: formatPath(path), message: problem.message + suffix });
       return undefined;
     }
-    return { text: text.replace(/\\\r?\n\s*/g, '').replace(/\s+/g, ' ').trim(), argv, origin };
+    const command: Command = { text: text.replace(/\\\r?\n\s*/g, '').replace(/\s+/g, ' ').trim(), argv, origin };
+    commandAt.set(command, (index, message) => ({ file: source.file, ...source.locateInString(path, raw(tokens[index]?.start ?? 0)), path: formatPath(path), message: message + suffix }));
+    return command;
   } catch (error) {
     if (!(error instanceof CommandSyntaxError)) throw error;
     issues.push({ file: source.file, ...source.locateInString(path, raw(error.index)), path: formatPath(path), message: error.message + suffix });
@@ -353,7 +378,7 @@ function defaultCheckName(check: CheckSpec, table: StateTable | undefined): stri
   return `${s.node}${s.netns ? ` (${s.netns})` : ''} ${table} table as expected`;
 }
 
-function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, baseLab: Lab): Scenario {
+function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, baseLab: Lab, options: LoadOptions): Scenario {
   const issues: ValidationIssue[] = [];
   const nodeNames = baseLab.nodes.map((n) => n.name);
   const requireNode = (node: string, path: PathSegment[]) => {
@@ -536,6 +561,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     else issues.push(source.issue(checkPaths.get(check.index)!, `is named "${check.name}" like ${formatPath(checkPaths.get(first)!)}; give one of them a distinct name${checkPaths.get(first) === checkPaths.get(check.index) ? ' (a check with forEach: node needs {{ node.name }} in its name)' : ''}`));
   }
 
+  if (issues.length === 0 && options.onHosts) issues.push(...hostScopeIssues({ lab, steps, checks }));
   if (issues.length > 0) throw new ValidationError(distinct(issues).sort(byPosition));
   // Captures decode VXLAN on the ports the steps' devices use, not on a fixed list.
   const vxlanPorts = vxlanPortsOf({ lab, steps });

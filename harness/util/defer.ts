@@ -16,7 +16,7 @@ export class DeferStack {
       try {
         await fn();
       } catch (error) {
-        errors.push(new Error(`teardown: ${what}: ${error instanceof Error ? error.message : String(error)}`));
+        errors.push(new Error(`teardown: ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       }
     }
     return errors;

@@ -6,6 +6,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
+import { hostScope, type NodeChanges } from '../../lab/node-changes.ts';
+import { checkInvocation, type HostScope } from '../../policy/policy.ts';
+import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
@@ -14,8 +17,8 @@ import { bootId, harnessIdentity, isAlive } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
-import { HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
-import type { HostState } from './host-state.ts';
+import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import type { HostState, OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { programProblems, stateProblems } from './preflight.ts';
@@ -24,20 +27,31 @@ import { readVagrantHosts } from './vagrant.ts';
 export interface SshBackendOptions {
   /** `--hosts`: a hosts file, or `vagrant[:DIR]`. */
   hosts?: string;
+  /** Where teardown and clean say what they left alone (the CLI's stderr); silent when left out. */
+  notice?: (text: string) => void;
 }
 
+/**
+ * A host as a lab node. Behind the policy every backend has, its executor also keeps commands to
+ * the host scope (what the steps create, the lab's NIC): a real host has no sandbox around it.
+ */
 class SshNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   constructor(
     readonly name: string,
     readonly connection: SshConnection,
+    private readonly scope: HostScope,
   ) {}
 
-  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    const problem = checkInvocation(argv, options?.input, this.scope);
+    if (problem) return { exitCode: REFUSED_EXIT_CODE, stdout: '', stderr: `${refusal(this.name, argv, problem)}\n`, durationMs: 0, timedOut: false };
     return this.connection.exec(argv, options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
+    const problem = checkInvocation(argv, undefined, this.scope);
+    if (problem) throw new CommandRefusedError(refusal(this.name, argv, problem));
     const process = this.connection.start(argv);
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
@@ -74,7 +88,7 @@ class Session {
   static async create(config: HostsConfig): Promise<Session> {
     // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
     const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-`));
-    let configFile = config.sshConfig;
+    let configFile: string | undefined;
     if (config.sshConfigText !== undefined) {
       configFile = join(dir, 'ssh_config');
       await writeFile(configFile, config.sshConfigText, { mode: 0o600 });
@@ -120,6 +134,11 @@ export class SshBackend implements Backend {
   private warm: Warm | undefined;
 
   constructor(private readonly options: SshBackendOptions = {}) {}
+
+  /** New on a host, but not named by the steps: never deleted, said once. */
+  private leftAlone(node: string, conn: SshConnection, notOurs: readonly string[]): void {
+    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')} appeared during the run but not by its steps: not ours, left alone`);
+  }
 
   private hosts(): Promise<HostsConfig> {
     const spec = this.options.hosts;
@@ -214,37 +233,42 @@ export class SshBackend implements Backend {
       const identity = await harnessIdentity();
       const boot = await bootId();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
-      const restores: { node: string; conn: SshConnection; before: HostState }[] = [];
+      const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames }[] = [];
       defer.defer('restore the hosts', async () => {
         const failed = (
           await Promise.all(
-            restores.map(async ({ node, conn, before }) => {
+            restores.map(async ({ node, conn, before, owned }) => {
               try {
-                const left = await restoreHost(conn, before);
+                const { left, notOurs } = await restoreHost(conn, before, owned);
+                this.leftAlone(node, conn, notOurs);
                 if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`;
                 await removeMarker(conn, options.runId);
                 return undefined;
               } catch (error) {
-                return `${node} (${conn.destination}): ${errorMessage(error)}`;
+                // Unreachable at teardown: named like any host left changed (its marker stays for clean).
+                if (error instanceof HostIoError) return `${node} (${conn.destination}) could not be restored: ${error.message}; ${cleanHint(config)} once it answers`;
+                throw error;
               }
             }),
           )
         ).filter((f) => f !== undefined);
-        if (failed.length > 0) throw new Error(failed.join('\n'));
+        if (failed.length > 0) throw new HostsNotRestoredError(failed.join('\n'));
       });
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
           const changes = options.changes?.get(node.name);
           const before = await readHostState(conn, changes?.sysctls ?? []);
+          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
           const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
-          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before });
-          restores.push({ node: node.name, conn, before });
+          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
+          restores.push({ node: node.name, conn, before, owned });
         }),
       );
       options.signal?.throwIfAborted();
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!)]));
+      const none: NodeChanges = { interfaces: [], namespaces: [], fdb: [], sysctls: [] };
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, hostScope(options.changes?.get(n.name) ?? none, n.nic.name))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {
@@ -277,7 +301,8 @@ export class SshBackend implements Backend {
                 report.live.add(marker.runId);
                 continue;
               }
-              const left = await restoreHost(conn, marker.before);
+              const { left, notOurs } = await restoreHost(conn, marker.before, marker.owned);
+              this.leftAlone(host.node, conn, notOurs);
               if (left.length > 0) {
                 failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}`);
                 continue;

@@ -9,6 +9,7 @@ import { onAbort } from '../../util/abort-fanout.ts';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { SshHost } from './hosts.ts';
 import { shellCommand } from './quote.ts';
+import { SSH_CONTAINMENT_OPTIONS } from './ssh-config.ts';
 
 /** ssh's own exit code when the connection, not the command, failed. */
 export const SSH_FAILED = 255;
@@ -45,6 +46,7 @@ export class SshConnection {
       ...(this.options.configFile ? ['-F', this.options.configFile] : []),
       '-S', this.options.controlPath,
       '-o', 'BatchMode=yes',
+      ...SSH_CONTAINMENT_OPTIONS,
       '-o', 'ConnectTimeout=10',
       '-o', 'ServerAliveInterval=5',
       '-o', 'ServerAliveCountMax=3',

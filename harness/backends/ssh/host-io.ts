@@ -3,16 +3,26 @@
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
-import { differences, parseHostState, restorePlan, STATE_READS, type HostState } from './host-state.ts';
+import { BATCH_WORD } from '../../policy/policy.ts';
+import { differences, parseHostState, restorePlan, STATE_READS, withoutForeign, type HostState, type OwnedNames } from './host-state.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
   override readonly name = 'HostIoError';
 }
 
-/** Hosts that `clean` could not put back, each named with what is left on it. */
+/** Hosts that a teardown or `clean` could not put back, each named with what is left on it. */
 export class HostsNotRestoredError extends Error {
   override readonly name = 'HostsNotRestoredError';
+}
+
+/** The HostsNotRestoredErrors inside an error a teardown threw (AggregateErrors, causes), if any. */
+export function hostsNotRestored(error: unknown, seen = new Set<unknown>()): HostsNotRestoredError[] {
+  if (!(error instanceof Error) || seen.has(error)) return [];
+  seen.add(error);
+  if (error instanceof HostsNotRestoredError) return [error];
+  const inner = [...(error instanceof AggregateError ? (error.errors as unknown[]) : []), error.cause];
+  return inner.flatMap((e) => hostsNotRestored(e, seen));
 }
 
 /** Runs vxlab's own command on a host, reopening the connection and trying again while ssh itself fails. */
@@ -52,7 +62,8 @@ export function stateReadScript(sysctlKeys: readonly string[]): string {
 /** The script's output split back into each read's output and the sysctl values. Pure. */
 export function splitStateReads(stdout: string): { outputs: string[]; sysctls: Record<string, string> } {
   const parts = stdout.split(`\n${SEPARATOR}\n`);
-  const sysctls: Record<string, string> = {};
+  // Keyed by names read from the host: no prototype (`__proto__`).
+  const sysctls: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const line of (parts[STATE_READS.length] ?? '').split('\n')) {
     const m = /^(\S+) = (.*)$/.exec(line);
     if (m) sysctls[m[1]!] = m[2]!;
@@ -69,16 +80,38 @@ export async function readHostState(conn: SshConnection, sysctlKeys: readonly st
   return parseHostState(outputs, sysctls);
 }
 
-/** Undoes what changed since `before`; returns what is still different afterwards (empty: restored). */
-export async function restoreHost(conn: SshConnection, before: HostState): Promise<string[]> {
+/** What a restore left: facts still different from before, and what is new but not the run's. */
+export interface RestoreResult {
+  left: string[];
+  notOurs: string[];
+}
+
+/**
+ * Runs `program` commands: in one `-force -batch -` when every word is plain (ip's makeargs reads
+ * `#` as a comment and parses quotes), each alone as argv otherwise.
+ */
+async function runCommands(conn: SshConnection, program: 'ip' | 'bridge', commands: readonly string[][]): Promise<void> {
+  const batchable = (words: readonly string[]) => !words[0]!.startsWith('-') && words.every((w) => BATCH_WORD.test(w));
+  const batch = commands.filter(batchable);
+  if (batch.length > 0) await hostCommand(conn, [program, '-force', '-batch', '-'], `${batch.map((w) => w.join(' ')).join('\n')}\n`);
+  for (const words of commands.filter((w) => !batchable(w))) await hostCommand(conn, [program, ...words]);
+}
+
+/** Undoes what the run changed since `before`, deleting only what `owned` names; says what is still different. */
+export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames): Promise<RestoreResult> {
   const keys = Object.keys(before.sysctls);
   const now = await readHostState(conn, keys);
-  const plan = restorePlan(before, now);
+  const plan = restorePlan(before, now, owned);
   for (const ns of plan.namespaces) await hostCommand(conn, ['ip', 'netns', 'del', ns]);
-  if (plan.ip.length > 0) await hostCommand(conn, ['ip', '-force', '-batch', '-'], `${plan.ip.join('\n')}\n`);
-  if (plan.bridge.length > 0) await hostCommand(conn, ['bridge', '-force', '-batch', '-'], `${plan.bridge.join('\n')}\n`);
-  // Only when empty: a namespace someone else added meanwhile keeps it (and shows as left over).
+  await runCommands(conn, 'ip', plan.ip);
+  await runCommands(conn, 'bridge', plan.bridge);
+  // Only when empty: a namespace someone else added meanwhile keeps it.
   if (plan.removeNetnsDir) await hostCommand(conn, ['sh', '-c', 'if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi']);
   if (plan.sysctls.length > 0) await hostCommand(conn, ['sysctl', '-q', '-w', ...plan.sysctls]);
-  return differences(before, await readHostState(conn, keys));
+  const after = await readHostState(conn, keys);
+  const notOurs = restorePlan(before, after, owned).notOurs;
+  // /run/netns stays for another tool's namespace: that is theirs too, not a leftover.
+  const theirs = withoutForeign(before, after, owned);
+  if (theirs.netnsDir && !before.netnsDir && theirs.namespaces.length < after.namespaces.length) theirs.netnsDir = false;
+  return { left: differences(before, theirs), notOurs };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differences, parseHostState, restorePlan } from './host-state.ts';
+import { differences, parseHostState, restorePlan, withoutForeign } from './host-state.ts';
 
 const link = (ifname: string, extra: Record<string, unknown> = {}) => ({ ifname, mtu: 1500, flags: ['BROADCAST', 'UP'], address: '02:00:00:00:00:01', ...extra });
 
@@ -33,7 +33,7 @@ describe('restorePlan', () => {
   );
 
   it('removes what the run added and puts back what it changed, only on devices that were there', () => {
-    expect(restorePlan(before, after)).toEqual({
+    expect(restorePlan(before, after, { interfaces: ['vxlan0', 'br0'], namespaces: ['vm0'] })).toEqual({
       namespaces: ['vm0'],
       ip: [
         'link del dev vxlan0',
@@ -45,11 +45,36 @@ describe('restorePlan', () => {
         'route del 10.30.0.0/16 dev enp0s8 table main',
         'route add 10.9.0.0/16 via 192.168.8.1 dev enp0s8 table main',
         'neigh del 10.20.1.3 dev enp0s8',
-      ],
+      ].map((l) => l.split(' ')),
       bridge: [],
       sysctls: ['net.ipv4.ip_forward=0'],
       removeNetnsDir: true,
+      notOurs: [],
     });
+  });
+
+  it('deletes only the devices and namespaces the steps name; anything else new is not ours, left alone', () => {
+    const plan = restorePlan(before, after, { interfaces: ['vxlan0'], namespaces: [] });
+    expect(plan.ip).toContainEqual(['link', 'del', 'dev', 'vxlan0']);
+    expect(plan.ip.flat()).not.toContain('br0');
+    expect(plan.namespaces).toEqual([]);
+    expect(plan.notOurs).toEqual(['device br0', 'guest namespace vm0']);
+    // What is on a device that is not ours is theirs too: not a leftover of the run.
+    const theirs = withoutForeign(before, after, { interfaces: ['vxlan0'], namespaces: [] });
+    expect(differences(before, theirs).join('\n')).not.toMatch(/link br0|guest namespace vm0/);
+  });
+
+  it('reads a device named __proto__ or constructor as a device, and deletes it when the steps name it', () => {
+    const weird = state({ links: [link('lo'), link('enp0s8'), link('__proto__'), link('constructor')] });
+    expect(Object.keys(weird.links)).toEqual(['lo', 'enp0s8', '__proto__', 'constructor']);
+    const plan = restorePlan(before, weird, { interfaces: ['__proto__'], namespaces: [] });
+    expect(plan.ip.filter((w) => w[1] === 'del')).toEqual([['link', 'del', 'dev', '__proto__']]);
+    expect(plan.notOurs).toEqual(['device constructor']);
+    expect(differences(before, weird)).toContain('+ link __proto__: mtu 1500 up master - address 02:00:00:00:00:01');
+    // A marker comes back through JSON.parse: a plain object whose own key is __proto__.
+    const fromMarker = JSON.parse(JSON.stringify(weird)) as typeof weird;
+    expect(restorePlan(before, fromMarker, { interfaces: ['__proto__'], namespaces: [] }).ip).toContainEqual(['link', 'del', 'dev', '__proto__']);
+    expect(restorePlan(fromMarker, fromMarker, { interfaces: [], namespaces: [] }).ip).toEqual([]);
   });
 
   it('sees no difference between a state and itself, and names every changed fact otherwise', () => {

@@ -34,6 +34,10 @@ export interface FdbState {
   master?: string;
 }
 
+/**
+ * Keyed by device names, which a step chooses (`__proto__`, `constructor`): built with a null
+ * prototype, and read only through `own()`, never `in` or a plain index.
+ */
 export interface HostState {
   links: Record<string, LinkState>;
   /** dev → addresses as `ADDR/PREFIX`, sorted. */
@@ -60,6 +64,11 @@ export const STATE_READS: readonly (readonly string[])[] = [
 ];
 
 type Json = Record<string, unknown>;
+
+/** An empty record with no prototype: a key named `__proto__` is just a key. */
+export const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+/** The value at `key` when the record itself has it (a marker's JSON.parse gives plain objects). */
+export const own = <T>(rec: Record<string, T>, key: string): T | undefined => (Object.hasOwn(rec, key) ? rec[key] : undefined);
 const list = (text: string): Json[] => (text.trim() === '' ? [] : (JSON.parse(text) as Json[]));
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
@@ -70,9 +79,10 @@ const neighKey = (n: NeighState) => `${n.dst} dev ${n.dev}`;
 const fdbKey = (f: FdbState) => `${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}${f.master ? ` master ${f.master}` : ''}`;
 
 /** Reads the outputs of STATE_READS (same order) and the sysctl values read. */
-export function parseHostState(outputs: readonly string[], sysctls: Record<string, string>): HostState {
+export function parseHostState(outputs: readonly string[], sysctlValues: Record<string, string>): HostState {
+  const sysctls = Object.assign(record<string>(), sysctlValues);
   const [links, addrs, routes4, routes6, neigh, fdb, netns] = outputs.slice(0, 7).map(list) as [Json[], Json[], Json[], Json[], Json[], Json[], Json[]];
-  const state: HostState = { links: {}, addresses: {}, routes: [], neighbours: [], fdb: [], namespaces: [], netnsDir: outputs[7]?.trim() === 'yes', sysctls };
+  const state: HostState = { links: record(), addresses: record(), routes: [], neighbours: [], fdb: [], namespaces: [], netnsDir: outputs[7]?.trim() === 'yes', sysctls };
   for (const l of links) {
     const name = str(l.ifname)!;
     const kind = str((l.linkinfo as Json | undefined)?.info_kind);
@@ -138,53 +148,96 @@ export function differences(before: HostState, now: HostState): string[] {
   return [...[...is].filter((l) => !was.has(l)).map((l) => `+ ${l}`), ...[...was].filter((l) => !is.has(l)).map((l) => `- ${l}`)];
 }
 
+/** What a run's steps name as theirs on a host (lab/node-changes.ts): teardown deletes only these. */
+export interface OwnedNames {
+  interfaces: readonly string[];
+  namespaces: readonly string[];
+}
+
 export interface RestorePlan {
-  /** `ip netns del` each; removes whatever the steps built inside. */
+  /** `ip netns del` each: guest namespaces the steps made; removes whatever they built inside. */
   namespaces: string[];
-  /** `ip -force -batch -` lines: links deleted first, then what changed on the links that stay. */
-  ip: string[];
-  /** `bridge -force -batch -` lines. */
-  bridge: string[];
+  /** ip commands (words after `ip`): the run's devices deleted first, then what changed on devices that were there. */
+  ip: string[][];
+  /** bridge commands (words after `bridge`). */
+  bridge: string[][];
   /** `sysctl -w` arguments. */
   sysctls: string[];
   /** /run/netns was made by the run: unmount and remove it once empty. */
   removeNetnsDir: boolean;
+  /** New on the host, but not named by the steps: someone else's, left alone and reported. */
+  notOurs: string[];
 }
 
-/** How to take a host from `now` back to `before`. Only devices that existed before are touched. */
-export function restorePlan(before: HostState, now: HostState): RestorePlan {
-  const kept = (dev: string | undefined) => dev === undefined || dev in before.links;
-  const ip: string[] = [];
-  for (const name of Object.keys(now.links)) if (!(name in before.links)) ip.push(`link del dev ${name}`);
+/** Devices and guest namespaces that appeared since `before` and that the steps do not name. */
+function foreign(before: HostState, now: HostState, owned: OwnedNames): { links: Set<string>; namespaces: Set<string> } {
+  return {
+    links: new Set(Object.keys(now.links).filter((n) => !own(before.links, n) && !owned.interfaces.includes(n))),
+    namespaces: new Set(now.namespaces.filter((n) => !before.namespaces.includes(n) && !owned.namespaces.includes(n))),
+  };
+}
+
+/** `now` without what is not the run's: others' devices (and what is on them) and guest namespaces. */
+export function withoutForeign(before: HostState, now: HostState, owned: OwnedNames): HostState {
+  const f = foreign(before, now, owned);
+  const ours = (dev: string | undefined) => dev === undefined || !f.links.has(dev);
+  const links = record<LinkState>();
+  const addresses = record<string[]>();
+  for (const [n, l] of Object.entries(now.links)) if (ours(n)) links[n] = l;
+  for (const [n, a] of Object.entries(now.addresses)) if (ours(n)) addresses[n] = a;
+  return {
+    ...now, links, addresses,
+    routes: now.routes.filter((r) => ours(r.dev)), neighbours: now.neighbours.filter((n) => ours(n.dev)), fdb: now.fdb.filter((x) => ours(x.dev)),
+    namespaces: now.namespaces.filter((n) => !f.namespaces.has(n)),
+  };
+}
+
+/**
+ * How to take a host from `now` back to `before`: deletes only the devices and namespaces the
+ * steps name (`owned`), puts back what changed on devices that were there, and lists anything
+ * else new as not ours (another tool's bridge, a VPN's tunnel: never deleted).
+ */
+export function restorePlan(before: HostState, now: HostState, owned: OwnedNames): RestorePlan {
+  const f = foreign(before, now, owned);
+  const kept = (dev: string | undefined) => dev === undefined || own(before.links, dev) !== undefined;
+  const ip: string[][] = [];
+  for (const name of Object.keys(now.links)) if (!own(before.links, name) && !f.links.has(name)) ip.push(['link', 'del', 'dev', name]);
   for (const [name, was] of Object.entries(before.links)) {
-    const is = now.links[name];
+    const is = own(now.links, name);
     if (!is) continue;
-    if (is.master !== was.master) ip.push(was.master ? `link set dev ${name} master ${was.master}` : `link set dev ${name} nomaster`);
-    if (is.mtu !== was.mtu) ip.push(`link set dev ${name} mtu ${was.mtu}`);
-    if (was.address && is.address !== was.address && was.kind !== undefined) ip.push(`link set dev ${name} address ${was.address}`);
-    if (is.up !== was.up) ip.push(`link set dev ${name} ${was.up ? 'up' : 'down'}`);
+    if (is.master !== was.master) ip.push(was.master ? ['link', 'set', 'dev', name, 'master', was.master] : ['link', 'set', 'dev', name, 'nomaster']);
+    if (is.mtu !== was.mtu) ip.push(['link', 'set', 'dev', name, 'mtu', String(was.mtu)]);
+    if (was.address && is.address !== was.address && was.kind !== undefined) ip.push(['link', 'set', 'dev', name, 'address', was.address]);
+    if (is.up !== was.up) ip.push(['link', 'set', 'dev', name, was.up ? 'up' : 'down']);
   }
   for (const [name, was] of Object.entries(before.addresses)) {
-    const is = now.addresses[name] ?? [];
-    for (const a of is) if (!was.includes(a)) ip.push(`addr del ${a} dev ${name}`);
-    for (const a of was) if (!is.includes(a) && !a.startsWith('fe80:')) ip.push(`addr add ${a} dev ${name}`);
+    const is = own(now.addresses, name) ?? [];
+    for (const a of is) if (!was.includes(a)) ip.push(['addr', 'del', a, 'dev', name]);
+    for (const a of was) if (!is.includes(a) && !a.startsWith('fe80:')) ip.push(['addr', 'add', a, 'dev', name]);
   }
   const routesBefore = new Set(before.routes.map(routeKey));
   const routesNow = new Set(now.routes.map(routeKey));
-  const route = (r: RouteState) => `${r.family === 6 ? '-6 ' : ''}route %s ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} table ${r.table}`;
-  for (const r of now.routes) if (!routesBefore.has(routeKey(r)) && kept(r.dev)) ip.push(route(r).replace('%s', 'del'));
+  const route = (r: RouteState, verb: string) => [
+    ...(r.family === 6 ? ['-6'] : []), 'route', verb, r.dst, ...(r.gateway ? ['via', r.gateway] : []), ...(r.dev ? ['dev', r.dev] : []), 'table', r.table,
+  ];
+  for (const r of now.routes) if (!routesBefore.has(routeKey(r)) && kept(r.dev)) ip.push(route(r, 'del'));
   // Kernel routes come back with their addresses; only routes someone added are added again.
-  for (const r of before.routes) if (!routesNow.has(routeKey(r)) && r.protocol !== 'kernel' && r.table !== 'local') ip.push(route(r).replace('%s', 'add'));
+  for (const r of before.routes) if (!routesNow.has(routeKey(r)) && r.protocol !== 'kernel' && r.table !== 'local') ip.push(route(r, 'add'));
   const neighBefore = new Set(before.neighbours.map(neighKey));
   const neighNow = new Set(now.neighbours.map(neighKey));
-  for (const n of now.neighbours) if (!neighBefore.has(neighKey(n)) && kept(n.dev)) ip.push(`neigh del ${n.dst} dev ${n.dev}`);
-  for (const n of before.neighbours) if (!neighNow.has(neighKey(n)) && n.lladdr) ip.push(`neigh replace ${n.dst} lladdr ${n.lladdr} dev ${n.dev} nud permanent`);
+  for (const n of now.neighbours) if (!neighBefore.has(neighKey(n)) && kept(n.dev)) ip.push(['neigh', 'del', n.dst, 'dev', n.dev]);
+  for (const n of before.neighbours) if (!neighNow.has(neighKey(n)) && n.lladdr) ip.push(['neigh', 'replace', n.dst, 'lladdr', n.lladdr, 'dev', n.dev, 'nud', 'permanent']);
   const fdbBefore = new Set(before.fdb.map(fdbKey));
   const fdbNow = new Set(now.fdb.map(fdbKey));
-  const fdbLine = (f: FdbState, verb: string) => `fdb ${verb} ${f.mac} dev ${f.dev}${f.dst ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}${f.master ? ' master' : ' self'}`;
-  const bridge: string[] = [];
-  for (const f of now.fdb) if (!fdbBefore.has(fdbKey(f)) && kept(f.dev)) bridge.push(fdbLine(f, 'del'));
-  for (const f of before.fdb) if (!fdbNow.has(fdbKey(f))) bridge.push(fdbLine(f, 'append'));
-  const sysctls = Object.entries(before.sysctls).filter(([k, v]) => now.sysctls[k] !== v).map(([k, v]) => `${k}=${v}`);
-  return { namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)), ip, bridge, sysctls, removeNetnsDir: now.netnsDir && !before.netnsDir };
+  const fdbLine = (x: FdbState, verb: string) => ['fdb', verb, x.mac, 'dev', x.dev, ...(x.dst ? ['dst', x.dst] : []), ...(x.vlan !== undefined ? ['vlan', String(x.vlan)] : []), x.master ? 'master' : 'self'];
+  const bridge: string[][] = [];
+  for (const x of now.fdb) if (!fdbBefore.has(fdbKey(x)) && kept(x.dev)) bridge.push(fdbLine(x, 'del'));
+  for (const x of before.fdb) if (!fdbNow.has(fdbKey(x))) bridge.push(fdbLine(x, 'append'));
+  const sysctls = Object.entries(before.sysctls).filter(([k, v]) => own(now.sysctls, k) !== v).map(([k, v]) => `${k}=${v}`);
+  return {
+    namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n) && !f.namespaces.has(n)),
+    ip, bridge, sysctls,
+    removeNetnsDir: now.netnsDir && !before.netnsDir,
+    notOurs: [...[...f.links].map((n) => `device ${n}`), ...[...f.namespaces].map((n) => `guest namespace ${n}`)],
+  };
 }

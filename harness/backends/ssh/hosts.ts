@@ -1,6 +1,7 @@
 // Where each lab node lives: the hosts file (YAML) or `vagrant ssh-config`, read into one shape.
 //
-//   ssh_config: ./ssh_config        # optional: ssh -F FILE instead of ~/.ssh/config
+//   ssh_config: ./ssh_config        # optional: ssh -F instead of ~/.ssh/config; only the keywords
+//                                   # ssh-config.ts allows (no Match, Include, *Command, forwardings)
 //   nodes:
 //     node0: vagrant@192.168.121.10 # short form: [user@]host[:port]
 //     node1: { host: 10.0.0.2, user: me, port: 2222, identity: ~/.ssh/id_ed25519, sudo: true }
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../../util/errors.ts';
 import { readRegularFile } from '../../util/read-regular-file.ts';
 import { parseYaml, type PathSegment } from '../../scenario/yaml-source.ts';
+import { checkedSshConfig } from './ssh-config.ts';
 
 export interface SshHost {
   /** The lab node this host plays. */
@@ -26,9 +28,10 @@ export interface SshHost {
 export interface HostsConfig {
   /** Where the hosts came from, for messages. */
   source: string;
-  /** An ssh_config to use instead of the user's (`-F`); undefined: ssh reads ~/.ssh/config as usual. */
-  sshConfig?: string;
-  /** An ssh_config's text (vagrant's), written to the run's private directory and used with -F. */
+  /**
+   * An ssh_config's text (the hosts file's `ssh_config`, or vagrant's), checked by ssh-config.ts,
+   * written to the run's private directory and used with -F; undefined: ssh reads ~/.ssh/config.
+   */
   sshConfigText?: string;
   hosts: SshHost[];
 }
@@ -91,7 +94,12 @@ export async function readHostsFile(file: string): Promise<HostsConfig> {
       });
     }
   }
-  return { source: file, hosts, ...(parsed.data.ssh_config ? { sshConfig: expandPath(parsed.data.ssh_config, base) } : {}) };
+  if (parsed.data.ssh_config === undefined) return { source: file, hosts };
+  const configFile = expandPath(parsed.data.ssh_config, base);
+  const configText = await readRegularFile(configFile).catch((error: Error) => {
+    throw new ValidationError([source.issue(['ssh_config'], `names ${configFile}, which cannot be read: ${error.message}`)]);
+  });
+  return { source: file, hosts, sshConfigText: checkedSshConfig(configText, configFile, 'hosts-file') };
 }
 
 /** The host that plays `node`, or an error naming the hosts file and the nodes it has. */

@@ -3,7 +3,7 @@
 // restore a host whose harness died. /run is a tmpfs: a reboot forgets the run and its changes alike.
 import { z } from 'zod';
 import type { SshConnection } from './connection.ts';
-import type { HostState } from './host-state.ts';
+import type { HostState, OwnedNames } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
 
 export const MARKER_DIR = '/run/vxlab';
@@ -16,6 +16,8 @@ export interface SshMarker {
   harnessStart: number;
   bootId: string;
   before: HostState;
+  /** What the run's steps create (devices, guest namespaces): all `clean` may delete. */
+  owned: OwnedNames;
 }
 
 const markerSchema = z.object({
@@ -26,6 +28,8 @@ const markerSchema = z.object({
   harnessStart: z.number(),
   bootId: z.string(),
   before: z.custom<HostState>((v) => typeof v === 'object' && v !== null && 'links' in v && 'sysctls' in v),
+  // A marker from before `owned` was kept names nothing: clean then deletes nothing new.
+  owned: z.object({ interfaces: z.array(z.string()), namespaces: z.array(z.string()) }).default({ interfaces: [], namespaces: [] }),
 });
 
 export async function writeMarker(conn: SshConnection, marker: SshMarker): Promise<void> {

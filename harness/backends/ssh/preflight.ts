@@ -5,7 +5,7 @@ import type { LabNode } from '../../lab/model.ts';
 import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
 import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
 import type { SshConnection } from './connection.ts';
-import type { HostState } from './host-state.ts';
+import { own, type HostState } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
 
 /** Problems a recorded state shows for `node` (pure). */
@@ -13,20 +13,20 @@ export function stateProblems(node: LabNode, labName: string, state: HostState, 
   const problems: string[] = [];
   const nic = node.nic;
   const want = `${nic.address}/${nic.prefixLength}`;
-  const link = state.links[nic.name];
+  const link = own(state.links, nic.name);
   if (!link) {
     const have = Object.keys(state.links).filter((l) => l !== 'lo').join(', ') || 'none';
     problems.push(`${node.name} has no NIC ${nic.name} (it has ${have}); lab ${labName} needs ${nic.name} with ${want}, MTU ${nic.mtu}: map ${node.name} to a host that has it, or rename the NIC`);
     return problems;
   }
-  const addresses = state.addresses[nic.name] ?? [];
+  const addresses = own(state.addresses, nic.name) ?? [];
   if (!addresses.includes(want)) {
     problems.push(`${node.name}: ${nic.name} has ${addresses.filter((a) => !a.startsWith('fe80:')).join(', ') || 'no address'}, not ${want}; add it (sudo ip addr add ${want} dev ${nic.name}) or run a lab whose addresses your hosts have`);
   }
   if (link.mtu !== nic.mtu) problems.push(`${node.name}: ${nic.name} has MTU ${link.mtu}, not ${nic.mtu}; set it (sudo ip link set dev ${nic.name} mtu ${nic.mtu})`);
   if (!link.up) problems.push(`${node.name}: ${nic.name} is down; bring it up (sudo ip link set dev ${nic.name} up)`);
   for (const dev of changes?.interfaces ?? []) {
-    if (dev in state.links) problems.push(`${node.name} already has a device ${dev}, which the steps create; remove it (sudo ip link del ${dev}), or ${cleanHint} if a run of vxlab left it`);
+    if (own(state.links, dev)) problems.push(`${node.name} already has a device ${dev}, which the steps create; remove it (sudo ip link del ${dev}), or ${cleanHint} if a run of vxlab left it`);
   }
   for (const ns of changes?.namespaces ?? []) {
     if (state.namespaces.includes(ns)) problems.push(`${node.name} already has a guest namespace ${ns}, which the steps create; remove it (sudo ip netns del ${ns}), or ${cleanHint} if a run of vxlab left it`);

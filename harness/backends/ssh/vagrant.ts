@@ -1,9 +1,10 @@
 // `--hosts vagrant[:DIR]`: the Vagrantfile's VMs as ssh hosts, from `vagrant ssh-config` in DIR.
-// Vagrant's own ssh_config is used as written (ssh -F), so its StrictHostKeyChecking and
-// UserKnownHostsFile settings apply because, and only where, vagrant says so.
+// Vagrant's own ssh_config is used as written (ssh -F) once it passes ssh-config.ts's allowlist,
+// so its StrictHostKeyChecking no and UserKnownHostsFile /dev/null apply only where vagrant says so.
 import { execArgv } from '../../util/process.ts';
 import { PrerequisiteError } from '../../util/errors.ts';
 import type { HostsConfig } from './hosts.ts';
+import { checkedSshConfig } from './ssh-config.ts';
 
 export interface SshConfigBlock {
   host: string;
@@ -30,7 +31,7 @@ export function parseSshConfig(text: string): SshConfigBlock[] {
 export function vagrantHosts(text: string, source: string): HostsConfig {
   const blocks = parseSshConfig(text).filter((b) => b.options.has('hostname'));
   if (blocks.length === 0) throw new PrerequisiteError(`${source} printed no host`, 'run `vagrant up` in that directory first');
-  return { source, sshConfigText: text, hosts: blocks.map((b) => ({ node: b.host, host: b.host, sudo: b.options.get('user') !== 'root' })) };
+  return { source, sshConfigText: checkedSshConfig(text, source, 'vagrant'), hosts: blocks.map((b) => ({ node: b.host, host: b.host, sudo: b.options.get('user') !== 'root' })) };
 }
 
 /** Runs `vagrant ssh-config` in `dir`. */

@@ -1,0 +1,189 @@
+// What a stranger's attack on the ssh backend found (issue 13, attack section of NOTES), kept as
+// tests: a hosts file runs nothing on the harness host; teardown and `clean` delete only what the
+// run's steps name; a step cannot reach host devices it did not create; names that ip -batch
+// would read as comments or quotes never reach a batch. Each failed on main before the fix.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
+import { CLI, outputUntil } from '../../testing/host.ts';
+import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+
+const missing = await sshdMissing();
+
+const scenario = (steps: string) => `lab: three-nodes
+title: attack
+tutorial: none
+explain: none
+steps:
+${steps}
+checks:
+  - ping: { from: node0, to: 192.168.8.101 }
+`;
+
+describe('hosts file: it names where to log in, never what runs on the harness host', () => {
+  it('an ssh_config named by the hosts file (here: the hosts file itself) is refused before ssh reads it: no Match exec', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vxlab-attack-'));
+    try {
+      // A valid hosts file that is also an ssh_config: ssh skips the YAML lines as bad options
+      // but evaluates `Match exec` (a YAML block scalar's indented line) while it parses.
+      await writeFile(join(dir, 'hosts.yaml'), `ssh_config: ./hosts.yaml\nnodes:\n  node0: 192.0.2.10\n  node1:\n    host: 192.0.2.11\n    identity: |\n      Match exec "touch ${dir}/PWNED"\n  node2: 192.0.2.12\n`);
+      const r = await execa(process.execPath, ['--import', 'tsx', CLI, 'p2p', '--backend', 'ssh', '--hosts', join(dir, 'hosts.yaml')], { cwd: PROJECT_ROOT, reject: false, timeout: 60_000 });
+      expect(await readdir(dir)).not.toContain('PWNED');
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${join(dir, 'hosts.yaml')}:1:1:`);
+      expect(r.stderr).toMatch(/hosts\.yaml:7:7: `Match` is refused/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(missing !== undefined)('ssh: a run touches only what its steps create', () => {
+  let hosts: SshdHosts;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+  });
+  afterAll(() => hosts?.stop());
+
+  it('a qdisc or a policy rule on the host is refused at load (file:line:col, exit 2), and nothing changes', async () => {
+    const file = join(hosts.dir, 'unrecorded.yaml');
+    await writeFile(file, scenario('  - node: node0\n    run:\n      - tc qdisc add dev enp0s8 root pfifo limit 7\n      - ip rule add from 10.9.9.9 lookup 100 pref 5\n'));
+    const before = await hosts.state('node0');
+    const run = await hosts.runCli([file, '--reporter', 'tap']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/unrecorded\.yaml:8:\d+: .*enp0s8/);
+    expect(run.stderr).toMatch(/unrecorded\.yaml:9:\d+: .*ip rule/);
+    expect(await hosts.onHost('node0', ['tc', 'qdisc', 'show', 'dev', 'enp0s8'])).not.toContain('limit 7');
+    expect(await hosts.state('node0')).toEqual(before);
+  });
+
+  it('a device named "enp0s8#" (a comment to ip -batch) is refused at load, and the host keeps its enp0s8', async () => {
+    const file = join(hosts.dir, 'hashname.yaml');
+    await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add enp0s8# type bridge\n'));
+    const run = await hosts.runCli([file, '--reporter', 'tap']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+    expect(run.stderr).toMatch(/hashname\.yaml:8:\d+: .*enp0s8#/);
+    expect((await hosts.state('node0')).links!.join('\n')).toContain('ifname="enp0s8"');
+  });
+
+  it('a device someone else adds on the host during the run survives the run\'s teardown, named as not ours', async () => {
+    const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+    await outputUntil(child, 'ok 1 - ');
+    await hosts.onHost('node0', ['ip', 'link', 'add', 'other0', 'type', 'bridge']);
+    const run = await child;
+    const links = (await hosts.state('node0')).links!.join('\n');
+    await hosts.onHost('node0', ['ip', 'link', 'del', 'other0']);
+    expect(links).toContain('ifname="other0"');
+    expect(links).not.toContain('ifname="vxlan0"');
+    expect(String(run.stderr)).toMatch(/other0.*not ours, left alone/);
+    expect(run.exitCode, String(run.stdout) + String(run.stderr)).toBe(0);
+  });
+});
+
+/** One sshd lab per attack: a destructive one that got through would break its hosts. */
+function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>): void {
+  describe.skipIf(missing !== undefined)(title, () => {
+    let hosts: SshdHosts;
+    beforeAll(async () => {
+      hosts = await SshdHosts.build(await loadLab('three-nodes'));
+    });
+    afterAll(() => hosts?.stop());
+    it('holds', () => body(hosts));
+  });
+}
+
+onFreshHosts('renaming the host\'s own NIC is refused at load, so teardown cannot delete it', async (hosts) => {
+  const file = join(hosts.dir, 'rename-nic.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link set dev enp0s8 down\n      - ip link set dev enp0s8 name lab9\n'));
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+  expect(run.stderr).toMatch(/rename-nic\.yaml:8:\d+: .*enp0s8/);
+  expect(run.stderr).toMatch(/rename-nic\.yaml:9:\d+: .*enp0s8/);
+  expect((await hosts.state('node0')).links!.join('\n')).toMatch(/ifname="enp0s8" mtu=1500 flags=\[[^\]]*"UP"/);
+});
+
+onFreshHosts('a device the steps create and rename to __proto__ is deleted at teardown', async (hosts) => {
+  const file = join(hosts.dir, 'proto.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add vx9 type vxlan id 99 dstport 4790 local 192.168.8.100 dev enp0s8\n      - ip link set dev vx9 name __proto__\n'));
+  const before = await hosts.state('node0');
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  expect(run.exitCode, `${run.stdout}${run.stderr}`).toBe(0);
+  expect((await hosts.state('node0')).links!.join('\n')).not.toContain('ifname="__proto__"');
+  expect(await hosts.state('node0')).toEqual(before);
+});
+
+onFreshHosts('a step cannot move the host\'s management NIC into a guest namespace', async (hosts) => {
+  const file = join(hosts.dir, 'mgmt-down.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip netns add vm0\n      - ip link set dev mgmt netns vm0\n'));
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  const state = await hosts.state('node0');
+  expect(run.exitCode, `${run.stdout}${run.stderr}`).toBe(2);
+  expect(run.stderr).toMatch(/mgmt-down\.yaml:9:\d+: .*mgmt/);
+  expect(state.links!.join('\n')).toContain('ifname="mgmt"');
+  expect(state.netns).toEqual([]);
+});
+
+onFreshHosts('quotes, $() and backquotes in a step and a capture filter reach the host as words, never as shell', async (hosts) => {
+  const file = join(hosts.dir, 'quoting.yaml');
+  await writeFile(file, `lab: three-nodes
+title: t
+tutorial: t
+explain: t
+steps:
+  - node: node0
+    run:
+      - ip link add "x';id>&2;'" type bridge
+checks:
+  - capture:
+      node: node1
+      interface: enp0s8
+      filter: "udp and ' ; touch /run/PWN1 ; ' and \\"$(touch /run/PWN2)\\" and \`touch /run/PWN3\` and \\\\' ; touch /run/PWN4 #"
+      during:
+        - ping: { from: node0, to: 192.168.8.101, count: 1 }
+      expect:
+        - that: x
+          match: { ip: { src: 192.168.8.100 } }
+          count: 1
+`);
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  const runs = [...(await hosts.state('node0')).run!, ...(await hosts.state('node1')).run!];
+  expect(runs.filter((f) => f.startsWith('PWN')), run.stdout + run.stderr).toEqual([]);
+  expect((await hosts.state('node0')).links!.join('\n')).not.toContain("x';id");
+});
+
+onFreshHosts('clean after a killed run deletes only what that run created, not what the host gained since', async (hosts) => {
+  const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+  await outputUntil(child, 'ok 1 - ');
+  child.kill('SIGKILL');
+  await child;
+  // Later, the host's owner adds a bridge (or docker, libvirt, a VPN does) before anyone runs clean.
+  await hosts.onHost('node0', ['ip', 'link', 'add', 'owner0', 'type', 'bridge']);
+  const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
+  const links = (await hosts.state('node0')).links!.join('\n');
+  await hosts.onHost('node0', ['ip', 'link', 'del', 'owner0']);
+  expect(links, clean.stdout + clean.stderr).toContain('ifname="owner0"');
+  expect(links).not.toContain('ifname="vxlan0"');
+  expect(clean.stdout + clean.stderr).toMatch(/owner0.*not ours, left alone/);
+  expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
+});
+
+onFreshHosts('a host that cannot be put back ends the run as a named failure, exit 4, not an internal error', async (hosts) => {
+  const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+  await outputUntil(child, 'ok 1 - ');
+  // Another tool renames the host's NIC mid-run: the run cannot give enp0s8 back, and must say so.
+  await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s8 down\nlink set dev enp0s8 name enp0s9\n');
+  const run = await child;
+  await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s9 name enp0s8\nlink set dev enp0s8 up\n');
+  const output = String(run.stdout) + String(run.stderr);
+  expect(run.exitCode, output).toBe(4);
+  expect(String(run.stderr)).toMatch(/node0 \(10\.200\.0\.10\) could not be restored; left on it:\n(?: {4}.*\n)*? {4}- link enp0s8: /);
+  expect(String(run.stderr)).toMatch(/enp0s9.*not ours, left alone/);
+  expect(String(run.stderr)).not.toMatch(/internal error|AggregateError/);
+  expect(String(run.stdout)).toMatch(/^Bail out! a host could not be restored/m);
+  // The lab's own device went all the same, and the marker stays for clean.
+  expect((await hosts.state('node0')).links!.join('\n')).not.toContain('ifname="vxlan0"');
+  expect((await hosts.state('node0')).run).toContain('vxlab');
+});

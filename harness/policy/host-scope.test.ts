@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { listScenarioNames, loadScenario, parseScenarioText } from '../scenario/resolve.ts';
+import { ValidationError } from '../util/errors.ts';
+import { checkArgvOnHost, checkInvocation, type HostScope } from './policy.ts';
+
+const scope: HostScope = { devices: new Set(['vxlan0', 'br0', 'veth0', 'veth1']), namespaces: new Set(['vm0']), nic: 'enp0s8' };
+const on = (command: string) => checkArgvOnHost(command.split(' '), scope);
+
+describe('the host scope (ssh: the policy is the only layer between a step and a real host)', () => {
+  it.each([
+    'ip link add vxlan0 type vxlan id 42 dstport 4789 local 192.168.8.100 dev enp0s8',
+    'ip link add br0 type bridge',
+    'ip link set vxlan0 master br0',
+    'ip link set dev vxlan0 up',
+    'ip link set dev vxlan0 name vx9',
+    'ip link set veth0 netns vm0',
+    'ip addr add 10.20.1.2/24 dev vxlan0',
+    'ip neigh add 10.20.1.3 lladdr 4e:e9:90:34:2e:b5 dev vxlan0',
+    'ip route add 10.30.0.0/16 dev vxlan0',
+    'bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.8.101',
+    'tc qdisc add dev vxlan0 root pfifo limit 7',
+    'ip -j link show',
+    'ip -j addr show dev enp0s8',
+    'ip -j neigh show dev vxlan0',
+    'bridge -j fdb show dev vxlan0',
+    'ip rule show',
+    'ip route show table all',
+    'tcpdump -i enp0s8 -n -U -w -',
+    'ip netns add vm0',
+    'ip netns exec vm0 ip link set dev eth0 up',
+    'ip netns exec vm0 ip addr add 192.168.1.3/24 dev eth0',
+    'ip -n vm0 link set dev lo up',
+    'sysctl -w net.ipv4.conf.vxlan0.forwarding=1',
+  ])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+
+  it.each([
+    ['ip link set dev enp0s8 down', 4, /the host's NIC enp0s8/],
+    ['ip link set dev enp0s8 name lab9', 4, /the host's NIC enp0s8/],
+    ['ip link set dev mgmt netns vm0', 4, /"mgmt", which the steps do not create/],
+    ['ip link set vxlan0 netns docker1', 5, /guest namespace "docker1"/],
+    ['ip link del enp0s8', 3, /NIC enp0s8/],
+    ['ip link delete dev eth1', 4, /"eth1"/],
+    ['ip link set group 0 down', 4, /group/],
+    ['ip link set vxlan0 master docker0', 5, /"docker0"/],
+    ['ip link add vx1 type vxlan id 1 dev eth1', 9, /builds on device "eth1"/],
+    ['ip link add vx1 type bridge master docker0', 7, /"docker0"/],
+    ['ip addr flush dev enp0s8', 4, /NIC enp0s8/],
+    ['ip addr add 10.0.0.1/24 dev enp0s8', 5, /NIC enp0s8/],
+    ['ip route flush table main', 2, /ip route flush/],
+    ['ip route add default via 192.168.8.1', 2, /without naming a device/],
+    ['ip route del 10.0.0.0/8 dev mgmt', 5, /"mgmt"/],
+    ['ip rule add from 10.9.9.9 lookup 100 pref 5', 2, /policy routing rules/],
+    ['ip nexthop add id 1 dev vxlan0', 2, /nexthops/],
+    ['ip neigh flush dev mgmt', 4, /"mgmt"/],
+    ['tc qdisc add dev enp0s8 root pfifo limit 7', 4, /NIC enp0s8/],
+    ['tc qdisc del dev mgmt root', 4, /"mgmt"/],
+    ['bridge fdb add 00:11:22:33:44:55 dev docker0', 5, /"docker0"/],
+    ['bridge link set dev enp0s8 learning off', 4, /NIC enp0s8/],
+    ['ip netns del docker-ns', 3, /guest namespace "docker-ns"/],
+    ['ip netns exec docker-ns ip link show', 3, /guest namespace "docker-ns"/],
+    ['ip netns exec vm0 ip netns del other', 7, /guest namespace "other"/],
+    ['ip -n other link set dev eth0 down', 2, /guest namespace "other"/],
+    ['tcpdump -i mgmt -n -w -', 2, /reads device "mgmt"/],
+    ['ip -j addr show dev mgmt', 5, /reads device "mgmt"/],
+    ['sysctl -w net.ipv6.conf.mgmt.disable_ipv6=1', 2, /device "mgmt"/],
+  ])('refuses %s at the word at fault', (command, index, message) => {
+    const problem = on(command);
+    expect(problem?.index).toBe(index);
+    expect(problem?.message).toMatch(message);
+  });
+
+  it('checks each line of vxlab\'s own batch against the scope too', () => {
+    expect(checkInvocation(['ip', '-batch', '-'], 'link set dev vxlan0 up\n', scope)).toBeUndefined();
+    expect(checkInvocation(['ip', '-batch', '-'], 'link set dev vxlan0 up\nlink set dev enp0s8 down\n', scope)).toMatchObject({ line: 2, message: expect.stringMatching(/NIC enp0s8/) });
+    // Without a scope (netns, container) the same batch is the sandbox's business.
+    expect(checkInvocation(['ip', '-batch', '-'], 'link set dev enp0s8 down\n')).toBeUndefined();
+  });
+
+  it('lets every tutorial scenario load for the ssh backend', async () => {
+    const names = await listScenarioNames();
+    const problems: string[] = [];
+    for (const name of names) await loadScenario(name, { onHosts: true }).catch((e: unknown) => problems.push(`${name}: ${String(e)}`));
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses at load, file:line:col, what leaves the steps\' own devices', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip netns add vm0\n      - ip link set dev mgmt netns vm0\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    const error = await parseScenarioText('mgmt.yaml', text, { onHosts: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^mgmt\.yaml:9:25: steps\[0\]\.run\[1\] changes \(set\) "mgmt", which the steps do not create.*\(--backend ssh\)$/);
+    // Other backends have their sandbox: the same scenario loads there.
+    await expect(parseScenarioText('mgmt.yaml', text)).resolves.toBeDefined();
+  });
+});
