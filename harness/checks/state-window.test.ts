@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { StartedLab } from '../backends/types.ts';
 import type { StateProbe } from '../lab/model.ts';
 import type { ExecResult } from '../util/process.ts';
-import { runState, stateWindowMs } from './state.ts';
+import { holdsThroughout, runState, stateWindowMs } from './state.ts';
 
 const DEFAULT = { mac: '00:00:00:00:00:00', ifname: 'vxlan0', dst: '192.168.8.101', flags: ['self'], state: 'permanent' };
 const LEARNED = { mac: '4e:e9:90:34:2e:b5', ifname: 'vxlan0', dst: '192.168.8.101', flags: ['self'], state: '' };
@@ -77,6 +77,28 @@ describe('a state check with contains only', () => {
   });
 
   it('has a window of 3 s unless told, and 1 s when it has lacks or only', () => {
-    expect([stateWindowMs({ expect: { contains: [] } }), stateWindowMs({ expect: { lacks: [] } }), stateWindowMs({ expect: { only: [] }, timeoutSeconds: 5 })]).toEqual([3000, 1000, 5000]);
+    expect([stateWindowMs({ table: 'fdb', expect: { contains: [] } }), stateWindowMs({ table: 'fdb', expect: { lacks: [] } }), stateWindowMs({ table: 'neigh', expect: { only: [] }, timeoutSeconds: 5 })]).toEqual([3000, 1000, 5000]);
+  });
+});
+
+describe('a state check of the link table', () => {
+  it('judges lacks at its first good reading: only commands change a link\'s attributes, nothing learns them', async () => {
+    const vxlan = { ifname: 'vxlan0', mtu: 1450, operstate: 'UNKNOWN', linkinfo: { info_kind: 'vxlan', info_data: { id: 42, group: '239.1.1.1', port: 4789 } } };
+    let reads = 0;
+    const node = {
+      name: 'node0',
+      exec: async (): Promise<ExecResult> => {
+        reads++;
+        return { exitCode: 0, stdout: JSON.stringify([vxlan]), stderr: '', durationMs: 1, timedOut: false };
+      },
+      start: () => {
+        throw new Error('not used');
+      },
+    };
+    const scripted: StartedLab = { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
+    const spec: StateProbe = { node: 'node0', table: 'link', expect: { contains: [{ dev: 'vxlan0', vxlan: { group: '239.1.1.1' } }], lacks: [{ dev: 'vxlan0', vxlan: { remote: '192.168.8.101' } }] } };
+    expect(holdsThroughout(spec)).toBe(false);
+    expect((await runState(spec, { lab: scripted })).status).toBe('pass');
+    expect(reads).toBe(1);
   });
 });

@@ -46,17 +46,29 @@ function absences(expectation: TableExpectation, all: Entry[], entries: Entry[])
   return [...named].filter((dev) => !entries.some((e) => e.dev === dev)).map((dev) => `no entry of device ${dev}: the device is missing, or its table is empty`);
 }
 
+/**
+ * Tables whose entries only commands make: a link's attributes (a VXLAN's remote, group, MTU) are
+ * never learned from traffic or changed by a timer, so a lacks or only there holds at one reading.
+ * FDB and neighbour entries are learned, bridge port states move on timers, and addresses and
+ * routes follow DAD and links coming up: there they must hold for a whole window.
+ */
+const ONLY_COMMANDS_CHANGE: ReadonlySet<StateProbe['table']> = new Set(['link']);
+
+/** Must lacks and only hold at every reading of a window (not only at the first good one)? */
+export function holdsThroughout(spec: Pick<StateProbe, 'table' | 'expect'>): boolean {
+  return (spec.expect.lacks !== undefined || spec.expect.only !== undefined) && !ONLY_COMMANDS_CHANGE.has(spec.table);
+}
+
 /** How long a state check reads: lacks and only must hold at every reading of the whole window. */
-export function stateWindowMs(spec: Pick<StateProbe, 'timeoutSeconds' | 'expect'>): number {
-  const holdsThroughout = spec.expect.lacks !== undefined || spec.expect.only !== undefined;
-  return (spec.timeoutSeconds ?? (holdsThroughout ? 1 : 3)) * 1000;
+export function stateWindowMs(spec: Pick<StateProbe, 'timeoutSeconds' | 'expect' | 'table'>): number {
+  return (spec.timeoutSeconds ?? (holdsThroughout(spec) ? 1 : 3)) * 1000;
 }
 
 export async function runState(spec: StateProbe, ctx: CheckContext): Promise<CheckOutcome> {
   const { table } = spec;
   const argv = inNetns(spec.netns, TABLE_COMMANDS[table]);
   const node = ctx.lab.node(spec.node);
-  const holdsThroughout = spec.expect.lacks !== undefined || spec.expect.only !== undefined;
+  const throughout = holdsThroughout(spec);
   let last: TableVerdict = { problems: ['not read yet'], missing: ['not read yet'], forbidden: [], entries: [] };
   let containsSeen = !spec.expect.contains;
   let reads = 0;
@@ -76,9 +88,9 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
         last = judgeTable(spec.expect, parseTable(table, result.stdout));
         if (last.forbidden.length > 0) return true;
         if (last.missing.length === 0) containsSeen = true;
-        return containsSeen && !holdsThroughout ? true : undefined;
+        return containsSeen && !throughout ? true : undefined;
       },
-      { what: `${table} on ${spec.node}`, timeoutMs: stateWindowMs(spec), ...(holdsThroughout ? { maxIntervalMs: 100 } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) },
+      { what: `${table} on ${spec.node}`, timeoutMs: stateWindowMs(spec), ...(throughout ? { maxIntervalMs: 100 } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) },
     );
   } catch (error) {
     if (!(error instanceof DeadlineError)) throw error;
@@ -86,7 +98,7 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
   const expectation = compact(spec.expect);
   const diagnostics: Record<string, unknown> = { node: spec.node, ...(spec.netns ? { netns: spec.netns } : {}), command: renderArgv(argv) };
   if (failure) return { status: 'fail', reason: failure, diagnostics: { ...diagnostics, expected: expectation, got: failure } };
-  if (holdsThroughout) diagnostics.reads = reads;
+  if (throughout) diagnostics.reads = reads;
   if (last.forbidden.length === 0 && containsSeen) return { status: 'pass', diagnostics };
   const problems = [...last.forbidden, ...(containsSeen ? [] : last.missing)];
   return {
