@@ -35,7 +35,7 @@ describe('a check that fails', () => {
     const tap = await parseTap(result.stdout);
     expect(tap).toMatchObject({ ok: false, fail: 1, extra: [] });
     expect(result.stdout).toContain('not ok 1 - p2p-wrong-remote');
-    expect(result.stdout).toMatch(/ {4}not ok 3 - node0 reaches 10\.20\.1\.3\n {6}---\n {6}node: node0\n {6}command: ping -n -c 3 -i 0\.002 -w 5 10\.20\.1\.3\n {6}expected: 3 replies from 10\.20\.1\.3\n {6}got: 0 of \d+ echo requests answered\n/);
+    expect(result.stdout).toMatch(/ {4}not ok 3 - node0 reaches 10\.20\.1\.3\n {6}---\n {6}node: node0\n {6}command: ping -n -c 3 -i 0\.002 -W 5 10\.20\.1\.3\n {6}expected: 3 replies from 10\.20\.1\.3\n {6}got: 0 of 3 echo requests answered\n/);
     // The capture on node1 saw nothing of what it expected, and says so.
     expect(result.stdout).toMatch(/not ok 2 - the first ping's ARP request[^\n]*\n {6}---\n {6}message: "an ARP request who-has 10\.20\.1\.3[^"]*: expected exactly 1, got 0/);
     // The peer that does exist is untouched by the mistake: node1 still has its own settings.
