@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 // Verbs other than a run, the container backend and the reporters a run does not use are
 // imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
-import { checkNeighbourRoom, readNeighbourTable } from './backends/neighbour-table.ts';
+import { waitForNeighbourRoom } from './backends/neighbour-table.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { HostsNotRestoredError, hostsNotRestored } from './backends/ssh/host-io.ts';
 import type { Scenario } from './lab/model.ts';
@@ -170,7 +170,7 @@ async function run(args: RunArgs): Promise<number> {
     }
     await backend.checkPrerequisites();
     // The neighbour table that fills up is this kernel's: ssh hosts have their own.
-    if (backend.name !== 'ssh') checkNeighbourRoom(scenarios, await readNeighbourTable());
+    if (backend.name !== 'ssh') await waitForNeighbourRoom(scenarios, { signal: controller.signal });
     await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })));
     if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { neighbourDemand } from '../lab/neighbours.ts';
 import type { Scenario } from '../lab/model.ts';
 import { PrerequisiteError } from '../util/errors.ts';
+import { DeadlineError, pollUntil } from '../util/poll.ts';
 
 export const DEFAULT_GC_THRESH3 = 1024;
 const GC_THRESH3 = '/proc/sys/net/ipv4/neigh/default/gc_thresh3';
@@ -36,5 +37,44 @@ export function checkNeighbourRoom(scenarios: readonly Scenario[], table: Neighb
         `and the kernel's neighbour table (one for all namespaces, net.ipv4.neigh.default.gc_thresh3 = ${table.limit}) has room for ${room} more (${table.used} in use)`,
       `ping fewer pairs (e.g. from one node to every other, not from every node to every other), or raise the limit as root: sysctl -w net.ipv4.neigh.default.gc_thresh3=${Math.max(2 * table.limit, table.used + demand.entries + 256)} (and gc_thresh2 below it)`,
     );
+  }
+}
+
+/** How long a run waits for the kernel to free the neighbour entries of labs that just went away. */
+export const NEIGHBOUR_ROOM_WAIT_MS = 20_000;
+
+/**
+ * Refuses at once a scenario that could not fit even in an empty table; otherwise waits (with a
+ * deadline) for room: the entries of namespaces just deleted stay counted until the kernel's
+ * cleanup of those namespaces runs, which can take seconds after a large lab (found running
+ * scale-multicast-100 on two backends one after the other). Refuses with the reason if the
+ * table is still too full when the deadline comes.
+ */
+export async function waitForNeighbourRoom(
+  scenarios: readonly Scenario[],
+  options: { timeoutMs?: number; signal?: AbortSignal; read?: () => Promise<NeighbourTable> } = {},
+): Promise<void> {
+  const read = options.read ?? readNeighbourTable;
+  let table = await read();
+  checkNeighbourRoom(scenarios, { limit: table.limit, used: 0 });
+  const fits = (t: NeighbourTable) => {
+    try {
+      checkNeighbourRoom(scenarios, t);
+      return true;
+    } catch {
+      return undefined;
+    }
+  };
+  if (fits(table)) return;
+  try {
+    await pollUntil(async () => fits((table = await read())), {
+      what: 'the kernel to free the neighbour entries of namespaces that just went away',
+      timeoutMs: options.timeoutMs ?? NEIGHBOUR_ROOM_WAIT_MS,
+      maxIntervalMs: 250,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof DeadlineError)) throw error;
+    checkNeighbourRoom(scenarios, table);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkNeighbourRoom } from '../backends/neighbour-table.ts';
+import { checkNeighbourRoom, waitForNeighbourRoom } from '../backends/neighbour-table.ts';
 import { PrerequisiteError } from '../util/errors.ts';
 import { loadScenario } from '../scenario/resolve.ts';
 import { neighbourDemand } from './neighbours.ts';
@@ -42,3 +42,29 @@ describe('refusing a lab the neighbour table cannot hold', () => {
     }
   });
 });
+
+describe('waiting for room in the neighbour table', () => {
+  const reader = (used: number[]) => {
+    let reads = 0;
+    return { read: async () => ({ limit: 1024, used: used[Math.min(reads++, used.length - 1)]! }), reads: () => reads };
+  };
+
+  it('waits while the entries of labs just torn down are freed, then goes on', async () => {
+    const scenario = await loadScenario('scale-multicast-100');
+    const table = reader([900, 800, 600, 100]);
+    await waitForNeighbourRoom([scenario], { read: table.read, timeoutMs: 5000 });
+    expect(table.reads()).toBe(4);
+  });
+
+  it('refuses with the reason when the table stays full until the deadline', async () => {
+    const scenario = await loadScenario('scale-multicast-100');
+    await expect(waitForNeighbourRoom([scenario], { read: reader([700]).read, timeoutMs: 300 })).rejects.toThrow(/has room for 324 more \(700 in use\)/);
+  });
+
+  it('refuses at once a lab that could not fit even in an empty table', async () => {
+    const scenario = await loadScenario('scale-multicast-100');
+    const table = { read: async () => ({ limit: 500, used: 0 }) };
+    await expect(waitForNeighbourRoom([scenario], { ...table, timeoutMs: 60_000 })).rejects.toBeInstanceOf(PrerequisiteError);
+  });
+});
+
