@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MOMENTS, pausedRun } from './testing/moments.ts';
 import { processStartTime } from './backends/harness-identity.ts';
-import { NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
+import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, writeMarker } from './backends/netns/marker.ts';
 import { hostSnapshot, labResidue, outputUntil, residueAfterPolling, residueOfHarness, runCli, runIdOf, startCli } from './testing/host.ts';
 import { pollUntil } from './util/poll.ts';
 
@@ -48,9 +48,22 @@ describe('clean', () => {
     await execa('nsenter', ['-t', String(stranger.pid), '-m', '--', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', '/run']);
     await writeMarker(stranger.pid!, { runId: 'vx0dead02', node: 'node0', harnessPid: deadPid, harnessStart: (await processStartTime(process.pid))! + 1 });
 
+    // Half-started sandboxes, their harness killed while bwrap set them up: labelled, no marker yet.
+    // The label names the harness: a dead one's sandbox goes, a live one's (this test's) stays.
+    const halfStarted = (runId: string, harness: string) => execa('unshare', ['--net', '--mount', '--propagation', 'private', '--', 'sleep', 'infinity'], { reject: false, env: { [NODE_LABEL_VARIABLE]: `vxlab-${runId}-node0`, [HARNESS_LABEL_VARIABLE]: harness } });
+    const deadHalf = halfStarted('vx0dead03', `${deadPid}.${(await processStartTime(process.pid))! + 1}`);
+    const liveHalf = halfStarted('vx0a11ce03', `${process.pid}.${(await processStartTime(process.pid))!}`);
+    for (const p of [deadHalf, liveHalf]) await pollUntil(async () => ((await execa('readlink', [`/proc/${p.pid}/exe`], { reject: false })).stdout.endsWith('sleep') ? true : undefined), { what: 'a half-started sandbox', timeoutMs: 5000 });
+
     const result = await runCli(['clean']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('removed run vx0dead01: 2 leftovers\n'); // its node and its roots
+    expect(result.stdout).toContain('removed run vx0dead03: 1 leftover\n');
+    expect(result.stdout).toContain('left run vx0a11ce03 alone: it is still running\n');
+    await deadHalf;
+    expect(liveHalf.exitCode).toBeNull();
+    liveHalf.kill('SIGKILL');
+    await liveHalf;
     expect(existsSync(deadRoots)).toBe(false);
     expect(existsSync(join(tmpdir(), liveRoots[0]!))).toBe(true);
     expect(result.stdout).toContain(`left run ${liveId} alone: it is still running\n`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { holderArgv, launcherScript } from './holder.ts';
+import { markerFromLabel } from './marker.ts';
 
 describe('launcherScript', () => {
   const script = launcherScript([['setpriv', '--', 'bwrap', "it's"], ['setpriv', '--', 'bwrap', 'b'], ['setpriv', '--', 'bwrap', 'c']]);
@@ -19,9 +20,20 @@ describe('launcherScript', () => {
 describe('holderArgv', () => {
   it('labels the sandbox, dies with the launcher, and in rootless mode drops what bwrap would refuse', () => {
     const spec = (rootless: boolean) => ({ label: 'vxlab-vx01-node0', plan: { hostname: 'node0', root: '/tmp/r', rootless, procKind: () => undefined }, owner: { runId: 'vx01', node: 'node0' } });
-    const argv = holderArgv(spec(false));
+    const harness = { harnessPid: 4242, harnessStart: 99 };
+    const argv = holderArgv(spec(false), harness);
     expect(argv.slice(0, 5)).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'bwrap']);
-    expect(argv.join(' ')).toContain('--clearenv --setenv VXLAB_NODE vxlab-vx01-node0');
-    expect(holderArgv(spec(true)).join(' ')).toContain('setpriv --pdeathsig KILL --inh-caps -all --ambient-caps -all -- bwrap');
+    expect(argv.join(' ')).toContain('--clearenv --setenv VXLAB_NODE vxlab-vx01-node0 --setenv VXLAB_HARNESS 4242.99');
+    expect(holderArgv(spec(true), harness).join(' ')).toContain('setpriv --pdeathsig KILL --inh-caps -all --ambient-caps -all -- bwrap');
   });
 });
+
+describe('markerFromLabel', () => {
+  it("reads run, node and harness from a sandbox's label, and nothing from a label that is not whole", () => {
+    expect(markerFromLabel('vxlab-vx01ab-test-1', '4242.99')).toEqual({ runId: 'vx01ab', node: 'test-1', harnessPid: 4242, harnessStart: 99 });
+    expect(markerFromLabel('vxlab-vx01ab-node0', undefined)).toBeUndefined();
+    expect(markerFromLabel('vxlab-vx01ab-node0', '4242')).toBeUndefined();
+    expect(markerFromLabel('someone-else', '1.1')).toBeUndefined();
+  });
+});
+

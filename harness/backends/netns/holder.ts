@@ -15,8 +15,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
-import { harnessIdentity } from '../harness-identity.ts';
-import { NODE_LABEL_VARIABLE, writeMarker } from './marker.ts';
+import { harnessIdentity, type HarnessIdentity } from '../harness-identity.ts';
+import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, harnessLabel, writeMarker } from './marker.ts';
 import { bwrapArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
@@ -32,10 +32,10 @@ export interface HolderSpec {
 
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
-/** bwrap's argv for a holder (pure): the label goes into the sandbox's environment, and so bwrap's argv. */
-export function holderArgv(spec: HolderSpec): string[] {
+/** bwrap's argv for a holder (pure): the label and its harness go into the sandbox's environment, and so bwrap's argv. */
+export function holderArgv(spec: HolderSpec, harness: HarnessIdentity): string[] {
   const argv = bwrapArgv(spec.plan);
-  argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, spec.label);
+  argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, spec.label, '--setenv', HARNESS_LABEL_VARIABLE, harnessLabel(harness));
   // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
   const dropCapabilities = spec.plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
   return ['setpriv', '--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv];
@@ -71,7 +71,8 @@ export class Holder {
    * not yet die with bwrap, and it would outlive the run unseen. The caller looks at its signal after.
    */
   static async startAll(dir: string, specs: readonly HolderSpec[], timeoutMs: number, track: (launcher: Launcher) => void): Promise<PromiseSettledResult<Holder>[]> {
-    const argvs = specs.map(holderArgv);
+    const harness = await harnessIdentity();
+    const argvs = specs.map((spec) => holderArgv(spec, harness));
     const script = join(dir, 'holders.sh');
     await writeFile(script, launcherScript(argvs), { mode: 0o600 });
     for (const argv of argvs) traceSpawn(argv.slice(argv.indexOf('--') + 1));

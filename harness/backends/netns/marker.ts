@@ -9,6 +9,21 @@ export const MARKER_PATH = 'run/vxlab.json';
 
 /** What a sandbox's environment (and bwrap's argv) carries: `vxlab-RUNID-NODE`. */
 export const NODE_LABEL_VARIABLE = 'VXLAB_NODE';
+/** Beside it, the harness that started the sandbox (`PID.START`): judged even before a marker is written. */
+export const HARNESS_LABEL_VARIABLE = 'VXLAB_HARNESS';
+
+export const harnessLabel = (h: HarnessIdentity) => `${h.harnessPid}.${h.harnessStart}`;
+
+/**
+ * A marker made from a sandbox's label alone (pure), for a sandbox whose harness was killed while
+ * bwrap was still setting it up, before the marker was written. Undefined when the label is not whole.
+ */
+export function markerFromLabel(node: string | undefined, harness: string | undefined): NodeMarker | undefined {
+  const label = /^vxlab-(vx[0-9a-f]+)-(.+)$/.exec(node ?? '');
+  const identity = /^(\d{1,10})\.(\d{1,20})$/.exec(harness ?? '');
+  if (!label || !identity) return undefined;
+  return { runId: label[1]!, node: label[2]!, harnessPid: Number(identity[1]), harnessStart: Number(identity[2]) };
+}
 
 export interface NodeMarker extends HarnessIdentity {
   runId: string;
@@ -48,12 +63,18 @@ export interface LabProcess {
   marker: NodeMarker;
 }
 
-/** Does this process carry a node label (bwrap's argv, or the holder's environment)? */
-async function isLabelled(pid: number): Promise<boolean> {
+/** A process's label variables, from bwrap's argv (`--setenv NAME VALUE`) or its environment. */
+async function labelOf(pid: number): Promise<{ node?: string; harness?: string }> {
   const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-  if (argv.some((a, i) => argv[i - 1] === NODE_LABEL_VARIABLE && a.startsWith('vxlab-'))) return true;
-  const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-  return environ.split('\0').some((e) => e.startsWith(`${NODE_LABEL_VARIABLE}=vxlab-`));
+  const environ = (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0');
+  const value = (name: string) => {
+    const at = argv.findIndex((a, i) => argv[i - 1] === name && argv[i - 2] === '--setenv');
+    if (at >= 0) return argv[at];
+    return environ.find((e) => e.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const node = value(NODE_LABEL_VARIABLE);
+  const harness = value(HARNESS_LABEL_VARIABLE);
+  return { ...(node !== undefined ? { node } : {}), ...(harness !== undefined ? { harness } : {}) };
 }
 
 /**
@@ -69,8 +90,10 @@ export async function findLabProcesses(): Promise<LabProcess[]> {
     const pid = Number(entry);
     const mnt = await readlink(`/proc/${pid}/ns/mnt`).catch(() => self);
     if (mnt === self) continue; // a node's processes always live in the node's own mount namespace
-    if (!(await isLabelled(pid))) continue;
-    const marker = await readMarker(pid);
+    const label = await labelOf(pid);
+    if (!label.node?.startsWith('vxlab-')) continue;
+    // No marker yet: its harness died while bwrap set the sandbox up; the label says whose it is.
+    const marker = (await readMarker(pid)) ?? markerFromLabel(label.node, label.harness);
     if (marker) found.push({ pid, marker });
   }
   return found;
