@@ -4,8 +4,8 @@ import type { Moment } from '../runner.ts';
 /**
  * VXLAB_TRACE=1 prints each named moment of a run on stderr (`vxlab trace: capture:2 p2p: ...`).
  * VXLAB_PAUSE_AT=MOMENT (start, lab-up, step, step:N, capture, capture:N, teardown; `load` is the
- * entry's, main.ts) also holds the run
- * there once, until it is interrupted (60 s at most): tests signal a run at a known moment.
+ * entry's, in main.ts) also holds the run there once, until it is interrupted (60 s at most):
+ * tests signal a run at a known moment.
  */
 // Once per process, whichever tracer meets the moment first (a supervisor has one for `up` and one per `check`).
 let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
