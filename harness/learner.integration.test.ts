@@ -203,6 +203,30 @@ describe('interrupting', () => {
   });
 
 
+  it('up killed outright while its supervisor builds: a second up is refused while that supervisor lives', async () => {
+    const log = join(labsDir, 'multicast.log');
+    const first = startCli(['up', 'multicast'], { env: { ...env, VXLAB_PAUSE_AT: 'step:2' } });
+    const paused = await pollUntil(() => {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      return text.includes('(paused until interrupted)') ? text : undefined;
+    }, { what: 'the supervisor to pause at step 2', timeoutMs: 30_000 });
+    const supervisor = Number(/supervisor PID (\d+)/.exec(paused)![1]);
+    const runId = /run (vx[0-9a-f]+)/.exec(paused)![1]!;
+    first.kill('SIGKILL');
+    await first;
+    // The supervisor holds the claim itself, so the dead `up` left no stale one to take over.
+    const second = await cli(['up', 'multicast', '--bare']);
+    expect(second.exitCode, second.stdout + second.stderr).toBe(2);
+    expect(second.stderr).toContain(`lab multicast is being brought up by another \`up\` (PID ${supervisor})`);
+    process.kill(supervisor, 'SIGTERM');
+    expect(await residueAfterPolling(() => labResidue(runId), 'the first lab to be gone', 30_000)).toEqual([]);
+    // Its last act removes its record, claim and log: wait for it, so the next test starts clean.
+    await pollUntil(() => (existsSync(`/proc/${supervisor}`) ? undefined : true), { what: 'the first supervisor to exit', timeoutMs: 30_000 });
+    // It never served, so its log stays for an `up` to read, and its `up` is gone: the next test must not read it.
+    expect(existsSync(join(labsDir, 'multicast.lock'))).toBe(false);
+    rmSync(log, { force: true });
+  });
+
   it('Ctrl-C while up runs the steps stops the supervisor, which tears the lab down', async () => {
     // The supervisor holds at step 2 (a named moment, written to its log), so the signal lands then.
     const up = startCli(['up', 'multicast'], { env: { ...env, VXLAB_PAUSE_AT: 'step:2' } });

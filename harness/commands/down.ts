@@ -11,6 +11,7 @@ export async function down(name: string, say: (text: string) => void): Promise<v
     process.kill(record.harnessPid, 'SIGTERM');
   });
   await pollUntil(async () => ((await isAlive(record)) ? undefined : true), { timeoutMs: 60_000, what: `lab ${name}'s supervisor to exit` });
-  if (await readRecord(name)) await removeRecord(name);
+  // Only this lab's own leftovers: by now a new `up` of the same name may have written its record.
+  if ((await readRecord(name))?.runId === record.runId) await removeRecord(name);
   say(`lab ${name} is down\n`);
 }

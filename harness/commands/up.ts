@@ -40,7 +40,8 @@ export async function up(name: string, file: string, options: UpOptions, say: (t
     interrupted ??= signal;
     child.kill('SIGTERM');
   };
-  process.on('SIGINT', stop).on('SIGTERM', stop);
+  // A closed terminal (SIGHUP) too: `up` must not leave a supervisor building a lab that no record names yet.
+  process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
   try {
     await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
     if (interrupted) {
@@ -49,7 +50,7 @@ export async function up(name: string, file: string, options: UpOptions, say: (t
       throw new InterruptedError(interrupted);
     }
   } finally {
-    process.off('SIGINT', stop).off('SIGTERM', stop);
+    process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
   }
   const reply = answer.trim() ? (JSON.parse(answer.trim().split('\n')[0]!) as { ok: boolean; message?: string }) : undefined;
   if (!reply?.ok) {

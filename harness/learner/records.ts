@@ -112,6 +112,13 @@ export async function claimLab(name: string): Promise<void> {
   throw new UsageError(`lab ${name} could not be claimed: another \`up\` keeps taking it`);
 }
 
+/** The supervisor holds its lab's claim from its first moment: an `up` killed meanwhile leaves no stale claim. */
+export async function holdClaim(name: string): Promise<void> {
+  const tmp = `${lockPath(name)}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(await harnessIdentity()), { mode: 0o600, flag: 'wx' });
+  await rename(tmp, lockPath(name));
+}
+
 export interface RecordState {
   record: LabRecord;
   /** Is its supervisor still this same process (start time checked, since PIDs are reused)? */

@@ -17,7 +17,7 @@ import { newRunId } from '../util/run-id.ts';
 import { diagnose, findingLines, type CommandEffects } from './model-answer.ts';
 import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
 import { MAX_REQUEST_BYTES, parseRequest, type Reply, type Request } from './protocol.ts';
-import { ensureLabsDir, removeRecord, socketPath, writeRecord } from './records.ts';
+import { ensureLabsDir, holdClaim, removeRecord, socketPath, writeRecord } from './records.ts';
 
 /** The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is ours. */
 function attachedBackend(backend: Backend, lab: StartedLab): Backend {
@@ -90,6 +90,7 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
 
   let lab: StartedLab;
   try {
+    await holdClaim(scenario.name);
     await backend.checkPrerequisites();
     lab = await backend.up(scenario.lab, { runId, nodeNeeds: nodeNeeds(scenario), signal: stop.signal });
   } catch (error) {
@@ -189,6 +190,7 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
     return 1;
   } finally {
     await lab.down().catch(() => undefined);
-    if (server) await removeRecord(scenario.name).catch(() => undefined);
+    // Its claim always goes with it; a log it wrote before serving stays for `up` to show.
+    await removeRecord(scenario.name, { withLog: server !== undefined }).catch(() => undefined);
   }
 }

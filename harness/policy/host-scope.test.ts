@@ -93,4 +93,27 @@ describe('the host scope (ssh: the policy is the only layer between a step and a
     // Other backends have their sandbox: the same scenario loads there.
     await expect(parseScenarioText('mgmt.yaml', text)).resolves.toBeDefined();
   });
+
+  // A second stranger's attack on the scope (this session): each of these got through before.
+  it('refuses a device named if<N>, which iproute2 reads as an interface index when no device has that name', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip link add if3 type bridge\n      - ip link set dev if3 name vx7\n      - ip link del if3\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    await expect(parseScenarioText('ifindex.yaml', text, { onHosts: true })).rejects.toBeInstanceOf(ValidationError);
+    await expect(parseScenarioText('ifindex.yaml', text)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it.each(['ip route add 10.9.0.0/16 dev vxlan0 oif mgmt', 'ip route del default dev vxlan0 oif mgmt', 'ip route replace default dev vxlan0 oif mgmt'])('refuses %s: oif is dev to ip route', (command) => {
+    expect(on(command)).toBeDefined();
+  });
+
+  it.each(['ip link set name vxlan0 enp0s8', 'ip link set name vxlan0 mgmt', 'ip link del name vxlan0 mgmt'])('refuses %s: a new name first, and the device is a bare word further on', (command) => {
+    expect(on(command)?.message).toMatch(/names the new name before the device/);
+  });
+
+  it('refuses a NUL (or any control character) inside a command, on every backend: ip -batch would end the line there', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - "ip route del 192.168.8.0/24\\0x dev vx9"\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    await expect(parseScenarioText('nul.yaml', text, { onHosts: true })).rejects.toThrow(/control character \(U\+0000\)/);
+    await expect(parseScenarioText('nul.yaml', text)).rejects.toThrow(/control character \(U\+0000\)/);
+    expect(checkInvocation(['ip', '-batch', '-'], 'route del 192.168.8.0/24\0x dev vx9\n')).toBeDefined();
+  });
 });
+

@@ -113,7 +113,9 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       // set, change, replace, delete, property: the device itself, then whatever it is joined to.
       if (argv[rest] === 'group') return problem(rest, 'acts on a group of devices, which may be the host\'s; name one device the steps create');
       const word = argv[rest];
-      const target = word === 'dev' || word === 'name' ? { index: rest + 1, value: argv[rest + 1] } : { index: rest, value: word };
+      // `name X` first is the NEW name: iproute2 takes the device from a bare word further on.
+      if (word === 'name') return problem(rest, `names the new name before the device; on an ssh host write \`ip link ${verb} dev DEVICE name NEWNAME\`, the device one the steps create`);
+      const target = word === 'dev' ? { index: rest + 1, value: argv[rest + 1] } : { index: rest, value: word };
       const p = created(scope, target.index, target.value, `changes (${verb})`);
       if (p) return p;
       for (const { index, value } of valuesOf(argv, target.index + 1, ['master', 'dev'])) {
@@ -143,7 +145,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'route': {
       if (verb === undefined || READ_VERBS.has(verb)) return undefined;
       if (verb === 'flush') return problem(at + 1, '`ip route flush` would remove the host\'s own routes; on an ssh host a route may be added or removed only on a device the steps create');
-      const found = devs();
+      // `oif` is `dev` to ip route (the last one named wins).
+      const found = valuesOf(argv, rest, ['dev', 'oif']);
       if (found.length === 0) return created(scope, at + 1, undefined, `changes the host's routes (${verb})`);
       for (const { index, value } of found) {
         const p = created(scope, index, value, `changes a route (${verb}) on`);

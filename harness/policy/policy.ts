@@ -40,9 +40,15 @@ function readAt(argv: readonly string[], base: number): Reading {
   }
 }
 
+// C0 controls and DEL: a NUL ends an `ip -batch` line (and a C string) early, so the words after it would go unchecked.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** What the policy reads in argv, or the problem that makes it refuse the command. */
 export function readCommand(argv: readonly string[]): Reading {
   if (argv.length === 0) return refuse(0, 'is empty');
+  const bad = argv.findIndex((word) => CONTROL.test(word));
+  if (bad >= 0) return refuse(bad, `has a control character (U+${argv[bad]!.codePointAt(argv[bad]!.search(CONTROL))!.toString(16).padStart(4, '0').toUpperCase()}) in "${JSON.stringify(argv[bad]).slice(1, -1)}"; a program would read the word differently from vxlab`);
   return readAt(argv, 0);
 }
 
@@ -71,7 +77,8 @@ export function commandFacts(argv: readonly string[]): CommandFacts {
 // ------------------------------------------------------------------ batches
 
 /** Words a batch line can carry as they are: iproute2's makeargs() would read quotes, `#` and `\`. */
-export const BATCH_WORD = /^[^\s"'#\\]+$/;
+// eslint-disable-next-line no-control-regex -- a control character (a NUL ends the line for ip) is never a batch word
+export const BATCH_WORD = /^[^\s"'#\\\u0000-\u001f\u007f]+$/;
 export const BATCH_PROGRAMS = ['ip', 'bridge'] as const;
 export type BatchProgram = (typeof BATCH_PROGRAMS)[number];
 

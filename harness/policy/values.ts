@@ -11,7 +11,8 @@ export const INTERFACE_NAME_PATTERN = /^[^\s/:#"'\\]{1,15}$/;
 
 /** A name the kernel accepts for an interface (1 to 15 bytes, no white space, '/' or ':', not '.' or '..') and ip -batch keeps whole. */
 export function isInterfaceName(name: string): boolean {
-  return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..';
+  // `if3` is read by iproute2 as interface index 3 when no device has that name: it could name a host's device.
+  return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..' && !/^if\d+$/.test(name);
 }
 
 export const INTERFACE_NAME_RULE = 'an interface name of 1 to 15 characters without white space, "/", ":", "#", quotes or backslashes';
@@ -46,7 +47,7 @@ export const rules = {
   ipv4: (v: string) => (isIpv4(v) ? undefined : `expected an IPv4 address, got "${v}"`),
   group: (v: string) => (isMulticast(v) ? undefined : `expected a multicast group (224.0.0.0 to 239.255.255.255), got "${v}"`),
   mac: (v: string) => (MAC.test(v) ? undefined : `expected a MAC address such as 4e:e9:90:34:2e:b5, got "${v}"`),
-  ifname: (v: string) => (isInterfaceName(v) ? undefined : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`),
+  ifname: (v: string) => (isInterfaceName(v) ? undefined : /^if\d+$/.test(v) ? `expected an interface name other than if<N>, which iproute2 reads as interface index N when no device has that name; got "${v}"` : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`),
   mtu: (v: string) => (isInt(v, 68, 65535) ? undefined : `expected an MTU from 68 to 65535, got "${v}"`),
   ttl: (v: string) => (v === 'inherit' || v === 'auto' || isInt(v, 0, 255) ? undefined : `expected a TTL from 0 to 255, got "${v}"`),
   cidr: (v: string) => {
