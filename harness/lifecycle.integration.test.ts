@@ -4,12 +4,13 @@ import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
 import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function scenarioCopy(name: string, edit: (text: string) => string): string {
   const file = join(work, `${name}.yaml`);
@@ -140,6 +141,7 @@ describe('a missing prerequisite', () => {
   ])('exits 3 without %s, with one line naming it and how to install it, and skips in TAP', async (absent, line) => {
     // A PATH with everything but one tool.
     const bin = mkdtempSync(join(tmpdir(), 'vxlab-bin-'));
+    onTestFinished(() => rmSync(bin, { recursive: true, force: true }));
     for (const tool of ['ip', 'bridge', 'ping', 'tcpdump', 'unshare', 'nsenter', 'setpriv', 'mount', 'cat'].filter((t) => t !== absent)) {
       const path = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
       symlinkSync(path, join(bin, tool));

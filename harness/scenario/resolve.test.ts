@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../util/errors.ts';
 import { listScenarioNames, loadLab, loadScenario } from './resolve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxlab-resolve-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Writes a scenario file and returns the validation messages it produces (file name stripped). */
 async function problems(name: string, text: string): Promise<string[]> {
