@@ -1,9 +1,9 @@
 // `ablate` for real: each scenario is run again without each command (or step) on fresh labs.
 // Command by command over three scenarios; step by step over every tutorial scenario in scenarios/.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { SCENARIOS_DIR, listScenarioNames } from './scenario/resolve.ts';
 import { hostSnapshot, runCli } from './testing/host.ts';
 import { parseTap, pointsByScenario } from './testing/tap.ts';
@@ -28,6 +28,7 @@ describe('ablate', () => {
 
   it('finds a vacuous check and exits 1: one no step makes true, unmarked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vxlab-ablate-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'p2p-mtu-unmarked.yaml');
     const text = readFileSync(join(SCENARIOS_DIR, 'p2p-mtu.yaml'), 'utf8');
     writeFileSync(file, text.replace(/\n {4}ablation:\n {6}none: [^\n]*/, ''));

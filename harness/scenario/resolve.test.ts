@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ValidationError } from '../util/errors.ts';
 import { listScenarioNames, loadLab, loadScenario } from './resolve.ts';
 
@@ -143,6 +143,7 @@ describe('labs', () => {
 
   it('refuse addresses outside the subnet and repeated ones', async () => {
     const labs = mkdtempSync(join(tmpdir(), 'vxlab-labs-'));
+    onTestFinished(() => rmSync(labs, { recursive: true, force: true }));
     writeFileSync(
       join(labs, 'bad.yaml'),
       'title: t\nsource: s\ndiagram: d\nunderlay: { subnet: 10.0.0.0/24 }\nnodes:\n  a: { nic: { name: eth0, address: 10.0.1.1/24 } }\n  b: { nic: { name: eth0, address: 10.0.1.1/24 } }\n',
