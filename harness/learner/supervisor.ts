@@ -149,9 +149,11 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
       const left = () => client.abort(new Error('the client left'));
       socket.once('end', left).once('close', left);
       const send = (reply: Reply) => socket.write(`${JSON.stringify(reply)}\n`);
+      // Decoded across chunks: a character split between two reads stays whole.
+      socket.setEncoding('utf8');
       let buffered = '';
-      const onData = (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
+      const onData = (chunk: string) => {
+        buffered += chunk;
         const newline = buffered.indexOf('\n');
         if (newline < 0 && buffered.length <= MAX_REQUEST_BYTES) return;
         socket.off('data', onData);
