@@ -60,8 +60,11 @@ describe('the ssh_config a hosts file names', () => {
     ['Host *\n  ForwardAgent yes', 2, 3, /forwards/],
     ['Host *\n  ProxyJump other', 2, 3, /another host/],
     ['Host *\n  Tunnel yes', 2, 3, /forwards/],
-    ['Host *\n  StrictHostKeyChecking no', 2, 25, /yes or accept-new/],
+    ['Host *\n  StrictHostKeyChecking no', 2, 25, /may only be yes/],
+    // accept-new would have ssh (root) write new keys to whatever file UserKnownHostsFile names.
+    ['Host *\n  UserKnownHostsFile /etc/ld.so.preload\n  StrictHostKeyChecking accept-new', 3, 25, /may only be yes/],
     ['Host *\n  UserKnownHostsFile /dev/null', 2, 22, /dev\/null/],
+    ['Host *\n  UserKnownHostsFile /dev//null', 2, 22, /dev\/null/],
     ['Host *\n  IdentityFile ${HOME}/$(id)', 2, 16, /\$/],
     ['ssh_config: ./hosts.yaml', 1, 1, /not a `Keyword value` line/],
   ])('refuses %j at its line and column', async (config, line, col, message) => {
@@ -73,7 +76,7 @@ describe('the ssh_config a hosts file names', () => {
   });
 
   it('accepts the keywords that say where and how to log in', async () => {
-    const text = 'Host *\n  User root\n  Port=2222\n  IdentityFile /k\n  IdentitiesOnly yes\n  UserKnownHostsFile /kh\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking accept-new\n  LogLevel ERROR\n# a comment\n\nHost lab2\n  HostName 10.0.0.2\n';
+    const text = 'Host *\n  User root\n  Port=2222\n  IdentityFile /k\n  IdentitiesOnly yes\n  UserKnownHostsFile /kh\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n# a comment\n\nHost lab2\n  HostName 10.0.0.2\n';
     await writeFile(join(dir, 'good_config'), text);
     expect((await hostsFrom('ssh_config: ./good_config\nnodes:\n  node0: a\n')).sshConfigText).toBe(text);
   });

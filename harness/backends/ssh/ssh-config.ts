@@ -2,6 +2,7 @@
 // config says (Match exec, ProxyCommand, LocalCommand, KnownHostsCommand, PKCS11Provider) as the
 // harness's user, root here: a hosts file names where to log in, never what runs on this machine.
 // Pure; the checked text (not the file, which could change) is what ssh reads.
+import { posix } from 'node:path';
 import { ValidationError, type ValidationIssue } from '../../util/errors.ts';
 
 /** Where the text comes from: a user's hosts file, or vagrant's own `vagrant ssh-config`. */
@@ -12,9 +13,12 @@ type ValueRule = (value: string, origin: SshConfigOrigin) => string | undefined;
 const anyValue: ValueRule = () => undefined;
 const yesNo: ValueRule = (v) => (/^(yes|no)$/i.test(v) ? undefined : 'expects yes or no');
 // Vagrant's VMs get new host keys on every `vagrant up`, so vagrant turns checking off; a hosts file may not.
+// Only `yes` from a hosts file: with accept-new, ssh (root here) writes new keys to whatever file
+// UserKnownHostsFile names, which would let a hosts file create or append to any file.
 const hostKeyChecking: ValueRule = (v, origin) =>
-  /^(yes|accept-new)$/i.test(v) || (origin === 'vagrant' && /^no$/i.test(v)) ? undefined : 'may only be yes or accept-new (host keys are checked)';
-const knownHosts: ValueRule = (v, origin) => (origin === 'vagrant' || !/(^|\s)\/dev\/null(\s|$)/.test(v) ? undefined : 'may not be /dev/null (host keys are checked)');
+  /^yes$/i.test(v) || (origin === 'vagrant' && /^no$/i.test(v)) ? undefined : 'may only be yes (host keys are checked, and ssh writes no known_hosts file for vxlab)';
+// Each path as ssh would reach it: `/dev//null` and `/dev/./null` are /dev/null too.
+const knownHosts: ValueRule = (v, origin) => (origin === 'vagrant' || !v.split(/\s+/).some((p) => posix.normalize(p) === '/dev/null') ? undefined : 'may not be /dev/null (host keys are checked)');
 const noCommand: ValueRule = (v) => (/[`$]/.test(v) ? 'may not hold ` or $' : undefined);
 
 /** Keywords (lower case) a config may use, each with its value's rule. Everything else is refused. */
@@ -48,7 +52,7 @@ function refusal(keyword: string): string {
   return 'is not a keyword vxlab accepts';
 }
 
-const ALLOWED_NAMES = 'Host, HostName, User, Port, IdentityFile, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking (yes, accept-new), LogLevel, PasswordAuthentication, PubkeyAcceptedKeyTypes, PubkeyAcceptedAlgorithms, HostKeyAlgorithms';
+const ALLOWED_NAMES = 'Host, HostName, User, Port, IdentityFile, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking yes, LogLevel, PasswordAuthentication, PubkeyAcceptedKeyTypes, PubkeyAcceptedAlgorithms, HostKeyAlgorithms';
 
 /** Problems in an ssh_config's text, each at its line and column (1-based). */
 export function sshConfigProblems(text: string, file: string, origin: SshConfigOrigin): ValidationIssue[] {
@@ -87,4 +91,6 @@ export function checkedSshConfig(text: string, file: string, origin: SshConfigOr
 /** Always on the command line (which wins over any config): nothing is forwarded, nothing runs locally. */
 export const SSH_CONTAINMENT_OPTIONS: readonly string[] = [
   '-o', 'ClearAllForwardings=yes', '-o', 'ForwardAgent=no', '-o', 'ForwardX11=no', '-o', 'PermitLocalCommand=no', '-o', 'Tunnel=no',
+  // Nor does ssh rewrite a known_hosts file when a host offers new keys.
+  '-o', 'UpdateHostKeys=no',
 ];
