@@ -77,7 +77,13 @@ export class SandboxProcess extends BackgroundProcess {
     }
     // Output stays open while anything the program left behind holds it: give it a moment, then end the group.
     let timer: NodeJS.Timeout | undefined;
-    const lingering = await Promise.race([closed.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), OUTPUT_GRACE_MS)))]);
+    let isClosed = false;
+    void closed.then(() => (isClosed = true));
+    // After a stalled event loop the timer runs before the pipes' pending EOF is read (timers come
+    // before I/O in a loop turn): let I/O run first (setImmediate comes after it), or the output of a
+    // program that ended in time would be cut (seen once in CI: a ping's whole output lost, exit 0).
+    const graceOver = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+    const lingering = await Promise.race([closed.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => void graceOver().then(() => resolve(!isClosed)), OUTPUT_GRACE_MS)))]);
     clearTimeout(timer);
     if (lingering) {
       this.killGroup();
