@@ -108,10 +108,21 @@ class Session {
   }
 }
 
-/** Preflight's open connections, handed to the first lab's `up` (a handshake each saved). */
+/**
+ * Preflight's open connections and each host's state as it read it (with every lab's sysctl keys),
+ * handed to the first lab's `up`: a handshake and a state read per host saved.
+ */
 interface Warm {
   session: Session;
   connections: Map<string, SshConnection>;
+  states: Map<string, HostState>;
+}
+
+/** `state` with only the sysctl values of `keys`: a lab's before-state out of preflight's wider read. */
+function withSysctlsOf(state: HostState, keys: readonly string[]): HostState {
+  const sysctls: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const key of keys) if (Object.hasOwn(state.sysctls, key)) sysctls[key] = state.sysctls[key]!;
+  return { ...state, sysctls };
 }
 
 const SESSION_PREFIX = 'vxlab-ssh-';
@@ -149,10 +160,10 @@ export class SshBackend implements Backend {
 
   async checkPrerequisites(): Promise<void> {
     await this.hosts();
-    for (const program of ['ssh', 'setpriv']) {
-      const r = await execArgv(['sh', '-c', 'command -v "$1"', 'sh', program]);
-      if (r.exitCode !== 0) throw new PrerequisiteError(`${program} is not installed`, program === 'ssh' ? 'install openssh-client' : 'install util-linux');
-    }
+    // One process for both: each name printed is missing.
+    const r = await execArgv(['sh', '-c', 'for p; do command -v "$p" >/dev/null || echo "$p"; done', 'sh', 'ssh', 'setpriv']);
+    const missing = r.stdout.split('\n').filter(Boolean);
+    if (missing.length > 0) throw new PrerequisiteError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed`, `install ${missing.map((p) => (p === 'ssh' ? 'openssh-client' : 'util-linux')).join(' and ')}`);
   }
 
   /** Checks every host against every lab before anything runs (exit 3 on a problem). */
@@ -161,6 +172,7 @@ export class SshBackend implements Backend {
     const session = await Session.create(config);
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
+    const states = new Map<string, HostState>();
     let ready = false;
     try {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
@@ -177,14 +189,17 @@ export class SshBackend implements Backend {
           }
           // Both at once over the one master; the state (read once for every lab) counts only when
           // the programs and root are there, else its read fails for the reason already named.
-          const [missingPrograms, read] = await Promise.allSettled([programProblems(conn), readHostState(conn, [])]);
+          const node = conn.host.node;
+          const sysctlKeys = [...new Set(plans.flatMap((p) => p.changes.get(node)?.sysctls ?? []))];
+          const [missingPrograms, read] = await Promise.allSettled([programProblems(conn), readHostState(conn, sysctlKeys)]);
           if (missingPrograms.status === 'rejected') throw missingPrograms.reason;
           problems.push(...missingPrograms.value);
           if (missingPrograms.value.length > 0) return;
           if (read.status === 'rejected') throw read.reason;
+          states.set(node, read.value);
           for (const plan of plans) {
-            const node = plan.lab.nodes.find((n) => n.name === conn.host.node);
-            if (node) problems.push(...stateProblems(node, plan.lab.name, read.value, plan.changes.get(node.name), cleanHint(config)));
+            const labNode = plan.lab.nodes.find((n) => n.name === node);
+            if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
           }
         }),
       );
@@ -195,7 +210,7 @@ export class SshBackend implements Backend {
         await session.remove();
       } else {
         await this.dropWarm();
-        this.warm = { session, connections };
+        this.warm = { session, connections, states };
       }
     }
     const unique = [...new Set(problems)];
@@ -258,7 +273,9 @@ export class SshBackend implements Backend {
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
           const changes = options.changes?.get(node.name);
-          const before = await readHostState(conn, changes?.sysctls ?? []);
+          // Preflight's read, moments old, stands for the first lab's before-state.
+          const read = fits ? warm.states.get(node.name) : undefined;
+          const before = read ? withSysctlsOf(read, changes?.sysctls ?? []) : await readHostState(conn, changes?.sysctls ?? []);
           const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
           const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');

@@ -9,6 +9,7 @@ import { onAbort } from '../../util/abort-fanout.ts';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { SshHost } from './hosts.ts';
 import { shellCommand } from './quote.ts';
+import { traceSpawn } from '../../util/spawn-trace.ts';
 import { SSH_CONTAINMENT_OPTIONS } from './ssh-config.ts';
 
 /** ssh's own exit code when the connection, not the command, failed. */
@@ -17,6 +18,22 @@ const KILL_AFTER_MS = 1000;
 const PID_LINE = /^vxlab-pid (\d+)\n/;
 // The program gets a clean, predictable environment (C locale: checks read its output).
 const WRAPPER = 'echo "vxlab-pid $$" >&2; exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"';
+
+const AUTHENTICATED = /^Authenticated to /m;
+const CHECK_EVERY_MS = 200;
+
+/** ssh's own lines at LogLevel VERBOSE, without the informational ones (what failed is left). */
+function sshComplaints(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(Authenticated to |Transferred: |Bytes per second: )/.test(l));
+}
+
+/** Why a master exited: ssh's last complaint, or its exit code. */
+function masterFailure(stderr: string, code: number | null): string {
+  return sshComplaints(stderr).at(-1) ?? `ssh exited with ${code}`;
+}
 
 export interface ConnectionOptions {
   /** The master's socket: a path in a directory only this run can enter. */
@@ -63,24 +80,37 @@ export class SshConnection {
     if (this.master && this.master.exitCode === null) return;
     this.masterStderr = '';
     // setpriv --pdeathsig: if the harness is killed, so is the master (clean restores later).
-    const master = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'ssh', ...this.sshArgs(['-M', '-N', '-o', 'ControlPersist=no'])], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // LogLevel=VERBOSE: the master says "Authenticated to" just before it listens on its socket.
+    const masterArgv = ['setpriv', '--pdeathsig', 'KILL', '--', 'ssh', ...this.sshArgs(['-M', '-N', '-o', 'ControlPersist=no', '-o', 'LogLevel=VERBOSE'])];
+    traceSpawn(masterArgv);
+    const master = spawn(masterArgv[0]!, masterArgv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.master = master;
-    master.stderr!.on('data', (chunk: Buffer) => (this.masterStderr += chunk.toString()));
+    let authenticated = false;
+    master.stderr!.on('data', (chunk: Buffer) => {
+      this.masterStderr += chunk.toString();
+      authenticated ||= AUTHENTICATED.test(this.masterStderr);
+    });
     const exited = new Promise<number | null>((resolve) => master.once('exit', (code) => resolve(code)));
     let gone = false;
     void exited.then(() => (gone = true));
+    let lastCheck = performance.now();
     try {
+      // Each `ssh -O check` is a process: until the master says it is in, ask only every 200 ms
+      // (an ssh that never says so still gets asked), and at once when it has.
       await pollUntil(
         async () => {
-          if (gone) throw new Error((this.masterStderr.trim() || `ssh exited with ${master.exitCode}`).split('\n').at(-1));
+          if (gone) throw new Error(masterFailure(this.masterStderr, master.exitCode));
+          const now = performance.now();
+          if (!authenticated && now - lastCheck < CHECK_EVERY_MS) return undefined;
+          lastCheck = now;
           const check = await this.control('check');
           return check === 0 ? true : undefined;
         },
-        { what: `an SSH connection to ${this.destination}`, timeoutMs, maxIntervalMs: 100 },
+        { what: `an SSH connection to ${this.destination}`, timeoutMs, maxIntervalMs: 5 },
       );
     } catch (error) {
       master.kill('SIGKILL');
-      if (error instanceof DeadlineError) throw new Error(`${error.message}${this.masterStderr.trim() ? `: ${this.masterStderr.trim()}` : ''}`, { cause: error });
+      if (error instanceof DeadlineError) throw new Error(`${error.message}${this.masterStderr.trim() ? `: ${sshComplaints(this.masterStderr).join('\n')}` : ''}`, { cause: error });
       throw error;
     }
   }
@@ -88,7 +118,9 @@ export class SshConnection {
   /** `ssh -O CMD`: talks to the master only. */
   private control(command: 'check' | 'exit'): Promise<number | null> {
     return new Promise((resolve) => {
-      const child = spawn('ssh', ['-O', command, ...this.sshArgs()], { stdio: 'ignore' });
+      const argv = ['ssh', '-O', command, ...this.sshArgs()];
+      traceSpawn(argv);
+      const child = spawn('ssh', argv.slice(1), { stdio: 'ignore' });
       child.once('error', () => resolve(null));
       child.once('exit', (code) => resolve(code));
     });
@@ -149,7 +181,9 @@ export class SshConnection {
     const started = performance.now();
     return new Promise((resolve) => {
       const remote = shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
-      const child = spawn('ssh', [...this.sshArgs(['-o', 'ControlMaster=no']), remote], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const args = [...this.sshArgs(['-o', 'ControlMaster=no']), remote];
+      traceSpawn(['ssh', ...args]);
+      const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -183,6 +217,7 @@ export class SshProcess extends BackgroundProcess {
   ) {
     super(argv, stdoutLimit);
     const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv)];
+    traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
