@@ -17,7 +17,23 @@ export const SSH_FAILED = 255;
 const KILL_AFTER_MS = 1000;
 const PID_LINE = /^vxlab-pid (\d+)\n/;
 // The program gets a clean, predictable environment (C locale: checks read its output).
-const WRAPPER = 'echo "vxlab-pid $$" >&2; exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C "$@"';
+const CLEAN_ENV = 'env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C';
+const WRAPPER = `echo "vxlab-pid $$" >&2; exec ${CLEAN_ENV} "$@"`;
+/**
+ * A background program (a capture) takes its signals as names on the channel's stdin, with no ssh
+ * round trip each; when the channel closes (its harness killed, the master gone), the reader
+ * SIGKILLs it, so nothing outlives its run. The wrapper exits with the program's status.
+ */
+const BACKGROUND_WRAPPER = [
+  'exec 3<&0',
+  `${CLEAN_ENV} "$@" </dev/null & p=$!`,
+  'echo "vxlab-pid $p" >&2',
+  '{ while read -r s; do kill -s "$s" "$p" 2>/dev/null; done; kill -s KILL "$p" 2>/dev/null; } <&3 & r=$!',
+  'exec 3<&-',
+  'wait "$p"; c=$?',
+  'kill "$r" 2>/dev/null',
+  'exit "$c"',
+].join('\n');
 
 const AUTHENTICATED = /^Authenticated to /m;
 const CHECK_EVERY_MS = 200;
@@ -138,11 +154,14 @@ export class SshConnection {
   }
 
   /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
-  remoteCommand(argv: readonly string[]): string {
-    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', ...argv]);
+  remoteCommand(argv: readonly string[], background = false): string {
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', background ? BACKGROUND_WRAPPER : WRAPPER, 'vxlab', ...argv]);
   }
 
-  /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
+  /**
+   * Starts argv on the host; the process's stdout is its output (a capture's pcap). Without input
+   * it is a background program: it reads nothing, and takes its signals through stdin.
+   */
   start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit): SshProcess {
     return new SshProcess(this, argv, input, stdoutLimit);
   }
@@ -207,6 +226,7 @@ export class SshProcess extends BackgroundProcess {
   private pidLine = '';
   private remotePid: number | undefined;
   private readonly pending: NodeJS.Signals[] = [];
+  private readonly background: boolean;
   readonly exited: Promise<ExecResult>;
 
   constructor(
@@ -216,13 +236,15 @@ export class SshProcess extends BackgroundProcess {
     stdoutLimit?: OutputLimit,
   ) {
     super(argv, stdoutLimit);
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv)];
+    this.background = input === undefined;
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, this.background)];
     traceSpawn(['ssh', ...args]);
-    this.child = spawn('ssh', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
-    this.child.stdin?.on('error', () => undefined);
-    this.child.stdin?.end(input);
+    this.child.stdin!.on('error', () => undefined);
+    // A background program's stdin stays open: its signals go that way, and its end ends it.
+    if (!this.background) this.child.stdin!.end(input);
     this.exited = new Promise((resolve) => {
       this.child.once('error', (e) => {
         this.ended = true;
@@ -262,6 +284,10 @@ export class SshProcess extends BackgroundProcess {
 
   signal(signal: NodeJS.Signals): void {
     if (this.ended) return;
+    if (this.background) {
+      if (this.child.stdin!.writable) this.child.stdin!.write(`${signal.replace(/^SIG/, '')}\n`);
+      return;
+    }
     if (this.remotePid === undefined) {
       this.pending.push(signal);
       return;

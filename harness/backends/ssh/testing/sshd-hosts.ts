@@ -253,10 +253,10 @@ export class SshdHosts {
   }
 
   /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
-  startCli(args: string[], options: { ssh?: boolean } = {}): ResultPromise<{ reject: false }> {
+  startCli(args: string[], options: { ssh?: boolean; env?: Record<string, string> } = {}): ResultPromise<{ reject: false }> {
     const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
     return execa('nsenter', [this.mgmt.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
-      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' }, stripFinalNewline: false, timeout: 280_000,
+      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1', ...options.env }, stripFinalNewline: false, timeout: 280_000,
       // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
       forceKillAfterDelay: false,
     }) as ResultPromise<{ reject: false }>;
@@ -278,6 +278,20 @@ export class SshdHosts {
     const r = await execa('nsenter', ['-t', String(h.holder.pid), '--net', '--mount', '--', ...argv], { reject: false, ...(input !== undefined ? { input } : {}) });
     if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} on ${node} failed: ${r.stderr}`);
     return r.stdout;
+  }
+
+  /** PIDs of the processes named `name` (their comm) in a host's network namespace. */
+  async processesOn(node: string, name: string): Promise<number[]> {
+    const h = this.hosts.find((x) => x.node === node)!;
+    const netns = await readlink(`/proc/${h.holder.pid}/ns/net`);
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      // A process may end between the listing and the reads: it is not there then.
+      const [comm, ns] = await Promise.all([readFile(`/proc/${entry}/comm`, 'utf8').catch(() => ''), readlink(`/proc/${entry}/ns/net`).catch(() => '')]);
+      if (comm.trim() === name && ns === netns) pids.push(Number(entry));
+    }
+    return pids;
   }
 
   /**

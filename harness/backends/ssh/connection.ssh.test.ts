@@ -1,0 +1,56 @@
+// A background program on a real sshd host (a capture's tcpdump) takes its signals through its
+// channel, and ends with the harness that started it: a SIGKILLed harness leaves nothing running
+// there, even a program that never writes again (it used to live on until its next write failed).
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { loadLab } from '../../scenario/resolve.ts';
+import { outputUntil } from '../../testing/host.ts';
+import { pollUntil } from '../../util/poll.ts';
+import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+
+const missing = await sshdMissing();
+const CHILD = join(import.meta.dirname, 'testing', 'background-child.ts');
+
+describe.skipIf(missing !== undefined)('a background program on an ssh host', () => {
+  let hosts: SshdHosts;
+  let node: string;
+  beforeAll(async () => {
+    const lab = await loadLab('two-vms');
+    node = lab.nodes[0]!.name;
+    hosts = await SshdHosts.build(lab);
+  });
+  afterAll(() => hosts?.stop());
+
+  const child = (args: string[]) => execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, '--import', 'tsx', CHILD, ...args], { reject: false });
+  /** `sleep` processes on the host once their count is `want`, or as they are after 10 s. */
+  const sleepsOnceThere = async (want: number): Promise<number[]> => pollUntil(async () => {
+    const pids = await hosts.processesOn(node, 'sleep');
+    return pids.length === want ? pids : undefined;
+  }, { what: `${want} sleep on ${node}`, timeoutMs: 10_000 }).catch(() => hosts.processesOn(node, 'sleep'));
+
+  it('ends when the harness that started it is SIGKILLed', async () => {
+    const run = child(['keep', hosts.hostsFile, node, '-', 'sleep', '1000']);
+    const said = await Promise.race([outputUntil(run, '\n'), run.then((r) => `ended: ${String(r.stderr)}`)]);
+    const dir = /started (\S+)/.exec(said)?.[1];
+    expect(dir, said).toBeDefined();
+    try {
+      // It runs on the host (the moment this test is about), and writes nothing that could fail.
+      expect(await sleepsOnceThere(1)).toHaveLength(1);
+      run.kill('SIGKILL');
+      await run;
+      expect(await sleepsOnceThere(0)).toEqual([]);
+    } finally {
+      for (const pid of await hosts.processesOn(node, 'sleep')) process.kill(pid, 'SIGKILL');
+      await rm(dir!, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a signal through its channel and ends with its own status', async () => {
+    const r = await child(['signal', hosts.hostsFile, node, 'SIGTERM', 'sleep', '1000']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ exitCode: 143 });
+    expect(await hosts.processesOn(node, 'sleep')).toEqual([]);
+  });
+});

@@ -1,0 +1,32 @@
+// A stand-in harness for connection.ssh.test.ts, run in the tests' management namespace: it opens
+// one master to NODE of HOSTS_FILE and starts ARGV there as a background program (a capture's way).
+//   keep:   prints `started DIR` and waits to be killed (the test SIGKILLs it, as a harness dies);
+//   signal: sends SIGNAL through the program's channel and prints its exit as JSON.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SshConnection } from '../connection.ts';
+import { hostFor, readHostsFile } from '../hosts.ts';
+
+const [mode, hostsFile, node, signal, ...argv] = process.argv.slice(2);
+const config = await readHostsFile(hostsFile!);
+const dir = await mkdtemp(join(tmpdir(), 'vxlab-bgtest-'));
+const conn = new SshConnection(hostFor(config, node!)!, { controlPath: join(dir, 'm'), ...(config.sshConfigText !== undefined ? { configFile: await writeConfig(dir, config.sshConfigText) } : {}) });
+await conn.open();
+const program = conn.start(argv);
+if (mode === 'keep') {
+  process.stdout.write(`started ${dir}\n`);
+  await new Promise(() => undefined);
+} else {
+  program.signal(signal as NodeJS.Signals);
+  const result = await program.exited;
+  process.stdout.write(`${JSON.stringify({ exitCode: result.exitCode })}\n`);
+  await conn.close();
+}
+
+async function writeConfig(into: string, text: string): Promise<string> {
+  const { writeFile } = await import('node:fs/promises');
+  const file = join(into, 'ssh_config');
+  await writeFile(file, text, { mode: 0o600 });
+  return file;
+}
