@@ -91,6 +91,8 @@ export const LOGIN_USER = 'vxlab';
 export interface LoginOptions {
   /** Whether the login may run anything as root through `sudo -n` (a NOPASSWD drop-in). */
   sudoRights: boolean;
+  /** Its name; LOGIN_USER when left out (`vagrant` plays a Vagrant box's login). */
+  user?: string;
 }
 
 /**
@@ -98,13 +100,14 @@ export interface LoginOptions {
  * it has sudo rights): what each host bind-mounts over its own /etc. Returns `mount` commands.
  */
 async function loginFiles(dir: string, login: LoginOptions): Promise<string[]> {
+  const user = login.user ?? LOGIN_USER;
   const etc = join(dir, 'etc');
   await mkdir(etc, { mode: 0o755 });
   const lines: Record<string, string> = {
-    passwd: `${LOGIN_USER}:x:4242:4242:vxlab test login:/:/bin/sh`,
+    passwd: `${user}:x:4242:4242:vxlab test login:/:/bin/sh`,
     // '*': no password at all (sshd refuses a '!'-locked account without PAM); the key logs in.
-    shadow: `${LOGIN_USER}:*:19000:0:99999:7:::`,
-    group: `${LOGIN_USER}:x:4242:`,
+    shadow: `${user}:*:19000:0:99999:7:::`,
+    group: `${user}:x:4242:`,
   };
   const mounts: string[] = [];
   for (const [name, line] of Object.entries(lines)) {
@@ -118,7 +121,7 @@ async function loginFiles(dir: string, login: LoginOptions): Promise<string[]> {
   const sudoers = join(etc, 'sudoers.d');
   await mkdir(sudoers, { mode: 0o755 });
   for (const entry of await readdir('/etc/sudoers.d')) await copyFile(join('/etc/sudoers.d', entry), join(sudoers, entry));
-  if (login.sudoRights) await writeFile(join(sudoers, 'vxlab-test'), `${LOGIN_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
+  if (login.sudoRights) await writeFile(join(sudoers, 'vxlab-test'), `${user} ALL=(ALL:ALL) NOPASSWD: ALL\n`, { mode: 0o440 });
   mounts.push(`mount -n --bind ${sudoers} /etc/sudoers.d`);
   return mounts;
 }
@@ -204,10 +207,10 @@ export class SshdHosts {
       await writeFile(join(dir, 'known_hosts'), `${knownHosts.join('\n')}\n`);
       await writeFile(
         join(dir, 'ssh_config'),
-        `Host *\n  User ${options.login ? LOGIN_USER : 'root'}\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
+        `Host *\n  User ${options.login ? (options.login.user ?? LOGIN_USER) : 'root'}\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
       );
       const hostsFile = join(dir, 'hosts.yaml');
-      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts, options.login ? LOGIN_USER : undefined);
+      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts, options.login ? (options.login.user ?? LOGIN_USER) : undefined);
       await built.writeHostsFile(hostsFile, { sudo: options.login !== undefined && options.sudo !== false });
       // Ready once every sshd listens (ss in each host's namespace).
       await pollUntil(
@@ -262,7 +265,7 @@ export class SshdHosts {
     }) as ResultPromise<{ reject: false }>;
   }
 
-  async runCli(args: string[], options: { ssh?: boolean } = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  async runCli(args: string[], options: { ssh?: boolean; env?: Record<string, string> } = {}): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
     const r = await this.startCli(args, options);
     return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
