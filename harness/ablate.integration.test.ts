@@ -1,5 +1,7 @@
 // `ablate` for real: each scenario is run again without each command (or step) on fresh labs.
-// Command by command over three scenarios; step by step over every tutorial scenario in scenarios/.
+// Command by command over three scenarios, a vacuous check found, and step by step over the scale
+// scenarios; step by step over every tutorial scenario is ablate-all.integration.test.ts (a file of
+// its own, so the integration project's workers run the two at once).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,20 +40,6 @@ describe('ablate', () => {
     expect(result.stdout).toContain("check  1  ip addr show dev eth0: the VM's own NIC has MTU 1446 and 10.10.10.11/24\n          VACUOUS: it passes without any one step, so no step is shown to make it hold\n");
     expect(result.stdout).toMatch(/\nnot ok: 1 vacuous check\n$/);
   }, 120_000);
-
-  it('by step, over every tutorial scenario in scenarios/: no vacuous check', async () => {
-    // The scale-* scenarios have a test of their own below: their 30 and 100-node labs must not
-    // share the kernel's neighbour table (global, gc_thresh3) with three other labs at once.
-    const names = (await listScenarioNames()).filter((n) => !n.startsWith('scale-'));
-    expect(names.length).toBeGreaterThanOrEqual(11);
-    const started = Date.now();
-    const result = await runCli(['ablate', ...names, '--by', 'step', '--reporter', 'tap', '--jobs', '3'], { timeoutMs: 590_000 });
-    const tap = await parseTap(result.stdout);
-    expect(tap.failures).toEqual([]);
-    expect(tap).toMatchObject({ ok: true, count: names.length, extra: [] });
-    expect(result.exitCode).toBe(0);
-    console.log(`ablate --all --by step: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  }, 600_000);
 
   it('by step, over the scale scenarios (30 and 100 nodes), one lab at a time: no vacuous check', async () => {
     const names = (await listScenarioNames()).filter((n) => n.startsWith('scale-'));
