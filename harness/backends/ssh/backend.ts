@@ -135,9 +135,9 @@ export class SshBackend implements Backend {
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
-  /** New on a host, but not named by the steps: never deleted, said once. */
+  /** Changed on a host, but not by the steps (a new device, a route on the NIC): never undone, said once. */
   private leftAlone(node: string, conn: SshConnection, notOurs: readonly string[]): void {
-    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')} appeared during the run but not by its steps: not ours, left alone`);
+    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')}: changed during the run but not by its steps: not ours, left alone`);
   }
 
   private hosts(): Promise<HostsConfig> {

@@ -4,7 +4,7 @@ import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { BATCH_WORD } from '../../policy/policy.ts';
-import { differences, parseHostState, restorePlan, STATE_READS, withoutForeign, type HostState, type OwnedNames } from './host-state.ts';
+import { leftovers, notOurs, parseHostState, restorePlan, STATE_READS, sysctlReads, type HostState, type OwnedNames } from './host-state.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
@@ -52,10 +52,15 @@ const SEPARATOR = '--vxlab-state-read--';
  * One sh script that runs every read of STATE_READS in turn (each argv quoted by quote.ts), a
  * separator line after each, then the sysctl values: one round trip instead of one per read.
  */
-export function stateReadScript(sysctlKeys: readonly string[]): string {
+export function stateReadScript(sysctlKeys: readonly string[], exact = false): string {
   const reads = STATE_READS.map((argv) => `${shellCommand(argv)} || exit $?; printf '\\n%s\\n' ${SEPARATOR}`);
   // -e: a key that does not exist (yet) is left out, not an error.
-  const sysctl = sysctlKeys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...sysctlKeys])} || true`] : [];
+  // `exact`: the keys a recorded state holds, as they are (expanding them again would add keys).
+  const { keys, patterns } = exact ? { keys: [...sysctlKeys], patterns: [] } : sysctlReads(sysctlKeys);
+  const sysctl = [
+    ...(keys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...keys])} || true`] : []),
+    ...patterns.map(({ tree, pattern }) => `${shellCommand(['sysctl', '-e', '-r', pattern, tree])} || true`),
+  ];
   return [...reads, ...sysctl].join('\n');
 }
 
@@ -71,16 +76,19 @@ export function splitStateReads(stdout: string): { outputs: string[]; sysctls: R
   return { outputs: parts.slice(0, STATE_READS.length), sysctls };
 }
 
-/** The host's state, in one round trip; sysctl keys that do not exist (yet) are left out. */
-export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[]): Promise<HostState> {
-  const r = await hostCommand(conn, ['sh', '-c', stateReadScript(sysctlKeys)]);
+/**
+ * The host's state, in one round trip; sysctl keys that do not exist (yet) are left out. The keys
+ * the steps write bring what writing them changes (`sysctlReads`); `exact` reads only `sysctlKeys`.
+ */
+export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[], exact = false): Promise<HostState> {
+  const r = await hostCommand(conn, ['sh', '-c', stateReadScript(sysctlKeys, exact)]);
   if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const { outputs, sysctls } = splitStateReads(r.stdout);
   if (outputs.length !== STATE_READS.length) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state gave ${outputs.length} parts, not ${STATE_READS.length}`);
   return parseHostState(outputs, sysctls);
 }
 
-/** What a restore left: facts still different from before, and what is new but not the run's. */
+/** What a restore left: the run's facts still different from before, and what changed but is not the run's. */
 export interface RestoreResult {
   left: string[];
   notOurs: string[];
@@ -100,7 +108,7 @@ async function runCommands(conn: SshConnection, program: 'ip' | 'bridge', comman
 /** Undoes what the run changed since `before`, deleting only what `owned` names; says what is still different. */
 export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames): Promise<RestoreResult> {
   const keys = Object.keys(before.sysctls);
-  const now = await readHostState(conn, keys);
+  const now = await readHostState(conn, keys, true);
   const plan = restorePlan(before, now, owned);
   for (const ns of plan.namespaces) await hostCommand(conn, ['ip', 'netns', 'del', ns]);
   await runCommands(conn, 'ip', plan.ip);
@@ -108,10 +116,6 @@ export async function restoreHost(conn: SshConnection, before: HostState, owned:
   // Only when empty: a namespace someone else added meanwhile keeps it.
   if (plan.removeNetnsDir) await hostCommand(conn, ['sh', '-c', 'if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi']);
   if (plan.sysctls.length > 0) await hostCommand(conn, ['sysctl', '-q', '-w', ...plan.sysctls]);
-  const after = await readHostState(conn, keys);
-  const notOurs = restorePlan(before, after, owned).notOurs;
-  // /run/netns stays for another tool's namespace: that is theirs too, not a leftover.
-  const theirs = withoutForeign(before, after, owned);
-  if (theirs.netnsDir && !before.netnsDir && theirs.namespaces.length < after.namespaces.length) theirs.netnsDir = false;
-  return { left: differences(before, theirs), notOurs };
+  const after = await readHostState(conn, keys, true);
+  return { left: leftovers(before, after, owned), notOurs: notOurs(before, after, owned) };
 }

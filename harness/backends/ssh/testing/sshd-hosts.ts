@@ -253,10 +253,10 @@ export class SshdHosts {
   }
 
   /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
-  startCli(args: string[], options: { ssh?: boolean } = {}): ResultPromise<{ reject: false }> {
+  startCli(args: string[], options: { ssh?: boolean; env?: Record<string, string> } = {}): ResultPromise<{ reject: false }> {
     const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
     return execa('nsenter', [this.mgmt.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
-      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' }, stripFinalNewline: false, timeout: 280_000,
+      cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1', ...options.env }, stripFinalNewline: false, timeout: 280_000,
       // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
       forceKillAfterDelay: false,
     }) as ResultPromise<{ reject: false }>;
