@@ -125,6 +125,9 @@ async function removeDeadSessions(): Promise<void> {
   }
 }
 
+/** What the restore's commands said, under what it left (why it could not put that back). */
+const saying = (said: string | undefined) => (said ? `\n  the restore said:\n    ${said.split('\n').join('\n    ')}` : '');
+
 const cleanHint = (config: HostsConfig) => `run \`npm run lab -- clean --backend ssh --hosts ${config.source.startsWith('vagrant') ? 'vagrant' : config.source}\``;
 
 export class SshBackend implements Backend {
@@ -239,9 +242,9 @@ export class SshBackend implements Backend {
           await Promise.all(
             restores.map(async ({ node, conn, before, owned }) => {
               try {
-                const { left, notOurs } = await restoreHost(conn, before, owned);
+                const { left, notOurs, said } = await restoreHost(conn, before, owned);
                 this.leftAlone(node, conn, notOurs);
-                if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`;
+                if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}${saying(said)}`;
                 await removeMarker(conn, options.runId);
                 return undefined;
               } catch (error) {
@@ -301,10 +304,10 @@ export class SshBackend implements Backend {
                 report.live.add(marker.runId);
                 continue;
               }
-              const { left, notOurs } = await restoreHost(conn, marker.before, marker.owned);
+              const { left, notOurs, said } = await restoreHost(conn, marker.before, marker.owned);
               this.leftAlone(host.node, conn, notOurs);
               if (left.length > 0) {
-                failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}`);
+                failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}${saying(said)}`);
                 continue;
               }
               await removeMarker(conn, marker.runId);

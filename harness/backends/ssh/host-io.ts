@@ -82,18 +82,24 @@ export function splitStateReads(stdout: string): { outputs: string[]; sysctls: R
  * `first` (restoreScript's lines) runs before the read, in the same round trip.
  */
 export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[], exact = false, first: readonly string[] = []): Promise<HostState> {
-  // `first`: sh lines run before the read, in the same round trip (their stdout sent to stderr).
+  return (await readState(conn, sysctlKeys, exact, first)).state;
+}
+
+/** readHostState, with what the round trip wrote on stderr (what `first`'s commands said). */
+async function readState(conn: SshConnection, sysctlKeys: readonly string[], exact: boolean, first: readonly string[]): Promise<{ state: HostState; stderr: string }> {
   const r = await hostCommand(conn, ['sh', '-c', [...first, stateReadScript(sysctlKeys, exact)].join('\n')]);
   if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const { outputs, sysctls } = splitStateReads(r.stdout);
   if (outputs.length !== STATE_READS.length) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state gave ${outputs.length} parts, not ${STATE_READS.length}`);
-  return parseHostState(outputs, sysctls);
+  return { state: parseHostState(outputs, sysctls), stderr: r.stderr };
 }
 
 /** What a restore left: the run's facts still different from before, and what changed but is not the run's. */
 export interface RestoreResult {
   left: string[];
   notOurs: string[];
+  /** What the restore's commands said on stderr, when something is left (why it could not be put back). */
+  said?: string;
 }
 
 // ip's makeargs reads `#` as a comment and parses quotes: only plain words go in a batch.
@@ -123,6 +129,7 @@ export async function restoreHost(conn: SshConnection, before: HostState, owned:
   const now = await readHostState(conn, keys, true);
   const restore = restoreScript(restorePlan(before, now, owned));
   // The restore and the read after it in one round trip; nothing to restore: `now` is the state after.
-  const after = restore.length === 0 ? now : await readHostState(conn, keys, true, restore);
-  return { left: leftovers(before, after, owned), notOurs: notOurs(before, after, owned) };
+  const { state: after, stderr } = restore.length === 0 ? { state: now, stderr: '' } : await readState(conn, keys, true, restore);
+  const left = leftovers(before, after, owned);
+  return { left, notOurs: notOurs(before, after, owned), ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
 }

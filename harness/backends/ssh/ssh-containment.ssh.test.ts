@@ -187,6 +187,8 @@ onFreshHosts('a host that cannot be put back ends the run as a named failure, ex
   expect(run.exitCode, output).toBe(4);
   expect(forwarding.trim()).toBe('1');
   expect(String(run.stderr)).toMatch(/node0 \(10\.200\.0\.10\) could not be restored; left on it:\n(?: {4}.*\n)*? {4}- sysctl net\.ipv4\.conf\.enp0s8\.forwarding = 0/);
+  // And why: the restore's own words.
+  expect(String(run.stderr)).toMatch(/\n {2}the restore said:\n {4}sysctl: .*enp0s8\/forwarding/);
   // The rename itself is the other tool's: named, not undone, not a leftover.
   expect(String(run.stderr)).toMatch(/enp0s9.*not ours, left alone/);
   expect(String(run.stderr)).not.toMatch(/left on it:\n(?: {4}.*\n)*? {4}. link enp0s/);
