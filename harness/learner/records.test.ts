@@ -1,8 +1,9 @@
 // Lab records are files in a directory of the user's own; still, what they say is never a path.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runningLab } from '../commands/lab-client.ts';
 import { claimLab, ensureLabsDir, forgetDeadLabs, labsDir, listRecords } from './records.ts';
 
 let root: string;
@@ -64,5 +65,54 @@ describe('lab records', () => {
     await expect(claimLab('p2p')).rejects.toThrow(/lab p2p is being brought up by another `up` \(PID \d+\)/);
     writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
     await expect(claimLab('p2p')).resolves.toBeUndefined();
+  });
+});
+
+describe('the directories above the labs directory', () => {
+  it('refuses a parent others may write to (unless sticky, as /tmp), a symbolically linked parent, and another user\'s', async () => {
+    const open = join(root, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    process.env.VXLAB_LABS_DIR = join(open, 'labs');
+    await expect(ensureLabsDir()).rejects.toThrow(`the labs directory ${join(open, 'labs')} is under ${open}, which can be written by other users (mode 777)`);
+    // Refused before anything is made there.
+    expect(existsSync(join(open, 'labs'))).toBe(false);
+    chmodSync(open, 0o1777);
+    await expect(ensureLabsDir()).resolves.toBe(true);
+    mkdirSync(join(root, 'real'), { mode: 0o700 });
+    symlinkSync(join(root, 'real'), join(root, 'link'));
+    process.env.VXLAB_LABS_DIR = join(root, 'link', 'deeper', 'labs');
+    await expect(ensureLabsDir()).rejects.toThrow(`is under ${join(root, 'link')}, which is a symbolic link`);
+    expect(existsSync(join(root, 'real', 'deeper'))).toBe(false);
+    if (process.getuid?.() === 0) {
+      const theirs = join(root, 'theirs');
+      mkdirSync(theirs, { mode: 0o755 });
+      chownSync(theirs, 4242, 4242);
+      process.env.VXLAB_LABS_DIR = join(theirs, 'labs');
+      await expect(ensureLabsDir()).rejects.toThrow(`is under ${theirs}, which belongs to uid 4242, neither root nor you (uid 0)`);
+    }
+  });
+
+  it('status and clean (listing), exec, shell, check and down (finding a lab) check the whole chain too', async () => {
+    // A whole record, in a labs directory reached through a symbolic link.
+    mkdirSync(join(root, 'real', 'labs'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(root, 'real', 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', harnessPid: 999_999_999, harnessStart: 1, nodes: [] }));
+    symlinkSync(join(root, 'real'), join(root, 'link'));
+    process.env.VXLAB_LABS_DIR = join(root, 'link', 'labs');
+    await expect(listRecords()).rejects.toThrow(/which is a symbolic link/);
+    await expect(forgetDeadLabs()).rejects.toThrow(/which is a symbolic link/);
+    await expect(runningLab('p2p')).rejects.toThrow(/which is a symbolic link/);
+    expect(existsSync(join(root, 'real', 'labs', 'p2p.json'))).toBe(true);
+    // The same directory reached directly is fine: the record is read (and found dead).
+    process.env.VXLAB_LABS_DIR = join(root, 'real', 'labs');
+    expect((await listRecords()).map((r) => r.record.name)).toEqual(['p2p']);
+    await expect(runningLab('p2p')).rejects.toThrow(/supervisor \(PID 999999999\) is gone/);
+  });
+
+  it('a labs directory that does not exist means no lab is up, and reading verbs make nothing', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'none', 'labs');
+    expect(await listRecords()).toEqual([]);
+    await expect(runningLab('p2p')).rejects.toThrow(/no lab p2p is up/);
+    expect(existsSync(join(root, 'none'))).toBe(false);
   });
 });

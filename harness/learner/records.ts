@@ -1,9 +1,9 @@
 // Where running labs (`up`) are recorded, one JSON file and one socket per lab, so that `exec`,
 // `shell`, `check`, `status` and `down` in other processes find the supervisor that owns each.
 // The directory is the user's own (0700, checked); the files in it are still read as untrusted.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../backends/harness-identity.ts';
 import { UsageError } from '../util/errors.ts';
 
@@ -36,12 +36,55 @@ export const socketPath = (name: string) => join(labsDir(), `${name}.sock`);
 export const logPath = (name: string) => join(labsDir(), `${name}.log`);
 const lockPath = (name: string) => join(labsDir(), `${name}.lock`);
 
-/** Makes the labs directory and checks it is this user's alone: its sockets run commands in labs. */
-export async function ensureLabsDir(): Promise<void> {
-  const dir = labsDir();
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const stat = await lstat(dir);
+/** Why a directory above the labs directory could let another user swap what is under it, if it could. */
+function parentProblem(stat: Stats, uid: number | undefined): string | undefined {
+  if (stat.isSymbolicLink()) return 'is a symbolic link';
+  if (!stat.isDirectory()) return 'is not a directory';
+  if (uid !== undefined && stat.uid !== 0 && stat.uid !== uid) return `belongs to uid ${stat.uid}, neither root nor you (uid ${uid})`;
+  // Sticky (/tmp): others may add entries there but not rename or remove ours.
+  if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) return `can be written by other users (mode ${(stat.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
+
+/** The directories above `dir`, from `/` down: each checked with lstat; the first missing one ends the walk. */
+async function checkParents(dir: string, uid: number | undefined): Promise<boolean> {
+  const parents: string[] = [];
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    parents.unshift(d);
+    if (d === dirname(d)) break;
+  }
+  for (const parent of parents) {
+    const stat = await lstat(parent).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (!stat) return false;
+    const problem = parentProblem(stat, uid);
+    if (problem) throw new UsageError(`the labs directory ${dir} is under ${parent}, which ${problem}: set VXLAB_LABS_DIR to a directory of your own whose parents only you and root can change`);
+  }
+  return true;
+}
+
+/**
+ * Checks the labs directory and every directory above it (its sockets run commands in labs): the
+ * leaf is the user's, 0700, not a symbolic link; each parent is a real directory of root's or the
+ * user's that no one else may write to (unless sticky, as /tmp). `create` makes the directory
+ * (`up`, the supervisor); without it a directory that does not exist means no lab is up (false).
+ */
+export async function ensureLabsDir({ create = true }: { create?: boolean } = {}): Promise<boolean> {
+  const dir = resolve(labsDir());
   const uid = process.getuid?.();
+  // Parents first: mkdir -p through a parent someone else controls would already be theirs.
+  if (!(await checkParents(dir, uid)) && !create) return false;
+  if (create) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await checkParents(dir, uid);
+  }
+  const stat = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && !create) return undefined;
+    throw error;
+  });
+  if (!stat) return false;
   const problem = !stat.isDirectory()
     ? 'is not a directory (a symbolic link?)'
     : uid !== undefined && stat.uid !== uid
@@ -50,6 +93,7 @@ export async function ensureLabsDir(): Promise<void> {
         ? `can be reached by other users (mode ${(stat.mode & 0o777).toString(8)})`
         : undefined;
   if (problem) throw new UsageError(`the labs directory ${dir} ${problem}: remove it, or set VXLAB_LABS_DIR to a directory of your own`);
+  return true;
 }
 
 /** Opens a lab's log for its supervisor: never through a symbolic link. */
@@ -125,7 +169,9 @@ export interface RecordState {
   alive: boolean;
 }
 
+/** Every lab recorded (status, clean); a labs directory that fails ensureLabsDir's checks is an error. */
 export async function listRecords(): Promise<RecordState[]> {
+  if (!(await ensureLabsDir({ create: false }))) return [];
   const files = await readdir(labsDir()).catch(() => [] as string[]);
   const states: RecordState[] = [];
   for (const file of files.filter((f) => f.endsWith('.json')).sort()) {

@@ -18,7 +18,7 @@ import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
-import type { HostState, OwnedNames } from './host-state.ts';
+import { withSysctlsOf, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { programProblems, stateProblems } from './preflight.ts';
@@ -118,13 +118,6 @@ interface Warm {
   states: Map<string, HostState>;
 }
 
-/** `state` with only the sysctl values of `keys`: a lab's before-state out of preflight's wider read. */
-function withSysctlsOf(state: HostState, keys: readonly string[]): HostState {
-  const sysctls: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const key of keys) if (Object.hasOwn(state.sysctls, key)) sysctls[key] = state.sysctls[key]!;
-  return { ...state, sysctls };
-}
-
 const SESSION_PREFIX = 'vxlab-ssh-';
 
 /** Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind). */
@@ -136,6 +129,9 @@ async function removeDeadSessions(): Promise<void> {
   }
 }
 
+/** What the restore's commands said, under what it left (why it could not put that back). */
+const saying = (said: string | undefined) => (said ? `\n  the restore said:\n    ${said.split('\n').join('\n    ')}` : '');
+
 const cleanHint = (config: HostsConfig) => `run \`npm run lab -- clean --backend ssh --hosts ${config.source.startsWith('vagrant') ? 'vagrant' : config.source}\``;
 
 export class SshBackend implements Backend {
@@ -146,9 +142,9 @@ export class SshBackend implements Backend {
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
-  /** New on a host, but not named by the steps: never deleted, said once. */
+  /** Changed on a host, but not by the steps (a new device, a route on the NIC): never undone, said once. */
   private leftAlone(node: string, conn: SshConnection, notOurs: readonly string[]): void {
-    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')} appeared during the run but not by its steps: not ours, left alone`);
+    if (notOurs.length > 0) this.options.notice?.(`${node} (${conn.destination}): ${notOurs.join(', ')}: changed during the run but not by its steps: not ours, left alone`);
   }
 
   private hosts(): Promise<HostsConfig> {
@@ -254,9 +250,9 @@ export class SshBackend implements Backend {
           await Promise.all(
             restores.map(async ({ node, conn, before, owned }) => {
               try {
-                const { left, notOurs } = await restoreHost(conn, before, owned);
+                const { left, notOurs, said } = await restoreHost(conn, before, owned);
                 this.leftAlone(node, conn, notOurs);
-                if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}`;
+                if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}${saying(said)}`;
                 await removeMarker(conn, options.runId);
                 return undefined;
               } catch (error) {
@@ -318,10 +314,10 @@ export class SshBackend implements Backend {
                 report.live.add(marker.runId);
                 continue;
               }
-              const { left, notOurs } = await restoreHost(conn, marker.before, marker.owned);
+              const { left, notOurs, said } = await restoreHost(conn, marker.before, marker.owned);
               this.leftAlone(host.node, conn, notOurs);
               if (left.length > 0) {
-                failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}`);
+                failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}${saying(said)}`);
                 continue;
               }
               await removeMarker(conn, marker.runId);

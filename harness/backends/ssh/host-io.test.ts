@@ -1,6 +1,9 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { splitStateReads, stateReadScript } from './host-io.ts';
+import { restoreScript, splitStateReads, stateReadScript } from './host-io.ts';
 import { STATE_READS, parseHostState } from './host-state.ts';
 
 describe('the batched state read', () => {
@@ -10,14 +13,64 @@ describe('the batched state read', () => {
     expect(outputs).toHaveLength(STATE_READS.length);
     expect(JSON.parse(outputs[0]!)).toContainEqual(expect.objectContaining({ ifname: 'lo' }));
     expect(['yes', 'no']).toContain(outputs[STATE_READS.length - 1]!.trim());
-    // The key that does not exist is left out, not an error.
-    expect(Object.keys(sysctls)).toEqual(['net.ipv4.ip_forward']);
+    // The key that does not exist is left out, not an error; ip_forward brings every device's forwarding.
+    expect(sysctls['net.ipv4.conf.vxlab-none.forwarding']).toBeUndefined();
+    for (const key of ['net.ipv4.ip_forward', 'net.ipv4.conf.all.accept_redirects', 'net.ipv4.conf.all.forwarding', 'net.ipv4.conf.default.forwarding', 'net.ipv4.conf.lo.forwarding']) expect(sysctls[key]).toMatch(/^[01]$/);
+    expect(Object.keys(sysctls).filter((k) => !/^net\.ipv4\.(ip_forward|conf\.all\.accept_redirects|conf\.[^.]+\.forwarding)$/.test(k))).toEqual([]);
     expect(parseHostState(outputs, sysctls).links.lo).toMatchObject({ mtu: 65536 });
+  });
+
+  it('reads a recorded state\'s keys exactly: an all key recorded beside ip_forward brings no more keys on the re-read', async () => {
+    const first = splitStateReads((await execa('sh', ['-c', stateReadScript(['net.ipv4.ip_forward'])], { env: { LC_ALL: 'C' } })).stdout).sysctls;
+    const again = splitStateReads((await execa('sh', ['-c', stateReadScript(Object.keys(first), true)], { env: { LC_ALL: 'C' } })).stdout).sysctls;
+    expect(Object.keys(again).sort()).toEqual(Object.keys(first).sort());
   });
 
   it('stops at a read that fails, with its exit code', async () => {
     const r = await execa('sh', ['-c', stateReadScript([]).replace("'ip' '-j' '-d' 'link' 'show'", "'ip' '-j' 'link' 'show' 'dev' 'vxlab-none'")], { reject: false });
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(/vxlab-none/);
+  });
+});
+
+describe('the restore script (run before the re-read, in one round trip)', () => {
+  it('runs each command with its words intact, plain ones in one batch, and writes nothing on stdout; run by sh here against stubs', async () => {
+    // Stubs named ip, bridge, sysctl that log their argv and a batch's input; every name below is
+    // one no host has, so even the real programs would change nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'vxlab-restore-script-'));
+    try {
+      const log = join(dir, 'log');
+      for (const program of ['ip', 'bridge', 'sysctl']) {
+        writeFileSync(join(dir, program), `#!/bin/sh\n{ echo "${program} [$*]"; case " $* " in *" -batch "*) cat ;; esac; } >> '${log}'\necho noise\n`);
+        chmodSync(join(dir, program), 0o755);
+      }
+      const script = restoreScript({
+        namespaces: ['vxlab-none-ns'],
+        ip: [['link', 'del', 'dev', 'vxlab-none0'], ['link', 'del', 'dev', "it's#odd"], ['-6', 'route', 'del', '2001:db8::/64', 'dev', 'vxlab-none0', 'table', 'main']],
+        bridge: [['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vxlab-none0', 'self']],
+        sysctls: ['net.ipv4.conf.vxlab-none.forwarding=0'],
+        removeNetnsDir: false,
+        notOurs: [],
+      });
+      const r = await execa('sh', ['-c', script.join('\n')], { env: { PATH: `${dir}:/usr/bin:/bin` }, extendEnv: false });
+      expect(r.stdout).toBe('');
+      expect(readFileSync(log, 'utf8').split('\n')).toEqual([
+        'ip [netns del vxlab-none-ns]',
+        'ip [-force -batch -]',
+        'link del dev vxlab-none0',
+        "ip [link del dev it's#odd]",
+        'ip [-6 route del 2001:db8::/64 dev vxlab-none0 table main]',
+        'bridge [-force -batch -]',
+        'fdb del 00:00:00:00:00:00 dev vxlab-none0 self',
+        'sysctl [-q -w net.ipv4.conf.vxlab-none.forwarding=0]',
+        '',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is empty when there is nothing to restore (then no round trip is made)', () => {
+    expect(restoreScript({ namespaces: [], ip: [], bridge: [], sysctls: [], removeNetnsDir: false, notOurs: [] })).toEqual([]);
   });
 });

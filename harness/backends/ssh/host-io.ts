@@ -4,7 +4,7 @@ import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { BATCH_WORD } from '../../policy/policy.ts';
-import { differences, parseHostState, restorePlan, STATE_READS, withoutForeign, type HostState, type OwnedNames } from './host-state.ts';
+import { leftovers, notOurs, parseHostState, restorePlan, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
@@ -52,10 +52,15 @@ const SEPARATOR = '--vxlab-state-read--';
  * One sh script that runs every read of STATE_READS in turn (each argv quoted by quote.ts), a
  * separator line after each, then the sysctl values: one round trip instead of one per read.
  */
-export function stateReadScript(sysctlKeys: readonly string[]): string {
+export function stateReadScript(sysctlKeys: readonly string[], exact = false): string {
   const reads = STATE_READS.map((argv) => `${shellCommand(argv)} || exit $?; printf '\\n%s\\n' ${SEPARATOR}`);
   // -e: a key that does not exist (yet) is left out, not an error.
-  const sysctl = sysctlKeys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...sysctlKeys])} || true`] : [];
+  // `exact`: the keys a recorded state holds, as they are (expanding them again would add keys).
+  const { keys, patterns } = exact ? { keys: [...sysctlKeys], patterns: [] } : sysctlReads(sysctlKeys);
+  const sysctl = [
+    ...(keys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...keys])} || true`] : []),
+    ...patterns.map(({ tree, pattern }) => `${shellCommand(['sysctl', '-e', '-r', pattern, tree])} || true`),
+  ];
   return [...reads, ...sysctl].join('\n');
 }
 
@@ -71,47 +76,60 @@ export function splitStateReads(stdout: string): { outputs: string[]; sysctls: R
   return { outputs: parts.slice(0, STATE_READS.length), sysctls };
 }
 
-/** The host's state, in one round trip; sysctl keys that do not exist (yet) are left out. */
-export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[]): Promise<HostState> {
-  const r = await hostCommand(conn, ['sh', '-c', stateReadScript(sysctlKeys)]);
+/**
+ * The host's state, in one round trip; sysctl keys that do not exist (yet) are left out. The keys
+ * the steps write bring what writing them changes (`sysctlReads`); `exact` reads only `sysctlKeys`.
+ * `first` (restoreScript's lines) runs before the read, in the same round trip.
+ */
+export async function readHostState(conn: SshConnection, sysctlKeys: readonly string[], exact = false, first: readonly string[] = []): Promise<HostState> {
+  return (await readState(conn, sysctlKeys, exact, first)).state;
+}
+
+/** readHostState, with what the round trip wrote on stderr (what `first`'s commands said). */
+async function readState(conn: SshConnection, sysctlKeys: readonly string[], exact: boolean, first: readonly string[]): Promise<{ state: HostState; stderr: string }> {
+  const r = await hostCommand(conn, ['sh', '-c', [...first, stateReadScript(sysctlKeys, exact)].join('\n')]);
   if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const { outputs, sysctls } = splitStateReads(r.stdout);
   if (outputs.length !== STATE_READS.length) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state gave ${outputs.length} parts, not ${STATE_READS.length}`);
-  return parseHostState(outputs, sysctls);
+  return { state: parseHostState(outputs, sysctls), stderr: r.stderr };
 }
 
-/** What a restore left: facts still different from before, and what is new but not the run's. */
+/** What a restore left: the run's facts still different from before, and what changed but is not the run's. */
 export interface RestoreResult {
   left: string[];
   notOurs: string[];
+  /** What the restore's commands said on stderr, when something is left (why it could not be put back). */
+  said?: string;
 }
 
+// ip's makeargs reads `#` as a comment and parses quotes: only plain words go in a batch.
+const batchable = (words: readonly string[]) => !words[0]!.startsWith('-') && words.every((w) => BATCH_WORD.test(w));
+
 /**
- * Runs `program` commands: in one `-force -batch -` when every word is plain (ip's makeargs reads
- * `#` as a comment and parses quotes), each alone as argv otherwise.
+ * The plan's commands as sh lines, every word quoted by quote.ts: `ip`/`bridge` commands in one
+ * `-force -batch -` fed by printf when every word is plain, each alone as argv otherwise. Their
+ * output goes to stderr, so that the state read after them is all of stdout. Pure.
  */
-async function runCommands(conn: SshConnection, program: 'ip' | 'bridge', commands: readonly string[][]): Promise<void> {
-  const batchable = (words: readonly string[]) => !words[0]!.startsWith('-') && words.every((w) => BATCH_WORD.test(w));
-  const batch = commands.filter(batchable);
-  if (batch.length > 0) await hostCommand(conn, [program, '-force', '-batch', '-'], `${batch.map((w) => w.join(' ')).join('\n')}\n`);
-  for (const words of commands.filter((w) => !batchable(w))) await hostCommand(conn, [program, ...words]);
+export function restoreScript(plan: RestorePlan): string[] {
+  const lines = plan.namespaces.map((ns) => shellCommand(['ip', 'netns', 'del', ns]));
+  for (const [program, commands] of [['ip', plan.ip], ['bridge', plan.bridge]] as const) {
+    const batch = commands.filter(batchable);
+    if (batch.length > 0) lines.push(`${shellCommand(['printf', '%s\\n', ...batch.map((w) => w.join(' '))])} | ${shellCommand([program, '-force', '-batch', '-'])}`);
+    for (const words of commands.filter((w) => !batchable(w))) lines.push(shellCommand([program, ...words]));
+  }
+  // Only when empty: a namespace someone else added meanwhile keeps it.
+  if (plan.removeNetnsDir) lines.push('if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi');
+  if (plan.sysctls.length > 0) lines.push(shellCommand(['sysctl', '-q', '-w', ...plan.sysctls]));
+  return lines.map((line) => `{ ${line}; } >&2`);
 }
 
 /** Undoes what the run changed since `before`, deleting only what `owned` names; says what is still different. */
 export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames): Promise<RestoreResult> {
   const keys = Object.keys(before.sysctls);
-  const now = await readHostState(conn, keys);
-  const plan = restorePlan(before, now, owned);
-  for (const ns of plan.namespaces) await hostCommand(conn, ['ip', 'netns', 'del', ns]);
-  await runCommands(conn, 'ip', plan.ip);
-  await runCommands(conn, 'bridge', plan.bridge);
-  // Only when empty: a namespace someone else added meanwhile keeps it.
-  if (plan.removeNetnsDir) await hostCommand(conn, ['sh', '-c', 'if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi']);
-  if (plan.sysctls.length > 0) await hostCommand(conn, ['sysctl', '-q', '-w', ...plan.sysctls]);
-  const after = await readHostState(conn, keys);
-  const notOurs = restorePlan(before, after, owned).notOurs;
-  // /run/netns stays for another tool's namespace: that is theirs too, not a leftover.
-  const theirs = withoutForeign(before, after, owned);
-  if (theirs.netnsDir && !before.netnsDir && theirs.namespaces.length < after.namespaces.length) theirs.netnsDir = false;
-  return { left: differences(before, theirs), notOurs };
+  const now = await readHostState(conn, keys, true);
+  const restore = restoreScript(restorePlan(before, now, owned));
+  // The restore and the read after it in one round trip; nothing to restore: `now` is the state after.
+  const { state: after, stderr } = restore.length === 0 ? { state: now, stderr: '' } : await readState(conn, keys, true, restore);
+  const left = leftovers(before, after, owned);
+  return { left, notOurs: notOurs(before, after, owned), ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
 }

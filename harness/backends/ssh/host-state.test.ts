@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differences, parseHostState, restorePlan, withoutForeign } from './host-state.ts';
+import { differences, leftovers, notOurs, parseHostState, restorePlan, sysctlReads, withSysctlsOf } from './host-state.ts';
 
 const link = (ifname: string, extra: Record<string, unknown> = {}) => ({ ifname, mtu: 1500, flags: ['BROADCAST', 'UP'], address: '02:00:00:00:00:01', ...extra });
 
@@ -32,25 +32,52 @@ describe('restorePlan', () => {
     { 'net.ipv4.ip_forward': '1' },
   );
 
-  it('removes what the run added and puts back what it changed, only on devices that were there', () => {
+  it('deletes the run\'s devices and namespaces and puts back its sysctls; what others changed on the NIC is theirs, left alone', () => {
     expect(restorePlan(before, after, { interfaces: ['vxlan0', 'br0'], namespaces: ['vm0'] })).toEqual({
       namespaces: ['vm0'],
-      ip: [
-        'link del dev vxlan0',
-        'link del dev br0',
-        'link set dev enp0s8 nomaster',
-        'link set dev enp0s8 mtu 1500',
-        'addr del 10.20.1.2/24 dev enp0s8',
-        'addr add 192.168.8.100/24 dev enp0s8',
-        'route del 10.30.0.0/16 dev enp0s8 table main',
-        'route add 10.9.0.0/16 via 192.168.8.1 dev enp0s8 table main',
-        'neigh del 10.20.1.3 dev enp0s8',
-      ].map((l) => l.split(' ')),
+      ip: ['link del dev vxlan0', 'link del dev br0'].map((l) => l.split(' ')),
       bridge: [],
       sysctls: ['net.ipv4.ip_forward=0'],
       removeNetnsDir: true,
-      notOurs: [],
+      // The host scope forbids the steps to touch the NIC: whatever changed on it is another tool's.
+      notOurs: [
+        'added address 10.20.1.2/24 dev enp0s8',
+        'added link enp0s8: mtu 1400 up master br0 address 02:00:00:00:00:01',
+        'added neighbour 10.20.1.3 dev enp0s8 lladdr 02:00:00:00:00:09',
+        'added route 4 table main 10.30.0.0/16 dev enp0s8',
+        'removed address 192.168.8.100/24 dev enp0s8',
+        'removed link enp0s8: mtu 1500 up master - address 02:00:00:00:00:01',
+        'removed route 4 table main 10.9.0.0/16 dev enp0s8 via 192.168.8.1',
+      ],
     });
+  });
+
+  it('counts as left over only the run\'s own facts: others\' routes, addresses and neighbours on the NIC are not', () => {
+    const owned = { interfaces: ['vxlan0', 'br0'], namespaces: ['vm0'] };
+    expect(leftovers(before, after, owned)).toEqual([
+      '+ directory /run/netns',
+      '+ fdb 00:00:00:00:00:00 dev vxlan0 dst 10.10.10.9',
+      '+ guest namespace vm0',
+      '+ link br0: mtu 1500 up master - address 02:00:00:00:00:01',
+      '+ link vxlan0: mtu 1500 up master - address 02:00:00:00:00:01',
+      '+ route 4 table main 10.40.0.0/16 dev vxlan0',
+      '+ sysctl net.ipv4.ip_forward = 1',
+      '- sysctl net.ipv4.ip_forward = 0',
+    ]);
+    // A host whose NIC others changed, once the run's part is back, has nothing left of the run.
+    const restored = state(
+      {
+        links: [link('lo'), link('enp0s8', { mtu: 1400 })],
+        addrs: [{ ifname: 'enp0s8', addr_info: [{ local: '10.20.1.2', prefixlen: 24, scope: 'global' }] }],
+        routes: [{ dst: '10.30.0.0/16', dev: 'enp0s8', protocol: 'boot' }],
+        neigh: [{ dst: '10.20.1.3', dev: 'enp0s8', lladdr: '02:00:00:00:00:09', state: ['PERMANENT'] }],
+      },
+      { 'net.ipv4.ip_forward': '0' },
+    );
+    expect(leftovers(before, restored, owned)).toEqual([]);
+    expect(restorePlan(before, restored, owned)).toMatchObject({ ip: [], bridge: [], sysctls: [] });
+    expect(notOurs(before, restored, owned)).toContain('added route 4 table main 10.30.0.0/16 dev enp0s8');
+    expect(notOurs(before, restored, owned)).toContain('removed route 4 table main 10.9.0.0/16 dev enp0s8 via 192.168.8.1');
   });
 
   it('deletes only the devices and namespaces the steps name; anything else new is not ours, left alone', () => {
@@ -58,10 +85,9 @@ describe('restorePlan', () => {
     expect(plan.ip).toContainEqual(['link', 'del', 'dev', 'vxlan0']);
     expect(plan.ip.flat()).not.toContain('br0');
     expect(plan.namespaces).toEqual([]);
-    expect(plan.notOurs).toEqual(['device br0', 'guest namespace vm0']);
+    expect(plan.notOurs.slice(0, 2)).toEqual(['device br0', 'guest namespace vm0']);
     // What is on a device that is not ours is theirs too: not a leftover of the run.
-    const theirs = withoutForeign(before, after, { interfaces: ['vxlan0'], namespaces: [] });
-    expect(differences(before, theirs).join('\n')).not.toMatch(/link br0|guest namespace vm0/);
+    expect(leftovers(before, after, { interfaces: ['vxlan0'], namespaces: [] }).join('\n')).not.toMatch(/br0|vm0|netns/);
   });
 
   it('reads a device named __proto__ or constructor as a device, and deletes it when the steps name it', () => {
@@ -69,7 +95,7 @@ describe('restorePlan', () => {
     expect(Object.keys(weird.links)).toEqual(['lo', 'enp0s8', '__proto__', 'constructor']);
     const plan = restorePlan(before, weird, { interfaces: ['__proto__'], namespaces: [] });
     expect(plan.ip.filter((w) => w[1] === 'del')).toEqual([['link', 'del', 'dev', '__proto__']]);
-    expect(plan.notOurs).toEqual(['device constructor']);
+    expect(plan.notOurs[0]).toEqual('device constructor');
     expect(differences(before, weird)).toContain('+ link __proto__: mtu 1500 up master - address 02:00:00:00:00:01');
     // A marker comes back through JSON.parse: a plain object whose own key is __proto__.
     const fromMarker = JSON.parse(JSON.stringify(weird)) as typeof weird;
@@ -86,5 +112,57 @@ describe('restorePlan', () => {
     expect(changed).toContain('- sysctl net.ipv4.ip_forward = 0');
     // Learned neighbours, the NIC's own multicast entries, kernel routes and link-local addresses are not a run's.
     expect(changed.join('\n')).not.toMatch(/10\.20\.1\.4|01:00:5e|fe80|192\.168\.8\.0\/24|10\.20\.1\.0\/24/);
+  });
+});
+
+describe('sysctls whose write sets every device (an `all` key, ip_forward)', () => {
+  it('records each device\'s own key beside the all key, and forwarding\'s all.accept_redirects', () => {
+    expect(sysctlReads(['net.ipv4.ip_forward'])).toEqual({
+      keys: ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding', 'net.ipv4.conf.all.accept_redirects'],
+      patterns: [{ tree: 'net.ipv4.conf', pattern: '^net\\.ipv4\\.conf\\.[^.]+\\.forwarding$' }],
+    });
+    expect(sysctlReads(['net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.vxlan0.disable_ipv6'])).toEqual({
+      keys: ['net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.vxlan0.disable_ipv6'],
+      patterns: [{ tree: 'net.ipv6.conf', pattern: '^net\\.ipv6\\.conf\\.[^.]+\\.disable_ipv6$' }],
+    });
+    // A device's own key and `default` overwrite nothing else: read as they are.
+    expect(sysctlReads(['net.ipv4.conf.enp0s8.forwarding', 'net.ipv4.conf.default.rp_filter'])).toEqual({ keys: ['net.ipv4.conf.enp0s8.forwarding', 'net.ipv4.conf.default.rp_filter'], patterns: [] });
+  });
+
+  it('gives a lab, out of a read made for several labs, every value its own read would have: device keys of an all key included', () => {
+    const wide = state({ links: [link('lo'), link('enp0s8')] }, {
+      'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0', 'net.ipv4.conf.all.accept_redirects': '1',
+      'net.ipv4.conf.lo.forwarding': '0', 'net.ipv4.conf.enp0s8.forwarding': '1', 'net.ipv6.conf.enp0s8.disable_ipv6': '0',
+    });
+    expect(withSysctlsOf(wide, ['net.ipv4.ip_forward']).sysctls).toEqual({
+      'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0', 'net.ipv4.conf.all.accept_redirects': '1',
+      'net.ipv4.conf.lo.forwarding': '0', 'net.ipv4.conf.enp0s8.forwarding': '1',
+    });
+    expect(withSysctlsOf(wide, ['net.ipv6.conf.enp0s8.disable_ipv6']).sysctls).toEqual({ 'net.ipv6.conf.enp0s8.disable_ipv6': '0' });
+    expect(withSysctlsOf(wide, []).sysctls).toEqual({});
+  });
+
+  it('writes the all key back first, then every device\'s own key and accept_redirects, even those that look unchanged', () => {
+    const links = [link('lo'), link('enp0s8'), link('eth1')];
+    // Before: forwarding off, but on for eth1 alone; a hardened host (accept_redirects off).
+    const before = state({ links }, {
+      'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0', 'net.ipv4.conf.all.accept_redirects': '0',
+      'net.ipv4.conf.default.forwarding': '0', 'net.ipv4.conf.lo.forwarding': '0', 'net.ipv4.conf.enp0s8.forwarding': '0', 'net.ipv4.conf.eth1.forwarding': '1',
+    });
+    // After `sysctl -w net.ipv4.ip_forward=1`: every device on (eth1 looks unchanged), accept_redirects stays off.
+    const now = state({ links }, {
+      'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.forwarding': '1', 'net.ipv4.conf.all.accept_redirects': '0',
+      'net.ipv4.conf.default.forwarding': '1', 'net.ipv4.conf.lo.forwarding': '1', 'net.ipv4.conf.enp0s8.forwarding': '1', 'net.ipv4.conf.eth1.forwarding': '1',
+    });
+    const plan = restorePlan(before, now, { interfaces: [], namespaces: [] });
+    // Writing ip_forward=0 turns every device off and accept_redirects on: what follows puts them back.
+    expect(plan.sysctls.slice(0, 2).sort()).toEqual(['net.ipv4.conf.all.forwarding=0', 'net.ipv4.ip_forward=0']);
+    expect(plan.sysctls.slice(2).sort()).toEqual([
+      'net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.default.forwarding=0', 'net.ipv4.conf.enp0s8.forwarding=0', 'net.ipv4.conf.eth1.forwarding=1', 'net.ipv4.conf.lo.forwarding=0',
+    ]);
+    expect(plan.sysctls.indexOf('net.ipv4.conf.all.accept_redirects=0')).toBeGreaterThan(plan.sysctls.indexOf('net.ipv4.conf.all.forwarding=0'));
+    // A device's own key alone is written alone.
+    const one = restorePlan(before, state({ links }, { ...before.sysctls, 'net.ipv4.conf.enp0s8.forwarding': '1' }), { interfaces: [], namespaces: [] });
+    expect(one.sysctls).toEqual(['net.ipv4.conf.enp0s8.forwarding=0']);
   });
 });

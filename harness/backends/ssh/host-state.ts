@@ -148,6 +148,45 @@ export function differences(before: HostState, now: HostState): string[] {
   return [...[...is].filter((l) => !was.has(l)).map((l) => `+ ${l}`), ...[...was].filter((l) => !is.has(l)).map((l) => `- ${l}`)];
 }
 
+const IPV4_FORWARDING = ['net.ipv4.ip_forward', 'net.ipv4.conf.all.forwarding'];
+const ALL_KEY = /^net\.ipv([46])\.conf\.all\.([^./]+)$/;
+
+/**
+ * The sysctl reads that record what writing `keys` changes. Writing an `all` key copies it to
+ * every device for some keys (forwarding, IPv6's disable_ipv6 and more; `net.ipv4.ip_forward` is
+ * all.forwarding), so each device's own key is recorded too (`sysctl -r PATTERN TREE`), and
+ * IPv4 forwarding also sets all.accept_redirects to its opposite (the kernel's inet_forward_change).
+ */
+export function sysctlReads(keys: readonly string[]): { keys: string[]; patterns: { tree: string; pattern: string }[] } {
+  const extra: string[] = [];
+  const patterns: { tree: string; pattern: string }[] = [];
+  for (const key of keys) {
+    const m = ALL_KEY.exec(IPV4_FORWARDING.includes(key) ? 'net.ipv4.conf.all.forwarding' : key);
+    if (!m) continue;
+    patterns.push({ tree: `net.ipv${m[1]}.conf`, pattern: `^net\\.ipv${m[1]}\\.conf\\.[^.]+\\.${m[2]}$` });
+    if (m[1] === '4' && m[2] === 'forwarding') extra.push(...IPV4_FORWARDING, 'net.ipv4.conf.all.accept_redirects');
+  }
+  const unique = <T>(xs: T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()];
+  return { keys: unique([...keys, ...extra], (k) => k), patterns: unique(patterns, (p) => p.pattern) };
+}
+
+/**
+ * `state` with only the sysctl values a read for `keys` gives (`sysctlReads`: the keys, what writing
+ * them changes, every device's key of an `all` key): a lab's before-state out of a wider read.
+ */
+export function withSysctlsOf(state: HostState, keys: readonly string[]): HostState {
+  const reads = sysctlReads(keys);
+  const patterns = reads.patterns.map((p) => new RegExp(p.pattern));
+  const sysctls: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(state.sysctls)) {
+    if (reads.keys.includes(key) || patterns.some((p) => p.test(key))) sysctls[key] = value;
+  }
+  return { ...state, sysctls };
+}
+
+/** Restore order: forwarding first, then other `all` keys (both overwrite devices' keys), then the rest. */
+const sysctlRank = (key: string) => (IPV4_FORWARDING.includes(key) || key === 'net.ipv6.conf.all.forwarding' ? 0 : ALL_KEY.test(key) ? 1 : 2);
+
 /** What a run's steps name as theirs on a host (lab/node-changes.ts): teardown deletes only these. */
 export interface OwnedNames {
   interfaces: readonly string[];
@@ -165,43 +204,67 @@ export interface RestorePlan {
   sysctls: string[];
   /** /run/netns was made by the run: unmount and remove it once empty. */
   removeNetnsDir: boolean;
-  /** New on the host, but not named by the steps: someone else's, left alone and reported. */
+  /** Changed on the host, but not by the steps (see `notOurs`): someone else's, left alone and reported. */
   notOurs: string[];
 }
 
-/** Devices and guest namespaces that appeared since `before` and that the steps do not name. */
-function foreign(before: HostState, now: HostState, owned: OwnedNames): { links: Set<string>; namespaces: Set<string> } {
+/**
+ * A state split in two: the run's part (what is on the devices and in the guest namespaces its
+ * steps create, its sysctls, /run/netns) and everyone else's (what is on devices and namespaces
+ * that were there before, and routes with no device). The host scope lets the steps change
+ * nothing of the second but sysctls, so a difference there is another tool's: never undone.
+ * Devices and namespaces new since `before` that the steps do not name are left out of both.
+ */
+function split(before: HostState, state: HostState, owned: OwnedNames, part: 'ours' | 'theirs'): HostState {
+  const mine = (dev: string) => owned.interfaces.includes(dev) && !own(before.links, dev);
+  const keep = part === 'ours' ? (dev: string | undefined) => dev !== undefined && mine(dev) : (dev: string | undefined) => dev === undefined || own(before.links, dev) !== undefined;
+  const links = record<LinkState>();
+  const addresses = record<string[]>();
+  for (const [n, l] of Object.entries(state.links)) if (keep(n)) links[n] = l;
+  for (const [n, a] of Object.entries(state.addresses)) if (keep(n)) addresses[n] = a;
+  const namespaces = state.namespaces.filter((n) => (part === 'ours' ? owned.namespaces.includes(n) && !before.namespaces.includes(n) : before.namespaces.includes(n)));
   return {
-    links: new Set(Object.keys(now.links).filter((n) => !own(before.links, n) && !owned.interfaces.includes(n))),
-    namespaces: new Set(now.namespaces.filter((n) => !before.namespaces.includes(n) && !owned.namespaces.includes(n))),
+    links, addresses, namespaces,
+    routes: state.routes.filter((r) => keep(r.dev)), neighbours: state.neighbours.filter((n) => keep(n.dev)), fdb: state.fdb.filter((x) => keep(x.dev)),
+    netnsDir: part === 'ours' && state.netnsDir, sysctls: part === 'ours' ? state.sysctls : record(),
   };
 }
 
-/** `now` without what is not the run's: others' devices (and what is on them) and guest namespaces. */
-export function withoutForeign(before: HostState, now: HostState, owned: OwnedNames): HostState {
-  const f = foreign(before, now, owned);
-  const ours = (dev: string | undefined) => dev === undefined || !f.links.has(dev);
-  const links = record<LinkState>();
-  const addresses = record<string[]>();
-  for (const [n, l] of Object.entries(now.links)) if (ours(n)) links[n] = l;
-  for (const [n, a] of Object.entries(now.addresses)) if (ours(n)) addresses[n] = a;
+/** Devices and guest namespaces that appeared since `before` and that the steps do not name. */
+function foreign(before: HostState, now: HostState, owned: OwnedNames): { links: string[]; namespaces: string[] } {
   return {
-    ...now, links, addresses,
-    routes: now.routes.filter((r) => ours(r.dev)), neighbours: now.neighbours.filter((n) => ours(n.dev)), fdb: now.fdb.filter((x) => ours(x.dev)),
-    namespaces: now.namespaces.filter((n) => !f.namespaces.has(n)),
+    links: Object.keys(now.links).filter((n) => !own(before.links, n) && !owned.interfaces.includes(n)),
+    namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n) && !owned.namespaces.includes(n)),
   };
+}
+
+/** What changed since `before` but is not the run's (another tool's device, its route on the NIC): reported, never undone. */
+export function notOurs(before: HostState, now: HostState, owned: OwnedNames): string[] {
+  const f = foreign(before, now, owned);
+  const changed = differences(split(before, before, owned, 'theirs'), split(before, now, owned, 'theirs')).map((d) => `${d.startsWith('+') ? 'added' : 'removed'} ${d.slice(2)}`);
+  return [...f.links.map((n) => `device ${n}`), ...f.namespaces.map((n) => `guest namespace ${n}`), ...changed];
+}
+
+/** What the run changed that is still different from `before` (others' changes are not counted). */
+export function leftovers(before: HostState, now: HostState, owned: OwnedNames): string[] {
+  const ours = split(before, now, owned, 'ours');
+  // /run/netns stays for another tool's namespace: that is theirs too, not a leftover.
+  if (ours.netnsDir && !before.netnsDir && ours.namespaces.length < now.namespaces.length) ours.netnsDir = false;
+  return differences(split(before, before, owned, 'ours'), ours);
 }
 
 /**
- * How to take a host from `now` back to `before`: deletes only the devices and namespaces the
- * steps name (`owned`), puts back what changed on devices that were there, and lists anything
- * else new as not ours (another tool's bridge, a VPN's tunnel: never deleted).
+ * How to take the run's part of a host from `now` back to `before`: deletes only the devices and
+ * namespaces the steps name (`owned`) and puts back the sysctls they wrote; anything else that
+ * changed is listed as not ours (another tool's bridge, its route on the NIC: never touched).
  */
-export function restorePlan(before: HostState, now: HostState, owned: OwnedNames): RestorePlan {
-  const f = foreign(before, now, owned);
+export function restorePlan(beforeAll: HostState, nowAll: HostState, owned: OwnedNames): RestorePlan {
+  // Only the run's part is compared: what others changed on the devices that were there stays as they left it.
+  const before = split(beforeAll, beforeAll, owned, 'ours');
+  const now = split(beforeAll, nowAll, owned, 'ours');
   const kept = (dev: string | undefined) => dev === undefined || own(before.links, dev) !== undefined;
   const ip: string[][] = [];
-  for (const name of Object.keys(now.links)) if (!own(before.links, name) && !f.links.has(name)) ip.push(['link', 'del', 'dev', name]);
+  for (const name of Object.keys(now.links)) if (!own(before.links, name)) ip.push(['link', 'del', 'dev', name]);
   for (const [name, was] of Object.entries(before.links)) {
     const is = own(now.links, name);
     if (!is) continue;
@@ -233,11 +296,15 @@ export function restorePlan(before: HostState, now: HostState, owned: OwnedNames
   const bridge: string[][] = [];
   for (const x of now.fdb) if (!fdbBefore.has(fdbKey(x)) && kept(x.dev)) bridge.push(fdbLine(x, 'del'));
   for (const x of before.fdb) if (!fdbNow.has(fdbKey(x))) bridge.push(fdbLine(x, 'append'));
-  const sysctls = Object.entries(before.sysctls).filter(([k, v]) => own(now.sysctls, k) !== v).map(([k, v]) => `${k}=${v}`);
+  const changed = Object.entries(before.sysctls).filter(([k, v]) => own(now.sysctls, k) !== v);
+  // Writing an `all` key back overwrites every device's own key (and forwarding all.accept_redirects):
+  // then every recorded key that still exists is written after it, changed or not.
+  const writes = changed.some(([k]) => sysctlRank(k) < 2) ? Object.entries(before.sysctls).filter(([k]) => own(now.sysctls, k) !== undefined) : changed;
+  const sysctls = writes.sort(([a], [b]) => sysctlRank(a) - sysctlRank(b)).map(([k, v]) => `${k}=${v}`);
   return {
-    namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n) && !f.namespaces.has(n)),
+    namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)),
     ip, bridge, sysctls,
     removeNetnsDir: now.netnsDir && !before.netnsDir,
-    notOurs: [...[...f.links].map((n) => `device ${n}`), ...[...f.namespaces].map((n) => `guest namespace ${n}`)],
+    notOurs: notOurs(beforeAll, nowAll, owned),
   };
 }

@@ -60,6 +60,8 @@ describe.skipIf(missing !== undefined).each(['three-nodes', 'two-vms', 'three-vm
     expect(Object.keys(fromNetns)).toEqual(names);
     expect(pointsByScenario(ssh.stdout)).toEqual(fromNetns);
     expect([netns.exitCode, ssh.exitCode]).toEqual([0, 0]);
+    // Nothing the steps do shows up as another tool's change (a side effect on the NIC would, and would stay).
+    expect(ssh.stderr).not.toMatch(/not ours/);
     expect(await hosts.states()).toEqual(before);
   }, 300_000);
 });

@@ -2,13 +2,14 @@
 // tests: a hosts file runs nothing on the harness host; teardown and `clean` delete only what the
 // run's steps name; a step cannot reach host devices it did not create; names that ip -batch
 // would read as comments or quotes never reach a batch. Each failed on main before the fix.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
-import { CLI, outputUntil } from '../../testing/host.ts';
+import { CLI, outputUntil, stderrUntil } from '../../testing/host.ts';
+import { PAUSED } from '../../testing/moments.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
@@ -171,19 +172,88 @@ onFreshHosts('clean after a killed run deletes only what that run created, not w
 });
 
 onFreshHosts('a host that cannot be put back ends the run as a named failure, exit 4, not an internal error', async (hosts) => {
-  const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+  // p2p, whose node0 also turns forwarding on for its NIC (a key the steps may write, restored at teardown).
+  const p2p = await readFile(join(PROJECT_ROOT, 'scenarios', 'p2p.yaml'), 'utf8');
+  const file = join(hosts.dir, 'p2p-forwarding.yaml');
+  await writeFile(file, p2p.replace('      - ip link set vxlan0 up\n', '      - ip link set vxlan0 up\n      - sysctl -w net.ipv4.conf.enp0s8.forwarding=1\n'));
+  const child = hosts.startCli([file, '--reporter', 'tap']);
   await outputUntil(child, 'ok 1 - ');
-  // Another tool renames the host's NIC mid-run: the run cannot give enp0s8 back, and must say so.
+  // Another tool renames the host's NIC mid-run: its key is gone, so the run cannot put its value back, and must say so.
   await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s8 down\nlink set dev enp0s8 name enp0s9\n');
   const run = await child;
+  const forwarding = await hosts.onHost('node0', ['sysctl', '-n', 'net.ipv4.conf.enp0s9.forwarding']);
   await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s9 name enp0s8\nlink set dev enp0s8 up\n');
   const output = String(run.stdout) + String(run.stderr);
   expect(run.exitCode, output).toBe(4);
-  expect(String(run.stderr)).toMatch(/node0 \(10\.200\.0\.10\) could not be restored; left on it:\n(?: {4}.*\n)*? {4}- link enp0s8: /);
+  expect(forwarding.trim()).toBe('1');
+  expect(String(run.stderr)).toMatch(/node0 \(10\.200\.0\.10\) could not be restored; left on it:\n(?: {4}.*\n)*? {4}- sysctl net\.ipv4\.conf\.enp0s8\.forwarding = 0/);
+  // And why: the restore's own words.
+  expect(String(run.stderr)).toMatch(/\n {2}the restore said:\n {4}sysctl: .*enp0s8\/forwarding/);
+  // The rename itself is the other tool's: named, not undone, not a leftover.
   expect(String(run.stderr)).toMatch(/enp0s9.*not ours, left alone/);
+  expect(String(run.stderr)).not.toMatch(/left on it:\n(?: {4}.*\n)*? {4}. link enp0s/);
   expect(String(run.stderr)).not.toMatch(/internal error|AggregateError/);
   expect(String(run.stdout)).toMatch(/^Bail out! a host could not be restored/m);
   // The lab's own device went all the same, and the marker stays for clean.
   expect((await hosts.state('node0')).links!.join('\n')).not.toContain('ifname="vxlan0"');
   expect((await hosts.state('node0')).run).toContain('vxlab');
+});
+
+onFreshHosts('a route, an address and a neighbour others change on the NIC mid-run are theirs: teardown and clean leave them, and say so', async (hosts) => {
+  const others = (verb: 'add' | 'del') => [
+    ['ip', 'addr', verb, '192.168.9.5/24', 'dev', 'enp0s8'],
+    ['ip', 'route', verb, '10.77.0.0/16', 'via', '192.168.8.1', 'dev', 'enp0s8'],
+  ];
+  // The host's own permanent neighbour on the NIC, there before the run; another tool removes it mid-run.
+  await hosts.onHost('node0', ['ip', 'neigh', 'replace', '192.168.8.77', 'lladdr', '02:00:00:00:00:77', 'dev', 'enp0s8', 'nud', 'permanent']);
+  const expectTheirs = async (stderr: string) => {
+    const state = await hosts.state('node0');
+    expect(state.addresses, stderr).toContain('enp0s8 192.168.9.5/24');
+    expect(state.routes!.join('\n')).toContain('dst="10.77.0.0/16" dev="enp0s8" gateway="192.168.8.1"');
+    expect(state.neighbours!.join('\n')).not.toContain('192.168.8.77');
+    expect(state.links!.join('\n')).not.toContain('ifname="vxlan0"');
+    expect(state.run).not.toContain('vxlab');
+    expect(stderr).toMatch(/node0 \(10\.200\.0\.10\): .*added address 192\.168\.9\.5\/24 dev enp0s8.*not ours, left alone/);
+    expect(stderr).toMatch(/node0 .*added route 4 table main 10\.77\.0\.0\/16 dev enp0s8 via 192\.168\.8\.1.*not ours, left alone/);
+    expect(stderr).toMatch(/node0 .*removed neighbour 192\.168\.8\.77 dev enp0s8 lladdr 02:00:00:00:00:77.*not ours, left alone/);
+    expect(stderr).not.toMatch(/could not be restored/);
+  };
+
+  // Teardown: the run held between its steps while another tool changes the NIC, then interrupted.
+  const child = hosts.startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
+  await stderrUntil(child, PAUSED);
+  for (const argv of others('add')) await hosts.onHost('node0', argv);
+  await hosts.onHost('node0', ['ip', 'neigh', 'del', '192.168.8.77', 'dev', 'enp0s8']);
+  child.kill('SIGINT');
+  const run = await child;
+  expect(run.exitCode, String(run.stdout) + String(run.stderr)).toBe(130);
+  await expectTheirs(String(run.stderr));
+
+  // clean, after a run killed at the same moment, the NIC's changes made meanwhile.
+  for (const argv of others('del')) await hosts.onHost('node0', argv);
+  await hosts.onHost('node0', ['ip', 'neigh', 'replace', '192.168.8.77', 'lladdr', '02:00:00:00:00:77', 'dev', 'enp0s8', 'nud', 'permanent']);
+  const killed = hosts.startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
+  await stderrUntil(killed, PAUSED);
+  killed.kill('SIGKILL');
+  await killed;
+  for (const argv of others('add')) await hosts.onHost('node0', argv);
+  await hosts.onHost('node0', ['ip', 'neigh', 'del', '192.168.8.77', 'dev', 'enp0s8']);
+  const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
+  expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
+  await expectTheirs(clean.stderr);
+});
+
+onFreshHosts('turning forwarding on for the whole host and back leaves each device\'s own forwarding and accept_redirects as they were', async (hosts) => {
+  const key = (k: string) => hosts.onHost('node0', ['sysctl', '-n', k]).then((v) => v.trim());
+  // A host that forwards on one device only and refuses redirects (a hardened host).
+  await hosts.onHost('node0', ['sysctl', '-q', '-w', 'net.ipv4.conf.mgmt.forwarding=1', 'net.ipv4.conf.all.accept_redirects=0']);
+  const file = join(hosts.dir, 'ip-forward.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - sysctl -w net.ipv4.ip_forward=1\n'));
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  // Writing ip_forward=0 back turns every device's forwarding off and accept_redirects on: both put back.
+  expect({
+    ip_forward: await key('net.ipv4.ip_forward'), mgmt: await key('net.ipv4.conf.mgmt.forwarding'), enp0s8: await key('net.ipv4.conf.enp0s8.forwarding'),
+    accept_redirects: await key('net.ipv4.conf.all.accept_redirects'),
+  }).toEqual({ ip_forward: '0', mgmt: '1', enp0s8: '0', accept_redirects: '0' });
 });
