@@ -20,6 +20,8 @@ export interface NodeChanges {
   fdb: FdbEntry[];
   /** net.* keys the commands write, dotted (`net.ipv4.ip_forward`). */
   sysctls: string[];
+  /** The commands that add routes or addresses in the host's own namespace (preflight holds them off the ssh connection). */
+  addressing?: string[][];
 }
 
 /** sysctl's key, as procps reads it: if the first separator is `/`, `/` and `.` swap. */
@@ -66,7 +68,7 @@ export function hostScope(changes: NodeChanges, nic: string): HostScope {
 }
 
 export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): Map<string, NodeChanges> {
-  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] }]));
+  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] } as NodeChanges]));
   const note = (node: string, commands: readonly Command[]) => {
     const c = changes.get(node)!;
     for (const { argv } of commands) {
@@ -84,6 +86,7 @@ export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>
       const entry = fdbEntryAdded(argv, facts);
       if (entry) c.fdb.push(entry);
       c.sysctls.push(...sysctlKeys(argv));
+      if (facts.program === 'ip' && (facts.object === 'route' || facts.object === 'address') && facts.globalNetns === undefined) (c.addressing ??= []).push([...argv]);
     }
   };
   for (const step of scenario.steps) note(step.node, step.commands);
