@@ -232,3 +232,19 @@ describe('the checks\' own commands are held to the scope at load', () => {
     await expect(parseScenarioText('st.yaml', yaml('ip link add vx9 type bridge', checks), { onHosts: true })).rejects.toThrow(/guest namespace "docker-ns"/);
   });
 });
+
+describe('in front of the executor, only what the scenario creates may be created', () => {
+  const planned = startScope('enp0s8', { planned: { devices: new Set(['vxlan0']), namespaces: new Set(['vm0']) } });
+  it.each([
+    ['ip link add foo type bridge', 3, /device "foo", which the scenario's steps do not/],
+    ['ip netns add other', 3, /guest namespace "other"/],
+  ])('refuses %s (a learner\'s exec would leave what no teardown owns)', (command, index, message) => {
+    expect(checkOnHost(command.split(' '), undefined, planned).problem).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it('allows the planned ones, and a rename only to a planned name', () => {
+    const made = checkOnHost('ip link add vxlan0 type bridge'.split(' '), undefined, planned);
+    expect(made.problem).toBeUndefined();
+    expect(checkOnHost('ip link set dev vxlan0 name other9'.split(' '), undefined, made.scope).problem?.message).toMatch(/"other9"/);
+    expect(checkOnHost('ip netns add vm0'.split(' '), undefined, planned).problem).toBeUndefined();
+  });
+});

@@ -23,10 +23,22 @@ export interface HostScope {
    * the ssh connection vxlab reaches the host by ($SSH_CONNECTION), once they are known.
    */
   protect?: readonly string[];
+  /**
+   * The names the scenario's commands create on this node (node-changes.ts): what teardown deletes.
+   * When given, nothing else may be created (a learner's `exec` could otherwise leave a device
+   * that no teardown owns).
+   */
+  planned?: { devices: ReadonlySet<string>; namespaces: ReadonlySet<string> };
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
-export const startScope = (nic: string, protect?: readonly string[]): HostScope => ({ devices: new Set(), namespaces: new Set(), nic, ...(protect ? { protect } : {}) });
+export const startScope = (nic: string, options: { protect?: readonly string[]; planned?: HostScope['planned'] } = {}): HostScope => ({ devices: new Set(), namespaces: new Set(), nic, ...options });
+
+function unplanned(scope: HostScope, index: number, name: string, what: 'device' | 'guest namespace'): ArgvProblem | undefined {
+  const planned = what === 'device' ? scope.planned?.devices : scope.planned?.namespaces;
+  if (!planned || planned.has(name)) return undefined;
+  return problem(index, `creates ${what} "${name}", which the scenario's steps do not; on an ssh host only what they create is deleted at teardown (${[...planned].join(', ') || 'none'})`);
+}
 
 type Read = (argv: readonly string[], base: number) => Reading;
 
@@ -85,6 +97,7 @@ function inGuest(argv: readonly string[], base: number, facts: CommandFacts, sco
 function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
   const verb = facts.verb ?? 'list';
   // `add` creates the namespace: from this command on it is the steps' own (preflight says none such exists yet).
+  if (verb === 'add' && argv[at + 2] !== undefined) return unplanned(scope, at + 2, argv[at + 2]!, 'guest namespace');
   if (!['delete', 'exec', 'pids'].includes(verb)) return undefined;
   const p = namespaceProblem(scope, at + 2, argv[at + 2]);
   if (p || verb !== 'exec') return p;
@@ -106,6 +119,10 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
         const args = readLinkArgs(argv, rest);
+        for (const name of facts.createdInterfaces) {
+          const p = unplanned(scope, [args.name, args.device].find((a) => a?.value === name)?.index ?? rest, name, 'device');
+          if (p) return p;
+        }
         const lower = [...args.values.filter((v) => v.keyword === 'link'), ...valuesOf(argv, args.stop?.index ?? argv.length, ['dev', 'link'])];
         for (const v of args.values) {
           if (v.keyword !== 'master' && v.keyword !== 'vrf') continue;
@@ -138,7 +155,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       const target = args.device ?? args.name;
       const p = created(scope, target?.index ?? rest, target?.value, `changes (${verb})`);
       if (p) return p;
-      return joinedProblem(argv, args, scope);
+      const renamed = args.name && args.name !== target ? unplanned(scope, args.name.index, args.name.value, 'device') : undefined;
+      return renamed ?? joinedProblem(argv, args, scope);
     }
     case 'address':
     case 'neighbor':

@@ -11,6 +11,7 @@ import { coverageProblemOf, hostScopeProblemOf, scopeAfterOf, type HostScope } f
 import { ALLOWED_PROGRAMS, refuse, type AllowedProgram, type ArgvProblem, type CommandFacts, type Reading } from './types.ts';
 
 export { filterProblem } from './tcpdump.ts';
+export { readLinkArgs } from './ip.ts';
 export { startScope, type HostScope } from './host-scope.ts';
 export { ALLOWED_PROGRAMS, type AllowedProgram, type ArgvProblem, type CommandFacts } from './types.ts';
 

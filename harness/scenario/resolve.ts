@@ -11,6 +11,7 @@ import { vxlanPortsOf } from '../lab/topology.ts';
 import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
 import { checkArgv, checkArgvOnHost, commandFacts, filterProblem, scopeAfter, startScope, type HostScope } from '../policy/policy.ts';
 import { checkCommands } from '../checks/check-commands.ts';
+import { nodeChanges, plannedOf } from '../lab/node-changes.ts';
 import {
   labFileSchema, nodeName as nodeNameSchema, scenarioFileSchema, STATE_TABLES,
   ipv4, type CheckSpec, type Count, type LabFile, type PacketMatch, type PingSpec, type ScenarioFile, type StateTable,
@@ -221,7 +222,8 @@ const commandAt = new WeakMap<Command, (index: number, message: string) => Valid
  * before it on its node created, the checks what the steps left.
  */
 function hostScopeIssues(source: YamlSource, scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>, checkPaths: ReadonlyMap<number, PathSegment[]>): ValidationIssue[] {
-  const scopes = new Map<string, HostScope>(scenario.lab.nodes.map((n) => [n.name, startScope(n.nic.name)]));
+  const changes = nodeChanges(scenario);
+  const scopes = new Map<string, HostScope>(scenario.lab.nodes.map((n) => [n.name, startScope(n.nic.name, { planned: plannedOf(changes.get(n.name)) })]));
   const issues: ValidationIssue[] = [];
   const check = (node: string, argv: readonly string[], place: (index: number, message: string) => ValidationIssue | undefined) => {
     const scope = scopes.get(node);

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
+import { plannedOf } from '../../lab/node-changes.ts';
 import { checkOnHost, startScope, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
@@ -272,7 +273,7 @@ export class SshBackend implements Backend {
         }),
       );
       options.signal?.throwIfAborted();
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, ends.get(n.name) ?? []))]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect: ends.get(n.name) ?? [], planned: plannedOf(options.changes?.get(n.name)) }))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {
