@@ -149,6 +149,8 @@ describe('device words read as iproute2 reads them', () => {
     ['ip link add vx1 ma docker0 type bridge', 5, /"docker0"/],
     ['ip link set vxlan0 vrf mgmt-vrf', 5, /"mgmt-vrf"/],
     ['ip link set dev vxlan0 up down enp0s8', 7, /NIC enp0s8/],
+    ['bridge fdb add 00:11:22:33:44:55 dev vxlan0 brport enp0s8', 7, /NIC enp0s8/],
+    ['bridge fdb add 00:11:22:33:44:55 brport enp0s8', 5, /NIC enp0s8/],
   ])('reads keyword prefixes as iproute2: %s', (command, index, message) => {
     expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
   });

@@ -201,7 +201,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
 function bridgeCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
   const verb = facts.verb ?? argv[at + 1];
-  const pairs = valuesOf(argv, at + 2, ['dev', 'br', 'port', 'via', 'master']);
+  // fdb.c reads `brport` as `dev` (the last one named wins).
+  const pairs = valuesOf(argv, at + 2, ['dev', 'brport', 'br', 'port', 'via', 'master']);
   if (readOnlyWord(verb)) {
     for (const { index, value } of pairs) {
       const p = readable(scope, index, value);
