@@ -151,6 +151,8 @@ describe('device words read as iproute2 reads them', () => {
     ['ip link set dev vxlan0 up down enp0s8', 7, /NIC enp0s8/],
     ['bridge fdb add 00:11:22:33:44:55 dev vxlan0 brport enp0s8', 7, /NIC enp0s8/],
     ['bridge fdb add 00:11:22:33:44:55 brport enp0s8', 5, /NIC enp0s8/],
+    ['ip link add vx1 type vxlan id 1 d mgmt', 9, /builds on device "mgmt"/],
+    ['ip link add vx1 type gre remote 10.9.9.9 de mgmt', 9, /builds on device "mgmt"/],
   ])('reads keyword prefixes as iproute2: %s', (command, index, message) => {
     expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
   });

@@ -6,6 +6,7 @@
 // reading (readCommand's facts), so there is one parser.
 import { getoptLong, isProblem } from './getopt.ts';
 import { readLinkArgs, type LinkArgs } from './ip.ts';
+import { matches } from './iproute2-matching.ts';
 import { PING_GETOPT } from './ping.ts';
 import { covers, readAddress, readPrefix } from './prefixes.ts';
 import { TCPDUMP_GETOPT } from './tcpdump.ts';
@@ -76,6 +77,17 @@ function namespaceWords(argv: readonly string[], from: number, scope: HostScope)
   return undefined;
 }
 
+/**
+ * After `type KIND` the kind's own parser reads the words: vxlan, gre, gre6, ip6tnl take the lower
+ * device with matches("dev") (iproute2 v6.1.0 ip/iplink_vxlan.c:135, link_gre.c:274), so `d`
+ * and `de` are `dev` there. Every kind's words are read that way (stricter for the others).
+ */
+function kindDevices(argv: readonly string[], from: number, also: readonly string[]): { index: number; value: string }[] {
+  const found: { index: number; value: string }[] = [];
+  for (let j = from; j < argv.length - 1; j++) if (matches(argv[j]!, 'dev') || also.includes(argv[j]!)) found.push({ index: j + 1, value: argv[j + 1]! });
+  return found;
+}
+
 /** Indices of `KEYWORD value` pairs in argv[from..]. */
 function valuesOf(argv: readonly string[], from: number, keywords: readonly string[]): { index: number; value: string }[] {
   const found: { index: number; value: string }[] = [];
@@ -123,7 +135,7 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
           const p = unplanned(scope, [args.name, args.device].find((a) => a?.value === name)?.index ?? rest, name, 'device');
           if (p) return p;
         }
-        const lower = [...args.values.filter((v) => v.keyword === 'link'), ...valuesOf(argv, args.stop?.index ?? argv.length, ['dev', 'link'])];
+        const lower = [...args.values.filter((v) => v.keyword === 'link'), ...kindDevices(argv, args.stop?.index ?? argv.length, ['link'])];
         for (const v of args.values) {
           if (v.keyword !== 'master' && v.keyword !== 'vrf') continue;
           const p = created(scope, v.index, v.value, 'joins the new device to');
@@ -265,7 +277,7 @@ function sysctlCommand(argv: readonly string[], base: number, scope: HostScope):
 
 /** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
 function joinedProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
-  const joined = [...args.values.filter((v) => ['master', 'vrf', 'link'].includes(v.keyword)), ...valuesOf(argv, args.stop?.index ?? argv.length, ['master', 'dev', 'link'])];
+  const joined = [...args.values.filter((v) => ['master', 'vrf', 'link'].includes(v.keyword)), ...kindDevices(argv, args.stop?.index ?? argv.length, ['master', 'link'])];
   for (const { index, value } of joined) {
     const q = created(scope, index, value, 'joins it to');
     if (q) return q;
