@@ -28,5 +28,9 @@ describe('preflight reads the ssh connection\'s ends and the altnames in its one
       expect.stringMatching(/^node0: step `ip route add 10\.200\.0\.1\/32 dev vx9` routes \(add\) 10\.200\.0\.1\/32, which covers 10\.200\.0\.1, an end of the ssh connection/),
     ]);
     expect(factProblems('node0', changes(['br0']), facts, '')).toEqual([]);
+    // No ends known: a step that routes or addresses fails closed; one that does not is fine.
+    const blind = parseHostFacts(['ssh-connection ', '[]']);
+    expect(factProblems('node0', changes(['vx9'], [['ip', 'addr', 'add', '10.20.1.2/24', 'dev', 'vx9']]), blind, '')).toEqual([expect.stringMatching(/could not read \$SSH_CONNECTION/)]);
+    expect(factProblems('node0', changes(['vx9']), blind, '')).toEqual([]);
   });
 });

@@ -95,6 +95,10 @@ export function factProblems(node: string, changes: NodeChanges | undefined, fac
     const owner = facts.altnames.get(dev);
     if (owner) problems.push(`${node}: ${owner} has the altname ${dev}, a device the steps create, so the steps would act on ${owner}; remove the altname (sudo ip link property del dev ${owner} altname ${dev}), or ${cleanHint} if a run of vxlab left it`);
   }
+  // Fail closed: without the ends, nothing can tell a route that strands the host (OpenSSH's sshd always sets it).
+  if (facts.ends.length === 0 && (changes?.addressing?.length ?? 0) > 0) {
+    problems.push(`${node}: could not read $SSH_CONNECTION there, so vxlab cannot keep the steps' routes and addresses off the connection it reaches the host by; log in through OpenSSH's sshd (which sets it), with /proc readable by root`);
+  }
   for (const argv of changes?.addressing ?? []) {
     const p = coverageProblem(argv, facts.ends);
     if (p) problems.push(`${node}: step \`${argv.join(' ')}\` ${p.message.replace(/ On an ssh host.*$/, '')}; reach the host over an address outside the lab's routes, or change the step`);
