@@ -13,7 +13,7 @@ describe('nodeChanges', () => {
 
   it('names p2p\'s vxlan0 on node0 and node1 and nothing on node2', async () => {
     const changes = nodeChanges(await loadScenario('p2p'));
-    expect(changes.get('node0')).toEqual({ interfaces: ['vxlan0'], namespaces: [], fdb: [], sysctls: [] });
+    expect(changes.get('node0')).toEqual({ interfaces: ['vxlan0'], namespaces: [], fdb: [], sysctls: [], addressing: [['ip', 'addr', 'add', '10.20.1.2/24', 'dev', 'vxlan0']] });
     expect(changes.get('node2')).toEqual({ interfaces: [], namespaces: [], fdb: [], sysctls: [] });
   });
 

@@ -1,7 +1,7 @@
 // What a scenario's commands create or change on each node, by name: the interfaces, guest
 // namespaces, FDB entries and sysctl keys. A backend that runs on real hosts checks them before the steps
 // (nothing of that name may exist yet) and records the sysctls to restore afterwards.
-import { commandFacts, type HostScope } from '../policy/policy.ts';
+import { commandFacts, readLinkArgs, type HostScope } from '../policy/policy.ts';
 import type { CommandFacts } from '../policy/types.ts';
 import type { Command, Scenario } from './model.ts';
 
@@ -20,6 +20,8 @@ export interface NodeChanges {
   fdb: FdbEntry[];
   /** net.* keys the commands write, dotted (`net.ipv4.ip_forward`). */
   sysctls: string[];
+  /** The commands that add routes or addresses in the host's own namespace (preflight holds them off the ssh connection). */
+  addressing?: string[][];
 }
 
 /** sysctl's key, as procps reads it: if the first separator is `/`, `/` and `.` swap. */
@@ -60,13 +62,13 @@ export function fdbEntryAdded(argv: readonly string[], facts: CommandFacts): Fdb
 
 export const fdbEntryText = (f: FdbEntry): string => `${f.mac} dev ${f.dev}${f.dst !== undefined ? ` dst ${f.dst}` : ''}${f.vlan !== undefined ? ` vlan ${f.vlan}` : ''}`;
 
-/** The policy's scope for a node that is a real host: what its steps create, and the lab's NIC. */
-export function hostScope(changes: NodeChanges, nic: string): HostScope {
-  return { devices: new Set(changes.interfaces), namespaces: new Set(changes.namespaces), nic };
+/** The names a node's commands create, as the host scope's `planned` (none for a node without changes). */
+export function plannedOf(changes: NodeChanges | undefined): NonNullable<HostScope['planned']> {
+  return { devices: new Set(changes?.interfaces ?? []), namespaces: new Set(changes?.namespaces ?? []) };
 }
 
 export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): Map<string, NodeChanges> {
-  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] }]));
+  const changes = new Map(scenario.lab.nodes.map((n) => [n.name, { interfaces: [] as string[], namespaces: [] as string[], fdb: [] as FdbEntry[], sysctls: [] as string[] } as NodeChanges]));
   const note = (node: string, commands: readonly Command[]) => {
     const c = changes.get(node)!;
     for (const { argv } of commands) {
@@ -74,8 +76,8 @@ export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>
       c.interfaces.push(...facts.createdInterfaces);
       // `ip link set dev vx9 name lab9` on a device the steps made: the new name is theirs too.
       if (facts.program === 'ip' && facts.object === 'link' && facts.verb === 'set' && !facts.usesGuestNamespace) {
-        const at = argv.indexOf('name', (facts.objectIndex ?? 1) + 2);
-        if (at > 0 && argv[at + 1] !== undefined) c.interfaces.push(argv[at + 1]!);
+        const renamed = readLinkArgs(argv, (facts.objectIndex ?? 1) + 2).name;
+        if (renamed) c.interfaces.push(renamed.value);
       }
       if (facts.program === 'ip' && facts.object === 'netns' && facts.verb === 'add' && facts.objectIndex !== undefined) {
         const name = argv[facts.objectIndex + 2];
@@ -84,6 +86,7 @@ export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>
       const entry = fdbEntryAdded(argv, facts);
       if (entry) c.fdb.push(entry);
       c.sysctls.push(...sysctlKeys(argv));
+      if (facts.program === 'ip' && (facts.object === 'route' || facts.object === 'address') && facts.globalNetns === undefined) (c.addressing ??= []).push([...argv]);
     }
   };
   for (const step of scenario.steps) note(step.node, step.commands);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listScenarioNames, loadScenario, parseScenarioText } from '../scenario/resolve.ts';
 import { ValidationError } from '../util/errors.ts';
-import { checkArgvOnHost, checkInvocation, type HostScope } from './policy.ts';
+import { checkArgvOnHost, checkInvocation, checkOnHost, startScope, type HostScope } from './policy.ts';
 
 const scope: HostScope = { devices: new Set(['vxlan0', 'br0', 'veth0', 'veth1']), namespaces: new Set(['vm0']), nic: 'enp0s8' };
 const on = (command: string) => checkArgvOnHost(command.split(' '), scope);
@@ -117,3 +117,138 @@ describe('the host scope (ssh: the policy is the only layer between a step and a
   });
 });
 
+
+// A third pass over the scope (scope3): keyword-named devices, routes over the ssh connection,
+// an ordered scope, the checks' own commands at load.
+const yaml = (run: string, checks = '  - ping: { from: node0, to: 192.168.8.101 }\n') =>
+  `lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n${run.split('\n').map((l) => `      - ${l}\n`).join('')}checks:\n${checks}`;
+
+describe('device words read as iproute2 reads them', () => {
+  it.each([
+    ['ip link add name down type bridge', 'down'],
+    ['ip link add dev up type dummy', 'up'],
+    ['ip link add name m type bridge', 'master'],
+    ['ip link add dev t type bridge', 'txqueuelen'],
+    ['ip link add vx9 type veth peer name nomaster', 'nomaster'],
+    ['ip link add vx9 type bridge\nip link set dev vx9 name help', 'help'],
+  ])('refuses creating a device named like an ip link keyword, on every backend: %s', async (run, keyword) => {
+    for (const onHosts of [true, false]) {
+      await expect(parseScenarioText('kw.yaml', yaml(run), { onHosts })).rejects.toThrow(new RegExp(`iproute2 reads as the keyword \`${keyword}\``));
+    }
+  });
+
+  it('finds the device after a keyword, as iplink_parse does: `ip link set down enp0s8` acts on enp0s8', () => {
+    const withKeywordNamed: HostScope = { ...scope, devices: new Set([...scope.devices, 'down']) };
+    const problem = checkArgvOnHost('ip link set down enp0s8'.split(' '), withKeywordNamed);
+    expect(problem).toMatchObject({ index: 4, message: expect.stringMatching(/NIC enp0s8/) });
+  });
+
+  it.each([
+    ['ip link set vxlan0 m docker0', 5, /"docker0"/],
+    ['ip link set vxlan0 mast docker0', 5, /"docker0"/],
+    ['ip link add vx1 ma docker0 type bridge', 5, /"docker0"/],
+    ['ip link set vxlan0 vrf mgmt-vrf', 5, /"mgmt-vrf"/],
+    ['ip link set dev vxlan0 up down enp0s8', 7, /NIC enp0s8/],
+    ['bridge fdb add 00:11:22:33:44:55 dev vxlan0 brport enp0s8', 7, /NIC enp0s8/],
+    ['bridge fdb add 00:11:22:33:44:55 brport enp0s8', 5, /NIC enp0s8/],
+    ['ip link add vx1 type vxlan id 1 d mgmt', 9, /builds on device "mgmt"/],
+    ['ip link add vx1 type gre remote 10.9.9.9 de mgmt', 9, /builds on device "mgmt"/],
+  ])('reads keyword prefixes as iproute2: %s', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+});
+
+describe('routes and addresses stay off the ssh connection\'s ends', () => {
+  const guarded: HostScope = { ...scope, protect: ['10.200.0.1', '10.200.0.10'] };
+  const guarded6: HostScope = { ...scope, protect: ['fd00:200::1', '::ffff:10.200.0.10'] };
+  it.each([
+    'ip route add 10.200.0.1/32 dev vxlan0',
+    'ip route add 10.200.0.1 dev vxlan0',
+    'ip route add default dev vxlan0',
+    'ip route replace 0.0.0.0/0 dev vxlan0',
+    'ip route replace 0/0 dev vxlan0',
+    'ip route add 10.200/16 dev vxlan0',
+    'ip route add 0xa.0310.0.1 dev vxlan0',
+    'ip route add 10.0.0.0/255.0.0.0 dev vxlan0',
+    'ip route append 10.0.0.0/8 dev vxlan0',
+    'ip route change to 10.200.0.0/24 dev vxlan0',
+    'ip route add 10.30.0.0/16 via 10.200.0.1 dev vxlan0',
+    'ip addr add 10.200.0.1/32 dev vxlan0',
+    'ip addr add 10.200.0.99/24 dev vxlan0',
+    'ip addr add 10.9.9.9/32 peer 10.200.0.1 dev vxlan0',
+    'ip addr replace 10.200.0.10/32 dev vxlan0',
+  ])('refuses %s when the harness is 10.200.0.1 and the host 10.200.0.10', (command) => {
+    expect(checkArgvOnHost(command.split(' '), guarded)?.message).toMatch(/covers 10\.200\.0\.10?, an end of the ssh connection/);
+  });
+  it.each(['ip -6 route add ::/0 dev vxlan0', 'ip route add fd00:200::/64 dev vxlan0', 'ip route add default dev vxlan0', 'ip route add 10.200.0.0/24 dev vxlan0'])('refuses %s over IPv6 (and an IPv4-mapped end)', (command) => {
+    expect(checkArgvOnHost(command.split(' '), guarded6)).toBeDefined();
+  });
+  it.each([
+    'ip route add 10.30.0.0/16 dev vxlan0',
+    'ip route add 10.30.0.0/16 dev vxlan0 table 10 metric 10',
+    'ip addr add 10.20.1.2/24 dev vxlan0',
+    'ip route del default dev vxlan0',
+    'ip route add fd00:300::/64 dev vxlan0',
+    'ip netns exec vm0 ip route add default via 192.168.1.1',
+  ])('allows %s', (command) => {
+    expect(checkArgvOnHost(command.split(' '), guarded)).toBeUndefined();
+    expect(checkArgvOnHost(command.split(' '), guarded6)).toBeUndefined();
+  });
+});
+
+describe('the scope is ordered: a device counts from the step that creates it', () => {
+  it.each([
+    ['ip link set dev vx9 down\nip link add vx9 type bridge', 8],
+    ['ip link add vx9 type bridge\nip link del vx9\nip link set dev vx9 up', 10],
+    ['ip link add vx9 type bridge\nip link set dev vx9 name lab9\nip link set dev vx9 up', 10],
+    ['ip route add 10.30.0.0/16 dev vx9\nip link add vx9 type bridge', 8],
+    ['ip netns exec vm0 ip link show\nip netns add vm0', 8],
+    ['ip netns add vm0\nip netns del vm0\nip netns exec vm0 ip link show', 10],
+  ])('refuses at load a command before its device exists (or after it went): %j', async (run, line) => {
+    await expect(parseScenarioText('order.yaml', yaml(run), { onHosts: true })).rejects.toThrow(new RegExp(`^order\\.yaml:${line}:`));
+  });
+
+  it('moves on in front of the executor, line by line through a batch', () => {
+    const start = startScope('enp0s8');
+    expect(checkOnHost(['ip', '-batch', '-'], 'link set dev vx9 up\nlink add vx9 type bridge\n', start).problem).toMatchObject({ line: 1 });
+    const after = checkOnHost(['ip', '-batch', '-'], 'link add vx9 type bridge\nlink set dev vx9 up\n', start);
+    expect(after.problem).toBeUndefined();
+    expect([...after.scope.devices]).toEqual(['vx9']);
+    const renamed = checkOnHost(['ip', 'link', 'set', 'dev', 'vx9', 'name', 'lab9'], undefined, after.scope).scope;
+    expect([...renamed.devices]).toEqual(['lab9']);
+    expect(checkOnHost(['ip', 'link', 'set', 'dev', 'vx9', 'up'], undefined, renamed).problem?.message).toMatch(/"vx9", which the steps do not create/);
+    const deleted = checkOnHost(['ip', 'link', 'del', 'lab9'], undefined, renamed).scope;
+    expect([...deleted.devices]).toEqual([]);
+    // A refused command changes nothing.
+    expect(checkOnHost(['ip', 'link', 'del', 'enp0s8'], undefined, renamed).scope).toBe(renamed);
+  });
+});
+
+describe('the checks\' own commands are held to the scope at load', () => {
+  it('refuses a capture on the management NIC at its interface field', async () => {
+    const checks = '  - capture:\n      node: node0\n      interface: mgmt\n      during:\n        - ping: { from: node0, to: 192.168.8.101, count: 1 }\n      expect:\n        - that: x\n          match: { ip: { src: 192.168.8.100 } }\n          count: 1\n';
+    const text = yaml('ip link add vx9 type bridge', checks);
+    await expect(parseScenarioText('cap.yaml', text, { onHosts: true })).rejects.toThrow(/^cap\.yaml:12:18: .*tcpdump -i mgmt.*reads device "mgmt"/);
+    await expect(parseScenarioText('cap.yaml', text)).resolves.toBeDefined();
+  });
+  it('refuses a state check in a guest namespace the steps do not create', async () => {
+    const checks = '  - state:\n      node: node0\n      netns: docker-ns\n      link:\n        contains:\n          - dev: vx9\n';
+    await expect(parseScenarioText('st.yaml', yaml('ip link add vx9 type bridge', checks), { onHosts: true })).rejects.toThrow(/guest namespace "docker-ns"/);
+  });
+});
+
+describe('in front of the executor, only what the scenario creates may be created', () => {
+  const planned = startScope('enp0s8', { planned: { devices: new Set(['vxlan0']), namespaces: new Set(['vm0']) } });
+  it.each([
+    ['ip link add foo type bridge', 3, /device "foo", which the scenario's steps do not/],
+    ['ip netns add other', 3, /guest namespace "other"/],
+  ])('refuses %s (a learner\'s exec would leave what no teardown owns)', (command, index, message) => {
+    expect(checkOnHost(command.split(' '), undefined, planned).problem).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it('allows the planned ones, and a rename only to a planned name', () => {
+    const made = checkOnHost('ip link add vxlan0 type bridge'.split(' '), undefined, planned);
+    expect(made.problem).toBeUndefined();
+    expect(checkOnHost('ip link set dev vxlan0 name other9'.split(' '), undefined, made.scope).problem?.message).toMatch(/"other9"/);
+    expect(checkOnHost('ip netns add vm0'.split(' '), undefined, planned).problem).toBeUndefined();
+  });
+});

@@ -5,7 +5,10 @@
 // guest namespace the steps create is the lab's. Pure; reads argv through the policy's own
 // reading (readCommand's facts), so there is one parser.
 import { getoptLong, isProblem } from './getopt.ts';
+import { readLinkArgs, type LinkArgs } from './ip.ts';
+import { matches } from './iproute2-matching.ts';
 import { PING_GETOPT } from './ping.ts';
+import { covers, readAddress, readPrefix } from './prefixes.ts';
 import { TCPDUMP_GETOPT } from './tcpdump.ts';
 import type { ArgvProblem, CommandFacts, Reading } from './types.ts';
 
@@ -16,6 +19,26 @@ export interface HostScope {
   namespaces: ReadonlySet<string>;
   /** The lab's NIC on this host. */
   nic: string;
+  /**
+   * Addresses no route or address a command adds in the host's namespace may cover: the ends of
+   * the ssh connection vxlab reaches the host by ($SSH_CONNECTION), once they are known.
+   */
+  protect?: readonly string[];
+  /**
+   * The names the scenario's commands create on this node (node-changes.ts): what teardown deletes.
+   * When given, nothing else may be created (a learner's `exec` could otherwise leave a device
+   * that no teardown owns).
+   */
+  planned?: { devices: ReadonlySet<string>; namespaces: ReadonlySet<string> };
+}
+
+/** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
+export const startScope = (nic: string, options: { protect?: readonly string[]; planned?: HostScope['planned'] } = {}): HostScope => ({ devices: new Set(), namespaces: new Set(), nic, ...options });
+
+function unplanned(scope: HostScope, index: number, name: string, what: 'device' | 'guest namespace'): ArgvProblem | undefined {
+  const planned = what === 'device' ? scope.planned?.devices : scope.planned?.namespaces;
+  if (!planned || planned.has(name)) return undefined;
+  return problem(index, `creates ${what} "${name}", which the scenario's steps do not; on an ssh host only what they create is deleted at teardown (${[...planned].join(', ') || 'none'})`);
 }
 
 type Read = (argv: readonly string[], base: number) => Reading;
@@ -54,6 +77,17 @@ function namespaceWords(argv: readonly string[], from: number, scope: HostScope)
   return undefined;
 }
 
+/**
+ * After `type KIND` the kind's own parser reads the words: vxlan, gre, gre6, ip6tnl take the lower
+ * device with matches("dev") (iproute2 v6.1.0 ip/iplink_vxlan.c:135, link_gre.c:274), so `d`
+ * and `de` are `dev` there. Every kind's words are read that way (stricter for the others).
+ */
+function kindDevices(argv: readonly string[], from: number, also: readonly string[]): { index: number; value: string }[] {
+  const found: { index: number; value: string }[] = [];
+  for (let j = from; j < argv.length - 1; j++) if (matches(argv[j]!, 'dev') || also.includes(argv[j]!)) found.push({ index: j + 1, value: argv[j + 1]! });
+  return found;
+}
+
 /** Indices of `KEYWORD value` pairs in argv[from..]. */
 function valuesOf(argv: readonly string[], from: number, keywords: readonly string[]): { index: number; value: string }[] {
   const found: { index: number; value: string }[] = [];
@@ -74,7 +108,9 @@ function inGuest(argv: readonly string[], base: number, facts: CommandFacts, sco
 /** `ip netns VERB NAME ...`: only the steps' namespaces; what `exec` runs is inside one of them. */
 function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
   const verb = facts.verb ?? 'list';
-  if (!['add', 'delete', 'exec', 'pids'].includes(verb)) return undefined;
+  // `add` creates the namespace: from this command on it is the steps' own (preflight says none such exists yet).
+  if (verb === 'add' && argv[at + 2] !== undefined) return unplanned(scope, at + 2, argv[at + 2]!, 'guest namespace');
+  if (!['delete', 'exec', 'pids'].includes(verb)) return undefined;
   const p = namespaceProblem(scope, at + 2, argv[at + 2]);
   if (p || verb !== 'exec') return p;
   const nested = at + 3;
@@ -94,7 +130,18 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       if (moved) return moved;
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
-        for (const { index, value } of valuesOf(argv, rest, ['dev', 'link'])) {
+        const args = readLinkArgs(argv, rest);
+        for (const name of facts.createdInterfaces) {
+          const p = unplanned(scope, [args.name, args.device].find((a) => a?.value === name)?.index ?? rest, name, 'device');
+          if (p) return p;
+        }
+        const lower = [...args.values.filter((v) => v.keyword === 'link'), ...kindDevices(argv, args.stop?.index ?? argv.length, ['link'])];
+        for (const v of args.values) {
+          if (v.keyword !== 'master' && v.keyword !== 'vrf') continue;
+          const p = created(scope, v.index, v.value, 'joins the new device to');
+          if (p) return p;
+        }
+        for (const { index, value } of lower) {
           if (!scope.devices.has(value) && value !== scope.nic) return problem(index, `builds on device "${value}", which is neither the lab's NIC ${scope.nic} nor one the steps create`);
         }
         for (const { index, value } of valuesOf(argv, rest, ['master'])) {
@@ -110,19 +157,18 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         }
         return undefined;
       }
-      // set, change, replace, delete, property: the device itself, then whatever it is joined to.
-      if (argv[rest] === 'group') return problem(rest, 'acts on a group of devices, which may be the host\'s; name one device the steps create');
-      const word = argv[rest];
-      // `name X` first is the NEW name: iproute2 takes the device from a bare word further on.
-      if (word === 'name') return problem(rest, `names the new name before the device; on an ssh host write \`ip link ${verb} dev DEVICE name NEWNAME\`, the device one the steps create`);
-      const target = word === 'dev' ? { index: rest + 1, value: argv[rest + 1] } : { index: rest, value: word };
-      const p = created(scope, target.index, target.value, `changes (${verb})`);
+      // set, change, replace, delete, property: the device as iplink_parse finds it, then what it is joined to.
+      const args = readLinkArgs(argv, rest);
+      if (args.stop?.why === 'vf') return problem(args.stop.index, `uses \`${argv[args.stop.index]}\`, which vxlab does not follow on an ssh host`);
+      const group = args.values.find((v) => v.keyword === 'group');
+      if (group) return problem(group.index - 1, 'acts on a group of devices, which may be the host\'s; name one device the steps create');
+      // `name X` before the device: X is the NEW name, and iproute2 takes the device from a bare word further on.
+      if (args.name && args.device && args.name.index < args.device.index) return problem(args.name.index - 1, `names the new name before the device; on an ssh host write \`ip link ${verb} dev DEVICE name NEWNAME\`, the device one the steps create`);
+      const target = args.device ?? args.name;
+      const p = created(scope, target?.index ?? rest, target?.value, `changes (${verb})`);
       if (p) return p;
-      for (const { index, value } of valuesOf(argv, target.index + 1, ['master', 'dev'])) {
-        const q = created(scope, index, value, 'joins it to');
-        if (q) return q;
-      }
-      return undefined;
+      const renamed = args.name && args.name !== target ? unplanned(scope, args.name.index, args.name.value, 'device') : undefined;
+      return renamed ?? joinedProblem(argv, args, scope);
     }
     case 'address':
     case 'neighbor':
@@ -140,7 +186,7 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         const p = created(scope, index, value, `changes ${facts.object === 'neighbor' ? 'neighbours' : 'addresses'} (${verb ?? argv[at + 1]}) on`);
         if (p) return p;
       }
-      return undefined;
+      return facts.object === 'address' && ADDING.has(verb ?? '') ? coverProblem(argv, rest, scope, 'adds the address') : undefined;
     }
     case 'route': {
       if (verb === undefined || READ_VERBS.has(verb)) return undefined;
@@ -152,7 +198,7 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         const p = created(scope, index, value, `changes a route (${verb}) on`);
         if (p) return p;
       }
-      return undefined;
+      return ADDING.has(verb) ? coverProblem(argv, rest, scope, `routes (${verb})`) : undefined;
     }
     case 'rule':
     case 'nexthop':
@@ -167,7 +213,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
 function bridgeCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
   const verb = facts.verb ?? argv[at + 1];
-  const pairs = valuesOf(argv, at + 2, ['dev', 'br', 'port', 'via', 'master']);
+  // fdb.c reads `brport` as `dev` (the last one named wins).
+  const pairs = valuesOf(argv, at + 2, ['dev', 'brport', 'br', 'port', 'via', 'master']);
   if (readOnlyWord(verb)) {
     for (const { index, value } of pairs) {
       const p = readable(scope, index, value);
@@ -228,6 +275,51 @@ function sysctlCommand(argv: readonly string[], base: number, scope: HostScope):
   return undefined;
 }
 
+/** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
+function joinedProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
+  const joined = [...args.values.filter((v) => ['master', 'vrf', 'link'].includes(v.keyword)), ...kindDevices(argv, args.stop?.index ?? argv.length, ['master', 'link'])];
+  for (const { index, value } of joined) {
+    const q = created(scope, index, value, 'joins it to');
+    if (q) return q;
+  }
+  for (const v of args.values.filter((x) => x.keyword === 'netns' || x.keyword === 'link-netns')) {
+    const q = namespaceProblem(scope, v.index, v.value);
+    if (q) return q;
+  }
+  return undefined;
+}
+
+/** Verbs that put a route or an address in place (`ip route replace` too). */
+const ADDING = new Set(['add', 'change', 'replace', 'append', 'prepend']);
+/** Keywords of ip route / ip address whose value is not a prefix (a device, a table, a number). */
+const NOT_A_PREFIX = new Set(['dev', 'oif', 'iif', 'table', 'vrf', 'metric', 'priority', 'preference', 'pref', 'proto', 'protocol', 'scope', 'label', 'mtu', 'advmss',
+  'weight', 'realm', 'realms', 'expires', 'type', 'nhid', 'encap', 'tos', 'dsfield', 'congctl', 'features', 'hoplimit', 'initcwnd', 'initrwnd', 'rto_min',
+  'window', 'rtt', 'rttvar', 'reordering', 'ssthresh', 'cwnd', 'valid_lft', 'preferred_lft', 'lladdr', 'ttl-propagate', 'fastopen_no_cookie', 'quickack']);
+
+/**
+ * A route or address whose prefix (or gateway, peer, source: every address word, to be simple)
+ * covers an end of the ssh connection would take the connection off the management network and
+ * strand the host; `default`, `all`, `any` cover everything.
+ */
+function coverProblem(argv: readonly string[], from: number, scope: HostScope, doing: string): ArgvProblem | undefined {
+  const ends = (scope.protect ?? []).flatMap((text) => {
+    const address = readAddress(text);
+    return address ? [{ text, address }] : [];
+  });
+  if (ends.length === 0) return undefined;
+  for (let j = from; j < argv.length; j++) {
+    const word = argv[j]!;
+    if (NOT_A_PREFIX.has(word)) {
+      j++;
+      continue;
+    }
+    const prefix = readPrefix(word);
+    const end = prefix && ends.find((e) => covers(prefix, e.address));
+    if (end) return problem(j, `${doing} ${word}, which covers ${end.text}, an end of the ssh connection vxlab reaches this host by; it would cut the host off. On an ssh host, routes and addresses stay off the management network's addresses`);
+  }
+  return undefined;
+}
+
 /** The problem with an allowed command (its facts read) on a real host, or undefined when it stays in scope. */
 export function hostScopeProblemOf(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
   if (facts.globalNetns !== undefined) return inGuest(argv, base, facts, scope, read);
@@ -244,4 +336,49 @@ export function hostScopeProblemOf(argv: readonly string[], base: number, facts:
     case 'sysctl':
       return sysctlCommand(argv, base, scope);
   }
+}
+
+/**
+ * The scope after the command ran (or was let through): what it creates counts from now on, what
+ * it deletes, renames or moves to a guest namespace stops counting. Pure; reads the policy's facts.
+ */
+export function scopeAfterOf(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): HostScope {
+  if (facts.globalNetns !== undefined || facts.program !== 'ip') return scope;
+  const at = base + (facts.objectIndex ?? 1);
+  const devices = new Set(scope.devices);
+  const namespaces = new Set(scope.namespaces);
+  if (facts.object === 'netns') {
+    const name = argv[at + 2];
+    if (name === undefined) return scope;
+    if (facts.verb === 'add') namespaces.add(name);
+    else if (facts.verb === 'delete') namespaces.delete(name);
+    else return scope;
+    return { ...scope, namespaces };
+  }
+  if (facts.object !== 'link') return scope;
+  if (facts.verb === 'add') {
+    for (const d of facts.createdInterfaces) devices.add(d);
+    return { ...scope, devices };
+  }
+  if (facts.verb === 'delete' || facts.verb === 'set' || facts.verb === 'replace') {
+    const args = readLinkArgs(argv, at + 2);
+    const target = (args.device ?? args.name)?.value;
+    if (target === undefined || !devices.has(target)) return scope;
+    const moved = args.values.some((v) => v.keyword === 'netns');
+    if (facts.verb === 'delete' || moved) devices.delete(target);
+    else if (args.name && args.device && args.name.value !== target) {
+      devices.delete(target);
+      devices.add(args.name.value);
+    }
+    return { ...scope, devices };
+  }
+  return scope;
+}
+
+/** Does an allowed command add a route or address in the host's namespace that covers one of `protect`? (Preflight's check, once it knows the ssh connection's ends.) */
+export function coverageProblemOf(argv: readonly string[], base: number, facts: CommandFacts, protect: readonly string[]): ArgvProblem | undefined {
+  if (facts.globalNetns !== undefined || facts.program !== 'ip' || !ADDING.has(facts.verb ?? '')) return undefined;
+  if (facts.object !== 'route' && facts.object !== 'address') return undefined;
+  const scope: HostScope = { devices: new Set(), namespaces: new Set(), nic: '', protect };
+  return coverProblem(argv, base + (facts.objectIndex ?? 1) + 2, scope, facts.object === 'route' ? `routes (${facts.verb})` : 'adds the address');
 }

@@ -120,27 +120,112 @@ function scanArguments(argv: readonly string[], from: number, facts: CommandFact
   return undefined;
 }
 
+/** How iplink_parse reads a word: the values it takes, or where its reading of the device ends. */
+type LinkWord = { takes: number } | { ends: 'type' | 'help' | 'vf' } | { device: true };
+const V1: LinkWord = { takes: 1 };
+const FLAG: LinkWord = { takes: 0 };
+/**
+ * iplink_parse's keywords in its order (iproute2 v6.1.0 ip/iplink.c:604-990, plus v7.1.0's two
+ * gso/gro_ipv4 keywords): `=x` strcmp, else matches() (a prefix). A word none of them takes is the
+ * device, so a device named like one (`down`, `m`) is never read as a device.
+ */
+export const IPLINK_WORDS: readonly Entry<LinkWord>[] = table<LinkWord>([
+  ['=up', FLAG], ['=down', FLAG], ['=name', V1], ['=index', V1], ['link', V1], ['address', V1], ['broadcast', V1], ['=brd', V1],
+  ['txqueuelen', V1], ['=qlen', V1], ['txqlen', V1], ['=mtu', V1],
+  ['=xdpgeneric', { ends: 'vf' }], ['=xdpdrv', { ends: 'vf' }], ['=xdpoffload', { ends: 'vf' }], ['=xdp', { ends: 'vf' }],
+  ['=netns', V1], ['=multicast', V1], ['=allmulticast', V1], ['=promisc', V1], ['=trailers', V1], ['=arp', V1], ['=carrier', V1],
+  ['=vf', { ends: 'vf' }], ['master', V1], ['=vrf', V1], ['nomaster', FLAG], ['dynamic', V1], ['type', { ends: 'type' }], ['alias', V1],
+  ['=group', V1], ['=mode', V1], ['=state', V1], ['numtxqueues', V1], ['numrxqueues', V1], ['addrgenmode', V1],
+  ['link-netns', V1], ['link-netnsid', V1], ['=protodown', V1], ['=protodown_reason', { takes: 2 }],
+  ['=gso_max_size', V1], ['=gso_max_segs', V1], ['=gro_max_size', V1], ['=gso_ipv4_max_size', V1], ['=gro_ipv4_max_size', V1],
+  ['=parentdev', V1], ['help', { ends: 'help' }], ['=dev', { device: true }],
+]);
+
+/** Words `ip addr show|flush` reads as keywords before taking a bare word as the device (ipaddress.c, ipaddr_list_flush_or_save). */
+const IPADDR_LIST_WORDS = ['to', 'scope', 'all', 'up', 'label', 'group', 'master', 'vrf', 'nomaster', 'type', 'dev'];
+
+export interface LinkArgs {
+  /** The device as iplink_parse finds it: after `dev`, or a word no keyword takes. */
+  device?: { index: number; value: string };
+  /** `name NEW`. */
+  name?: { index: number; value: string };
+  /** Every keyword's value, by the keyword's full name (`m docker0` is master docker0). */
+  values: { keyword: string; index: number; value: string }[];
+  /** Where iplink_parse stopped: at `type`'s kind (the rest is the kind's), `help`, or a word vxlab does not follow (vf, xdp). */
+  stop?: { index: number; why: 'type' | 'help' | 'vf' };
+}
+
+/** Reads `ip link add|set|delete|...` arguments from argv[from] as iplink_parse does. */
+export function readLinkArgs(argv: readonly string[], from: number): LinkArgs {
+  const args: LinkArgs = { values: [] };
+  for (let j = from; j < argv.length; j++) {
+    const word = argv[j]!;
+    const entry = resolve(word, IPLINK_WORDS);
+    const meaning = entry?.meaning ?? { device: true as const };
+    if ('ends' in meaning) {
+      args.stop = { index: j, why: meaning.ends };
+      return args;
+    }
+    if ('device' in meaning) {
+      const at = entry ? j + 1 : j;
+      if (argv[at] !== undefined) args.device = { index: at, value: argv[at] };
+      j = at;
+      continue;
+    }
+    for (let k = 1; k <= meaning.takes && j + k < argv.length; k++) {
+      const value = { keyword: entry!.name, index: j + k, value: argv[j + k]! };
+      args.values.push(value);
+      if (entry!.name === 'name') args.name = value;
+    }
+    j += meaning.takes;
+  }
+  return args;
+}
+
+/**
+ * Why a name the steps give a device would be read as something else: iproute2 reads a word
+ * an `ip link` (or `ip addr show|flush`) keyword matches as that keyword, and then takes the next
+ * bare word as the device (`ip link set down enp0s8` downs enp0s8). Undefined for a plain name.
+ */
+export function keywordNameProblem(name: string): string | undefined {
+  const entry = resolve(name, IPLINK_WORDS);
+  const keyword = entry?.name ?? (IPADDR_LIST_WORDS.includes(name) ? name : undefined);
+  if (keyword === undefined) return undefined;
+  return `names a device "${name}", which iproute2 reads as the keyword \`${keyword}\` (so \`ip link set ${name} DEV\` would act on DEV); choose a name no ip link keyword matches`;
+}
+
+/** The name iplink_parse gives the device it reads from argv[from] (`name`, else the device). */
+const linkName = (args: LinkArgs) => (args.name ?? args.device)?.value;
+
 /** Interfaces that `ip link add ...` creates in this namespace (a veth peer moved away by `netns` is not). */
 function linkAddCreates(argv: readonly string[], from: number): string[] {
+  const args = readLinkArgs(argv, from);
   const names: string[] = [];
-  let i = from;
-  let main: string | undefined;
-  for (; i < argv.length && !isType(argv[i]!); i++) {
-    const word = argv[i]!;
-    if (['link', 'address', 'mtu', 'txqueuelen', 'numtxqueues', 'numrxqueues', 'netns', 'group', 'alias'].includes(word)) i++;
-    else if (word === 'name' || word === 'dev') main = argv[++i];
-    else if (main === undefined && !word.startsWith('-')) main = word;
-  }
+  const main = linkName(args);
   if (main) names.push(main);
-  // A veth's peer: `... type veth peer name veth1` or `peer veth1`.
-  const peer = argv.indexOf('peer', i);
+  // A veth's peer: `... type veth peer name veth1` or `peer veth1`, read by iplink_parse again.
+  const peer = argv.indexOf('peer', args.stop?.index ?? argv.length);
   if (peer >= 0) {
-    const next = argv[peer + 1];
-    const name = next === 'name' ? argv[peer + 2] : next;
-    const movesAway = argv.slice(peer).includes('netns');
+    const peerArgs = readLinkArgs(argv, peer + 1);
+    const name = linkName(peerArgs);
+    const movesAway = peerArgs.values.some((v) => v.keyword === 'netns');
     if (name && !movesAway) names.push(name);
   }
   return names;
+}
+
+/** The names an `ip link add` gives (peer included, moved or not) and a rename's new name: each must not read as a keyword. */
+function namedWords(argv: readonly string[], from: number, verb: string | undefined): { index: number; value: string }[] {
+  const args = readLinkArgs(argv, from);
+  const named = verb === 'add' ? [args.name ?? args.device] : [args.name];
+  if (verb === 'add') {
+    const peer = argv.indexOf('peer', args.stop?.index ?? argv.length);
+    if (peer >= 0) {
+      const peerArgs = readLinkArgs(argv, peer + 1);
+      named.push(peerArgs.name ?? peerArgs.device);
+    }
+  }
+  return named.filter((n) => n !== undefined);
 }
 
 function readVerb(argv: readonly string[], at: number, object: string, facts: CommandFacts): Reading | undefined {
@@ -226,6 +311,10 @@ export function readIp(argv: readonly string[], base: number, readNested: (base:
     }
     const problem = checkLinkValues(argv, at + 2);
     if (problem) return { problem };
+    for (const { index, value } of namedWords(argv, at + 2, facts.verb)) {
+      const keyword = keywordNameProblem(value);
+      if (keyword) return refuse(index, keyword);
+    }
     if (facts.verb === 'add') facts.createdInterfaces = linkAddCreates(argv, at + 2);
   } else if (object === 'address' && modifies) {
     const problem = checkAddressValues(argv, at + 2);

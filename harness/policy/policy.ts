@@ -7,11 +7,12 @@ import { readPing } from './ping.ts';
 import { readSysctl } from './sysctl.ts';
 import { readTc } from './tc.ts';
 import { readTcpdump } from './tcpdump.ts';
-import { hostScopeProblemOf, type HostScope } from './host-scope.ts';
+import { coverageProblemOf, hostScopeProblemOf, scopeAfterOf, type HostScope } from './host-scope.ts';
 import { ALLOWED_PROGRAMS, refuse, type AllowedProgram, type ArgvProblem, type CommandFacts, type Reading } from './types.ts';
 
 export { filterProblem } from './tcpdump.ts';
-export type { HostScope } from './host-scope.ts';
+export { readLinkArgs } from './ip.ts';
+export { startScope, type HostScope } from './host-scope.ts';
 export { ALLOWED_PROGRAMS, type AllowedProgram, type ArgvProblem, type CommandFacts } from './types.ts';
 
 function isAllowed(program: string): program is AllowedProgram {
@@ -67,6 +68,18 @@ export function checkArgvOnHost(argv: readonly string[], scope: HostScope): Argv
   return hostScopeProblemOf(argv, 0, reading.facts, scope, (a, base) => readAt(a, base));
 }
 
+/** The host scope after `argv` (an allowed command) ran: ordered, a device counts from the step that creates it. */
+export function scopeAfter(argv: readonly string[], scope: HostScope): HostScope {
+  const reading = readCommand(argv);
+  return reading.facts ? scopeAfterOf(argv, 0, reading.facts, scope) : scope;
+}
+
+/** A route or address `argv` adds on a real host that covers one of `protect` (the ssh connection's ends), or undefined. */
+export function coverageProblem(argv: readonly string[], protect: readonly string[]): ArgvProblem | undefined {
+  const reading = readCommand(argv);
+  return reading.facts ? coverageProblemOf(argv, 0, reading.facts, protect) : undefined;
+}
+
 /** The facts of an allowed command; throws for a refused one (callers hold commands the loader accepted). */
 export function commandFacts(argv: readonly string[]): CommandFacts {
   const reading = readCommand(argv);
@@ -102,7 +115,24 @@ export const batchArgv = (program: BatchProgram): string[] => [program, '-batch'
  * that program; a problem there names its line.
  */
 export function checkInvocation(argv: readonly string[], input?: string, scope?: HostScope): ArgvProblem | undefined {
-  const check = (a: readonly string[]) => (scope ? checkArgvOnHost(a, scope) : checkArgv(a));
+  return scope ? checkOnHost(argv, input, scope).problem : invocationProblem(argv, input, checkArgv);
+}
+
+/**
+ * The ssh executor's check: checkInvocation against the scope as it stands, and the scope after
+ * the command (each line of a batch seeing what the lines before it created).
+ */
+export function checkOnHost(argv: readonly string[], input: string | undefined, scope: HostScope): { problem?: ArgvProblem; scope: HostScope } {
+  let current = scope;
+  const problem = invocationProblem(argv, input, (a) => {
+    const p = checkArgvOnHost(a, current);
+    if (!p) current = scopeAfter(a, current);
+    return p;
+  });
+  return problem ? { problem, scope } : { scope: current };
+}
+
+function invocationProblem(argv: readonly string[], input: string | undefined, check: (a: readonly string[]) => ArgvProblem | undefined): ArgvProblem | undefined {
   if (input === undefined) return check(argv);
   const program = argv[0];
   if ((program !== 'ip' && program !== 'bridge') || argv.length !== 3 || argv[1] !== '-batch' || argv[2] !== '-') {

@@ -9,8 +9,9 @@ import { DEFAULT_STEP_TIMEOUT_MS, type Action, type Check, type Command, type Ex
 import { broadcastAddress, inSubnet, ipToNumber, numberToIp, parseCidr, reservedAddressRole } from '../lab/ipv4.ts';
 import { vxlanPortsOf } from '../lab/topology.ts';
 import { CommandSyntaxError, tokenize } from '../policy/command-line.ts';
-import { checkArgv, checkArgvOnHost, commandFacts, filterProblem } from '../policy/policy.ts';
-import { hostScope, nodeChanges } from '../lab/node-changes.ts';
+import { checkArgv, checkArgvOnHost, commandFacts, filterProblem, scopeAfter, startScope, type HostScope } from '../policy/policy.ts';
+import { checkCommands } from '../checks/check-commands.ts';
+import { nodeChanges, plannedOf } from '../lab/node-changes.ts';
 import {
   labFileSchema, nodeName as nodeNameSchema, scenarioFileSchema, STATE_TABLES,
   ipv4, type CheckSpec, type Count, type LabFile, type PacketMatch, type PingSpec, type ScenarioFile, type StateTable,
@@ -215,20 +216,30 @@ async function scenarioFromSource(source: YamlSource, name: string, options: Loa
 /** Where each command was typed, to place a problem found after the whole scenario is read. */
 const commandAt = new WeakMap<Command, (index: number, message: string) => ValidationIssue>();
 
-/** Problems of the steps' and captures' commands on real hosts, each at the word at fault. */
-function hostScopeIssues(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>): ValidationIssue[] {
+/**
+ * Problems of the steps' and the checks' commands on real hosts, each at the word at fault (a
+ * check's own command at its field). The scope is ordered: a command sees the devices the commands
+ * before it on its node created, the checks what the steps left.
+ */
+function hostScopeIssues(source: YamlSource, scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>, checkPaths: ReadonlyMap<number, PathSegment[]>): ValidationIssue[] {
   const changes = nodeChanges(scenario);
-  const scopes = new Map(scenario.lab.nodes.map((n) => [n.name, hostScope(changes.get(n.name)!, n.nic.name)]));
+  const scopes = new Map<string, HostScope>(scenario.lab.nodes.map((n) => [n.name, startScope(n.nic.name, { planned: plannedOf(changes.get(n.name)) })]));
   const issues: ValidationIssue[] = [];
-  const check = (node: string, commands: readonly Command[]) => {
-    for (const command of commands) {
-      const problem = checkArgvOnHost(command.argv, scopes.get(node)!);
-      const at = commandAt.get(command);
-      if (problem && at) issues.push(at(problem.index, `${problem.message} (--backend ssh)`));
-    }
+  const check = (node: string, argv: readonly string[], place: (index: number, message: string) => ValidationIssue | undefined) => {
+    const scope = scopes.get(node);
+    if (!scope) return;
+    const problem = checkArgvOnHost(argv, scope);
+    if (!problem) scopes.set(node, scopeAfter(argv, scope));
+    const issue = problem && place(problem.index, `${problem.message} (--backend ssh)`);
+    if (issue) issues.push(issue);
   };
-  for (const step of scenario.steps) check(step.node, step.commands);
-  for (const c of scenario.checks) if (c.kind === 'capture') for (const a of c.during) if (a.kind === 'run') check(a.node, a.commands);
+  for (const step of scenario.steps) for (const command of step.commands) check(step.node, command.argv, (i, m) => commandAt.get(command)?.(i, m));
+  for (const c of scenario.checks) {
+    for (const { node, argv, command, field } of checkCommands(c)) {
+      const at = checkPaths.get(c.index);
+      check(node, argv, (i, m) => (command ? commandAt.get(command)?.(i, m) : at ? source.issue([...at, ...field], `runs \`${argv.join(' ')}\`, which ${m.replace(/^(reads|changes|names) /, '$1 ')}`) : undefined));
+    }
+  }
   return issues;
 }
 
@@ -561,7 +572,7 @@ function resolveScenario(name: string, source: YamlSource, doc: ScenarioFile, ba
     else issues.push(source.issue(checkPaths.get(check.index)!, `is named "${check.name}" like ${formatPath(checkPaths.get(first)!)}; give one of them a distinct name${checkPaths.get(first) === checkPaths.get(check.index) ? ' (a check with forEach: node needs {{ node.name }} in its name)' : ''}`));
   }
 
-  if (issues.length === 0 && options.onHosts) issues.push(...hostScopeIssues({ lab, steps, checks }));
+  if (issues.length === 0 && options.onHosts) issues.push(...hostScopeIssues(source, { lab, steps, checks }, checkPaths));
   if (issues.length > 0) throw new ValidationError(distinct(issues).sort(byPosition));
   // Captures decode VXLAN on the ports the steps' devices use, not on a fixed list.
   const vxlanPorts = vxlanPortsOf({ lab, steps });

@@ -6,8 +6,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
-import { hostScope, type NodeChanges } from '../../lab/node-changes.ts';
-import { checkInvocation, type HostScope } from '../../policy/policy.ts';
+import { plannedOf } from '../../lab/node-changes.ts';
+import { checkOnHost, startScope, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
@@ -21,7 +21,7 @@ import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from '
 import { withSysctlsOf, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
-import { programProblems, stateProblems } from './preflight.ts';
+import { factProblems, hostFacts, programProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
 export interface SshBackendOptions {
@@ -33,25 +33,28 @@ export interface SshBackendOptions {
 
 /**
  * A host as a lab node. Behind the policy every backend has, its executor also keeps commands to
- * the host scope (what the steps create, the lab's NIC): a real host has no sandbox around it.
+ * the host scope (what the steps created so far, the lab's NIC, off the ssh connection's ends): a
+ * real host has no sandbox around it. The scope moves on with each command let through.
  */
 class SshNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   constructor(
     readonly name: string,
     readonly connection: SshConnection,
-    private readonly scope: HostScope,
+    private scope: HostScope,
   ) {}
 
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const problem = checkInvocation(argv, options?.input, this.scope);
+    const { problem, scope } = checkOnHost(argv, options?.input, this.scope);
     if (problem) return { exitCode: REFUSED_EXIT_CODE, stdout: '', stderr: `${refusal(this.name, argv, problem)}\n`, durationMs: 0, timedOut: false };
+    this.scope = scope;
     return this.connection.exec(argv, options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const problem = checkInvocation(argv, undefined, this.scope);
+    const { problem, scope } = checkOnHost(argv, undefined, this.scope);
     if (problem) throw new CommandRefusedError(refusal(this.name, argv, problem));
+    this.scope = scope;
     const process = this.connection.start(argv);
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
@@ -196,6 +199,7 @@ export class SshBackend implements Backend {
           for (const plan of plans) {
             const labNode = plan.lab.nodes.find((n) => n.name === node);
             if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
+            if (labNode) problems.push(...factProblems(node, plan.changes.get(node), await hostFacts(conn), cleanHint(config)));
           }
         }),
       );
@@ -265,23 +269,24 @@ export class SshBackend implements Backend {
         ).filter((f) => f !== undefined);
         if (failed.length > 0) throw new HostsNotRestoredError(failed.join('\n'));
       });
+      const ends = new Map<string, string[]>();
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
           const changes = options.changes?.get(node.name);
           // Preflight's read, moments old, stands for the first lab's before-state.
           const read = fits ? warm.states.get(node.name) : undefined;
-          const before = read ? withSysctlsOf(read, changes?.sysctls ?? []) : await readHostState(conn, changes?.sysctls ?? []);
+          const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
+          ends.set(node.name, facts.ends);
           const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
-          const problems = stateProblems(node, lab.name, before, changes, cleanHint(config));
+          const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config))];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
           restores.push({ node: node.name, conn, before, owned });
         }),
       );
       options.signal?.throwIfAborted();
-      const none: NodeChanges = { interfaces: [], namespaces: [], fdb: [], sysctls: [] };
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, hostScope(options.changes?.get(n.name) ?? none, n.nic.name))]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect: ends.get(n.name) ?? [], planned: plannedOf(options.changes?.get(n.name)) }))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {

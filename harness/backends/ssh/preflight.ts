@@ -3,7 +3,7 @@
 // says what differs and what to do; the backend turns them into one PrerequisiteError (exit 3).
 import type { LabNode } from '../../lab/model.ts';
 import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
-import { ALLOWED_PROGRAMS } from '../../policy/policy.ts';
+import { ALLOWED_PROGRAMS, coverageProblem } from '../../policy/policy.ts';
 import type { SshConnection } from './connection.ts';
 import { own, type HostState } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
@@ -45,6 +45,67 @@ export function stateProblems(node: LabNode, labName: string, state: HostState, 
 /** The programs scenarios and vxlab's checks run, with the Debian package that has each. */
 const PACKAGES: Record<string, string> = { ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2', ping: 'iputils-ping', tcpdump: 'tcpdump', sysctl: 'procps' };
 
+/** What preflight learns of a host beside its state: the ssh connection's two ends, and each device's altnames. */
+export interface HostFacts {
+  /** $SSH_CONNECTION's client and server addresses (empty if the host's sshd did not set it). */
+  ends: string[];
+  /** altname -> the device that has it (iproute2 finds a device by an altname as by its name). */
+  altnames: Map<string, string>;
+}
+
+// Read in the program check's round trip. Under sudo the environment is reset, so SSH_CONNECTION
+// is taken from the nearest ancestor (the login's shell) that has it.
+const FACTS_MARK = '--vxlab-facts';
+export const FACTS_SCRIPT = `echo ${FACTS_MARK}; c=$SSH_CONNECTION; q=$$
+while [ -z "$c" ] && [ "$q" -gt 1 ] 2>/dev/null; do c=$(tr '\\000' '\\n' < /proc/$q/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p'); set -- $(cat /proc/$q/stat 2>/dev/null); q=$4; done
+echo "ssh-connection $c"; ip -j link show 2>/dev/null | tr -d '\\n'; echo`;
+
+/** Parses the facts part of the program check's output (pure). */
+export function parseHostFacts(lines: readonly string[]): HostFacts {
+  const connection = lines.find((l) => l.startsWith('ssh-connection '))?.slice('ssh-connection '.length).trim().split(/\s+/) ?? [];
+  const ends = [connection[0], connection[2]].filter((e): e is string => e !== undefined && e !== '');
+  const altnames = new Map<string, string>();
+  const json = lines.find((l) => l.startsWith('['));
+  try {
+    for (const link of (json ? JSON.parse(json) : []) as { ifname?: string; altnames?: string[] }[]) {
+      for (const alt of link.altnames ?? []) if (link.ifname) altnames.set(alt, link.ifname);
+    }
+  } catch {
+    // An unreadable list names no altnames; the state read names the devices.
+  }
+  return { ends, altnames };
+}
+
+const factsOf = new WeakMap<SshConnection, HostFacts>();
+
+/** The host's facts, as preflight read them on this connection, else read now (one round trip). */
+export async function hostFacts(conn: SshConnection): Promise<HostFacts> {
+  const known = factsOf.get(conn);
+  if (known) return known;
+  const r = await hostCommand(conn, ['sh', '-c', FACTS_SCRIPT], undefined, 30_000);
+  const facts = parseHostFacts(r.stdout.split('\n'));
+  factsOf.set(conn, facts);
+  return facts;
+}
+
+/** Problems the host's facts show for the steps (pure): a name they create that is an altname there, a route or address over the ssh connection. */
+export function factProblems(node: string, changes: NodeChanges | undefined, facts: HostFacts, cleanHint: string): string[] {
+  const problems: string[] = [];
+  for (const dev of changes?.interfaces ?? []) {
+    const owner = facts.altnames.get(dev);
+    if (owner) problems.push(`${node}: ${owner} has the altname ${dev}, a device the steps create, so the steps would act on ${owner}; remove the altname (sudo ip link property del dev ${owner} altname ${dev}), or ${cleanHint} if a run of vxlab left it`);
+  }
+  // Fail closed: without the ends, nothing can tell a route that strands the host (OpenSSH's sshd always sets it).
+  if (facts.ends.length === 0 && (changes?.addressing?.length ?? 0) > 0) {
+    problems.push(`${node}: could not read $SSH_CONNECTION there, so vxlab cannot keep the steps' routes and addresses off the connection it reaches the host by; log in through OpenSSH's sshd (which sets it), with /proc readable by root`);
+  }
+  for (const argv of changes?.addressing ?? []) {
+    const p = coverageProblem(argv, facts.ends);
+    if (p) problems.push(`${node}: step \`${argv.join(' ')}\` ${p.message.replace(/ On an ssh host.*$/, '')}; reach the host over an address outside the lab's routes, or change the step`);
+  }
+  return problems;
+}
+
 /**
  * Programs missing on the host, and whether commands run there as root: through `sudo -n` when
  * the hosts file says so (it must not ask for a password), else as the login user itself.
@@ -53,7 +114,7 @@ export async function programProblems(conn: SshConnection): Promise<string[]> {
   const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir'];
   // One round trip: the effective uid first, then each program that is missing.
   const script = 'id -u 2>/dev/null || echo "?"; for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done';
-  const r = await hostCommand(conn, ['sh', '-c', script, 'vxlab', ...programs], undefined, 30_000);
+  const r = await hostCommand(conn, ['sh', '-c', `${script}; ${FACTS_SCRIPT}`, 'vxlab', ...programs], undefined, 30_000);
   const node = conn.host.node;
   const user = conn.host.user ?? 'the login user';
   if (r.exitCode !== 0) {
@@ -61,7 +122,10 @@ export async function programProblems(conn: SshConnection): Promise<string[]> {
     if (conn.host.sudo && /sudo/.test(why)) return [`${node}: \`sudo -n true\` failed on ${conn.destination} (${why}); give ${user} passwordless sudo there (a sudoers line such as \`${conn.host.user ?? 'USER'} ALL=(ALL) NOPASSWD: ALL\`), or log in as root`];
     return [`${node}: cannot run commands on ${conn.destination}: ${why}`];
   }
-  const [uid, ...missing] = r.stdout.split('\n').filter(Boolean);
+  const all = r.stdout.split('\n');
+  const mark = all.indexOf(FACTS_MARK);
+  if (mark >= 0) factsOf.set(conn, parseHostFacts(all.slice(mark + 1)));
+  const [uid, ...missing] = (mark >= 0 ? all.slice(0, mark) : all).filter(Boolean);
   if (uid !== '0') {
     const how = conn.host.sudo ? 'sudo -n did not make them root; check the sudoers entry' : `set \`sudo: true\` for ${node} in the hosts file (${user} needs passwordless sudo there), or log in as root`;
     return [`${node}: commands on ${conn.destination} run as uid ${uid ?? '?'}, not root, and the steps need root; ${how}`];

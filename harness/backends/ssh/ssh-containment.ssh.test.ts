@@ -257,3 +257,74 @@ onFreshHosts('turning forwarding on for the whole host and back leaves each devi
     accept_redirects: await key('net.ipv4.conf.all.accept_redirects'),
   }).toEqual({ ip_forward: '0', mgmt: '1', enp0s8: '0', accept_redirects: '0' });
 });
+
+// A third pass (scope3): the holes a second stranger's attack left in the host scope. Each of
+// these changed or stranded a host before the fix.
+onFreshHosts('a device named like an ip link keyword cannot make `ip link set down mgmt` act on mgmt', async (hosts) => {
+  const file = join(hosts.dir, 'keyword.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add name down type bridge\n      - ip link set down mgmt\n'));
+  const before = await hosts.state('node0');
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  expect(run.exitCode, run.stdout + run.stderr).toBe(2);
+  expect(run.stderr).toMatch(/keyword\.yaml:8:\d+: .*iproute2 reads as the keyword `down`/);
+  expect(await hosts.state('node0')).toEqual(before);
+});
+
+onFreshHosts('a route or an address over the ssh connection\'s ends is refused at preflight (exit 3), before anything runs', async (hosts) => {
+  const file = join(hosts.dir, 'strand.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - ip link set dev vx9 up\n      - ip route add 10.200.0.1/32 dev vx9\n  - node: node1\n    run:\n      - ip link add vx9 type bridge\n      - ip addr add 10.200.0.11/32 dev vx9\n      - ip route replace default dev vx9\n'));
+  const before = await hosts.states();
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+  expect(run.stderr).toMatch(/node0: step `ip route add 10\.200\.0\.1\/32 dev vx9` routes \(add\) 10\.200\.0\.1\/32, which covers 10\.200\.0\.1, an end of the ssh connection/);
+  expect(run.stderr).toMatch(/node1: step `ip addr add 10\.200\.0\.11\/32 dev vx9` adds the address 10\.200\.0\.11\/32, which covers 10\.200\.0\.11,/);
+  expect(run.stderr).toMatch(/node1: step `ip route replace default dev vx9` routes \(replace\) default, which covers 10\.200\.0\.1,/);
+  expect(await hosts.states()).toEqual(before);
+});
+
+onFreshHosts('a created name equal to an altname of the host\'s NIC is refused at preflight (exit 3); a step before the creating one is refused at load', async (hosts) => {
+  await hosts.onHost('node0', ['ip', 'link', 'property', 'add', 'dev', 'enp0s8', 'altname', 'lab0']);
+  try {
+    const before = await hosts.state('node0');
+    // In order: iproute2 finds enp0s8 by its altname, so `ip link set dev lab0 mtu 1400` would change the NIC.
+    const file = join(hosts.dir, 'altname.yaml');
+    await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add lab0 type bridge\n      - ip link set dev lab0 mtu 1400\n'));
+    const run = await hosts.runCli([file, '--reporter', 'tap']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/node0: enp0s8 has the altname lab0, a device the steps create, so the steps would act on enp0s8; remove the altname \(sudo ip link property del dev enp0s8 altname lab0\)/);
+    // Out of order (the step acts first, the device is "created" later): the scope is ordered, exit 2 at load.
+    const early = join(hosts.dir, 'early.yaml');
+    await writeFile(early, scenario('  - node: node0\n    run:\n      - ip link set dev lab0 down\n      - ip link add lab0 type bridge\n'));
+    const first = await hosts.runCli([early, '--reporter', 'tap']);
+    expect(first.exitCode, first.stdout + first.stderr).toBe(2);
+    expect(first.stderr).toMatch(/early\.yaml:8:\d+: .*"lab0", which the steps do not create/);
+    expect(await hosts.state('node0')).toEqual(before);
+  } finally {
+    await hosts.onHost('node0', ['ip', 'link', 'property', 'del', 'dev', 'enp0s8', 'altname', 'lab0']);
+  }
+});
+
+onFreshHosts('in front of the executor, the scope is ordered, keeps to the planned names and keeps routes off the ssh connection: exit 126', async (hosts) => {
+  const before = await hosts.state('node0');
+  const commands: [string, string[]][] = [
+    // Not created yet: the probe's lab has run no step.
+    ['node0', ['ip', 'link', 'set', 'dev', 'vxlan0', 'up']],
+    ['node0', ['ip', 'link', 'add', 'vxlan0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'local', '192.168.8.100', 'dev', 'enp0s8']],
+    ['node0', ['ip', 'link', 'set', 'dev', 'vxlan0', 'up']],
+    ['node0', ['ip', 'route', 'add', '10.200.0.1/32', 'dev', 'vxlan0']],
+    ['node0', ['ip', 'route', 'replace', 'default', 'dev', 'vxlan0']],
+    ['node0', ['ip', 'link', 'add', 'other9', 'type', 'bridge']],
+    ['node0', ['ip', 'link', 'set', 'down', 'enp0s8']],
+    ['node0', ['ip', 'route', 'add', '10.30.0.0/16', 'dev', 'vxlan0']],
+  ];
+  const probe = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, '--import', 'tsx', join(PROJECT_ROOT, 'harness/backends/ssh/testing/exec-probe.ts'), hosts.hostsFile, 'p2p', JSON.stringify(commands)], { cwd: PROJECT_ROOT, reject: false, timeout: 120_000 });
+  expect(probe.exitCode, probe.stderr).toBe(0);
+  const results = JSON.parse(probe.stdout) as { exitCode: number; stderr: string }[];
+  expect(results.map((r) => r.exitCode), JSON.stringify(results)).toEqual([126, 0, 0, 126, 126, 126, 126, 0]);
+  expect(results[0]!.stderr).toMatch(/"vxlan0", which the steps do not create/);
+  expect(results[3]!.stderr).toMatch(/covers 10\.200\.0\.1, an end of the ssh connection/);
+  expect(results[4]!.stderr).toMatch(/default, which covers 10\.200\.0\.1,/);
+  expect(results[5]!.stderr).toMatch(/device "other9", which the scenario's steps do not/);
+  expect(results[6]!.stderr).toMatch(/NIC enp0s8/);
+  expect(await hosts.state('node0')).toEqual(before);
+});

@@ -2,6 +2,7 @@
 // bind-mounted in each host's own mount namespace, testing/sshd-hosts.ts), the real sudo. With
 // NOPASSWD sudo and `sudo: true` a scenario gives the netns backend's TAP and every host comes
 // back as it was; without sudo rights, or without `sudo: true`, preflight stops the run (exit 3).
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,16 @@ describe.skipIf(skip)(`a non-root login (${LOGIN_USER}) with passwordless sudo a
     expect([netns.exitCode, ssh.exitCode]).toEqual([0, 0]);
     expect(await hosts.states()).toEqual(before);
   }, 300_000);
+
+  it('knows the ssh connection\'s ends through sudo (whose env_reset drops $SSH_CONNECTION): a route over the harness\'s address fails preflight', async () => {
+    const file = join(hosts.dir, 'strand.yaml');
+    await writeFile(file, 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - ip route add 10.200.0.0/24 dev vx9\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n');
+    const before = await hosts.states();
+    const run = await hosts.runCli([file, '--reporter', 'tap']);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/node0: step `ip route add 10\.200\.0\.0\/24 dev vx9` routes \(add\) 10\.200\.0\.0\/24, which covers 10\.200\.0\.1, an end of the ssh connection/);
+    expect(await hosts.states()).toEqual(before);
+  });
 });
 
 describe.skipIf(skip)(`a non-root login (${LOGIN_USER}) without sudo rights`, () => {
