@@ -60,6 +60,7 @@ export interface ConnectionOptions {
 
 export class SshConnection {
   private master: ChildProcess | undefined;
+  private opening: Promise<void> | undefined;
   private masterStderr = '';
 
   constructor(
@@ -93,7 +94,14 @@ export class SshConnection {
 
   /** Opens the master connection; resolves once it answers, or rejects with ssh's own words. */
   async open(timeoutMs = 20_000): Promise<void> {
-    if (this.master && this.master.exitCode === null) return;
+    // One handshake at a time: a second open while one is under way waits for it.
+    if (this.opening) return this.opening;
+    if (this.master && this.master.exitCode === null && this.master.signalCode === null) return;
+    this.opening = this.openMaster(timeoutMs).finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async openMaster(timeoutMs: number): Promise<void> {
     this.masterStderr = '';
     // setpriv --pdeathsig: if the harness is killed, so is the master (clean restores later).
     // LogLevel=VERBOSE: the master says "Authenticated to" just before it listens on its socket.
@@ -106,7 +114,14 @@ export class SshConnection {
       this.masterStderr += chunk.toString();
       authenticated ||= AUTHENTICATED.test(this.masterStderr);
     });
-    const exited = new Promise<number | null>((resolve) => master.once('exit', (code) => resolve(code)));
+    // A master that cannot start (no setpriv or ssh yet: open may come before the prerequisite check) is gone too.
+    const exited = new Promise<number | null>((resolve) => {
+      master.once('exit', (code) => resolve(code));
+      master.once('error', (error) => {
+        this.masterStderr += `${error.message}\n`;
+        resolve(null);
+      });
+    });
     let gone = false;
     void exited.then(() => (gone = true));
     let lastCheck = performance.now();
@@ -147,7 +162,8 @@ export class SshConnection {
     const master = this.master;
     if (!master || master.exitCode !== null || master.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => master.once('exit', () => resolve()));
-    await this.control('exit');
+    // A master still in its handshake is not listening yet: it is simply killed.
+    if ((await this.control('exit')) !== 0) master.kill('SIGKILL');
     const timer = setTimeout(() => master.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
