@@ -6,8 +6,8 @@ describe('a group of programs from one bash', () => {
     const script = groupScript([{ argv: ['ip', "it's"], hasInput: false }, { argv: ['ip', '-batch', '-'], hasInput: true }]);
     const lines = script.split('\n');
     expect(lines[0]).toBe('set -m');
-    expect(lines[2]).toBe(`'setpriv' '--pdeathsig' 'KILL' '--' 'ip' 'it'\\''s' 0</dev/null 1>&3 2>&4 3>&- 4>&- 6>&- 7>&- 8>&- &`);
-    expect(lines[4]).toBe(`'setpriv' '--pdeathsig' 'KILL' '--' 'ip' '-batch' '-' 0<&8 8>&- 1>&6 2>&7 6>&- 7>&- 3>&- 4>&- &`);
+    expect(lines[2]).toBe(`'ip' 'it'\\''s' 0</dev/null 1>&3 2>&4 3>&- 4>&- 6>&- 7>&- 8>&- &`);
+    expect(lines[4]).toBe(`'ip' '-batch' '-' 0<&8 8>&- 1>&6 2>&7 6>&- 7>&- 3>&- 4>&- &`);
     expect(lines[5]).toBe('at[$!]=1; echo "start 1 $!"');
     expect(script).toContain('exec 3>&- 4>&- 6>&- 7>&- 8>&-\n');
   });

@@ -4,9 +4,9 @@
 // Why groups: Node's spawn forks the whole harness and blocks its event loop until the child has
 // exec'd, 3-8 ms each (more as the harness grows), so a 100-node lab's 100 steps, 100 table reads
 // and 99 pings went out one after another, ~2.4 s of a 4.3 s run. bash forks from a few MB and does
-// not wait for the exec. Each program is still `setpriv --pdeathsig KILL -- nsenter ... setpriv
-// ... ARGV` (sandbox.ts enterArgv), the argv the policy checked (policed-node.ts) before it got
-// here; only who forks it changes. Each keeps its own stdout, stderr (and stdin when it has input)
+// not wait for the exec. Each program is still `nsenter ... setpriv ... ARGV` (sandbox.ts
+// enterArgv), the argv the policy checked (policed-node.ts) before it got here; only who forks it
+// changes (and the outer setpriv: see groupScript). Each keeps its own stdout, stderr (and stdin when it has input)
 // sockets to vxlab and its own process group (bash's `set -m`), so deadlines, Ctrl-C to the
 // program, the output grace and SIGKILL to the group work exactly as for a program spawned alone.
 import { spawn } from 'node:child_process';
@@ -65,7 +65,12 @@ function fdsOf(i: number, hasInput: boolean): number[] {
 }
 
 /**
- * A group's bash script (pure). `set -m` gives each program its own process group; program i gets
+ * A group's bash script (pure). Programs are not wrapped in `setpriv --pdeathsig` as a program
+ * spawned alone is: bash has it, and were bash to die before its programs, each is still in its
+ * node's PID namespace, which dies with the holder (itself tied to vxlab by pdeathsig), and nsenter
+ * exits with its child. That saves one exec of four per program (perf: process start-up, glibc's
+ * CPU feature probing under this VM's cpuid traps, is most of a program's cost here).
+ * `set -m` gives each program its own process group; program i gets
  * its own sockets as fds 0-2 and every other program's closed, so its output closes exactly when
  * it (and what it left) is gone. bash says `start I PID` when it has forked program i and `end I
  * CODE` when it is reaped (128+N: killed by signal N), on its stdout.
@@ -78,7 +83,7 @@ export function groupScript(items: readonly { argv: readonly string[]; hasInput:
     const [out, err, inp] = own;
     const closes = all.filter((fd) => fd !== out && fd !== err && fd !== inp).map((fd) => `${fd}>&-`);
     const stdin = inp === undefined ? '0</dev/null' : `0<&${inp} ${inp}>&-`;
-    lines.push(`${[...PREFIX, ...item.argv].map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${out}>&- ${err}>&- ${closes.join(' ')} &`);
+    lines.push(`${item.argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${out}>&- ${err}>&- ${closes.join(' ')} &`);
     lines.push(`at[$!]=${i}; echo "start ${i} $!"`);
   });
   lines.push(`exec ${all.map((fd) => `${fd}>&-`).join(' ')}`);
