@@ -9,7 +9,7 @@
 // changes (and the outer setpriv: see groupScript). Each keeps its own stdout, stderr (and stdin when it has input)
 // sockets to vxlab and its own process group (bash's `set -m`), so deadlines, Ctrl-C to the
 // program, the output grace and SIGKILL to the group work exactly as for a program spawned alone.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -152,10 +152,15 @@ export class ProgramLauncher {
   private readonly readiness = new WeakMap<GroupMember, (launch: Launch) => void>();
 
   private async flush(): Promise<void> {
+    // Never throws: a group that cannot start fails its programs (startGroup), each with the reason.
     const members = this.pending.splice(0);
     if (members.length === 1) {
-      const [only] = members;
-      this.readiness.get(only!)!(launchAlone(only!.argv, only!.input));
+      const only = members[0]!;
+      try {
+        this.readiness.get(only)!(launchAlone(only.argv, only.input));
+      } catch (error) {
+        this.fail(only, error as Error);
+      }
       return;
     }
     for (let start = 0; start < members.length; start += GROUP_MAX) await this.startGroup(members.slice(start, start + GROUP_MAX));
@@ -172,11 +177,18 @@ export class ProgramLauncher {
     }
     for (const m of members) traceSpawn(m.argv);
     const fds = items.flatMap((item, i) => fdsOf(i, item.hasInput));
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', script], {
-      detached: true, // like a program spawned alone: a terminal's Ctrl-C is the harness's to handle
-      env: NODE_ENV,
-      stdio: ['ignore', 'pipe', 'pipe', ...Array.from({ length: Math.max(...fds) - 2 }, (_, k) => (fds.includes(k + 3) ? ('pipe' as const) : ('ignore' as const)))],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', script], {
+        detached: true, // like a program spawned alone: a terminal's Ctrl-C is the harness's to handle
+        env: NODE_ENV,
+        stdio: ['ignore', 'pipe', 'pipe', ...Array.from({ length: Math.max(...fds) - 2 }, (_, k) => (fds.includes(k + 3) ? ('pipe' as const) : ('ignore' as const)))],
+      });
+    } catch (error) {
+      // Out of file descriptors or processes: each program fails with the reason, as a spawn error does.
+      for (const m of members) this.fail(m, error as Error);
+      return;
+    }
     const socketAt = (fd: number) => child.stdio[fd] as Socket;
     members.forEach((m, i) => {
       const [out, err, inp] = fdsOf(i, items[i]!.hasInput);
