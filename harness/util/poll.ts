@@ -12,6 +12,8 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** The longest pause between tries (50 ms unless said). */
   maxIntervalMs?: number;
+  /** The first pause (2 ms unless said); it doubles up to maxIntervalMs. */
+  firstIntervalMs?: number;
 }
 
 const delay = (ms: number, signal?: AbortSignal) =>
@@ -30,12 +32,12 @@ const delay = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * Calls `probe` until it returns something other than `undefined`, backing off from 2 ms to
+ * Calls `probe` until it returns something other than `undefined`, backing off from 2 ms (or firstIntervalMs) to
  * 50 ms (or maxIntervalMs) between tries; throws DeadlineError once `timeoutMs` has passed.
  */
 export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | undefined, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
-  let wait = 2;
+  let wait = options.firstIntervalMs ?? 2;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;

@@ -20,6 +20,7 @@ import { nicAddressLines } from '../nic.ts';
 import { cleanDeadRuns } from './clean.ts';
 import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
+import { ProgramLauncher, launchAlone } from './launch.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
 import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
@@ -35,14 +36,15 @@ class NetnsNode implements NodeHandle {
     readonly holder: Holder,
     private readonly capabilities: readonly string[],
     private readonly rootless: boolean,
+    private readonly launcher: ProgramLauncher,
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execInSandbox(argv, enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), options);
+    return execInSandbox(argv, (input) => this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), input), options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new SandboxProcess(argv, enterArgv(this.holder.pid, this.capabilities, this.rootless, argv));
+    const process = new SandboxProcess(argv, launchAlone(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), undefined));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;
@@ -165,7 +167,9 @@ export class NetnsBackend implements Backend {
       // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holders' network namespaces only.
       await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), signalOption);
 
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless)]));
+      // Commands asked for in one turn (a forEach group's steps, a check's pings) start from one bash: launch.ts.
+      const launcher = new ProgramLauncher(runDir);
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`);
     } catch (error) {

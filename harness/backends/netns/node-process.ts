@@ -3,13 +3,11 @@
 // tcpdump) goes to that child, found by its parent PID. Each program starts its own process
 // group, and a hard stop kills the whole group: every process the command started, the children
 // an `ip -batch` forked and left behind included.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
 import { onAbort } from '../../util/abort-fanout.ts';
 import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
-import { NODE_ENV } from './sandbox.ts';
-import { traceSpawn } from '../../util/spawn-trace.ts';
+import type { Launch } from './launch.ts';
 
 /** How long a program's output may stay open after it exited, before its group is killed. */
 const OUTPUT_GRACE_MS = 1000;
@@ -42,35 +40,26 @@ function kill(pid: number, signal: NodeJS.Signals): void {
 }
 
 export class SandboxProcess extends BackgroundProcess {
-  private readonly child: ChildProcess;
+  private launched: Launch | undefined;
+  private readonly launching: Promise<Launch>;
   private programPid: number | undefined;
   private ended = false;
   readonly exited: Promise<ExecResult>;
 
-  /** `argv` is what runs in the node; `spawnArgv` is how it gets there (sandbox.ts enterArgv). */
-  constructor(argv: readonly string[], spawnArgv: readonly string[], input?: string, stdoutLimit?: OutputLimit) {
+  /** `argv` is what runs in the node; `launching` is how it got there (launch.ts). */
+  constructor(argv: readonly string[], launching: Launch | Promise<Launch>, stdoutLimit?: OutputLimit) {
     super(argv, stdoutLimit);
-    traceSpawn(spawnArgv);
-    this.child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...spawnArgv], {
-      detached: true, // a process group of its own, led by nsenter
-      env: NODE_ENV,
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
-    this.child.stderr!.on('data', (chunk: Buffer) => this.receiveStderr(chunk));
-    this.child.stdin?.on('error', () => undefined); // a program that exits without reading its input
-    this.child.stdin?.end(input);
+    this.launching = Promise.resolve(launching);
     this.exited = this.waitForEnd();
   }
 
   private async waitForEnd(): Promise<ExecResult> {
-    const spawnError = new Promise<Error>((resolve) => this.child.once('error', resolve));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      this.child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    // Listened for from the start: 'close' may come right after 'exit', in the same turn.
-    const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
-    const outcome = await Promise.race([exit, spawnError]);
+    const launch = await this.launching;
+    this.launched = launch;
+    launch.stdout.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
+    launch.stderr.on('data', (chunk: Buffer) => this.receiveStderr(chunk));
+    const { closed } = launch;
+    const outcome = await launch.exit;
     if (outcome instanceof Error) {
       this.ended = true;
       return { exitCode: 127, stdout: '', stderr: outcome.message, durationMs: performance.now() - this.started, timedOut: false };
@@ -87,8 +76,8 @@ export class SandboxProcess extends BackgroundProcess {
     clearTimeout(timer);
     if (lingering) {
       this.killGroup();
-      this.child.stdout!.destroy();
-      this.child.stderr!.destroy();
+      launch.stdout.destroy();
+      launch.stderr.destroy();
     }
     this.ended = true;
     return { exitCode: outcome.code ?? undefined, stdout: '', stderr: this.stderr, durationMs: performance.now() - this.started, timedOut: false };
@@ -100,15 +89,26 @@ export class SandboxProcess extends BackgroundProcess {
 
   /** Signals the program itself; before nsenter has forked it, nsenter (whose death ends it too). */
   signal(signal: NodeJS.Signals): void {
-    const leader = this.child.pid;
-    if (this.ended || leader === undefined) return;
+    if (this.ended) return;
+    // Not started yet (its group's bash has not forked it): the signal lands once it has.
+    if (this.launched?.leader === undefined) return void this.whenLed(() => this.signal(signal));
+    const leader = this.launched.leader;
     this.programPid ??= childOf(leader);
     kill(this.programPid ?? leader, signal);
   }
 
   /** SIGKILL to every process of the program's group, wherever in the node they ended up. */
   killGroup(): void {
-    if (this.child.pid !== undefined) kill(-this.child.pid, 'SIGKILL');
+    if (this.launched?.leader === undefined) return void this.whenLed(() => this.killGroup());
+    kill(-this.launched.leader, 'SIGKILL');
+  }
+
+  /** Runs `then` once the program's leader is known (never, if it never started). */
+  private whenLed(then: () => void): void {
+    void this.launching.then(async (launch) => {
+      await launch.leaderKnown;
+      if (launch.leader !== undefined && !this.ended) then();
+    });
   }
 
   override async stop(graceMs = 2000): Promise<ExecResult> {
@@ -123,9 +123,9 @@ export class SandboxProcess extends BackgroundProcess {
 }
 
 /** Runs a program in a node to its end: Ctrl-C at the deadline, then SIGKILL to its whole group. */
-export async function execInSandbox(argv: readonly string[], spawnArgv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export async function execInSandbox(argv: readonly string[], launch: (input: string) => Launch | Promise<Launch>, options: ExecOptions = {}): Promise<ExecResult> {
   options.signal?.throwIfAborted();
-  const program = new SandboxProcess(argv, spawnArgv, options.input ?? '', COMMAND_OUTPUT_LIMIT);
+  const program = new SandboxProcess(argv, launch(options.input ?? ''), COMMAND_OUTPUT_LIMIT);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
   const unsubscribe = options.signal ? onAbort(options.signal, () => program.killGroup()) : () => undefined;

@@ -140,6 +140,23 @@ describe('a node sandbox', () => {
   });
 });
 
+/** The commands of what is left in a node's PID namespace, once it is only its holder (or after 5 s). */
+async function onlyTheHolderLeft(node: string): Promise<string[]> {
+  const holderPidns = await readlink(`/proc/${nodePid(lab, node)}/ns/pid`);
+  const inNode = async () => {
+    const comms: string[] = [];
+    for (const entry of (await readdir('/proc')).filter((e) => /^\d+$/.test(e))) {
+      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === holderPidns) comms.push(readFileSync(`/proc/${entry}/comm`, 'utf8').trim());
+    }
+    return comms.sort();
+  };
+  // Killed processes leave /proc once the node's init has reaped them: a moment, under load.
+  return pollUntil(async () => {
+    const comms = await inNode();
+    return comms.join() === 'bwrap,holder' ? comms : undefined;
+  }, { what: 'the batch and its child to be gone', timeoutMs: 5000 }).catch(() => inNode());
+}
+
 /** /proc/PID/status of the process named `comm` inside a node's PID namespace. */
 async function statusOf(node: string, comm: string): Promise<string | undefined> {
   const pidns = await readlink(`/proc/${nodePid(lab, node)}/ns/pid`);
@@ -170,5 +187,53 @@ describe('the command policy in front of every executor', () => {
     expect(() => node0.start(['tcpdump', '-i', 'lo', '-w', '/etc/vxlab-escape'])).toThrow(/vxlab refused to run/);
     // What the checks build themselves passes.
     expect((await node0.exec(['ip', '-j', '-d', 'link', 'show'])).exitCode).toBe(0);
+  });
+});
+
+describe('programs asked for in one turn, started from one bash (launch.ts)', () => {
+  it('keep their own output, input, exit code, node and capabilities, and the sandbox', async () => {
+    const asked = [
+      run('node0', ['ip', '-batch', '-'], 10_000),
+      unpolicedNode(lab, 'node1').exec(['ip', '-batch', '-'], { input: 'link add grp1 type bridge\nlink show grp1\n', timeoutMs: 10_000 }),
+      run('node1', ['ip', 'netns', 'add', 'vm7']),
+      run('node0', ['sh', '-c', 'id']),
+      run('node2', ['ip', '-j', 'link', 'show', 'enp0s8']),
+      ...Array.from({ length: 60 }, (_, i) => run(`node${i % 3}`, ['ip', 'link', 'show', 'nothing' + String(i)])),
+    ];
+    const [empty, batch, denied, shell, link, ...missing] = await Promise.all(asked);
+    expect(batch, JSON.stringify(batch)).toMatchObject({ exitCode: 0 });
+    expect(empty).toMatchObject({ exitCode: 0, stdout: '', timedOut: false });
+    expect(batch!.exitCode).toBe(0);
+    expect(batch!.stdout).toMatch(/^\d+: grp1: /);
+    expect(denied!.exitCode).not.toBe(0);
+    expect(denied!.stderr).toMatch(/Operation not permitted/);
+    expect(shell!.exitCode).toBe(127);
+    expect(shell!.stderr).toMatch(/failed to execute .*: No such file or directory/);
+    expect((JSON.parse(link!.stdout) as { ifname: string }[])[0]!.ifname).toBe('enp0s8');
+    missing.forEach((r, i) => {
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toContain(`"nothing${i}"`);
+    });
+    // node1's dummy is node1's alone.
+    expect((await run('node0', ['ip', 'link', 'show', 'grp1'])).exitCode).not.toBe(0);
+  });
+
+  it('stop at their own deadline, with their group, while the others end in time', async () => {
+    const started = performance.now();
+    const [slow, fast] = await Promise.all([
+      unpolicedNode(lab, 'node0').exec(['ip', '-batch', '-'], { input: 'netns add vm8\nnetns exec vm8 ip monitor\n', timeoutMs: 1000 }),
+      run('node0', ['ip', 'link', 'show', 'enp0s8']),
+    ]);
+    expect(fast!.exitCode).toBe(0);
+    expect(fast!.durationMs).toBeLessThan(slow!.durationMs);
+    expect(slow!.timedOut).toBe(true);
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(await onlyTheHolderLeft('node0')).toEqual(['bwrap', 'holder']);
+  });
+
+  it('still pass the policy one by one', async () => {
+    const [refused, allowed] = await Promise.all([lab.node('node0').exec(['ip', '-ba', '/etc/passwd']), lab.node('node0').exec(['ip', 'link', 'show', 'lo'])]);
+    expect(refused!.exitCode).toBe(126);
+    expect(allowed!.exitCode).toBe(0);
   });
 });
