@@ -88,7 +88,7 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     const container = await runCli([...names, ...CONTAINER], { timeoutMs: 400_000 });
     expect(await parseTap(container.stdout)).toMatchObject({ ok: true, fail: 0, extra: [] });
     expect(pointsByScenario(container.stdout)).toEqual(pointsByScenario(netns.stdout));
-    expect([netns.exitCode, container.exitCode]).toEqual([0, 0]);
+    expect([netns.exitCode, container.exitCode], `${netns.stderr}\n${container.stderr}`).toEqual([0, 0]);
     expect(await containerResidue(runIdOf(container.stdout))).toEqual([]);
   }, 600_000);
 
