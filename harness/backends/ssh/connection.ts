@@ -18,16 +18,20 @@ const KILL_AFTER_MS = 1000;
 const PID_LINE = /^vxlab-pid (\d+)\n/;
 // The program gets a clean, predictable environment (C locale: checks read its output).
 const CLEAN_ENV = 'env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C';
-const WRAPPER = `echo "vxlab-pid $$" >&2; exec ${CLEAN_ENV} "$@"`;
 /**
- * A background program (a capture) takes its signals as names on the channel's stdin, with no ssh
- * round trip each; when the channel closes (its harness killed, the master gone), the reader
- * SIGKILLs it, so nothing outlives its run. The wrapper exits with the program's status.
+ * Every program takes its signals as names on the channel's stdin (no ssh round trip each), and is
+ * SIGKILLed when the channel closes (its harness killed, the master gone), so nothing a run started
+ * outlives it, even a program that never writes again. Its input comes as $1 (through printf), so
+ * stdin stays the channel's. The wrapper exits with the program's status (128+N: signal N).
+ * (A program in the background of a non-interactive sh ignores SIGINT unless it sets its own
+ * handler, as ping does; a deadline's SIGKILL follows a second later anyway.)
  */
-const BACKGROUND_WRAPPER = [
+const WRAPPER = [
+  // First, before the program can write: where its stderr starts (after what sudo or ssh said).
+  'echo "vxlab-pid $$" >&2',
+  'i=$1; shift',
   'exec 3<&0',
-  `${CLEAN_ENV} "$@" </dev/null & p=$!`,
-  'echo "vxlab-pid $p" >&2',
+  `if [ -n "$i" ]; then printf '%s' "$i" | ${CLEAN_ENV} "$@" & p=$!; else ${CLEAN_ENV} "$@" </dev/null & p=$!; fi`,
   '{ while read -r s; do kill -s "$s" "$p" 2>/dev/null; done; kill -s KILL "$p" 2>/dev/null; } <&3 & r=$!',
   'exec 3<&-',
   'wait "$p"; c=$?',
@@ -170,14 +174,11 @@ export class SshConnection {
   }
 
   /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
-  remoteCommand(argv: readonly string[], background = false): string {
-    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', background ? BACKGROUND_WRAPPER : WRAPPER, 'vxlab', ...argv]);
+  remoteCommand(argv: readonly string[], input = ''): string {
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, ...argv]);
   }
 
-  /**
-   * Starts argv on the host; the process's stdout is its output (a capture's pcap). Without input
-   * it is a background program: it reads nothing, and takes its signals through stdin.
-   */
+  /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
   start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit): SshProcess {
     return new SshProcess(this, argv, input, stdoutLimit);
   }
@@ -204,11 +205,6 @@ export class SshConnection {
       for (const timer of timers) clearTimeout(timer);
       unsubscribe();
     }
-  }
-
-  /** Sends a signal to a remote PID (a program this run started); best effort. */
-  async signalRemote(pid: number, signal: NodeJS.Signals): Promise<void> {
-    await this.plainExec(['kill', `-${signal.replace(/^SIG/, '')}`, String(pid)]);
   }
 
   /** vxlab's own plumbing on the host (state reads, restore, markers): no wrapper, no PID line. */
@@ -241,8 +237,6 @@ export class SshProcess extends BackgroundProcess {
   private ended = false;
   private pidLine = '';
   private remotePid: number | undefined;
-  private readonly pending: NodeJS.Signals[] = [];
-  private readonly background: boolean;
   readonly exited: Promise<ExecResult>;
 
   constructor(
@@ -252,15 +246,13 @@ export class SshProcess extends BackgroundProcess {
     stdoutLimit?: OutputLimit,
   ) {
     super(argv, stdoutLimit);
-    this.background = input === undefined;
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, this.background)];
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input)];
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
+    // stdin stays open: signals go that way, and its end (this harness gone) ends the program.
     this.child.stdin!.on('error', () => undefined);
-    // A background program's stdin stays open: its signals go that way, and its end ends it.
-    if (!this.background) this.child.stdin!.end(input);
     this.exited = new Promise((resolve) => {
       this.child.once('error', (e) => {
         this.ended = true;
@@ -291,7 +283,6 @@ export class SshProcess extends BackgroundProcess {
     const rest = this.pidLine.slice(m[0].length);
     this.pidLine = '';
     if (rest) this.receiveStderr(Buffer.from(rest, 'latin1'));
-    for (const signal of this.pending.splice(0)) this.signal(signal);
   }
 
   get running(): boolean {
@@ -299,16 +290,8 @@ export class SshProcess extends BackgroundProcess {
   }
 
   signal(signal: NodeJS.Signals): void {
-    if (this.ended) return;
-    if (this.background) {
-      if (this.child.stdin!.writable) this.child.stdin!.write(`${signal.replace(/^SIG/, '')}\n`);
-      return;
-    }
-    if (this.remotePid === undefined) {
-      this.pending.push(signal);
-      return;
-    }
-    void this.connection.signalRemote(this.remotePid, signal);
+    if (this.ended || !this.child.stdin!.writable) return;
+    this.child.stdin!.write(`${signal.replace(/^SIG/, '')}\n`);
   }
 
   /** SIGKILL to the remote program and the local client. */

@@ -75,6 +75,35 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
   });
 });
 
+describe.skipIf(missing !== undefined)('a step that writes nothing, when its harness is SIGKILLed', () => {
+  let hosts: SshdHosts;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+  });
+  afterAll(() => hosts?.stop());
+
+  // From the third attack: the command wrapper did not watch its channel, so a quiet step (one echo
+  // request every 977 s) lived on after its harness and `clean`, until its next write failed.
+  it('ends with its channel, before clean runs', async () => {
+    const file = join(hosts.dir, 'quiet.yaml');
+    await writeFile(file, 'lab: three-nodes\ntitle: quiet\ntutorial: none\nexplain: none\nsteps:\n  - node: node0\n    run:\n      - ping -q -n -c 2 -i 977 192.168.8.101\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n');
+    const pings = async () => (await hosts.processesOn('node0', 'ping'));
+    const child = hosts.startCli([file, '--reporter', 'tap']);
+    try {
+      // The moment this test is about: the step's ping runs on the host.
+      expect(await pollUntil(async () => ((await pings()).length === 1 ? true : undefined), { what: 'the step\'s ping to start', timeoutMs: 30_000 }).catch(() => false)).toBe(true);
+      child.kill('SIGKILL');
+      await child;
+      const left = await pollUntil(async () => ((await pings()).length === 0 ? [] : undefined), { what: 'the step\'s ping to end', timeoutMs: 10_000 }).catch(() => pings());
+      expect(left).toEqual([]);
+    } finally {
+      for (const pid of await pings()) process.kill(pid, 'SIGKILL');
+    }
+    const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
+    expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
+  });
+});
+
 describe.skipIf(missing !== undefined)('ssh preflight', () => {
   let hosts: SshdHosts;
   let before: Record<string, Record<string, string[]>>;
