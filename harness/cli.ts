@@ -475,7 +475,9 @@ async function main(argv: string[]): Promise<number> {
           .option('backend', { type: 'string', default: 'netns', describe: `where nodes run: ${BACKEND_NAMES.join(', ')}` }),
       async (a) => {
         code = await labVerb(async () => {
-          const scenario = await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' });
+          // A learner's lab is the machine's own (netns) or its engine's: real hosts take whole runs.
+          if (a.backend === 'ssh') throw new UsageError(`up runs labs on the netns and container backends; on ssh hosts run the scenario whole: npm run lab -- ${a.scenario} --backend ssh --hosts FILE`);
+          const scenario = await loadScenario(a.scenario);
           await createBackend(a.backend);
           await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;

@@ -34,3 +34,12 @@ describe('npm run lab -- explain', () => {
     expect(none.exitCode).toBe(2);
   });
 });
+
+describe('npm run lab -- up --backend ssh', () => {
+  it('exits 2 and says how to run the scenario on ssh hosts instead (a learner lab is netns or container)', async () => {
+    const result = await runCli(['up', 'multicast', '--backend', 'ssh']);
+    expect(result.stderr).toBe('vxlab: up runs labs on the netns and container backends; on ssh hosts run the scenario whole: npm run lab -- multicast --backend ssh --hosts FILE\n');
+    expect(result.stdout).toBe('');
+    expect(result.exitCode).toBe(2);
+  });
+});
