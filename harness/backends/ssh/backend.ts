@@ -18,7 +18,7 @@ import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
-import { withSysctlsOf, type HostState, type OwnedNames } from './host-state.ts';
+import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { factProblems, hostFacts, programProblems, stateProblems } from './preflight.ts';
@@ -343,14 +343,17 @@ export class SshBackend implements Backend {
           try {
             await conn.open();
             const { markers } = await readMarkers(conn);
-            for (const marker of markers) {
-              const alive = marker.harnessHost !== here || marker.bootId !== boot || (await isAlive(marker));
-              if (alive) {
-                report.live.add(marker.runId);
-                continue;
-              }
-              const { left, notOurs, said } = await restoreHost(conn, marker.before, marker.owned);
-              this.leftAlone(host.node, conn, notOurs);
+            const alive = await Promise.all(markers.map(async (m) => m.harnessHost !== here || m.bootId !== boot || (await isAlive(m))));
+            const live = markers.filter((_, j) => alive[j]);
+            for (const m of live) report.live.add(m.runId);
+            // A live run's names and sysctls are its own teardown's: a dead run's restore leaves them.
+            const claims = liveClaims(live);
+            for (const marker of markers.filter((_, j) => !alive[j])) {
+              const { before, owned, skipped } = withoutLive(marker.before, marker.owned, claims);
+              if (skipped.length > 0) this.options.notice?.(`${host.node} (${conn.destination}): ${skipped.join(', ')}: run ${marker.runId}'s, but also claimed by a live run (${live.map((m) => m.runId).join(', ')}): skipped, left to that run`);
+              const { left, notOurs, said } = await restoreHost(conn, before, owned);
+              const skippedNames = new Set(skipped);
+              this.leftAlone(host.node, conn, notOurs.filter((n) => !skippedNames.has(n)));
               if (left.length > 0) {
                 failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}${saying(said)}`);
                 continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differences, leftovers, notOurs, parseHostState, restorePlan, sysctlReads, withSysctlsOf } from './host-state.ts';
+import { differences, leftovers, liveClaims, notOurs, parseHostState, restorePlan, sysctlReads, withoutLive, withSysctlsOf } from './host-state.ts';
 
 const link = (ifname: string, extra: Record<string, unknown> = {}) => ({ ifname, mtu: 1500, flags: ['BROADCAST', 'UP'], address: '02:00:00:00:00:01', ...extra });
 
@@ -164,5 +164,22 @@ describe('sysctls whose write sets every device (an `all` key, ip_forward)', () 
     // A device's own key alone is written alone.
     const one = restorePlan(before, state({ links }, { ...before.sysctls, 'net.ipv4.conf.enp0s8.forwarding': '1' }), { interfaces: [], namespaces: [] });
     expect(one.sysctls).toEqual(['net.ipv4.conf.enp0s8.forwarding=0']);
+  });
+});
+
+describe('withoutLive', () => {
+  it('takes out of a dead run\'s restore the names and sysctl keys a live run on the host claims, and says which', () => {
+    const dead = state({ links: [link('lo'), link('enp0s8')] }, { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    const liveRun = { before: state({ links: [link('lo'), link('enp0s8')] }, { 'net.ipv4.ip_forward': '0' }), owned: { interfaces: ['vxlan0'], namespaces: ['vm0'] } };
+    const r = withoutLive(dead, { interfaces: ['vxlan0', 'br9'], namespaces: ['vm0', 'vm1'] }, liveClaims([liveRun]));
+    expect(r.owned).toEqual({ interfaces: ['br9'], namespaces: ['vm1'] });
+    expect({ ...r.before.sysctls }).toEqual({ 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    expect(r.skipped).toEqual(['device vxlan0', 'guest namespace vm0', 'sysctl net.ipv4.ip_forward']);
+    // The live run's vxlan0, now on the host, is not deleted (the restore reads only the keys left: ip_forward is not among them).
+    const now = state({ links: [link('lo'), link('enp0s8'), link('vxlan0', { linkinfo: { info_kind: 'vxlan' } })] }, { 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    const plan = restorePlan(r.before, now, r.owned);
+    expect(plan.ip).toEqual([]);
+    expect(plan.sysctls).toEqual([]);
+    expect(leftovers(r.before, now, r.owned)).toEqual([]);
   });
 });

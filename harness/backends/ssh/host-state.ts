@@ -308,3 +308,39 @@ export function restorePlan(beforeAll: HostState, nowAll: HostState, owned: Owne
     notOurs: notOurs(beforeAll, nowAll, owned),
   };
 }
+
+/** What runs still live on a host claim there: the names their steps create, the sysctl keys they recorded. */
+export interface LiveClaims {
+  interfaces: ReadonlySet<string>;
+  namespaces: ReadonlySet<string>;
+  sysctls: ReadonlySet<string>;
+}
+
+/** The claims of the live markers on a host, merged. */
+export function liveClaims(markers: readonly { before: HostState; owned: OwnedNames }[]): LiveClaims {
+  return {
+    interfaces: new Set(markers.flatMap((m) => m.owned.interfaces)),
+    namespaces: new Set(markers.flatMap((m) => m.owned.namespaces)),
+    sysctls: new Set(markers.flatMap((m) => Object.keys(m.before.sysctls))),
+  };
+}
+
+/**
+ * A dead run's before-state and names without what a live run claims (`clean` restoring it must not
+ * delete a live run's same-named device, nor write a sysctl the live run will put back), and what was
+ * taken out, one line each.
+ */
+export function withoutLive(before: HostState, owned: OwnedNames, live: LiveClaims): { before: HostState; owned: OwnedNames; skipped: string[] } {
+  const sysctls = record<string>();
+  const skipped: string[] = [];
+  for (const [k, v] of Object.entries(before.sysctls)) {
+    if (live.sysctls.has(k)) skipped.push(`sysctl ${k}`);
+    else sysctls[k] = v;
+  }
+  skipped.unshift(...owned.interfaces.filter((n) => live.interfaces.has(n)).map((n) => `device ${n}`), ...owned.namespaces.filter((n) => live.namespaces.has(n)).map((n) => `guest namespace ${n}`));
+  return {
+    before: { ...before, sysctls },
+    owned: { interfaces: owned.interfaces.filter((n) => !live.interfaces.has(n)), namespaces: owned.namespaces.filter((n) => !live.namespaces.has(n)) },
+    skipped,
+  };
+}
