@@ -21,7 +21,7 @@ import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from '
 import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
-import { factProblems, hostFacts, programProblems, stateProblems } from './preflight.ts';
+import { factProblems, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
 export interface SshBackendOptions {
@@ -200,6 +200,7 @@ export class SshBackend implements Backend {
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
     const states = new Map<string, HostState>();
+    const identities = new Map<string, { identity?: string; destination: string }>();
     let ready = false;
     try {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
@@ -226,6 +227,7 @@ export class SshBackend implements Backend {
           if (missingPrograms.value.length > 0) return;
           if (read.status === 'rejected') throw read.reason;
           states.set(node, read.value);
+          identities.set(node, { ...(await hostFacts(conn)), destination: conn.destination });
           for (const plan of plans) {
             const labNode = plan.lab.nodes.find((n) => n.name === node);
             if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
@@ -233,6 +235,7 @@ export class SshBackend implements Backend {
           }
         }),
       );
+      problems.push(...sharedHostProblems(identities));
       ready = problems.length === 0;
     } finally {
       if (!ready) {

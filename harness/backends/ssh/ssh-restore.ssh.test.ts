@@ -1,12 +1,25 @@
 // The third attack's findings on markers, clean and restore (issue 13), closed: each test is a way
 // `clean` or teardown undid what was not the dead run's, and now holds.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../scenario/resolve.ts';
-import { stderrUntil } from '../../testing/host.ts';
+import { execa } from 'execa';
+import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
+import { CLI, stderrUntil } from '../../testing/host.ts';
 import { PAUSED } from '../../testing/moments.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
+
+const scenario = (steps: string) => `lab: three-nodes
+title: restore
+tutorial: none
+explain: none
+steps:
+${steps}
+checks:
+  - ping: { from: node0, to: 192.168.8.101 }
+`;
 
 /** One sshd lab per test: a restore that undid the wrong thing would break its hosts. */
 function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>): void {
@@ -41,4 +54,20 @@ onFreshHosts('`clean` for a dead run does not delete a live run\'s device that h
   const after = await hosts.state('node0');
   expect(after.links!.join('\n')).not.toContain('ifname="vxlan0"');
   expect(after.run ?? []).not.toContain('vxlab');
+});
+
+onFreshHosts('a hosts file that maps two nodes to one host is refused in preflight (both would keep one marker there)', async (hosts) => {
+  // node0's host also has node1's NIC address, so each node alone would pass.
+  await hosts.onHost('node0', ['ip', 'addr', 'add', '192.168.8.101/24', 'dev', 'enp0s8']);
+  const hostsFile = join(hosts.dir, 'shared.yaml');
+  await writeFile(hostsFile, 'ssh_config: ./ssh_config\nnodes:\n  node0: 10.200.0.10\n  node1: 10.200.0.10\n  node2: 10.200.0.12\n');
+  const file = join(hosts.dir, 'shared-host.yaml');
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add bra type bridge\n  - node: node1\n    run:\n      - ip link add brb type bridge\n  - node: node2\n    run:\n      - ip link show dev enp0s8\n'));
+  const before = await hosts.state('node0');
+  const run = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, '--import', 'tsx', CLI, file, '--reporter', 'tap', '--backend', 'ssh', '--hosts', hostsFile], {
+    cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' },
+  });
+  expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+  expect(run.stdout + run.stderr).toMatch(/node0 and node1 are one host \(10\.200\.0\.10, 10\.200\.0\.10/);
+  expect(await hosts.state('node0')).toEqual(before);
 });
