@@ -311,7 +311,7 @@ export class SshBackend implements Backend {
           const read = fits ? warm.states.get(node.name) : undefined;
           const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
           ends.set(node.name, facts.ends);
-          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
+          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config))];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
