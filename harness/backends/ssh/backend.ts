@@ -235,7 +235,8 @@ export class SshBackend implements Backend {
           }
         }),
       );
-      problems.push(...sharedHostProblems(identities));
+      // In the labs' order, not the order the hosts answered in.
+      problems.push(...sharedHostProblems(new Map(nodes.filter((n) => identities.has(n)).map((n) => [n, identities.get(n)!]))));
       ready = problems.length === 0;
     } finally {
       if (!ready) {
