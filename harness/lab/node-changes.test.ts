@@ -38,4 +38,11 @@ describe('nodeChanges', () => {
     const changes = nodeChanges(await parseScenarioText('rename.yaml', text));
     expect(changes.get('node0')!.interfaces).toEqual(['vx9', '__proto__']);
   });
+
+  it('keeps every value the steps write to each sysctl key (dotted), so a restore can tell the run\'s value from an owner\'s', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - sysctl -w net.ipv4.ip_forward=1 net/ipv4/conf/enp0s8/arp_announce=2\n      - sysctl -w net.ipv4.ip_forward=0\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    const changes = nodeChanges(await parseScenarioText('writes.yaml', text)).get('node0')!;
+    expect(changes.sysctls).toEqual(['net.ipv4.ip_forward', 'net.ipv4.conf.enp0s8.arp_announce']);
+    expect({ ...changes.sysctlWrites }).toEqual({ 'net.ipv4.ip_forward': ['1', '0'], 'net.ipv4.conf.enp0s8.arp_announce': ['2'] });
+  });
 });

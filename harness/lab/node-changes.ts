@@ -20,6 +20,8 @@ export interface NodeChanges {
   fdb: FdbEntry[];
   /** net.* keys the commands write, dotted (`net.ipv4.ip_forward`). */
   sysctls: string[];
+  /** key -> every value the commands write to it: a restore puts back only a key that still holds one. */
+  sysctlWrites?: Record<string, string[]>;
   /** The commands that add routes or addresses in the host's own namespace (preflight holds them off the ssh connection). */
   addressing?: string[][];
 }
@@ -30,9 +32,9 @@ function dottedKey(key: string): string {
   return first === '/' ? key.replace(/[./]/g, (c) => (c === '/' ? '.' : '/')) : key;
 }
 
-function sysctlKeys(argv: readonly string[]): string[] {
+function sysctlWrites(argv: readonly string[]): [string, string][] {
   if (argv[0] !== 'sysctl') return [];
-  return argv.slice(1).filter((w) => !w.startsWith('-') && w.includes('=')).map((w) => dottedKey(w.slice(0, w.indexOf('='))));
+  return argv.slice(1).filter((w) => !w.startsWith('-') && w.includes('=')).map((w) => [dottedKey(w.slice(0, w.indexOf('='))), w.slice(w.indexOf('=') + 1)]);
 }
 
 // bridge's fdb keywords that take a value (iproute2's fdb_modify); the rest after the MAC are flags.
@@ -85,7 +87,12 @@ export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>
       }
       const entry = fdbEntryAdded(argv, facts);
       if (entry) c.fdb.push(entry);
-      c.sysctls.push(...sysctlKeys(argv));
+      for (const [key, value] of sysctlWrites(argv)) {
+        c.sysctls.push(key);
+        // No prototype: a key is the scenario's word.
+        c.sysctlWrites ??= Object.create(null) as Record<string, string[]>;
+        if (!(c.sysctlWrites[key] ??= []).includes(value)) c.sysctlWrites[key].push(value);
+      }
       if (facts.program === 'ip' && (facts.object === 'route' || facts.object === 'address') && facts.globalNetns === undefined) (c.addressing ??= []).push([...argv]);
     }
   };

@@ -18,10 +18,10 @@ import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
-import { withSysctlsOf, type HostState, type OwnedNames } from './host-state.ts';
+import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
-import { factProblems, hostFacts, programProblems, stateProblems } from './preflight.ts';
+import { factProblems, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
 export interface SshBackendOptions {
@@ -200,6 +200,7 @@ export class SshBackend implements Backend {
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
     const states = new Map<string, HostState>();
+    const identities = new Map<string, { identity?: string; destination: string }>();
     let ready = false;
     try {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
@@ -226,6 +227,7 @@ export class SshBackend implements Backend {
           if (missingPrograms.value.length > 0) return;
           if (read.status === 'rejected') throw read.reason;
           states.set(node, read.value);
+          identities.set(node, { ...(await hostFacts(conn)), destination: conn.destination });
           for (const plan of plans) {
             const labNode = plan.lab.nodes.find((n) => n.name === node);
             if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
@@ -233,6 +235,8 @@ export class SshBackend implements Backend {
           }
         }),
       );
+      // In the labs' order, not the order the hosts answered in.
+      problems.push(...sharedHostProblems(new Map(nodes.filter((n) => identities.has(n)).map((n) => [n, identities.get(n)!]))));
       ready = problems.length === 0;
     } finally {
       if (!ready) {
@@ -308,7 +312,7 @@ export class SshBackend implements Backend {
           const read = fits ? warm.states.get(node.name) : undefined;
           const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
           ends.set(node.name, facts.ends);
-          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [] };
+          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config))];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
@@ -343,14 +347,17 @@ export class SshBackend implements Backend {
           try {
             await conn.open();
             const { markers } = await readMarkers(conn);
-            for (const marker of markers) {
-              const alive = marker.harnessHost !== here || marker.bootId !== boot || (await isAlive(marker));
-              if (alive) {
-                report.live.add(marker.runId);
-                continue;
-              }
-              const { left, notOurs, said } = await restoreHost(conn, marker.before, marker.owned);
-              this.leftAlone(host.node, conn, notOurs);
+            const alive = await Promise.all(markers.map(async (m) => m.harnessHost !== here || m.bootId !== boot || (await isAlive(m))));
+            const live = markers.filter((_, j) => alive[j]);
+            for (const m of live) report.live.add(m.runId);
+            // A live run's names and sysctls are its own teardown's: a dead run's restore leaves them.
+            const claims = liveClaims(live);
+            for (const marker of markers.filter((_, j) => !alive[j])) {
+              const { before, owned, skipped } = withoutLive(marker.before, marker.owned, claims);
+              if (skipped.length > 0) this.options.notice?.(`${host.node} (${conn.destination}): ${skipped.join(', ')}: run ${marker.runId}'s, but also claimed by a live run (${live.map((m) => m.runId).join(', ')}): skipped, left to that run`);
+              const { left, notOurs, said } = await restoreHost(conn, before, owned);
+              const skippedNames = new Set(skipped);
+              this.leftAlone(host.node, conn, notOurs.filter((n) => !skippedNames.has(n)));
               if (left.length > 0) {
                 failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}${saying(said)}`);
                 continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differences, leftovers, notOurs, parseHostState, restorePlan, sysctlReads, withSysctlsOf } from './host-state.ts';
+import { differences, leftovers, liveClaims, notOurs, parseHostState, restorePlan, sysctlReads, theirSysctls, withoutLive, withSysctlsOf } from './host-state.ts';
 
 const link = (ifname: string, extra: Record<string, unknown> = {}) => ({ ifname, mtu: 1500, flags: ['BROADCAST', 'UP'], address: '02:00:00:00:00:01', ...extra });
 
@@ -164,5 +164,66 @@ describe('sysctls whose write sets every device (an `all` key, ip_forward)', () 
     // A device's own key alone is written alone.
     const one = restorePlan(before, state({ links }, { ...before.sysctls, 'net.ipv4.conf.enp0s8.forwarding': '1' }), { interfaces: [], namespaces: [] });
     expect(one.sysctls).toEqual(['net.ipv4.conf.enp0s8.forwarding=0']);
+  });
+});
+
+describe('withoutLive', () => {
+  it('takes out of a dead run\'s restore the names and sysctl keys a live run on the host claims, and says which', () => {
+    const dead = state({ links: [link('lo'), link('enp0s8')] }, { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    const liveRun = { before: state({ links: [link('lo'), link('enp0s8')] }, { 'net.ipv4.ip_forward': '0' }), owned: { interfaces: ['vxlan0'], namespaces: ['vm0'] } };
+    const r = withoutLive(dead, { interfaces: ['vxlan0', 'br9'], namespaces: ['vm0', 'vm1'] }, liveClaims([liveRun]));
+    expect(r.owned).toEqual({ interfaces: ['br9'], namespaces: ['vm1'] });
+    expect({ ...r.before.sysctls }).toEqual({ 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    expect(r.skipped).toEqual(['device vxlan0', 'guest namespace vm0', 'sysctl net.ipv4.ip_forward']);
+    // The live run's vxlan0, now on the host, is not deleted (the restore reads only the keys left: ip_forward is not among them).
+    const now = state({ links: [link('lo'), link('enp0s8'), link('vxlan0', { linkinfo: { info_kind: 'vxlan' } })] }, { 'net.ipv4.conf.enp0s8.rp_filter': '1' });
+    const plan = restorePlan(r.before, now, r.owned);
+    expect(plan.ip).toEqual([]);
+    expect(plan.sysctls).toEqual([]);
+    expect(leftovers(r.before, now, r.owned)).toEqual([]);
+  });
+});
+
+describe('theirSysctls', () => {
+  const links = [link('lo'), link('enp0s8')];
+  const before = state({ links }, { 'net.ipv4.conf.enp0s8.arp_announce': '0', 'net.ipv4.ip_local_port_range': '32768\t60999' });
+  const owned = { interfaces: [], namespaces: [], sysctls: { 'net.ipv4.conf.enp0s8.arp_announce': ['1'], 'net.ipv4.ip_local_port_range': ['1000 2000'] } };
+
+  it('restores a key that still holds a value the steps wrote (a vector compared word by word)', () => {
+    const now = state({ links }, { 'net.ipv4.conf.enp0s8.arp_announce': '1', 'net.ipv4.ip_local_port_range': '1000\t2000' });
+    expect(theirSysctls(before, now, owned).size).toBe(0);
+    expect(restorePlan(before, now, owned).sysctls.sort()).toEqual(['net.ipv4.conf.enp0s8.arp_announce=0', 'net.ipv4.ip_local_port_range=32768\t60999']);
+  });
+
+  it('leaves a key the host\'s owner set since to a value of their own, names it not ours, and does not count it left', () => {
+    const now = state({ links }, { 'net.ipv4.conf.enp0s8.arp_announce': '2', 'net.ipv4.ip_local_port_range': '32768\t60999' });
+    expect([...theirSysctls(before, now, owned)]).toEqual([['net.ipv4.conf.enp0s8.arp_announce', '2']]);
+    const plan = restorePlan(before, now, owned);
+    expect(plan.sysctls).toEqual([]);
+    expect(plan.notOurs).toEqual(['sysctl net.ipv4.conf.enp0s8.arp_announce = 2 (set since; the steps wrote 1)']);
+    expect(leftovers(before, now, owned)).toEqual([]);
+    // A marker without the values (older vxlab): restored as before.
+    expect(restorePlan(before, now, { interfaces: [], namespaces: [] }).sysctls).toEqual(['net.ipv4.conf.enp0s8.arp_announce=0']);
+  });
+
+  it('a device\'s key follows its all key: the owner\'s all key leaves both; an owner\'s device key is written back after our all key', () => {
+    const fwd = { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0', 'net.ipv4.conf.all.accept_redirects': '1', 'net.ipv4.conf.enp0s8.forwarding': '0' };
+    const b = state({ links }, fwd);
+    const wrote = { interfaces: [], namespaces: [], sysctls: { 'net.ipv4.ip_forward': ['1'] } };
+    // The steps wrote ip_forward=1, which set every forwarding key: all ours.
+    const ours = state({ links }, { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.forwarding': '1', 'net.ipv4.conf.all.accept_redirects': '0', 'net.ipv4.conf.enp0s8.forwarding': '1' });
+    expect(theirSysctls(b, ours, wrote).size).toBe(0);
+    // The steps wrote enp0s8.forwarding=0 only (1 at the start); the owner since set all.forwarding=1: every key is theirs.
+    const b1 = state({ links }, { ...fwd, 'net.ipv4.conf.enp0s8.forwarding': '1' });
+    const theirsNow = state({ links }, { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.forwarding': '1', 'net.ipv4.conf.all.accept_redirects': '0', 'net.ipv4.conf.enp0s8.forwarding': '1' });
+    const allWrote = { interfaces: [], namespaces: [], sysctls: { 'net.ipv4.conf.all.forwarding': ['0'] } };
+    expect([...theirSysctls(b1, theirsNow, allWrote).keys()].sort()).toEqual(['net.ipv4.conf.all.accept_redirects', 'net.ipv4.conf.all.forwarding', 'net.ipv4.ip_forward']);
+    expect(restorePlan(b1, theirsNow, allWrote).sysctls).toEqual([]);
+    // The steps wrote ip_forward=1; the owner since set enp0s8.forwarding=0 (1 before): the all keys go back, then the owner's 0.
+    const owners = state({ links }, { 'net.ipv4.ip_forward': '1', 'net.ipv4.conf.all.forwarding': '1', 'net.ipv4.conf.all.accept_redirects': '0', 'net.ipv4.conf.enp0s8.forwarding': '0' });
+    expect([...theirSysctls(b1, owners, wrote)]).toEqual([['net.ipv4.conf.enp0s8.forwarding', '0']]);
+    const plan = restorePlan(b1, owners, wrote);
+    expect(plan.sysctls.slice(0, 2).sort()).toEqual(['net.ipv4.conf.all.forwarding=0', 'net.ipv4.ip_forward=0']);
+    expect(plan.sysctls.at(-1)).toBe('net.ipv4.conf.enp0s8.forwarding=0');
   });
 });

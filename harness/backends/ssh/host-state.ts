@@ -191,6 +191,12 @@ const sysctlRank = (key: string) => (IPV4_FORWARDING.includes(key) || key === 'n
 export interface OwnedNames {
   interfaces: readonly string[];
   namespaces: readonly string[];
+  /**
+   * sysctl key -> the values the steps write to it (lab/node-changes.ts). A recorded key that holds
+   * none of them (nor its before-value) was set since by someone else: not restored. Left out (a
+   * marker from before it was kept): every recorded key is restored.
+   */
+  sysctls?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface RestorePlan {
@@ -215,7 +221,7 @@ export interface RestorePlan {
  * nothing of the second but sysctls, so a difference there is another tool's: never undone.
  * Devices and namespaces new since `before` that the steps do not name are left out of both.
  */
-function split(before: HostState, state: HostState, owned: OwnedNames, part: 'ours' | 'theirs'): HostState {
+function split(before: HostState, state: HostState, owned: OwnedNames, part: 'ours' | 'theirs', theirKeys: ReadonlySet<string> = new Set()): HostState {
   const mine = (dev: string) => owned.interfaces.includes(dev) && !own(before.links, dev);
   const keep = part === 'ours' ? (dev: string | undefined) => dev !== undefined && mine(dev) : (dev: string | undefined) => dev === undefined || own(before.links, dev) !== undefined;
   const links = record<LinkState>();
@@ -226,8 +232,58 @@ function split(before: HostState, state: HostState, owned: OwnedNames, part: 'ou
   return {
     links, addresses, namespaces,
     routes: state.routes.filter((r) => keep(r.dev)), neighbours: state.neighbours.filter((n) => keep(n.dev)), fdb: state.fdb.filter((x) => keep(x.dev)),
-    netnsDir: part === 'ours' && state.netnsDir, sysctls: part === 'ours' ? state.sysctls : record(),
+    netnsDir: part === 'ours' && state.netnsDir, sysctls: part === 'ours' ? withoutKeys(state.sysctls, theirKeys) : record(),
   };
+}
+
+function withoutKeys(sysctls: Record<string, string>, keys: ReadonlySet<string>): Record<string, string> {
+  const kept = record<string>();
+  for (const [k, v] of Object.entries(sysctls)) if (!keys.has(k)) kept[k] = v;
+  return kept;
+}
+
+// sysctl prints a vector's values tab-separated; a step may write them space-separated.
+const normal = (v: string) => v.trim().split(/\s+/).join(' ');
+
+/** The keys whose write also sets `key`: a device's key follows its `all` key, and IPv4's forwarding keys (and all.accept_redirects) follow each other. */
+function sourcesOf(key: string): string[] {
+  if (key === 'net.ipv4.conf.all.accept_redirects') return IPV4_FORWARDING;
+  if (IPV4_FORWARDING.includes(key)) return IPV4_FORWARDING.filter((k) => k !== key);
+  const m = /^net\.ipv([46])\.conf\.([^.]+)\.([^./]+)$/.exec(key);
+  if (!m || m[2] === 'all') return [];
+  return [`net.ipv${m[1]}.conf.all.${m[3]}`, ...(m[1] === '4' && m[3] === 'forwarding' ? ['net.ipv4.ip_forward'] : [])];
+}
+
+/**
+ * Recorded sysctls changed since `before` to a value the steps do not write (directly, or through the
+ * `all` key that sets a device's key to its value): the host owner's, set after the run's write. Restoring them would undo
+ * the owner's choice; they are left and named not ours. Keys `owned.sysctls` does not name are the run's.
+ */
+export function theirSysctls(before: HostState, now: HostState, owned: OwnedNames): Map<string, string> {
+  const wrote = owned.sysctls;
+  const theirs = new Map<string, string>();
+  if (!wrote) return theirs;
+  const changed = (k: string) => {
+    const v = own(now.sysctls, k);
+    return v !== undefined && v !== own(before.sysctls, k) ? v : undefined;
+  };
+  const foreignValue = (k: string) => {
+    const values = own(wrote, k);
+    const v = changed(k);
+    return values !== undefined && v !== undefined && !values.map(normal).includes(normal(v));
+  };
+  // A key the steps did not write changed through one they wrote: it holds what was written there
+  // (all.accept_redirects holds forwarding's opposite: it is theirs only when forwarding is).
+  const derivedForeign = (k: string, v: string) => {
+    const sources = sourcesOf(k).filter((s) => own(wrote, s) !== undefined);
+    if (k === 'net.ipv4.conf.all.accept_redirects') return sources.some(foreignValue);
+    return sources.length > 0 && !sources.flatMap((s) => own(wrote, s)!).map(normal).includes(normal(v));
+  };
+  for (const k of Object.keys(before.sysctls)) {
+    const v = changed(k);
+    if (v !== undefined && (own(wrote, k) !== undefined ? foreignValue(k) : derivedForeign(k, v))) theirs.set(k, v);
+  }
+  return theirs;
 }
 
 /** Devices and guest namespaces that appeared since `before` and that the steps do not name. */
@@ -242,15 +298,17 @@ function foreign(before: HostState, now: HostState, owned: OwnedNames): { links:
 export function notOurs(before: HostState, now: HostState, owned: OwnedNames): string[] {
   const f = foreign(before, now, owned);
   const changed = differences(split(before, before, owned, 'theirs'), split(before, now, owned, 'theirs')).map((d) => `${d.startsWith('+') ? 'added' : 'removed'} ${d.slice(2)}`);
-  return [...f.links.map((n) => `device ${n}`), ...f.namespaces.map((n) => `guest namespace ${n}`), ...changed];
+  const sysctls = [...theirSysctls(before, now, owned)].map(([k, v]) => `sysctl ${k} = ${v} (set since; the steps wrote ${own(owned.sysctls ?? record<readonly string[]>(), k)?.join(' or ') ?? `its \`all\` key`})`);
+  return [...f.links.map((n) => `device ${n}`), ...f.namespaces.map((n) => `guest namespace ${n}`), ...changed, ...sysctls];
 }
 
 /** What the run changed that is still different from `before` (others' changes are not counted). */
 export function leftovers(before: HostState, now: HostState, owned: OwnedNames): string[] {
-  const ours = split(before, now, owned, 'ours');
+  const theirKeys = new Set(theirSysctls(before, now, owned).keys());
+  const ours = split(before, now, owned, 'ours', theirKeys);
   // /run/netns stays for another tool's namespace: that is theirs too, not a leftover.
   if (ours.netnsDir && !before.netnsDir && ours.namespaces.length < now.namespaces.length) ours.netnsDir = false;
-  return differences(split(before, before, owned, 'ours'), ours);
+  return differences(split(before, before, owned, 'ours', theirKeys), ours);
 }
 
 /**
@@ -260,8 +318,9 @@ export function leftovers(before: HostState, now: HostState, owned: OwnedNames):
  */
 export function restorePlan(beforeAll: HostState, nowAll: HostState, owned: OwnedNames): RestorePlan {
   // Only the run's part is compared: what others changed on the devices that were there stays as they left it.
-  const before = split(beforeAll, beforeAll, owned, 'ours');
-  const now = split(beforeAll, nowAll, owned, 'ours');
+  const theirs = theirSysctls(beforeAll, nowAll, owned);
+  const before = split(beforeAll, beforeAll, owned, 'ours', new Set(theirs.keys()));
+  const now = split(beforeAll, nowAll, owned, 'ours', new Set(theirs.keys()));
   const kept = (dev: string | undefined) => dev === undefined || own(before.links, dev) !== undefined;
   const ip: string[][] = [];
   for (const name of Object.keys(now.links)) if (!own(before.links, name)) ip.push(['link', 'del', 'dev', name]);
@@ -299,12 +358,49 @@ export function restorePlan(beforeAll: HostState, nowAll: HostState, owned: Owne
   const changed = Object.entries(before.sysctls).filter(([k, v]) => own(now.sysctls, k) !== v);
   // Writing an `all` key back overwrites every device's own key (and forwarding all.accept_redirects):
   // then every recorded key that still exists is written after it, changed or not.
-  const writes = changed.some(([k]) => sysctlRank(k) < 2) ? Object.entries(before.sysctls).filter(([k]) => own(now.sysctls, k) !== undefined) : changed;
+  // An owner's value (theirs) that such a write overwrites is written back as the owner left it.
+  const writes = changed.some(([k]) => sysctlRank(k) < 2) ? [...Object.entries(before.sysctls).filter(([k]) => own(now.sysctls, k) !== undefined), ...theirs] : changed;
   const sysctls = writes.sort(([a], [b]) => sysctlRank(a) - sysctlRank(b)).map(([k, v]) => `${k}=${v}`);
   return {
     namespaces: now.namespaces.filter((n) => !before.namespaces.includes(n)),
     ip, bridge, sysctls,
     removeNetnsDir: now.netnsDir && !before.netnsDir,
     notOurs: notOurs(beforeAll, nowAll, owned),
+  };
+}
+
+/** What runs still live on a host claim there: the names their steps create, the sysctl keys they recorded. */
+export interface LiveClaims {
+  interfaces: ReadonlySet<string>;
+  namespaces: ReadonlySet<string>;
+  sysctls: ReadonlySet<string>;
+}
+
+/** The claims of the live markers on a host, merged. */
+export function liveClaims(markers: readonly { before: HostState; owned: OwnedNames }[]): LiveClaims {
+  return {
+    interfaces: new Set(markers.flatMap((m) => m.owned.interfaces)),
+    namespaces: new Set(markers.flatMap((m) => m.owned.namespaces)),
+    sysctls: new Set(markers.flatMap((m) => Object.keys(m.before.sysctls))),
+  };
+}
+
+/**
+ * A dead run's before-state and names without what a live run claims (`clean` restoring it must not
+ * delete a live run's same-named device, nor write a sysctl the live run will put back), and what was
+ * taken out, one line each.
+ */
+export function withoutLive(before: HostState, owned: OwnedNames, live: LiveClaims): { before: HostState; owned: OwnedNames; skipped: string[] } {
+  const sysctls = record<string>();
+  const skipped: string[] = [];
+  for (const [k, v] of Object.entries(before.sysctls)) {
+    if (live.sysctls.has(k)) skipped.push(`sysctl ${k}`);
+    else sysctls[k] = v;
+  }
+  skipped.unshift(...owned.interfaces.filter((n) => live.interfaces.has(n)).map((n) => `device ${n}`), ...owned.namespaces.filter((n) => live.namespaces.has(n)).map((n) => `guest namespace ${n}`));
+  return {
+    before: { ...before, sysctls },
+    owned: { ...owned, interfaces: owned.interfaces.filter((n) => !live.interfaces.has(n)), namespaces: owned.namespaces.filter((n) => !live.namespaces.has(n)) },
+    skipped,
   };
 }

@@ -29,7 +29,8 @@ const markerSchema = z.object({
   bootId: z.string(),
   before: z.custom<HostState>((v) => typeof v === 'object' && v !== null && 'links' in v && 'sysctls' in v),
   // A marker from before `owned` was kept names nothing: clean then deletes nothing new.
-  owned: z.object({ interfaces: z.array(z.string()), namespaces: z.array(z.string()) }).default({ interfaces: [], namespaces: [] }),
+  // `sysctls` (the values the steps write) left out: every recorded key is restored, as before it was kept.
+  owned: z.object({ interfaces: z.array(z.string()), namespaces: z.array(z.string()), sysctls: z.record(z.string(), z.array(z.string())).optional() }).default({ interfaces: [], namespaces: [] }),
 });
 
 export async function writeMarker(conn: SshConnection, marker: SshMarker): Promise<void> {

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { NodeChanges } from '../../lab/node-changes.ts';
-import { factProblems, FACTS_SCRIPT, parseHostFacts } from './preflight.ts';
+import { factProblems, FACTS_SCRIPT, parseHostFacts, sharedHostProblems } from './preflight.ts';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const changes = (interfaces: string[], addressing: string[][] = []): NodeChanges => ({ interfaces, namespaces: [], fdb: [], sysctls: [], addressing });
@@ -32,5 +32,25 @@ describe('preflight reads the ssh connection\'s ends and the altnames in its one
     const blind = parseHostFacts(['ssh-connection ', '[]']);
     expect(factProblems('node0', changes(['vx9'], [['ip', 'addr', 'add', '10.20.1.2/24', 'dev', 'vx9']]), blind, '')).toEqual([expect.stringMatching(/could not read \$SSH_CONNECTION/)]);
     expect(factProblems('node0', changes(['vx9']), blind, '')).toEqual([]);
+  });
+});
+
+describe('preflight tells two nodes on one host', () => {
+  it('reads this machine\'s boot and network namespace as its identity', async () => {
+    const r = await execa('sh', ['-c', FACTS_SCRIPT], { env: { PATH }, extendEnv: false });
+    const boot = (await execa('cat', ['/proc/sys/kernel/random/boot_id'])).stdout.trim();
+    expect(parseHostFacts(r.stdout.split('\n')).identity).toMatch(new RegExp(`^boot ${boot} netns \\d+$`));
+  });
+
+  it('names the nodes that share one, and only those; a host that said nothing is not compared', () => {
+    const ids = new Map([
+      ['node0', { identity: 'boot b1 netns 7', destination: '10.200.0.10' }],
+      ['node1', { identity: 'boot b1 netns 7', destination: '10.200.0.10' }],
+      ['node2', { identity: 'boot b1 netns 8', destination: '10.200.0.12' }],
+      ['node3', { destination: '10.200.0.13' }],
+      ['node4', { destination: '10.200.0.13' }],
+    ]);
+    expect(sharedHostProblems(ids)).toEqual([expect.stringMatching(/^node0 and node1 are one host \(10\.200\.0\.10, 10\.200\.0\.10: /)]);
+    expect(parseHostFacts(['host-id b1 ', '[]']).identity).toBeUndefined();
   });
 });

@@ -51,6 +51,8 @@ export interface HostFacts {
   ends: string[];
   /** altname -> the device that has it (iproute2 finds a device by an altname as by its name). */
   altnames: Map<string, string>;
+  /** The kernel's boot_id and the network namespace's inode: the same on two nodes means one host (one /run/vxlab). */
+  identity?: string;
 }
 
 // Read in the program check's round trip. Under sudo the environment is reset, so SSH_CONNECTION
@@ -58,7 +60,8 @@ export interface HostFacts {
 const FACTS_MARK = '--vxlab-facts';
 export const FACTS_SCRIPT = `echo ${FACTS_MARK}; c=$SSH_CONNECTION; q=$$
 while [ -z "$c" ] && [ "$q" -gt 1 ] 2>/dev/null; do c=$(tr '\\000' '\\n' < /proc/$q/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p'); set -- $(cat /proc/$q/stat 2>/dev/null); q=$4; done
-echo "ssh-connection $c"; ip -j link show 2>/dev/null | tr -d '\\n'; echo`;
+echo "ssh-connection $c"; ip -j link show 2>/dev/null | tr -d '\\n'; echo
+echo "host-id $(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(stat -L -c %i /proc/self/ns/net 2>/dev/null) $(cat /etc/machine-id 2>/dev/null)"`;
 
 /** Parses the facts part of the program check's output (pure). */
 export function parseHostFacts(lines: readonly string[]): HostFacts {
@@ -73,7 +76,17 @@ export function parseHostFacts(lines: readonly string[]): HostFacts {
   } catch {
     // An unreadable list names no altnames; the state read names the devices.
   }
-  return { ends, altnames };
+  const id = lines.find((l) => l.startsWith('host-id '))?.slice('host-id '.length).trim().split(/\s+/) ?? [];
+  // Both or nothing: a boot_id alone is shared by every namespace of one kernel.
+  return { ends, altnames, ...(id[0] && id[1] ? { identity: `boot ${id[0]} netns ${id[1]}` } : {}) };
+}
+
+/** Nodes that preflight found on one host (same boot and network namespace): their markers and states would mix (pure). */
+export function sharedHostProblems(identities: ReadonlyMap<string, { identity?: string; destination: string }>): string[] {
+  const byHost = new Map<string, string[]>();
+  for (const [node, { identity }] of identities) if (identity) byHost.set(identity, [...(byHost.get(identity) ?? []), node]);
+  return [...byHost.values()].filter((nodes) => nodes.length > 1).map((nodes) =>
+    `${nodes.join(' and ')} are one host (${nodes.map((n) => identities.get(n)!.destination).join(', ')}: one kernel boot and network namespace); each lab node needs a host of its own: map them to different hosts in the hosts file`);
 }
 
 const factsOf = new WeakMap<SshConnection, HostFacts>();
