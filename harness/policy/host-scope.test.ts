@@ -252,3 +252,20 @@ describe('in front of the executor, only what the scenario creates may be create
     expect(checkOnHost('ip netns add vm0'.split(' '), undefined, planned).problem).toBeUndefined();
   });
 });
+
+// A fourth pass (fixscope): the third stranger's attack on the scope (NOTES "Third stranger's
+// attack"). Each of these got through before, and changed the host for good or mid-run.
+describe('the third attack on the host scope', () => {
+  it.each([
+    ['ip route replace 192.168.8.0/24 dev vxlan0', 2, /`ip route replace` would take over the host's own route/],
+    ['ip route replace local 192.168.8.100 dev vxlan0 table local', 2, /`ip route replace`/],
+    ['ip route change 192.168.8.0/24 dev vxlan0', 2, /`ip route change`/],
+    ['ip -6 route r fd00:8::/64 dev vxlan0', 3, /`ip route replace`/],
+    ['ip route chg 10.30.0.0/16 dev vxlan0', 2, /`ip route change`/],
+  ])('refuses %s: NLM_F_REPLACE takes over the host\'s own route of that prefix, gone for good with the device', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip route add 10.30.0.0/16 dev vxlan0', 'ip route append 10.30.0.0/16 dev vxlan0', 'ip route prepend 10.30.0.0/16 dev vxlan0', 'ip route del 10.30.0.0/16 dev vxlan0', 'ip netns exec vm0 ip route replace default via 192.168.1.1'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+});

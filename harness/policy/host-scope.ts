@@ -198,7 +198,12 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         const p = created(scope, index, value, `changes a route (${verb}) on`);
         if (p) return p;
       }
-      return ADDING.has(verb) ? coverProblem(argv, rest, scope, `routes (${verb})`) : undefined;
+      const covers = ADDING.has(verb) ? coverProblem(argv, rest, scope, `routes (${verb})`) : undefined;
+      if (covers) return covers;
+      // NLM_F_REPLACE swaps the host's own route of that prefix (the NIC's subnet, a local address)
+      // for ours, and teardown's deleting our device then takes it away for good.
+      if (verb === 'replace' || verb === 'change') return problem(at + 1, `\`ip route ${verb}\` would take over the host's own route of that prefix (the NIC's subnet route, a local address's route), which is lost for good when the device goes; on an ssh host use \`ip route add\` (or append, prepend, del) on a device the steps create`);
+      return undefined;
     }
     case 'rule':
     case 'nexthop':

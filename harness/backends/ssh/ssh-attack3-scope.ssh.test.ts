@@ -1,0 +1,51 @@
+// The third stranger's attack on the ssh host scope (issue 13, NOTES "Third stranger's attack"),
+// kept as tests: each command here changed a real host (for good, or mid-run) before the fourth
+// pass; now each is refused at load (exit 2, file:line:col) and the host is left as it was.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLab } from '../../scenario/resolve.ts';
+import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+
+const missing = await sshdMissing();
+
+const scenario = (run: readonly string[]) => `lab: three-nodes
+title: attack3
+tutorial: none
+explain: none
+steps:
+  - node: node0
+    run:
+${run.map((line) => `      - ${line}\n`).join('')}checks:
+  - ping: { from: node0, to: 192.168.8.101 }
+`;
+
+// Refused at load, nothing reaches the hosts, so one sshd lab serves every case; each still
+// compares the whole host before and after, so one that got through would fail its own test.
+describe.skipIf(missing !== undefined)('the third attack on the ssh host scope: refused at load, the host unchanged', () => {
+  let hosts: SshdHosts;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+  });
+  afterAll(() => hosts?.stop());
+
+  /** Runs a one-node scenario; expects exit 2 at the line of the refused step and the host as it was. */
+  async function refusedAtLoad(name: string, run: readonly string[], line: number, message: RegExp, extra?: () => Promise<string>) {
+    const file = join(hosts.dir, `${name}.yaml`);
+    await writeFile(file, scenario(run));
+    const before = await hosts.state('node0');
+    const extraBefore = await extra?.();
+    const result = await hosts.runCli([file, '--reporter', 'tap']);
+    const output = result.stdout + result.stderr;
+    expect(result.exitCode, output).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${name}\\.yaml:${line}:\\d+: .*${message.source}`));
+    expect(await hosts.state('node0')).toEqual(before);
+    if (extra) expect(await extra()).toBe(extraBefore);
+  }
+
+  it('`ip route replace|change` on a device the steps create cannot take over the host\'s routes (the NIC\'s subnet, its local address)', async () => {
+    await refusedAtLoad('route-replace', ['ip link add d9 type bridge', 'ip link set dev d9 up', 'ip route replace 192.168.8.0/24 dev d9'], 10, /`ip route replace` would take over the host's own route/);
+    await refusedAtLoad('route-local', ['ip link add d9 type bridge', 'ip link set dev d9 up', 'ip route replace local 192.168.8.100 dev d9 table local'], 10, /`ip route replace`/);
+    await refusedAtLoad('route-change', ['ip link add d9 type bridge', 'ip route change 192.168.8.0/24 dev d9'], 9, /`ip route change`/);
+  });
+});
