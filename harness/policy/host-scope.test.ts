@@ -269,3 +269,40 @@ describe('the third attack on the host scope', () => {
     expect(on(command)).toBeUndefined();
   });
 });
+
+describe('sysctls on a real host: an allowlist of the keys the labs use', () => {
+  it.each([
+    'sysctl -w net.ipv4.ip_forward=1',
+    'sysctl -w net.ipv4.conf.all.forwarding=1',
+    'sysctl -w net.ipv4.conf.enp0s8.forwarding=1',
+    'sysctl -w net/ipv4/conf/enp0s8/forwarding=1',
+    'sysctl -q -w net.ipv4.conf.vxlan0.proxy_arp=1 net.ipv4.conf.br0.rp_filter=0',
+    'sysctl -w net.ipv6.conf.vxlan0.disable_ipv6=1',
+    'sysctl net.ipv6.conf.all.disable_ipv6',
+    'sysctl -n net.ipv6.conf.enp0s8.stable_secret net.ipv4.tcp_mem',
+    'ip netns exec vm0 sysctl -w net.ipv6.conf.all.disable_ipv6=1',
+  ])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it.each([
+    ['sysctl -w net.ipv6.conf.all.disable_ipv6=1', 2],
+    ['sysctl -w net.ipv6.conf.default.disable_ipv6=1', 2],
+    ['sysctl -w net.ipv6.conf.enp0s8.disable_ipv6=1', 2],
+    ['sysctl net/ipv6/conf/all/disable_ipv6=1', 1],
+    ['sysctl -w net.ipv4.conf.all.arp_ignore=8', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.arp_ignore=8', 2],
+    ['sysctl -w net.ipv4.conf.all.arp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.rp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.all.rp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.arp_announce=1', 2],
+    ['sysctl -w net.ipv4.conf.default.forwarding=1', 2],
+    ['sysctl -w net.ipv6.conf.all.forwarding=1', 2],
+    ['sysctl -w net.ipv6.conf.enp0s8.stable_secret=2001:db8::1', 2],
+    ['sysctl -w net.ipv6.conf.default.stable_secret=2001:db8::2', 2],
+    ['sysctl -w net.ipv6.conf.vxlan0.stable_secret=2001:db8::3', 2],
+    ['sysctl -w net.ipv4.ip_forward=1 net.ipv4.neigh.default.gc_thresh3=1', 3],
+    ['sysctl -w net.ipv4.neigh.vxlan0.gc_stale_time=1', 2],
+  ])('refuses %s, at the key', (command, index) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(/which is not a key vxlab lets a scenario change on a real host.*may set net\.ipv4\.ip_forward, net\.ipv4\.conf\.\{all,NIC,DEV\}\.forwarding.*net\.ipv6\.conf\.DEV\.disable_ipv6/) });
+  });
+});

@@ -9,6 +9,7 @@ import { readLinkArgs, type LinkArgs } from './ip.ts';
 import { matches } from './iproute2-matching.ts';
 import { PING_GETOPT } from './ping.ts';
 import { covers, readAddress, readPrefix } from './prefixes.ts';
+import { slashdot, SYSCTL_GETOPT } from './sysctl.ts';
 import { TCPDUMP_GETOPT } from './tcpdump.ts';
 import type { ArgvProblem, CommandFacts, Reading } from './types.ts';
 
@@ -267,15 +268,48 @@ function interfaceOption(argv: readonly string[], base: number, scope: HostScope
   return undefined;
 }
 
-/** `sysctl -w net.ipv4.conf.DEV.x=1`: a per-device key names the NIC or one of the steps' devices. */
+/**
+ * The sysctl keys a step may write on a real host (the path under /proc/sys/net/, as procps opens
+ * it): what the labs use (scenarios/*.yaml, the tutorials: ip_forward, forwarding, a created
+ * device's disable_ipv6) and per-device keys of the steps' own devices, whose effect goes with
+ * them. Everything else is the host's: `all`/`default`/the NIC's disable_ipv6 removes the host's
+ * IPv6 addresses, arp_ignore on `all` strands it, tcp_mem and the like exist only in the host's
+ * own namespace and act on every socket, stable_secret cannot be read before nor unset after.
+ */
+const HOST_SYSCTLS = {
+  /** net.ipv4.KEY, net.ipv6.KEY */
+  global: ['ipv4/ip_forward'],
+  /** net.ipv4.conf.{all,NIC,created}.KEY */
+  everyDevice: ['ipv4/forwarding'],
+  /** net.ipv4.conf.CREATED.KEY, net.ipv6.conf.CREATED.KEY */
+  createdDevice: ['ipv4/forwarding', 'ipv4/proxy_arp', 'ipv4/rp_filter', 'ipv4/arp_ignore', 'ipv4/arp_announce', 'ipv4/arp_filter', 'ipv4/arp_accept',
+    'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/forwarding', 'ipv6/accept_dad'],
+};
+const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create ${HOST_SYSCTLS.createdDevice.map((k) => `net.${k.replace('/', '.conf.DEV.')}`).join(', ')}`;
+
+/** Why a written key (its /proc/sys path parts after net/) is not one a step may change on this host. */
+function hostSysctlProblem(path: readonly string[], scope: HostScope): string | undefined {
+  const [family, tree, dev, key] = path;
+  if (path.length === 2 && HOST_SYSCTLS.global.includes(`${family}/${tree}`)) return undefined;
+  if (path.length === 4 && (tree === 'conf' || tree === 'neigh')) {
+    if (dev !== 'all' && dev !== 'default' && !scope.devices.has(dev!) && dev !== scope.nic) return `sets a key of device "${dev}", which is neither the lab's NIC ${scope.nic} nor one the steps create`;
+    if (tree === 'conf' && (dev === 'all' || dev === scope.nic) && HOST_SYSCTLS.everyDevice.includes(`${family}/${key}`)) return undefined;
+    if (tree === 'conf' && scope.devices.has(dev!) && HOST_SYSCTLS.createdDevice.includes(`${family}/${key}`)) return undefined;
+  }
+  return `sets "net.${path.join('.')}", which is not a key vxlab lets a scenario change on a real host (what it changes is the host's, or cannot be put back); on an ssh host a step may set ${HOST_SYSCTLS_TEXT}`;
+}
+
+/** `sysctl -w KEY=VALUE` on a real host: only the keys of HOST_SYSCTLS, read as procps reads them (readSysctl has refused the rest). */
 function sysctlCommand(argv: readonly string[], base: number, scope: HostScope): ArgvProblem | undefined {
-  for (let j = base + 1; j < argv.length; j++) {
-    const w = argv[j]!;
-    if (!w.includes('=')) continue;
-    const m = /^net[./](?:ipv4|ipv6)[./](?:conf|neigh)[./]([^./=]+)[./]/.exec(w);
-    if (m && m[1] !== 'all' && m[1] !== 'default' && !scope.devices.has(m[1]!) && m[1] !== scope.nic) {
-      return problem(j, `sets a key of device "${m[1]}", which is neither the lab's NIC ${scope.nic} nor one the steps create`);
-    }
+  const parsed = getoptLong(argv, base + 1, SYSCTL_GETOPT);
+  if (isProblem(parsed)) return parsed;
+  const writeMode = parsed.options.some((o) => o.id === 'w');
+  for (const operand of parsed.operands) {
+    const eq = operand.value.indexOf('=');
+    if (!writeMode && eq < 0) continue;
+    const key = eq >= 0 ? operand.value.slice(0, eq) : operand.value;
+    const p = hostSysctlProblem(slashdot(key, '/').split('/').slice(1), scope);
+    if (p) return problem(operand.index, p);
   }
   return undefined;
 }

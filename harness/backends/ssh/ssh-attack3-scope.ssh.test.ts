@@ -48,4 +48,34 @@ describe.skipIf(missing !== undefined)('the third attack on the ssh host scope: 
     await refusedAtLoad('route-local', ['ip link add d9 type bridge', 'ip link set dev d9 up', 'ip route replace local 192.168.8.100 dev d9 table local'], 10, /`ip route replace`/);
     await refusedAtLoad('route-change', ['ip link add d9 type bridge', 'ip route change 192.168.8.0/24 dev d9'], 9, /`ip route change`/);
   });
+
+  const sysctlRefused = /which is not a key vxlab lets a scenario change on a real host.*may set net\.ipv4\.ip_forward/;
+
+  it('a sysctl a step writes cannot take the host\'s own IPv6 addresses off its NIC and its management interface (disable_ipv6 on all, default, the NIC)', async () => {
+    // The host's own static IPv6 addresses, there before the run (an admin's, not the lab's).
+    await hosts.onHost('node0', ['ip', '-6', 'addr', 'add', 'fd00:8::100/64', 'dev', 'enp0s8', 'nodad']);
+    await hosts.onHost('node0', ['ip', '-6', 'addr', 'add', 'fd00:200::10/64', 'dev', 'mgmt', 'nodad']);
+    try {
+      for (const dev of ['all', 'default', 'enp0s8']) await refusedAtLoad(`disable-ipv6-${dev}`, [`sysctl -w net.ipv6.conf.${dev}.disable_ipv6=1`], 8, sysctlRefused);
+      const addresses = (await hosts.state('node0')).addresses;
+      expect(addresses).toContain('enp0s8 fd00:8::100/64');
+      expect(addresses).toContain('mgmt fd00:200::10/64');
+    } finally {
+      await hosts.onHost('node0', ['ip', '-6', 'addr', 'del', 'fd00:8::100/64', 'dev', 'enp0s8']);
+      await hosts.onHost('node0', ['ip', '-6', 'addr', 'del', 'fd00:200::10/64', 'dev', 'mgmt']);
+    }
+  });
+
+  it('a sysctl a step writes cannot make the host ignore ARP on its management interface (arp_ignore, arp_filter, rp_filter on all or the NIC)', async () => {
+    const keys = ['net.ipv4.conf.all.arp_ignore', 'net.ipv4.conf.enp0s8.arp_ignore', 'net.ipv4.conf.all.arp_filter', 'net.ipv4.conf.enp0s8.rp_filter'];
+    const values = () => hosts.onHost('node0', ['sysctl', ...keys]);
+    for (const [i, key] of keys.entries()) await refusedAtLoad(`arp-${i}`, [`sysctl -w ${key}=8`], 8, sysctlRefused, values);
+  });
+
+  it('a sysctl that cannot be read before (stable_secret: EIO until set) cannot be left set on the host\'s NIC or default', async () => {
+    const mode = () => hosts.onHost('node0', ['sysctl', '-n', 'net.ipv6.conf.enp0s8.addr_gen_mode', 'net.ipv6.conf.default.addr_gen_mode']);
+    await refusedAtLoad('stable-secret', ['sysctl -w net.ipv6.conf.enp0s8.stable_secret=2001:db8::1 net.ipv6.conf.default.stable_secret=2001:db8::2'], 8, sysctlRefused, mode);
+    const secret = await hosts.onHost('node0', ['sh', '-c', 'sysctl -e net.ipv6.conf.enp0s8.stable_secret net.ipv6.conf.default.stable_secret; true']);
+    expect(secret).toBe('');
+  });
 });
