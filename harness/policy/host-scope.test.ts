@@ -306,3 +306,21 @@ describe('sysctls on a real host: an allowlist of the keys the labs use', () => 
     expect(on(command)).toMatchObject({ index, message: expect.stringMatching(/which is not a key vxlab lets a scenario change on a real host.*may set net\.ipv4\.ip_forward, net\.ipv4\.conf\.\{all,NIC,DEV\}\.forwarding.*net\.ipv6\.conf\.DEV\.disable_ipv6/) });
   });
 });
+
+describe('ip maddr: add and delete are changes (its verb table), on the steps\' own devices only', () => {
+  it.each([
+    ['ip maddr add 01:00:5e:00:00:42 dev enp0s8', 5, /changes multicast addresses \(add\) on the host's NIC enp0s8/],
+    ['ip maddr del 01:00:5e:01:02:03 dev enp0s8', 5, /changes multicast addresses \(delete\) on the host's NIC enp0s8/],
+    ['ip maddress a 01:00:5e:00:00:42 dev mgmt', 5, /\(add\) on "mgmt"/],
+    ['ip m d address 01:00:5e:00:00:42 dev enp0s8', 6, /\(delete\) on the host's NIC/],
+    ['ip maddr add 01:00:5e:00:00:42', 2, /without naming a device/],
+  ])('refuses %s', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip maddr add 01:00:5e:00:00:42 dev vxlan0', 'ip maddr del 01:00:5e:00:00:42 dev br0', 'ip maddr show dev enp0s8', 'ip maddr', 'ip maddr lst'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it('refuses a word ip maddr does not know, on every backend', () => {
+    expect(checkArgvOnHost('ip maddr join 01:00:5e:00:00:42 dev vxlan0'.split(' '), scope)).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
+  });
+});

@@ -174,7 +174,7 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'address':
     case 'neighbor':
     case 'maddress': {
-      if (verb === undefined || READ_VERBS.has(verb) || (facts.object === 'maddress' && readOnlyWord(argv[at + 1]))) {
+      if (verb === undefined || READ_VERBS.has(verb)) {
         for (const { index, value } of devs()) {
           const p = readable(scope, index, value);
           if (p) return p;
@@ -182,9 +182,10 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         return undefined;
       }
       const found = devs();
-      if (found.length === 0) return created(scope, at + 1, undefined, `changes ${facts.object === 'neighbor' ? 'neighbours' : 'addresses'} (${verb ?? argv[at + 1]})`);
+      const what = facts.object === 'neighbor' ? 'neighbours' : facts.object === 'maddress' ? 'multicast addresses' : 'addresses';
+      if (found.length === 0) return created(scope, at + 1, undefined, `changes ${what} (${verb})`);
       for (const { index, value } of found) {
-        const p = created(scope, index, value, `changes ${facts.object === 'neighbor' ? 'neighbours' : 'addresses'} (${verb ?? argv[at + 1]}) on`);
+        const p = created(scope, index, value, `changes ${what} (${verb}) on`);
         if (p) return p;
       }
       return facts.object === 'address' && ADDING.has(verb ?? '') ? coverProblem(argv, rest, scope, 'adds the address') : undefined;

@@ -78,4 +78,16 @@ describe.skipIf(missing !== undefined)('the third attack on the ssh host scope: 
     const secret = await hosts.onHost('node0', ['sh', '-c', 'sysctl -e net.ipv6.conf.enp0s8.stable_secret net.ipv6.conf.default.stable_secret; true']);
     expect(secret).toBe('');
   });
+
+  it('`ip maddr add|del` cannot change the multicast addresses of the host\'s NIC (ip maddr had no verb table: add and del read as show)', async () => {
+    // The host's own static multicast membership on its NIC, there before the run.
+    await hosts.onHost('node0', ['ip', 'maddr', 'add', '01:00:5e:01:02:03', 'dev', 'enp0s8']);
+    try {
+      const maddrs = () => hosts.onHost('node0', ['ip', 'maddr', 'show', 'dev', 'enp0s8']);
+      await refusedAtLoad('maddr-add', ['ip maddr add 01:00:5e:00:00:42 dev enp0s8'], 8, /changes multicast addresses \(add\) on the host's NIC enp0s8/, maddrs);
+      await refusedAtLoad('maddr-del', ['ip maddr del 01:00:5e:01:02:03 dev enp0s8'], 8, /changes multicast addresses \(delete\) on the host's NIC enp0s8/, maddrs);
+    } finally {
+      await hosts.onHost('node0', ['ip', 'maddr', 'del', '01:00:5e:01:02:03', 'dev', 'enp0s8']);
+    }
+  });
 });
