@@ -324,3 +324,20 @@ describe('ip maddr: add and delete are changes (its verb table), on the steps\' 
     expect(checkArgvOnHost('ip maddr join 01:00:5e:00:00:42 dev vxlan0'.split(' '), scope)).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
   });
 });
+
+describe('ip stats set: only on the steps\' own devices', () => {
+  it.each([
+    ['ip stats set dev mgmt l3_stats on', 4, /changes the statistics \(ip stats set\) of "mgmt", which the steps do not create/],
+    ['ip stats set dev enp0s8 l3_stats on', 4, /of the host's NIC enp0s8/],
+    ['ip stats set l3_stats on', 2, /without naming a device/],
+    ['ip stats show dev mgmt', 4, /reads device "mgmt"/],
+  ])('refuses %s', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip stats set dev vxlan0 l3_stats on', 'ip stats show dev enp0s8', 'ip stats', 'ip stats show'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it('refuses a verb ip stats does not know (it compares them exactly)', () => {
+    expect(on('ip stats s dev vxlan0')).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
+  });
+});

@@ -207,6 +207,23 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       if (verb === 'replace' || verb === 'change') return problem(at + 1, `\`ip route ${verb}\` would take over the host's own route of that prefix (the NIC's subnet route, a local address's route), which is lost for good when the device goes; on an ssh host use \`ip route add\` (or append, prepend, del) on a device the steps create`);
       return undefined;
     }
+    case 'stats': {
+      // `ip stats set dev X l3_stats on` switches a device's statistics suite, which nothing records.
+      if (verb !== 'set') {
+        for (const { index, value } of devs()) {
+          const p = readable(scope, index, value);
+          if (p) return p;
+        }
+        return undefined;
+      }
+      const found = devs();
+      if (found.length === 0) return created(scope, at + 1, undefined, 'changes a device\'s statistics (ip stats set)');
+      for (const { index, value } of found) {
+        const p = created(scope, index, value, 'changes the statistics (ip stats set) of');
+        if (p) return p;
+      }
+      return undefined;
+    }
     case 'rule':
     case 'nexthop':
     case 'ntable':

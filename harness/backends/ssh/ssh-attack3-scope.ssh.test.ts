@@ -90,4 +90,10 @@ describe.skipIf(missing !== undefined)('the third attack on the ssh host scope: 
       await hosts.onHost('node0', ['ip', 'maddr', 'del', '01:00:5e:01:02:03', 'dev', 'enp0s8']);
     }
   });
+
+  it('`ip stats set` cannot change a setting of any host device (mgmt, the NIC): the host scope had no case for ip stats', async () => {
+    const l3 = (dev: string) => () => hosts.onHost('node0', ['ip', 'stats', 'show', 'dev', dev, 'group', 'offload', 'subgroup', 'l3_stats']);
+    await refusedAtLoad('stats-mgmt', ['ip stats set dev mgmt l3_stats on'], 8, /changes the statistics \(ip stats set\) of "mgmt"/, l3('mgmt'));
+    await refusedAtLoad('stats-nic', ['ip stats set dev enp0s8 l3_stats on'], 8, /of the host's NIC enp0s8/, l3('enp0s8'));
+  });
 });
