@@ -341,3 +341,16 @@ describe('ip stats set: only on the steps\' own devices', () => {
     expect(on('ip stats s dev vxlan0')).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
   });
 });
+
+describe('a passthru macvlan takes its lower device over: only on the steps\' own devices', () => {
+  it.each([
+    ['ip link add link enp0s8 name mv9 type macvlan mode passthru', 10],
+    ['ip link add link enp0s8 mv9 type macvlan m passthru', 9],
+    ['ip link add mv9 link enp0s8 type macvlan mode bridge mode passthru', 11],
+  ])('refuses %s', (command, index) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(/makes a passthru macvlan on the host's NIC enp0s8, which takes the lower device over/) });
+  });
+  it.each(['ip link add link enp0s8 name mv9 type macvlan mode bridge', 'ip link add link enp0s8 name mv9 type macvlan', 'ip link add link br0 name mv9 type macvlan mode passthru'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+});

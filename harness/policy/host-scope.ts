@@ -145,6 +145,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         for (const { index, value } of lower) {
           if (!scope.devices.has(value) && value !== scope.nic) return problem(index, `builds on device "${value}", which is neither the lab's NIC ${scope.nic} nor one the steps create`);
         }
+        const passthru = passthruProblem(argv, args, scope);
+        if (passthru) return passthru;
         for (const { index, value } of valuesOf(argv, rest, ['master'])) {
           const p = created(scope, index, value, 'joins the new device to');
           if (p) return p;
@@ -328,6 +330,22 @@ function sysctlCommand(argv: readonly string[], base: number, scope: HostScope):
     const key = eq >= 0 ? operand.value.slice(0, eq) : operand.value;
     const p = hostSysctlProblem(slashdot(key, '/').split('/').slice(1), scope);
     if (p) return problem(operand.index, p);
+  }
+  return undefined;
+}
+
+/**
+ * A passthru macvlan (or macvtap) takes over its lower device: the kernel makes it promiscuous and
+ * gives it the macvlan's MAC address (`ip link set dev MV address X` changes the NIC's). Only on a
+ * device the steps create. iplink_macvlan.c reads `mode` by matches(), its value by strcmp.
+ */
+function passthruProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
+  if (args.stop?.why !== 'type' || !['macvlan', 'macvtap'].includes(argv[args.stop.index + 1] ?? '')) return undefined;
+  for (let j = args.stop.index + 2; j < argv.length - 1; j++) {
+    if (!matches(argv[j]!, 'mode') || argv[j + 1] !== 'passthru') continue;
+    const lower = args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
+    if (lower !== undefined && scope.devices.has(lower)) return undefined;
+    return problem(j + 1, `makes a passthru ${argv[args.stop.index + 1]} on ${lower === scope.nic ? `the host's NIC ${lower}` : `"${lower ?? '(no lower device)'}"`}, which takes the lower device over (its MAC address, promiscuous mode); on an ssh host use mode bridge, vepa or private, or passthru on a device the steps create`);
   }
   return undefined;
 }

@@ -96,4 +96,10 @@ describe.skipIf(missing !== undefined)('the third attack on the ssh host scope: 
     await refusedAtLoad('stats-mgmt', ['ip stats set dev mgmt l3_stats on'], 8, /changes the statistics \(ip stats set\) of "mgmt"/, l3('mgmt'));
     await refusedAtLoad('stats-nic', ['ip stats set dev enp0s8 l3_stats on'], 8, /of the host's NIC enp0s8/, l3('enp0s8'));
   });
+
+  it('a macvlan the steps build on the NIC in passthru mode cannot change the NIC\'s own MAC address (or make it promiscuous)', async () => {
+    const nic = () => hosts.onHost('node0', ['ip', '-d', 'link', 'show', 'dev', 'enp0s8']);
+    await refusedAtLoad('passthru', ['ip link add link enp0s8 name mv9 type macvlan mode passthru', 'ip link set dev mv9 address 02:00:00:00:00:09', 'ip link set dev mv9 up'], 8,
+      /makes a passthru macvlan on the host's NIC enp0s8/, nic);
+  });
 });
