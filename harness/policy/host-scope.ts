@@ -305,7 +305,8 @@ const HOST_SYSCTLS = {
   createdDevice: ['ipv4/forwarding', 'ipv4/proxy_arp', 'ipv4/rp_filter', 'ipv4/arp_ignore', 'ipv4/arp_announce', 'ipv4/arp_filter', 'ipv4/arp_accept',
     'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/forwarding', 'ipv6/accept_dad'],
 };
-const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create ${HOST_SYSCTLS.createdDevice.map((k) => `net.${k.replace('/', '.conf.DEV.')}`).join(', ')}`;
+const createdKeys = (family: string) => HOST_SYSCTLS.createdDevice.filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1)).join(',');
+const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create net.ipv4.conf.DEV.{${createdKeys('ipv4')}} and net.ipv6.conf.DEV.{${createdKeys('ipv6')}}`;
 
 /** Why a written key (its /proc/sys path parts after net/) is not one a step may change on this host. */
 function hostSysctlProblem(path: readonly string[], scope: HostScope): string | undefined {
