@@ -252,3 +252,105 @@ describe('in front of the executor, only what the scenario creates may be create
     expect(checkOnHost('ip netns add vm0'.split(' '), undefined, planned).problem).toBeUndefined();
   });
 });
+
+// A fourth pass (fixscope): the third stranger's attack on the scope (NOTES "Third stranger's
+// attack"). Each of these got through before, and changed the host for good or mid-run.
+describe('the third attack on the host scope', () => {
+  it.each([
+    ['ip route replace 192.168.8.0/24 dev vxlan0', 2, /`ip route replace` would take over the host's own route/],
+    ['ip route replace local 192.168.8.100 dev vxlan0 table local', 2, /`ip route replace`/],
+    ['ip route change 192.168.8.0/24 dev vxlan0', 2, /`ip route change`/],
+    ['ip -6 route r fd00:8::/64 dev vxlan0', 3, /`ip route replace`/],
+    ['ip route chg 10.30.0.0/16 dev vxlan0', 2, /`ip route change`/],
+  ])('refuses %s: NLM_F_REPLACE takes over the host\'s own route of that prefix, gone for good with the device', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip route add 10.30.0.0/16 dev vxlan0', 'ip route append 10.30.0.0/16 dev vxlan0', 'ip route prepend 10.30.0.0/16 dev vxlan0', 'ip route del 10.30.0.0/16 dev vxlan0', 'ip netns exec vm0 ip route replace default via 192.168.1.1'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+});
+
+describe('sysctls on a real host: an allowlist of the keys the labs use', () => {
+  it.each([
+    'sysctl -w net.ipv4.ip_forward=1',
+    'sysctl -w net.ipv4.conf.all.forwarding=1',
+    'sysctl -w net.ipv4.conf.enp0s8.forwarding=1',
+    'sysctl -w net/ipv4/conf/enp0s8/forwarding=1',
+    'sysctl -q -w net.ipv4.conf.vxlan0.proxy_arp=1 net.ipv4.conf.br0.rp_filter=0',
+    'sysctl -w net.ipv6.conf.vxlan0.disable_ipv6=1',
+    'sysctl net.ipv6.conf.all.disable_ipv6',
+    'sysctl -n net.ipv6.conf.enp0s8.stable_secret net.ipv4.tcp_mem',
+    'ip netns exec vm0 sysctl -w net.ipv6.conf.all.disable_ipv6=1',
+  ])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it.each([
+    ['sysctl -w net.ipv6.conf.all.disable_ipv6=1', 2],
+    ['sysctl -w net.ipv6.conf.default.disable_ipv6=1', 2],
+    ['sysctl -w net.ipv6.conf.enp0s8.disable_ipv6=1', 2],
+    ['sysctl net/ipv6/conf/all/disable_ipv6=1', 1],
+    ['sysctl -w net.ipv4.conf.all.arp_ignore=8', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.arp_ignore=8', 2],
+    ['sysctl -w net.ipv4.conf.all.arp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.rp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.all.rp_filter=1', 2],
+    ['sysctl -w net.ipv4.conf.enp0s8.arp_announce=1', 2],
+    ['sysctl -w net.ipv4.conf.default.forwarding=1', 2],
+    ['sysctl -w net.ipv6.conf.all.forwarding=1', 2],
+    ['sysctl -w net.ipv6.conf.enp0s8.stable_secret=2001:db8::1', 2],
+    ['sysctl -w net.ipv6.conf.default.stable_secret=2001:db8::2', 2],
+    ['sysctl -w net.ipv6.conf.vxlan0.stable_secret=2001:db8::3', 2],
+    ['sysctl -w net.ipv4.ip_forward=1 net.ipv4.neigh.default.gc_thresh3=1', 3],
+    ['sysctl -w net.ipv4.neigh.vxlan0.gc_stale_time=1', 2],
+  ])('refuses %s, at the key', (command, index) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(/which is not a key vxlab lets a scenario change on a real host.*may set net\.ipv4\.ip_forward, net\.ipv4\.conf\.\{all,NIC,DEV\}\.forwarding.*net\.ipv6\.conf\.DEV\.\{disable_ipv6,/) });
+  });
+});
+
+describe('ip maddr: add and delete are changes (its verb table), on the steps\' own devices only', () => {
+  it.each([
+    ['ip maddr add 01:00:5e:00:00:42 dev enp0s8', 5, /changes multicast addresses \(add\) on the host's NIC enp0s8/],
+    ['ip maddr del 01:00:5e:01:02:03 dev enp0s8', 5, /changes multicast addresses \(delete\) on the host's NIC enp0s8/],
+    ['ip maddress a 01:00:5e:00:00:42 dev mgmt', 5, /\(add\) on "mgmt"/],
+    ['ip m d address 01:00:5e:00:00:42 dev enp0s8', 6, /\(delete\) on the host's NIC/],
+    ['ip maddr add 01:00:5e:00:00:42', 2, /without naming a device/],
+  ])('refuses %s', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip maddr add 01:00:5e:00:00:42 dev vxlan0', 'ip maddr del 01:00:5e:00:00:42 dev br0', 'ip maddr show dev enp0s8', 'ip maddr', 'ip maddr lst'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it('refuses a word ip maddr does not know, on every backend', () => {
+    expect(checkArgvOnHost('ip maddr join 01:00:5e:00:00:42 dev vxlan0'.split(' '), scope)).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
+  });
+});
+
+describe('ip stats set: only on the steps\' own devices', () => {
+  it.each([
+    ['ip stats set dev mgmt l3_stats on', 4, /changes the statistics \(ip stats set\) of "mgmt", which the steps do not create/],
+    ['ip stats set dev enp0s8 l3_stats on', 4, /of the host's NIC enp0s8/],
+    ['ip stats set l3_stats on', 2, /without naming a device/],
+    ['ip stats show dev mgmt', 4, /reads device "mgmt"/],
+  ])('refuses %s', (command, index, message) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(message) });
+  });
+  it.each(['ip stats set dev vxlan0 l3_stats on', 'ip stats show dev enp0s8', 'ip stats', 'ip stats show'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+  it('refuses a verb ip stats does not know (it compares them exactly)', () => {
+    expect(on('ip stats s dev vxlan0')).toMatchObject({ index: 2, message: expect.stringMatching(/which ip does not know/) });
+  });
+});
+
+describe('a passthru macvlan takes its lower device over: only on the steps\' own devices', () => {
+  it.each([
+    ['ip link add link enp0s8 name mv9 type macvlan mode passthru', 10],
+    ['ip link add link enp0s8 mv9 type macvlan m passthru', 9],
+    ['ip link add mv9 link enp0s8 type macvlan mode bridge mode passthru', 11],
+  ])('refuses %s', (command, index) => {
+    expect(on(command)).toMatchObject({ index, message: expect.stringMatching(/makes a passthru macvlan on the host's NIC enp0s8, which takes the lower device over/) });
+  });
+  it.each(['ip link add link enp0s8 name mv9 type macvlan mode bridge', 'ip link add link enp0s8 name mv9 type macvlan', 'ip link add link br0 name mv9 type macvlan mode passthru'])('allows %s', (command) => {
+    expect(on(command)).toBeUndefined();
+  });
+});

@@ -9,6 +9,7 @@ import { readLinkArgs, type LinkArgs } from './ip.ts';
 import { matches } from './iproute2-matching.ts';
 import { PING_GETOPT } from './ping.ts';
 import { covers, readAddress, readPrefix } from './prefixes.ts';
+import { slashdot, SYSCTL_GETOPT } from './sysctl.ts';
 import { TCPDUMP_GETOPT } from './tcpdump.ts';
 import type { ArgvProblem, CommandFacts, Reading } from './types.ts';
 
@@ -144,6 +145,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         for (const { index, value } of lower) {
           if (!scope.devices.has(value) && value !== scope.nic) return problem(index, `builds on device "${value}", which is neither the lab's NIC ${scope.nic} nor one the steps create`);
         }
+        const passthru = passthruProblem(argv, args, scope);
+        if (passthru) return passthru;
         for (const { index, value } of valuesOf(argv, rest, ['master'])) {
           const p = created(scope, index, value, 'joins the new device to');
           if (p) return p;
@@ -173,7 +176,7 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'address':
     case 'neighbor':
     case 'maddress': {
-      if (verb === undefined || READ_VERBS.has(verb) || (facts.object === 'maddress' && readOnlyWord(argv[at + 1]))) {
+      if (verb === undefined || READ_VERBS.has(verb)) {
         for (const { index, value } of devs()) {
           const p = readable(scope, index, value);
           if (p) return p;
@@ -181,9 +184,10 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         return undefined;
       }
       const found = devs();
-      if (found.length === 0) return created(scope, at + 1, undefined, `changes ${facts.object === 'neighbor' ? 'neighbours' : 'addresses'} (${verb ?? argv[at + 1]})`);
+      const what = facts.object === 'neighbor' ? 'neighbours' : facts.object === 'maddress' ? 'multicast addresses' : 'addresses';
+      if (found.length === 0) return created(scope, at + 1, undefined, `changes ${what} (${verb})`);
       for (const { index, value } of found) {
-        const p = created(scope, index, value, `changes ${facts.object === 'neighbor' ? 'neighbours' : 'addresses'} (${verb ?? argv[at + 1]}) on`);
+        const p = created(scope, index, value, `changes ${what} (${verb}) on`);
         if (p) return p;
       }
       return facts.object === 'address' && ADDING.has(verb ?? '') ? coverProblem(argv, rest, scope, 'adds the address') : undefined;
@@ -198,7 +202,29 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         const p = created(scope, index, value, `changes a route (${verb}) on`);
         if (p) return p;
       }
-      return ADDING.has(verb) ? coverProblem(argv, rest, scope, `routes (${verb})`) : undefined;
+      const covers = ADDING.has(verb) ? coverProblem(argv, rest, scope, `routes (${verb})`) : undefined;
+      if (covers) return covers;
+      // NLM_F_REPLACE swaps the host's own route of that prefix (the NIC's subnet, a local address)
+      // for ours, and teardown's deleting our device then takes it away for good.
+      if (verb === 'replace' || verb === 'change') return problem(at + 1, `\`ip route ${verb}\` would take over the host's own route of that prefix (the NIC's subnet route, a local address's route), which is lost for good when the device goes; on an ssh host use \`ip route add\` (or append, prepend, del) on a device the steps create`);
+      return undefined;
+    }
+    case 'stats': {
+      // `ip stats set dev X l3_stats on` switches a device's statistics suite, which nothing records.
+      if (verb !== 'set') {
+        for (const { index, value } of devs()) {
+          const p = readable(scope, index, value);
+          if (p) return p;
+        }
+        return undefined;
+      }
+      const found = devs();
+      if (found.length === 0) return created(scope, at + 1, undefined, 'changes a device\'s statistics (ip stats set)');
+      for (const { index, value } of found) {
+        const p = created(scope, index, value, 'changes the statistics (ip stats set) of');
+        if (p) return p;
+      }
+      return undefined;
     }
     case 'rule':
     case 'nexthop':
@@ -262,15 +288,65 @@ function interfaceOption(argv: readonly string[], base: number, scope: HostScope
   return undefined;
 }
 
-/** `sysctl -w net.ipv4.conf.DEV.x=1`: a per-device key names the NIC or one of the steps' devices. */
+/**
+ * The sysctl keys a step may write on a real host (the path under /proc/sys/net/, as procps opens
+ * it): what the labs use (scenarios/*.yaml, the tutorials: ip_forward, forwarding, a created
+ * device's disable_ipv6) and per-device keys of the steps' own devices, whose effect goes with
+ * them. Everything else is the host's: `all`/`default`/the NIC's disable_ipv6 removes the host's
+ * IPv6 addresses, arp_ignore on `all` strands it, tcp_mem and the like exist only in the host's
+ * own namespace and act on every socket, stable_secret cannot be read before nor unset after.
+ */
+const HOST_SYSCTLS = {
+  /** net.ipv4.KEY, net.ipv6.KEY */
+  global: ['ipv4/ip_forward'],
+  /** net.ipv4.conf.{all,NIC,created}.KEY */
+  everyDevice: ['ipv4/forwarding'],
+  /** net.ipv4.conf.CREATED.KEY, net.ipv6.conf.CREATED.KEY */
+  createdDevice: ['ipv4/forwarding', 'ipv4/proxy_arp', 'ipv4/rp_filter', 'ipv4/arp_ignore', 'ipv4/arp_announce', 'ipv4/arp_filter', 'ipv4/arp_accept',
+    'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/forwarding', 'ipv6/accept_dad'],
+};
+const createdKeys = (family: string) => HOST_SYSCTLS.createdDevice.filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1)).join(',');
+const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create net.ipv4.conf.DEV.{${createdKeys('ipv4')}} and net.ipv6.conf.DEV.{${createdKeys('ipv6')}}`;
+
+/** Why a written key (its /proc/sys path parts after net/) is not one a step may change on this host. */
+function hostSysctlProblem(path: readonly string[], scope: HostScope): string | undefined {
+  const [family, tree, dev, key] = path;
+  if (path.length === 2 && HOST_SYSCTLS.global.includes(`${family}/${tree}`)) return undefined;
+  if (path.length === 4 && (tree === 'conf' || tree === 'neigh')) {
+    if (dev !== 'all' && dev !== 'default' && !scope.devices.has(dev!) && dev !== scope.nic) return `sets a key of device "${dev}", which is neither the lab's NIC ${scope.nic} nor one the steps create`;
+    if (tree === 'conf' && (dev === 'all' || dev === scope.nic) && HOST_SYSCTLS.everyDevice.includes(`${family}/${key}`)) return undefined;
+    if (tree === 'conf' && scope.devices.has(dev!) && HOST_SYSCTLS.createdDevice.includes(`${family}/${key}`)) return undefined;
+  }
+  return `sets "net.${path.join('.')}", which is not a key vxlab lets a scenario change on a real host (what it changes is the host's, or cannot be put back); on an ssh host a step may set ${HOST_SYSCTLS_TEXT}`;
+}
+
+/** `sysctl -w KEY=VALUE` on a real host: only the keys of HOST_SYSCTLS, read as procps reads them (readSysctl has refused the rest). */
 function sysctlCommand(argv: readonly string[], base: number, scope: HostScope): ArgvProblem | undefined {
-  for (let j = base + 1; j < argv.length; j++) {
-    const w = argv[j]!;
-    if (!w.includes('=')) continue;
-    const m = /^net[./](?:ipv4|ipv6)[./](?:conf|neigh)[./]([^./=]+)[./]/.exec(w);
-    if (m && m[1] !== 'all' && m[1] !== 'default' && !scope.devices.has(m[1]!) && m[1] !== scope.nic) {
-      return problem(j, `sets a key of device "${m[1]}", which is neither the lab's NIC ${scope.nic} nor one the steps create`);
-    }
+  const parsed = getoptLong(argv, base + 1, SYSCTL_GETOPT);
+  if (isProblem(parsed)) return parsed;
+  const writeMode = parsed.options.some((o) => o.id === 'w');
+  for (const operand of parsed.operands) {
+    const eq = operand.value.indexOf('=');
+    if (!writeMode && eq < 0) continue;
+    const key = eq >= 0 ? operand.value.slice(0, eq) : operand.value;
+    const p = hostSysctlProblem(slashdot(key, '/').split('/').slice(1), scope);
+    if (p) return problem(operand.index, p);
+  }
+  return undefined;
+}
+
+/**
+ * A passthru macvlan (or macvtap) takes over its lower device: the kernel makes it promiscuous and
+ * gives it the macvlan's MAC address (`ip link set dev MV address X` changes the NIC's). Only on a
+ * device the steps create. iplink_macvlan.c reads `mode` by matches(), its value by strcmp.
+ */
+function passthruProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
+  if (args.stop?.why !== 'type' || !['macvlan', 'macvtap'].includes(argv[args.stop.index + 1] ?? '')) return undefined;
+  for (let j = args.stop.index + 2; j < argv.length - 1; j++) {
+    if (!matches(argv[j]!, 'mode') || argv[j + 1] !== 'passthru') continue;
+    const lower = args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
+    if (lower !== undefined && scope.devices.has(lower)) return undefined;
+    return problem(j + 1, `makes a passthru ${argv[args.stop.index + 1]} on ${lower === scope.nic ? `the host's NIC ${lower}` : `"${lower ?? '(no lower device)'}"`}, which takes the lower device over (its MAC address, promiscuous mode); on an ssh host use mode bridge, vepa or private, or passthru on a device the steps create`);
   }
   return undefined;
 }

@@ -7,6 +7,8 @@
 //   ip/iplink.c:604-965 (iplink_parse: `netns` strcmp, `link-netns`/`link-netnsid` matches,
 //   xdp* strcmp, `type` after `txqueuelen`), 160-190 (a link kind dlopens link_KIND.so),
 //   1810-1860 (link verbs); ip/ipaddress.c:2615-2645; ip/ipneigh.c:740-765; ip/iproute.c:2355-2396;
+//   ip/ipmaddr.c (do_multiaddr: verbs by matches(); multiaddr_modify: `dev` strcmp, given once);
+//   ip/ipstats.c (do_ipstats: verbs by strcmp; ipstats_set: `dev` strcmp, given once);
 //   ip/ipmonitor.c:205-250 (`file` reads a dump); ip/iproute_lwtunnel.c (encap bpf);
 //   lib/bpf_legacy.c:842-860 (obj, object-file, object-pinned, pinned, bytecode-file, bcf).
 import { checkAddressValues, checkLinkValues, checkNeighValues } from './command-values.ts';
@@ -75,6 +77,10 @@ const VERBS: Record<string, readonly Entry<VerbRule>[]> = {
   link: verbs([['add', 'add'], ['set', 'set'], ['change', 'set'], ['replace', 'replace'], ['delete', 'delete'], ['show', 'show'], ['lst', 'show'], ['list', 'show'], ['xstats', 'xstats'], ['afstats', 'afstats'], ['property', 'property'], ['help', 'help']]),
   address: verbs([['add', 'add'], ['change', 'change'], ['=chg', 'change'], ['replace', 'replace'], ['delete', 'delete'], ['list', 'show'], ['show', 'show'], ['lst', 'show'], ['flush', 'flush'], ['save', DUMP('save')], ['showdump', DUMP('showdump')], ['restore', DUMP('restore')], ['help', 'help']]),
   neighbor: verbs([['add', 'add'], ['change', 'change'], ['=chg', 'change'], ['replace', 'replace'], ['delete', 'delete'], ['get', 'get'], ['show', 'show'], ['lst', 'show'], ['list', 'show'], ['flush', 'flush'], ['help', 'help']]),
+  // ipmaddr.c do_multiaddr: add and delete join or leave a group on the device (SIOCADDMULTI), the rest read.
+  maddress: verbs([['add', 'add'], ['delete', 'delete'], ['list', 'show'], ['show', 'show'], ['lst', 'show'], ['help', 'help']]),
+  // ipstats.c do_ipstats: strcmp; `set` switches a device's statistics suite (RTM_SETSTATS).
+  stats: verbs([['=help', 'help'], ['=show', 'show'], ['=set', 'set']]),
   route: verbs([['add', 'add'], ['change', 'change'], ['=chg', 'change'], ['replace', 'replace'], ['prepend', 'prepend'], ['append', 'append'], ['test', 'test'], ['delete', 'delete'], ['list', 'show'], ['show', 'show'], ['lst', 'show'], ['get', 'get'], ['flush', 'flush'], ['save', DUMP('save')], ['restore', DUMP('restore')], ['showdump', DUMP('showdump')], ['help', 'help']]),
   netns: verbs([
     ['list', 'list'], ['show', 'list'], ['lst', 'list'], ['list-id', 'list-id'], ['help', 'help'], ['add', 'add'],

@@ -272,13 +272,13 @@ onFreshHosts('a device named like an ip link keyword cannot make `ip link set do
 
 onFreshHosts('a route or an address over the ssh connection\'s ends is refused at preflight (exit 3), before anything runs', async (hosts) => {
   const file = join(hosts.dir, 'strand.yaml');
-  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - ip link set dev vx9 up\n      - ip route add 10.200.0.1/32 dev vx9\n  - node: node1\n    run:\n      - ip link add vx9 type bridge\n      - ip addr add 10.200.0.11/32 dev vx9\n      - ip route replace default dev vx9\n'));
+  await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add vx9 type bridge\n      - ip link set dev vx9 up\n      - ip route add 10.200.0.1/32 dev vx9\n  - node: node1\n    run:\n      - ip link add vx9 type bridge\n      - ip addr add 10.200.0.11/32 dev vx9\n      - ip route append default dev vx9\n'));
   const before = await hosts.states();
   const run = await hosts.runCli([file, '--reporter', 'tap']);
   expect(run.exitCode, run.stdout + run.stderr).toBe(3);
   expect(run.stderr).toMatch(/node0: step `ip route add 10\.200\.0\.1\/32 dev vx9` routes \(add\) 10\.200\.0\.1\/32, which covers 10\.200\.0\.1, an end of the ssh connection/);
   expect(run.stderr).toMatch(/node1: step `ip addr add 10\.200\.0\.11\/32 dev vx9` adds the address 10\.200\.0\.11\/32, which covers 10\.200\.0\.11,/);
-  expect(run.stderr).toMatch(/node1: step `ip route replace default dev vx9` routes \(replace\) default, which covers 10\.200\.0\.1,/);
+  expect(run.stderr).toMatch(/node1: step `ip route append default dev vx9` routes \(append\) default, which covers 10\.200\.0\.1,/);
   expect(await hosts.states()).toEqual(before);
 });
 

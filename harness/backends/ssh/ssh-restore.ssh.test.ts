@@ -72,34 +72,3 @@ onFreshHosts('a hosts file that maps two nodes to one host is refused in preflig
   expect(await hosts.state('node0')).toEqual(before);
 });
 
-onFreshHosts('`clean` for a killed run does not undo a sysctl the host\'s owner set after the run died, and still restores the run\'s own', async (hosts) => {
-  const file = join(hosts.dir, 'announce.yaml');
-  await writeFile(file, scenario('  - node: node0\n    run:\n      - sysctl -w net.ipv4.conf.enp0s8.arp_announce=1 net.ipv4.conf.enp0s8.arp_ignore=1\n  - node: node1\n    run:\n      - ip link show dev enp0s8\n'));
-  const child = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
-  await stderrUntil(child, PAUSED);
-  child.kill('SIGKILL');
-  await child;
-  // Later, the owner chooses a value of their own for one key, before anyone runs clean.
-  await hosts.onHost('node0', ['sysctl', '-q', '-w', 'net.ipv4.conf.enp0s8.arp_announce=2']);
-  const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
-  const value = await hosts.onHost('node0', ['sysctl', '-n', 'net.ipv4.conf.enp0s8.arp_announce', 'net.ipv4.conf.enp0s8.arp_ignore']);
-  expect(value.trim().split('\n'), clean.stdout + clean.stderr).toEqual(['2', '0']);
-  expect(clean.stderr).toMatch(/sysctl net\.ipv4\.conf\.enp0s8\.arp_announce = 2 \(set since; the steps wrote 1\).*not ours, left alone/);
-  expect(clean.exitCode, clean.stdout + clean.stderr).toBe(0);
-  expect((await hosts.state('node0')).run).not.toContain('vxlab');
-});
-
-onFreshHosts('teardown does not undo a sysctl the host\'s owner set mid-run over the steps\' value', async (hosts) => {
-  const file = join(hosts.dir, 'announce-live.yaml');
-  await writeFile(file, scenario('  - node: node0\n    run:\n      - sysctl -w net.ipv4.conf.enp0s8.arp_announce=1 net.ipv4.conf.enp0s8.arp_ignore=1\n  - node: node1\n    run:\n      - ip link show dev enp0s8\n'));
-  const child = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
-  await stderrUntil(child, PAUSED);
-  await hosts.onHost('node0', ['sysctl', '-q', '-w', 'net.ipv4.conf.enp0s8.arp_announce=2']);
-  child.kill('SIGINT');
-  const run = await child;
-  const value = await hosts.onHost('node0', ['sysctl', '-n', 'net.ipv4.conf.enp0s8.arp_announce', 'net.ipv4.conf.enp0s8.arp_ignore']);
-  expect(value.trim().split('\n'), String(run.stdout) + String(run.stderr)).toEqual(['2', '0']);
-  expect(String(run.stderr)).toMatch(/arp_announce = 2 \(set since; the steps wrote 1\).*not ours, left alone/);
-  // Restored (what is left is the owner's): the marker goes.
-  expect((await hosts.state('node0')).run).not.toContain('vxlab');
-});
