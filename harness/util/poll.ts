@@ -36,13 +36,14 @@ const delay = (ms: number, signal?: AbortSignal) =>
  * 50 ms (or maxIntervalMs) between tries; throws DeadlineError once `timeoutMs` has passed.
  */
 export async function pollUntil<T>(probe: () => Promise<T | undefined> | T | undefined, options: PollOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  // The monotonic clock, to the fraction of a ms: Date.now() could end a window up to 1 ms short (or jump).
+  const deadline = performance.now() + options.timeoutMs;
   let wait = options.firstIntervalMs ?? 2;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() >= deadline) throw new DeadlineError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
-    await delay(Math.min(wait, Math.max(1, deadline - Date.now())), options.signal);
+    if (performance.now() >= deadline) throw new DeadlineError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    await delay(Math.min(wait, Math.max(1, deadline - performance.now())), options.signal);
     wait = Math.min(wait * 2, options.maxIntervalMs ?? 50);
   }
 }
