@@ -155,16 +155,14 @@ async function run(args: RunArgs): Promise<number> {
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const jobs = jobsFor(args);
+    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
+    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
+    controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
     if (args.hosts !== undefined && args.backend !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
     const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged, ...(args.hosts !== undefined ? { hosts: args.hosts, notice } : {}) });
-    // The ssh handshakes (hundreds of ms) go on while the scenarios load.
-    await backend.warmUp?.();
-    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
-    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
-    controller.signal.throwIfAborted();
     // Not root: run again inside a user namespace of our own (validation above already passed).
     if (backend.supportsRootless) {
       const rootless = await rerunRootlessIfNeeded();

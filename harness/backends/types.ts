@@ -58,11 +58,6 @@ export interface Backend {
   up(lab: Lab, options: UpOptions): Promise<StartedLab>;
   /** Checks, before any lab is built, that the machines can run these labs; throws PrerequisiteError. */
   preflight?(plans: readonly LabPlan[]): Promise<void>;
-  /**
-   * Starts what preflight will wait for, to go on while the scenarios load (ssh: the hosts'
-   * handshakes); resolves once started. Never rejects: checkPrerequisites or preflight say what failed.
-   */
-  warmUp?(): Promise<void>;
   /** Removes what dead runs left behind (after a crash); never touches a live run. */
   clean(): Promise<CleanReport>;
 }

@@ -121,12 +121,6 @@ interface Warm {
   states: Map<string, HostState>;
 }
 
-/** Connections opened while the scenarios load (warmUp): one per host of the hosts file, each opening. */
-interface Early {
-  session: Session;
-  opening: Map<string, { conn: SshConnection; opened: Promise<void> }>;
-}
-
 const SESSION_PREFIX = 'vxlab-ssh-';
 
 /** Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind). */
@@ -148,7 +142,6 @@ export class SshBackend implements Backend {
   readonly supportsRootless = false;
   private config: Promise<HostsConfig> | undefined;
   private warm: Warm | undefined;
-  private early: Promise<Early | undefined> | undefined;
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
@@ -172,31 +165,10 @@ export class SshBackend implements Backend {
     if (missing.length > 0) throw new PrerequisiteError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed`, `install ${missing.map((p) => (p === 'ssh' ? 'openssh-client' : 'util-linux')).join(' and ')}`);
   }
 
-  /** Starts the handshakes with every host of the hosts file; preflight takes them (a bad file is said there). */
-  async warmUp(): Promise<void> {
-    this.early ??= (async () => {
-      const config = await this.hosts();
-      const session = await Session.create(config);
-      const opening = new Map(
-        config.hosts.map((h, i) => {
-          const conn = session.connection(config, h.node, i);
-          const opened = conn.open();
-          // Awaited by preflight, which says why it failed.
-          opened.catch(() => undefined);
-          return [h.node, { conn, opened }] as const;
-        }),
-      );
-      return { session, opening };
-    })().catch(() => undefined);
-    await this.early;
-  }
-
   /** Checks every host against every lab before anything runs (exit 3 on a problem). */
   async preflight(plans: readonly LabPlan[]): Promise<void> {
     const config = await this.hosts();
-    const early = await this.early;
-    this.early = undefined;
-    const session = early?.session ?? (await Session.create(config));
+    const session = await Session.create(config);
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
     const states = new Map<string, HostState>();
@@ -206,13 +178,11 @@ export class SshBackend implements Backend {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
       const missing = nodes.filter((n) => !hostFor(config, n));
       if (missing.length > 0) throw new PrerequisiteError(`${config.source} names no host for ${missing.join(', ')}`, `map each node of the lab to a host (it has ${config.hosts.map((h) => h.node).join(', ')})`);
-      // Hosts the labs do not use are let go (their handshakes may still be under way).
-      for (const [node, { conn }] of early?.opening ?? []) if (!nodes.includes(node)) await conn.close();
-      connections = new Map(nodes.map((n, i) => [n, early?.opening.get(n)?.conn ?? session.connection(config, n, i)]));
+      connections = new Map(nodes.map((n, i) => [n, session.connection(config, n, i)]));
       await Promise.all(
         [...connections.values()].map(async (conn) => {
           try {
-            await (early?.opening.get(conn.host.node)?.opened ?? conn.open());
+            await conn.open();
           } catch (error) {
             problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
             return;
