@@ -1,6 +1,6 @@
 // Which harness process made a run, in a form that survives PID reuse, so that `clean` can tell a
 // dead run's leftovers from a live run's nodes.
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 
 export interface HarnessIdentity {
   harnessPid: number;
@@ -38,4 +38,12 @@ let boot: Promise<string> | undefined;
 export function bootId(): Promise<string> {
   boot ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then((t) => t.trim());
   return boot;
+}
+
+let pidNs: Promise<string> | undefined;
+
+/** This process's PID namespace (`pid:[INODE]`): a harness PID is only meaningful inside it. */
+export function pidNamespace(): Promise<string> {
+  pidNs ??= readlink('/proc/self/ns/pid');
+  return pidNs;
 }

@@ -131,6 +131,12 @@ describe('checkInvocation', () => {
     expect(batchLine(['ip', 'link', 'set', 'dev', 'a#b', 'up'])).toBeUndefined();
     expect(batchLine(['tc', 'qdisc'])).toBeUndefined();
   });
+
+  it('never batches `ip netns exec` (in a batch ip forks the program, which a signal to ip would miss)', () => {
+    expect(batchLine(['ip', 'netns', 'exec', 'vm0', 'ping', '-c', '1', '10.0.0.2'])).toBeUndefined();
+    expect(batchLine(['ip', 'net', 'e', 'vm0', 'ip', 'link', 'set', 'lo', 'up'])).toBeUndefined();
+    expect(batchLine(['ip', 'netns', 'add', 'vm0'])).toEqual({ program: 'ip', line: 'netns add vm0' });
+  });
 });
 
 describe('reading as the programs read', () => {

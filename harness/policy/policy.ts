@@ -103,6 +103,9 @@ export function batchLine(argv: readonly string[]): { program: BatchProgram; lin
   if (argv.length < 2 || argv[1]!.startsWith('-')) return undefined;
   if (!argv.slice(1).every((a) => BATCH_WORD.test(a))) return undefined;
   if (checkArgv(argv)) return undefined;
+  // In a batch, `ip netns exec` forks its program and waits: a deadline or a lost channel would
+  // end ip and leave the program running. Alone, ip execs it, so the program is the process.
+  if (readCommand(argv).facts?.nested) return undefined;
   return { program, line: argv.slice(1).join(' ') };
 }
 

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
-import { bootId, harnessIdentity, isAlive } from '../harness-identity.ts';
+import { bootId, harnessIdentity, isAlive, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
@@ -89,8 +89,9 @@ class Session {
   }
 
   static async create(config: HostsConfig): Promise<Session> {
-    // Named by the harness PID, so that `clean` can remove the directory of a harness that died.
-    const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-`));
+    // Named by the harness PID and its PID namespace, so that `clean` can remove the directory of a
+    // harness that died, and only one whose PID it can judge.
+    const dir = await mkdtemp(join(tmpdir(), `${SESSION_PREFIX}${process.pid}-${await pidNamespaceInode()}-`));
     let configFile: string | undefined;
     if (config.sshConfigText !== undefined) {
       configFile = join(dir, 'ssh_config');
@@ -123,11 +124,18 @@ interface Warm {
 
 const SESSION_PREFIX = 'vxlab-ssh-';
 
-/** Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind). */
+/** The number in this process's PID namespace's name (`pid:[4026531836]`). */
+const pidNamespaceInode = async () => (await pidNamespace()).replace(/\D/g, '');
+
+/**
+ * Private directories of harnesses that are gone (a SIGKILL leaves their dead sockets behind):
+ * only those of this PID namespace, whose PIDs /proc here can tell alive from dead.
+ */
 async function removeDeadSessions(): Promise<void> {
+  const ours = await pidNamespaceInode();
   for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
-    const m = new RegExp(`^${SESSION_PREFIX}(\\d+)-[A-Za-z0-9]+$`).exec(entry);
-    if (!m || existsSync(`/proc/${m[1]}`)) continue;
+    const m = new RegExp(`^${SESSION_PREFIX}(\\d+)-(\\d+)-[A-Za-z0-9]+$`).exec(entry);
+    if (!m || m[2] !== ours || existsSync(`/proc/${m[1]}`)) continue;
     await rm(join(tmpdir(), entry), { recursive: true, force: true });
   }
 }
@@ -251,6 +259,7 @@ export class SshBackend implements Backend {
       options.signal?.throwIfAborted();
       const identity = await harnessIdentity();
       const boot = await bootId();
+      const pidNs = await pidNamespace();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
       const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames }[] = [];
       defer.defer('restore the hosts', async () => {
@@ -285,7 +294,7 @@ export class SshBackend implements Backend {
           const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config))];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
-          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, before, owned });
+          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned });
           restores.push({ node: node.name, conn, before, owned });
         }),
       );
@@ -309,6 +318,7 @@ export class SshBackend implements Backend {
     const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['host restored', 'hosts restored'] };
     const here = hostname();
     const boot = await bootId();
+    const pidNs = await pidNamespace();
     const failures: string[] = [];
     try {
       await Promise.all(
@@ -317,7 +327,8 @@ export class SshBackend implements Backend {
           try {
             await conn.open();
             const { markers } = await readMarkers(conn);
-            const alive = await Promise.all(markers.map(async (m) => m.harnessHost !== here || m.bootId !== boot || (await isAlive(m))));
+            // A harness this clean cannot see (another machine, boot or PID namespace) counts as live.
+            const alive = await Promise.all(markers.map(async (m) => m.harnessHost !== here || m.bootId !== boot || (m.pidNamespace !== undefined && m.pidNamespace !== pidNs) || (await isAlive(m))));
             const live = markers.filter((_, j) => alive[j]);
             for (const m of live) report.live.add(m.runId);
             // A live run's names and sysctls are its own teardown's: a dead run's restore leaves them.

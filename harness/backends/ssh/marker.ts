@@ -15,6 +15,8 @@ export interface SshMarker {
   harnessPid: number;
   harnessStart: number;
   bootId: string;
+  /** The harness's PID namespace (/proc/self/ns/pid): its PID means nothing in another one. */
+  pidNamespace?: string;
   before: HostState;
   /** What the run's steps create (devices, guest namespaces): all `clean` may delete. */
   owned: OwnedNames;
@@ -27,6 +29,7 @@ const markerSchema = z.object({
   harnessPid: z.number().int(),
   harnessStart: z.number(),
   bootId: z.string(),
+  pidNamespace: z.string().optional(),
   before: z.custom<HostState>((v) => typeof v === 'object' && v !== null && 'links' in v && 'sysctls' in v),
   // A marker from before `owned` was kept names nothing: clean then deletes nothing new.
   // `sysctls` (the values the steps write) left out: every recorded key is restored, as before it was kept.
