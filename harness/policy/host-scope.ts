@@ -272,6 +272,22 @@ function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     const p = created(scope, index, value, `changes traffic control (tc ${facts.object ?? ''} ${facts.verb}) on`);
     if (p) return p;
   }
+  return mirredProblem(argv, at + 2, scope);
+}
+
+/**
+ * mirred sends frames out of (or into) the device it names, which it reads with matches("dev")
+ * (iproute2 v6.1.0 tc/m_mirred.c:170): `d` and `de` are `dev` there. From the first `mirred` on,
+ * every such word's device must be one the steps create (stricter for a later action's words).
+ */
+function mirredProblem(argv: readonly string[], from: number, scope: HostScope): ArgvProblem | undefined {
+  const start = argv.indexOf('mirred', from);
+  if (start < 0) return undefined;
+  for (let j = start + 1; j < argv.length; j++) {
+    if (!matches(argv[j]!, 'dev')) continue;
+    const p = created(scope, j + 1, argv[j + 1], 'mirrors or redirects traffic (tc action mirred) to');
+    if (p) return p;
+  }
   return undefined;
 }
 
