@@ -22,3 +22,35 @@ describe('ssh host scope: tc mirred reads its device with matches("dev") (tc/m_m
     expect(checkArgvOnHost(argv, scope)).toMatchObject({ index: argv.length - 1 });
   });
 });
+
+describe('ssh host scope: `bridge link s` is `set` (bridge/link.c do_link tries set and change before show)', () => {
+  // readOnlyWord takes `s` for show; bridge runs brlink_modify: port flags, state, cost, and with
+  // `self` the NIC driver's own bridge mode (hwmode vepa|veb on SR-IOV NICs), none restored.
+  it.each([
+    'bridge link s dev enp0s8 learning off state 0',
+    'bridge link s dev enp0s8 hwmode vepa self',
+    'bridge vlan g set dev enp0s8 vid 1 mcast_snooping 0',
+  ])('%s is refused', (text) => {
+    expect(checkArgvOnHost(text.split(' '), scope)).toBeDefined();
+  });
+});
+
+describe('ssh host scope: bridge link, vlan, mdb and vni verbs in bridge\'s own order', () => {
+  it.each([
+    'bridge link c dev enp0s8 learning off',
+    'bridge vlan se vid 1 dev enp0s8 state 0',
+    'bridge vlan global set vid 1 dev enp0s8 mcast_snooping 0',
+    'bridge vlan global s dev enp0s8',
+    'bridge mdb a dev enp0s8 port enp0s8 grp 239.1.1.1',
+    'bridge vni s',
+    'bridge link s',
+  ])('%s is refused', (text) => {
+    expect(checkArgvOnHost(text.split(' '), scope)).toBeDefined();
+  });
+  it.each([
+    'bridge link show dev enp0s8', 'bridge vlan s dev enp0s8', 'bridge vlan tunnelshow', 'bridge vlan global',
+    'bridge vlan global show dev enp0s8', 'bridge mdb s dev enp0s8', 'bridge vni show', 'bridge link set dev vxlan0 learning off',
+  ])('%s is let through', (text) => {
+    expect(checkArgvOnHost(text.split(' '), scope)).toBeUndefined();
+  });
+});

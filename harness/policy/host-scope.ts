@@ -241,7 +241,8 @@ function bridgeCommand(argv: readonly string[], base: number, facts: CommandFact
   const verb = facts.verb ?? argv[at + 1];
   // fdb.c reads `brport` as `dev` (the last one named wins).
   const pairs = valuesOf(argv, at + 2, ['dev', 'brport', 'br', 'port', 'via', 'master']);
-  if (readOnlyWord(verb)) {
+  // The verb as bridge resolved it (readBridge's tables, in bridge's own order: `bridge link s` is set).
+  if (facts.verb !== undefined ? ['show', 'get', 'help'].includes(facts.verb) : readOnlyWord(verb)) {
     for (const { index, value } of pairs) {
       const p = readable(scope, index, value);
       if (p) return p;

@@ -41,3 +41,25 @@ describe.skipIf(missing !== undefined)('attack4: tc mirred by `de` on an ssh hos
     expect({ mirrorsToMgmt: /Mirror to device mgmt/.test(filters) ? filters : false, exitCode: run.exitCode }).toEqual({ mirrorsToMgmt: false, exitCode: 2 });
   });
 });
+
+describe.skipIf(missing !== undefined)('attack4: `bridge link s` on the NIC', () => {
+  let hosts: SshdHosts;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+  });
+  afterAll(() => hosts?.stop());
+
+  // bridge/link.c tries `set` before `show`: `s` asks the kernel to change enp0s8's bridge-port
+  // flags (here enp0s8 is no port, so the kernel says "Operation not supported"; on a host whose
+  // NIC is a port of its own bridge, learning/state/cost change and nothing restores them).
+  it('is refused at load (exit 2), before anything reaches the host', async () => {
+    const file = join(hosts.dir, 'bridge-link-s.yaml');
+    await writeFile(file, [
+      'lab: three-nodes', 'title: bridge link s', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
+      '      - bridge link s dev enp0s8 learning off',
+      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
+    ].join('\n'));
+    const run = await hosts.runCli([file, '--reporter', 'tap']);
+    expect({ exitCode: run.exitCode, reachedTheKernel: /RTNETLINK answers/.test(run.stdout + run.stderr) }).toEqual({ exitCode: 2, reachedTheKernel: false });
+  });
+});
