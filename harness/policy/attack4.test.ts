@@ -1,7 +1,7 @@
 // Fourth attack (issue 13): the host scope read against iproute2 v6.1.0; each case was let
 // through on main at 76369e1 and is refused on an ssh host now.
 import { describe, expect, it } from 'vitest';
-import { checkArgvOnHost, type HostScope } from './policy.ts';
+import { checkArgvOnHost, scopeAfter, startScope, type HostScope } from './policy.ts';
 
 const scope: HostScope = { devices: new Set(['vxlan0']), namespaces: new Set(), nic: 'enp0s8' };
 
@@ -52,5 +52,37 @@ describe('ssh host scope: bridge link, vlan, mdb and vni verbs in bridge\'s own 
     'bridge vlan global show dev enp0s8', 'bridge mdb s dev enp0s8', 'bridge vni show', 'bridge link set dev vxlan0 learning off',
   ])('%s is let through', (text) => {
     expect(checkArgvOnHost(text.split(' '), scope)).toBeUndefined();
+  });
+});
+
+describe('ssh host scope: a device on the NIC\'s link stays in the host\'s namespace', () => {
+  /** The scope after `steps`, each let through, and the problem with `last` there (its word). */
+  function after(steps: string[], last: string): string | undefined {
+    let s: HostScope = { ...startScope('enp0s8'), namespaces: new Set(['a4v']) };
+    for (const step of steps) {
+      expect(checkArgvOnHost(step.split(' '), s)).toBeUndefined();
+      s = scopeAfter(step.split(' '), s);
+    }
+    const argv = last.split(' ');
+    const p = checkArgvOnHost(argv, s);
+    return p && argv[p.index];
+  }
+  it.each([
+    [['ip link add link enp0s8 name mv0 type macvlan mode bridge'], 'ip link set mv0 netns a4v'],
+    [['ip link add link enp0s8 name mv0 type macvlan mode bridge'], 'ip link set dev mv0 up netns a4v'],
+    [['ip link add l enp0s8 name iv0 type ipvlan mode l2'], 'ip link set iv0 netns a4v'],
+    [['ip link add link enp0s8 name v10 type vlan id 10', 'ip link set dev v10 name eth9'], 'ip link set eth9 netns a4v'],
+    [[], 'ip link add link enp0s8 name mv0 netns a4v type macvlan'],
+    [['ip link add link enp0s8 name v10 type vlan id 10', 'ip link add link v10 name mv1 type macvlan'], 'ip link set mv1 netns a4v'],
+  ])('after %j, `%s` is refused at its netns', (steps, last) => {
+    expect(after(steps, last)).toBe('netns');
+  });
+  it.each([
+    [['ip link add veth0 type veth peer name veth1'], 'ip link set veth1 netns a4v'],
+    [['ip link add vxlan0 type vxlan id 42 dstport 4789 dev enp0s8', 'ip link add link vxlan0 name mv0 type macvlan'], 'ip link set mv0 netns a4v'],
+    [['ip link add vxlan0 type vxlan id 42 dstport 4789 dev enp0s8'], 'ip link set vxlan0 netns a4v'],
+    [['ip link add link enp0s8 name mv0 type macvlan mode bridge'], 'ip link set mv0 up'],
+  ])('after %j, `%s` is let through', (steps, last) => {
+    expect(after(steps, last)).toBeUndefined();
   });
 });

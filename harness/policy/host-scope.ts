@@ -31,6 +31,8 @@ export interface HostScope {
    * that no teardown owns).
    */
   planned?: { devices: ReadonlySet<string>; namespaces: ReadonlySet<string> };
+  /** Devices the steps create on the NIC that share its link (macvlan, ipvlan, vlan...): they stay in the host's namespace. */
+  onNic?: ReadonlySet<string>;
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
@@ -129,6 +131,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'link': {
       const moved = namespaceWords(argv, rest, scope);
       if (moved) return moved;
+      const away = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace' ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
+      if (away) return away;
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
         const args = readLinkArgs(argv, rest);
@@ -368,6 +372,31 @@ function passthruProblem(argv: readonly string[], args: LinkArgs, scope: HostSco
   return undefined;
 }
 
+/** Kinds that put their frames on the lower device's own link, as a station of its network. */
+const SHARES_LINK = ['macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan'];
+
+/** Does `ip link add` build a device that shares the NIC's link (`link NIC` or a device on it, a kind of SHARES_LINK)? */
+function buildsOnNic(argv: readonly string[], args: LinkArgs, scope: HostScope): boolean {
+  if (args.stop?.why !== 'type' || !SHARES_LINK.includes(argv[args.stop.index + 1] ?? '')) return false;
+  // A macvlan on a vlan on the NIC shares the NIC's link too.
+  return args.values.some((v) => v.keyword === 'link' && (v.value === scope.nic || (scope.onNic?.has(v.value) ?? false)));
+}
+
+/**
+ * A device on the NIC's link moved into a guest namespace is a station of the lab's network that
+ * the host scope no longer sees: given the host's own address (or the gateway's, or the ssh
+ * end's), it answers ARP for it and takes the host's traffic, the ssh connection too. It stays in
+ * the host's namespace, where every address and route it gets is checked.
+ */
+function movedOffNic(argv: readonly string[], args: LinkArgs, verb: string, scope: HostScope): ArgvProblem | undefined {
+  const into = args.values.find((v) => v.keyword === 'netns');
+  if (!into) return undefined;
+  const target = (args.device ?? args.name)?.value;
+  const onNic = verb === 'add' ? buildsOnNic(argv, args, scope) : target !== undefined && (scope.onNic?.has(target) ?? false);
+  if (!onNic) return undefined;
+  return problem(into.index - 1, `moves ${verb === 'add' ? 'the new device' : `"${target}"`}, built on the host's NIC ${scope.nic}, into guest namespace "${into.value}", where it would share the host's network unchecked (an address there can take the host's own, or the ssh connection's); on an ssh host a device on the NIC stays in the host's namespace: give the guest a veth to a bridge instead`);
+}
+
 /** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
 function joinedProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
   const joined = [...args.values.filter((v) => ['master', 'vrf', 'link'].includes(v.keyword)), ...kindDevices(argv, args.stop?.index ?? argv.length, ['master', 'link'])];
@@ -451,19 +480,24 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
   if (facts.object !== 'link') return scope;
   if (facts.verb === 'add') {
     for (const d of facts.createdInterfaces) devices.add(d);
-    return { ...scope, devices };
+    const onNic = buildsOnNic(argv, readLinkArgs(argv, at + 2), scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
+    return { ...scope, devices, ...(onNic ? { onNic } : {}) };
   }
   if (facts.verb === 'delete' || facts.verb === 'set' || facts.verb === 'replace') {
     const args = readLinkArgs(argv, at + 2);
     const target = (args.device ?? args.name)?.value;
     if (target === undefined || !devices.has(target)) return scope;
     const moved = args.values.some((v) => v.keyword === 'netns');
-    if (facts.verb === 'delete' || moved) devices.delete(target);
-    else if (args.name && args.device && args.name.value !== target) {
+    const onNic = new Set(scope.onNic ?? []);
+    if (facts.verb === 'delete' || moved) {
+      devices.delete(target);
+      onNic.delete(target);
+    } else if (args.name && args.device && args.name.value !== target) {
       devices.delete(target);
       devices.add(args.name.value);
+      if (onNic.delete(target)) onNic.add(args.name.value);
     }
-    return { ...scope, devices };
+    return { ...scope, devices, ...(scope.onNic ? { onNic } : {}) };
   }
   return scope;
 }

@@ -63,3 +63,42 @@ describe.skipIf(missing !== undefined)('attack4: `bridge link s` on the NIC', ()
     expect({ exitCode: run.exitCode, reachedTheKernel: /RTNETLINK answers/.test(run.stdout + run.stderr) }).toEqual({ exitCode: 2, reachedTheKernel: false });
   });
 });
+
+describe.skipIf(missing !== undefined)('attack4: a macvlan on the NIC, moved to a guest namespace, takes the host\'s own address', () => {
+  let hosts: SshdHosts;
+  beforeAll(async () => {
+    hosts = await SshdHosts.build(await loadLab('three-nodes'));
+  });
+  afterAll(() => hosts?.stop());
+
+  // Inside a guest namespace the host scope checks only namespace names: no cover check, no
+  // look at addresses. A macvlan on enp0s8 in a guest, given node0's own 192.168.8.100, answers
+  // for it: one ARP request from the guest repoints node1's entry for the host to the guest's
+  // MAC. On a host whose lab NIC also carries the ssh connection, the same with the ssh end's
+  // address (or a ping of the gateway) takes the connection away: the host is stranded.
+  it('is refused before anything runs; node1 still reaches node0 itself', async () => {
+    const file = join(hosts.dir, 'macvlan-guest.yaml');
+    await writeFile(file, [
+      'lab: three-nodes', 'title: macvlan guest', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
+      '      - ip link add link enp0s8 name mv0 type macvlan mode bridge',
+      '      - ip netns add a4v',
+      '      - ip link set mv0 netns a4v',
+      '      - ip -n a4v addr add 192.168.8.100/24 dev mv0',
+      '      - ip -n a4v link set mv0 up',
+      '      - ip netns exec a4v ping -c 1 -W 2 192.168.8.101',
+      '  - node: node0', '    run:', '      - ip link show dev enp0s8',
+      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
+    ].join('\n'));
+    const nicMac = JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'link', 'show', 'enp0s8']))[0].address as string;
+    const child = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
+    const paused = await Promise.race([stderrUntil(child, PAUSED).then(() => true), child.then(() => false)]);
+    let node1Sees = nicMac;
+    if (paused) {
+      const neigh = JSON.parse(await hosts.onHost('node1', ['ip', '-j', 'neigh', 'show', '192.168.8.100', 'dev', 'enp0s8'])) as { lladdr?: string }[];
+      node1Sees = neigh[0]?.lladdr ?? nicMac;
+      child.kill('SIGINT');
+    }
+    const run = await child;
+    expect({ node1SeesNode0At: node1Sees, refusedAtLoad: run.exitCode === 2 }).toEqual({ node1SeesNode0At: nicMac, refusedAtLoad: true });
+  });
+});
