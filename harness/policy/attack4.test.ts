@@ -86,3 +86,19 @@ describe('ssh host scope: a device on the NIC\'s link stays in the host\'s names
     expect(after(steps, last)).toBeUndefined();
   });
 });
+
+describe('ssh host scope: bridge fdb\'s `port` is the VXLAN UDP port (bridge/fdb.c:434), mdb\'s a device', () => {
+  it.each([
+    'bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.8.101 port 4789',
+    'bridge fdb add 00:00:00:00:00:00 dev vxlan0 master static',
+  ])('%s is let through', (text) => {
+    expect(checkArgvOnHost(text.split(' '), scope)).toBeUndefined();
+  });
+  it.each([
+    'bridge fdb add 00:00:00:00:00:00 dev enp0s8 dst 192.168.8.101 port 4789',
+    'bridge fdb add 00:00:00:00:00:00 dev vxlan0 via enp0s8',
+    'bridge mdb add dev vxlan0 port enp0s8 grp 239.1.1.1',
+  ])('%s is refused', (text) => {
+    expect(checkArgvOnHost(text.split(' '), scope)).toBeDefined();
+  });
+});

@@ -243,8 +243,9 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
 function bridgeCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
   const verb = facts.verb ?? argv[at + 1];
-  // fdb.c reads `brport` as `dev` (the last one named wins).
-  const pairs = valuesOf(argv, at + 2, ['dev', 'brport', 'br', 'port', 'via', 'master']);
+  // fdb.c reads `brport` as `dev` (the last one named wins); its `port` is the VXLAN UDP port, mdb's
+  // a device; `master` is a flag to every bridge object (iproute2 v6.1.0 bridge/fdb.c:434, 466).
+  const pairs = valuesOf(argv, at + 2, facts.object === 'fdb' ? ['dev', 'brport', 'br', 'via'] : ['dev', 'brport', 'br', 'port', 'via']);
   // The verb as bridge resolved it (readBridge's tables, in bridge's own order: `bridge link s` is set).
   if (facts.verb !== undefined ? ['show', 'get', 'help'].includes(facts.verb) : readOnlyWord(verb)) {
     for (const { index, value } of pairs) {
