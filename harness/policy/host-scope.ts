@@ -31,6 +31,8 @@ export interface HostScope {
    * that no teardown owns).
    */
   planned?: { devices: ReadonlySet<string>; namespaces: ReadonlySet<string> };
+  /** Devices the steps create on the NIC that share its link (macvlan, ipvlan, vlan...): they stay in the host's namespace. */
+  onNic?: ReadonlySet<string>;
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
@@ -129,6 +131,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'link': {
       const moved = namespaceWords(argv, rest, scope);
       if (moved) return moved;
+      const away = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace' ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
+      if (away) return away;
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
         const args = readLinkArgs(argv, rest);
@@ -239,9 +243,11 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
 function bridgeCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
   const verb = facts.verb ?? argv[at + 1];
-  // fdb.c reads `brport` as `dev` (the last one named wins).
-  const pairs = valuesOf(argv, at + 2, ['dev', 'brport', 'br', 'port', 'via', 'master']);
-  if (readOnlyWord(verb)) {
+  // fdb.c reads `brport` as `dev` (the last one named wins); its `port` is the VXLAN UDP port, mdb's
+  // a device; `master` is a flag to every bridge object (iproute2 v6.1.0 bridge/fdb.c:434, 466).
+  const pairs = valuesOf(argv, at + 2, facts.object === 'fdb' ? ['dev', 'brport', 'br', 'via'] : ['dev', 'brport', 'br', 'port', 'via']);
+  // The verb as bridge resolved it (readBridge's tables, in bridge's own order: `bridge link s` is set).
+  if (facts.verb !== undefined ? ['show', 'get', 'help'].includes(facts.verb) : readOnlyWord(verb)) {
     for (const { index, value } of pairs) {
       const p = readable(scope, index, value);
       if (p) return p;
@@ -270,6 +276,22 @@ function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, s
   if (pairs.length === 0) return created(scope, at + 1, undefined, `changes traffic control (tc ${facts.object ?? ''} ${facts.verb})`);
   for (const { index, value } of pairs) {
     const p = created(scope, index, value, `changes traffic control (tc ${facts.object ?? ''} ${facts.verb}) on`);
+    if (p) return p;
+  }
+  return mirredProblem(argv, at + 2, scope);
+}
+
+/**
+ * mirred sends frames out of (or into) the device it names, which it reads with matches("dev")
+ * (iproute2 v6.1.0 tc/m_mirred.c:170): `d` and `de` are `dev` there. From the first `mirred` on,
+ * every such word's device must be one the steps create (stricter for a later action's words).
+ */
+function mirredProblem(argv: readonly string[], from: number, scope: HostScope): ArgvProblem | undefined {
+  const start = argv.indexOf('mirred', from);
+  if (start < 0) return undefined;
+  for (let j = start + 1; j < argv.length; j++) {
+    if (!matches(argv[j]!, 'dev')) continue;
+    const p = created(scope, j + 1, argv[j + 1], 'mirrors or redirects traffic (tc action mirred) to');
     if (p) return p;
   }
   return undefined;
@@ -349,6 +371,31 @@ function passthruProblem(argv: readonly string[], args: LinkArgs, scope: HostSco
     return problem(j + 1, `makes a passthru ${argv[args.stop.index + 1]} on ${lower === scope.nic ? `the host's NIC ${lower}` : `"${lower ?? '(no lower device)'}"`}, which takes the lower device over (its MAC address, promiscuous mode); on an ssh host use mode bridge, vepa or private, or passthru on a device the steps create`);
   }
   return undefined;
+}
+
+/** Kinds that put their frames on the lower device's own link, as a station of its network. */
+const SHARES_LINK = ['macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan'];
+
+/** Does `ip link add` build a device that shares the NIC's link (`link NIC` or a device on it, a kind of SHARES_LINK)? */
+function buildsOnNic(argv: readonly string[], args: LinkArgs, scope: HostScope): boolean {
+  if (args.stop?.why !== 'type' || !SHARES_LINK.includes(argv[args.stop.index + 1] ?? '')) return false;
+  // A macvlan on a vlan on the NIC shares the NIC's link too.
+  return args.values.some((v) => v.keyword === 'link' && (v.value === scope.nic || (scope.onNic?.has(v.value) ?? false)));
+}
+
+/**
+ * A device on the NIC's link moved into a guest namespace is a station of the lab's network that
+ * the host scope no longer sees: given the host's own address (or the gateway's, or the ssh
+ * end's), it answers ARP for it and takes the host's traffic, the ssh connection too. It stays in
+ * the host's namespace, where every address and route it gets is checked.
+ */
+function movedOffNic(argv: readonly string[], args: LinkArgs, verb: string, scope: HostScope): ArgvProblem | undefined {
+  const into = args.values.find((v) => v.keyword === 'netns');
+  if (!into) return undefined;
+  const target = (args.device ?? args.name)?.value;
+  const onNic = verb === 'add' ? buildsOnNic(argv, args, scope) : target !== undefined && (scope.onNic?.has(target) ?? false);
+  if (!onNic) return undefined;
+  return problem(into.index - 1, `moves ${verb === 'add' ? 'the new device' : `"${target}"`}, built on the host's NIC ${scope.nic}, into guest namespace "${into.value}", where it would share the host's network unchecked (an address there can take the host's own, or the ssh connection's); on an ssh host a device on the NIC stays in the host's namespace: give the guest a veth to a bridge instead`);
 }
 
 /** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
@@ -434,19 +481,24 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
   if (facts.object !== 'link') return scope;
   if (facts.verb === 'add') {
     for (const d of facts.createdInterfaces) devices.add(d);
-    return { ...scope, devices };
+    const onNic = buildsOnNic(argv, readLinkArgs(argv, at + 2), scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
+    return { ...scope, devices, ...(onNic ? { onNic } : {}) };
   }
   if (facts.verb === 'delete' || facts.verb === 'set' || facts.verb === 'replace') {
     const args = readLinkArgs(argv, at + 2);
     const target = (args.device ?? args.name)?.value;
     if (target === undefined || !devices.has(target)) return scope;
     const moved = args.values.some((v) => v.keyword === 'netns');
-    if (facts.verb === 'delete' || moved) devices.delete(target);
-    else if (args.name && args.device && args.name.value !== target) {
+    const onNic = new Set(scope.onNic ?? []);
+    if (facts.verb === 'delete' || moved) {
+      devices.delete(target);
+      onNic.delete(target);
+    } else if (args.name && args.device && args.name.value !== target) {
       devices.delete(target);
       devices.add(args.name.value);
+      if (onNic.delete(target)) onNic.add(args.name.value);
     }
-    return { ...scope, devices };
+    return { ...scope, devices, ...(scope.onNic ? { onNic } : {}) };
   }
   return scope;
 }
