@@ -122,6 +122,11 @@ interface Warm {
   states: Map<string, HostState>;
 }
 
+/** Both ends of every connection's ssh session: what no host's routes or addresses may cover. */
+async function everyEnd(connections: readonly SshConnection[]): Promise<string[]> {
+  return [...new Set((await Promise.all(connections.map(async (c) => (await hostFacts(c)).ends))).flat())];
+}
+
 const SESSION_PREFIX = 'vxlab-ssh-';
 
 /** The number in this process's PID namespace's name (`pid:[4026531836]`). */
@@ -209,10 +214,18 @@ export class SshBackend implements Backend {
           for (const plan of plans) {
             const labNode = plan.lab.nodes.find((n) => n.name === node);
             if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
-            if (labNode) problems.push(...factProblems(node, plan.changes.get(node), await hostFacts(conn), cleanHint(config)));
           }
         }),
       );
+      // Every host's ssh ends are protected on every host: an address or route on one could take another's.
+      const protect = await everyEnd([...connections.values()].filter((c) => identities.has(c.host.node)));
+      for (const conn of connections.values()) {
+        if (!identities.has(conn.host.node)) continue;
+        const facts = await hostFacts(conn);
+        for (const plan of plans) {
+          if (plan.lab.nodes.some((n) => n.name === conn.host.node)) problems.push(...factProblems(conn.host.node, plan.changes.get(conn.host.node), facts, cleanHint(config), protect));
+        }
+      }
       // In the labs' order, not the order the hosts answered in.
       problems.push(...sharedHostProblems(new Map(nodes.filter((n) => identities.has(n)).map((n) => [n, identities.get(n)!]))));
       ready = problems.length === 0;
@@ -282,7 +295,8 @@ export class SshBackend implements Backend {
         ).filter((f) => f !== undefined);
         if (failed.length > 0) throw new HostsNotRestoredError(failed.join('\n'));
       });
-      const ends = new Map<string, string[]>();
+      // Every host's ssh ends, protected on every host (preflight's reading on its connections).
+      const protect = await everyEnd(connections);
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
@@ -290,16 +304,15 @@ export class SshBackend implements Backend {
           // Preflight's read, moments old, stands for the first lab's before-state.
           const read = fits ? warm.states.get(node.name) : undefined;
           const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
-          ends.set(node.name, facts.ends);
           const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
-          const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config))];
+          const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config), protect)];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned });
           restores.push({ node: node.name, conn, before, owned });
         }),
       );
       options.signal?.throwIfAborted();
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect: ends.get(n.name) ?? [], planned: plannedOf(options.changes?.get(n.name)) }))]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {

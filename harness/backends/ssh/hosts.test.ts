@@ -75,6 +75,16 @@ describe('the ssh_config a hosts file names', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('never repeats a value or an unknown word of the file (it may be any file root can read, a secret)', async () => {
+    await writeFile(join(dir, 'secret'), 's3cretword = 1\nPort 5432 # password hunter2\n');
+    const error = await hostsFrom('ssh_config: ./secret\nnodes:\n  node0: a\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    const message = (error as Error).message;
+    expect(message).toContain(`${join(dir, 'secret')}:1:1: this line's first word is not a keyword vxlab accepts`);
+    expect(message).toContain(`${join(dir, 'secret')}:2:`);
+    expect(message).not.toMatch(/s3cretword|hunter2|5432/);
+  });
+
   it('accepts the keywords that say where and how to log in', async () => {
     const text = 'Host *\n  User root\n  Port=2222\n  IdentityFile /k\n  IdentitiesOnly yes\n  UserKnownHostsFile /kh\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n# a comment\n\nHost lab2\n  HostName 10.0.0.2\n';
     await writeFile(join(dir, 'good_config'), text);

@@ -102,7 +102,7 @@ export async function hostFacts(conn: SshConnection): Promise<HostFacts> {
 }
 
 /** Problems the host's facts show for the steps (pure): a name they create that is an altname there, a route or address over the ssh connection. */
-export function factProblems(node: string, changes: NodeChanges | undefined, facts: HostFacts, cleanHint: string): string[] {
+export function factProblems(node: string, changes: NodeChanges | undefined, facts: HostFacts, cleanHint: string, protect: readonly string[] = facts.ends): string[] {
   const problems: string[] = [];
   for (const dev of changes?.interfaces ?? []) {
     const owner = facts.altnames.get(dev);
@@ -113,7 +113,7 @@ export function factProblems(node: string, changes: NodeChanges | undefined, fac
     problems.push(`${node}: could not read $SSH_CONNECTION there, so vxlab cannot keep the steps' routes and addresses off the connection it reaches the host by; log in through OpenSSH's sshd (which sets it), with /proc readable by root`);
   }
   for (const argv of changes?.addressing ?? []) {
-    const p = coverageProblem(argv, facts.ends);
+    const p = coverageProblem(argv, protect);
     if (p) problems.push(`${node}: step \`${argv.join(' ')}\` ${p.message.replace(/ On an ssh host.*$/, '')}; reach the host over an address outside the lab's routes, or change the step`);
   }
   return problems;

@@ -49,8 +49,10 @@ function refusal(keyword: string): string {
   if (keyword === 'proxyjump') return 'is refused: it connects through another host with its own config';
   if (keyword.endsWith('provider')) return 'is refused: it loads a library into ssh';
   if (keyword.includes('forward') || keyword.startsWith('tunnel')) return 'is refused: it forwards connections between this machine and the host';
-  return 'is not a keyword vxlab accepts';
+  return GENERIC_REFUSAL;
 }
+
+const GENERIC_REFUSAL = 'is not a keyword vxlab accepts';
 
 const ALLOWED_NAMES = 'Host, HostName, User, Port, IdentityFile, IdentitiesOnly, UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking yes, LogLevel, PasswordAuthentication, PubkeyAcceptedKeyTypes, PubkeyAcceptedAlgorithms, HostKeyAlgorithms';
 
@@ -71,12 +73,15 @@ export function sshConfigProblems(text: string, file: string, origin: SshConfigO
     const keyword = m[1]!.toLowerCase();
     const rule = Object.hasOwn(ALLOWED, keyword) ? ALLOWED[keyword] : undefined;
     if (!rule) {
-      at(start + 1, `\`${m[1]}\` ${refusal(keyword)}; an ssh_config for vxlab may use only ${ALLOWED_NAMES}`);
+      // Only a keyword ssh knows is named back: the file may be any file root can read (a secret).
+      const why = refusal(keyword);
+      at(start + 1, `${why === GENERIC_REFUSAL ? 'this line\'s first word' : `\`${m[1]}\``} ${why}; an ssh_config for vxlab may use only ${ALLOWED_NAMES}`);
       continue;
     }
     const value = m[2]!.trim().replace(/^"(.*)"$/, '$1');
     const problem = rule(value, origin);
-    if (problem) at(start + 1 + line.slice(start).indexOf(m[2]!), `\`${m[1]} ${m[2]!.trim()}\` ${problem}`);
+    // The keyword (an allowed one) is named, never the value: it may come from a file that is a secret.
+    if (problem) at(start + 1 + line.slice(start).indexOf(m[2]!), `the value of \`${m[1]}\` ${problem}`);
   }
   return issues;
 }

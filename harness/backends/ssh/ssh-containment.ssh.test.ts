@@ -177,7 +177,9 @@ onFreshHosts('a host that cannot be put back ends the run as a named failure, ex
   const file = join(hosts.dir, 'p2p-forwarding.yaml');
   await writeFile(file, p2p.replace('      - ip link set vxlan0 up\n', '      - ip link set vxlan0 up\n      - sysctl -w net.ipv4.conf.enp0s8.forwarding=1\n'));
   const child = hosts.startCli([file, '--reporter', 'tap']);
-  await outputUntil(child, 'ok 1 - ');
+  // A run that ends before its first check fails here, with what it said, instead of waiting forever.
+  const first = await Promise.race([outputUntil(child, 'ok 1 - ').then(() => undefined), child.then((r) => `the run ended before its first check (exit ${r.exitCode}): ${String(r.stdout)}${String(r.stderr)}`)]);
+  expect(first).toBeUndefined();
   // Another tool renames the host's NIC mid-run: its key is gone, so the run cannot put its value back, and must say so.
   await hosts.onHost('node0', ['ip', '-batch', '-'], 'link set dev enp0s8 down\nlink set dev enp0s8 name enp0s9\n');
   const run = await child;
