@@ -1,7 +1,8 @@
 // A background program on a real sshd host (a capture's tcpdump) takes its signals through its
 // channel, and ends with the harness that started it: a SIGKILLed harness leaves nothing running
 // there, even a program that never writes again (it used to live on until its next write failed).
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
@@ -48,9 +49,12 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
   });
 
   it('takes a signal through its channel and ends with its own status', async () => {
+    const before = (await readdir(tmpdir())).filter((e) => e.startsWith('vxlab-bgtest-'));
     const r = await child(['signal', hosts.hostsFile, node, 'SIGTERM', 'sleep', '1000']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ exitCode: 143 });
     expect(await hosts.processesOn(node, 'sleep')).toEqual([]);
+    // The stand-in harness leaves nothing of its own behind either.
+    expect((await readdir(tmpdir())).filter((e) => e.startsWith('vxlab-bgtest-') && before.every((b) => b !== e))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // one master to NODE of HOSTS_FILE and starts ARGV there as a background program (a capture's way).
 //   keep:   prints `started DIR` and waits to be killed (the test SIGKILLs it, as a harness dies);
 //   signal: sends SIGNAL through the program's channel and prints its exit as JSON.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshConnection } from '../connection.ts';
@@ -22,6 +22,7 @@ if (mode === 'keep') {
   const result = await program.exited;
   process.stdout.write(`${JSON.stringify({ exitCode: result.exitCode })}\n`);
   await conn.close();
+  await rm(dir, { recursive: true, force: true });
 }
 
 async function writeConfig(into: string, text: string): Promise<string> {
