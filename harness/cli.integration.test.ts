@@ -2,7 +2,7 @@
 // One `--all` run (scenarios at once, --jobs' default) serves every scenario's assertions: the
 // checks only read its output, and the host is compared once around the whole run.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTap } from './testing/tap.ts';
+import { failingPoints, parseTap } from './testing/tap.ts';
 import { listScenarioNames, loadScenario } from './scenario/resolve.ts';
 import { hostSnapshot, labResidue, runCli, runIdOf } from './testing/host.ts';
 
@@ -29,8 +29,7 @@ describe.each(names)('npm run lab -- %s --reporter tap (in npm run lab -- --all)
     const scenario = await loadScenario(name);
     const block = subtest(name);
     // On failure, show the failing points with their diagnostics, not only a count.
-    const failing = block.split(/\n(?= {4}(?:not )?ok )/).filter((b) => b.startsWith('    not ok'));
-    expect(failing).toEqual([]);
+    expect(failingPoints(block)).toEqual([]);
     const points = block.split('\n').filter((l) => /^ {4}(not )?ok \d+ - /.test(l));
     expect(points).toEqual(scenario.checks.map((c, i) => `    ok ${i + 1} - ${c.name.replace(/#/g, '\\#')}`));
     expect(block).toMatch(new RegExp(`\\nok ${names.indexOf(name) + 1} - ${name}$`));

@@ -15,9 +15,13 @@ describe('tcpdumpArgv', () => {
 
 describe('TCPDUMP_STATS', () => {
   it('reads the statistics tcpdump prints on SIGUSR1, singular included', () => {
-    expect(TCPDUMP_STATS.exec('tcpdump: 4 packets captured, 4 packets received by filter, 0 packets dropped by kernel')?.slice(1)).toEqual(['4', '4']);
-    expect(TCPDUMP_STATS.exec('tcpdump: 1 packet captured, 1 packet received by filter, 0 packets dropped by kernel')?.slice(1)).toEqual(['1', '1']);
-    expect(TCPDUMP_STATS.exec('0 packets captured\n2 packets received by filter')?.slice(1)).toEqual(['0', '2']);
+    expect(TCPDUMP_STATS.exec('tcpdump: 4 packets captured, 4 packets received by filter, 0 packets dropped by kernel')?.slice(1)).toEqual(['4', '4', '0']);
+    expect(TCPDUMP_STATS.exec('tcpdump: 1 packet captured, 1 packet received by filter, 1 packet dropped by kernel')?.slice(1)).toEqual(['1', '1', '1']);
+    expect(TCPDUMP_STATS.exec('0 packets captured\n2 packets received by filter\n2 packets dropped by kernel')?.slice(1)).toEqual(['0', '2', '2']);
+  });
+
+  it('waits for the whole report: tcpdump writes it in pieces, the drops last', () => {
+    expect(TCPDUMP_STATS.exec('tcpdump: 3 packets captured, 5 packets received by filter, ')).toBeNull();
   });
 });
 

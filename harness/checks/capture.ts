@@ -8,6 +8,7 @@ import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
 import { renderArgv } from '../policy/command-line.ts';
 import { CAPTURE_OUTPUT_LIMIT, describeSize } from '../util/bounded-output.ts';
 import { errorMessage } from '../util/errors.ts';
+import { pollUntil } from '../util/poll.ts';
 import type { BackgroundProcess } from '../util/process.ts';
 import { compact, matches } from './match.ts';
 import { runPing } from './ping.ts';
@@ -49,18 +50,49 @@ export function judgeFrames(expect: CaptureSpec['expect'], frames: Frame[]): Exp
   });
 }
 
-export const TCPDUMP_STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter/;
+// The whole report: tcpdump writes it in several writes, and the drops come last.
+export const TCPDUMP_STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter[,\s]+(\d+) packets? dropped by kernel/;
 
-/** Waits until tcpdump has written every packet its filter accepted (SIGUSR1 reports both counts). */
-async function drain(tcpdump: BackgroundProcess): Promise<boolean> {
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline) {
-    const from = tcpdump.stderrWritten;
-    tcpdump.signal('SIGUSR1');
-    const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
-    if (Number(stats[1]) >= Number(stats[2])) return true;
-  }
-  return false;
+/** tcpdump's own counts (SIGUSR1): packets it wrote, packets its filter accepted, packets the kernel dropped for want of room. */
+export interface CaptureCounts {
+  captured: number;
+  received: number;
+  dropped: number;
+}
+
+/** How long the drain waits without tcpdump writing one more packet, and at most in all. */
+const DRAIN_STALL_MS = 3000;
+const DRAIN_MAX_MS = 15_000;
+
+/** Waits until tcpdump has written every packet its filter accepted; undefined when it has, else its last counts. */
+async function drain(tcpdump: BackgroundProcess): Promise<CaptureCounts | undefined> {
+  const started = performance.now();
+  let stallDeadline = started + DRAIN_STALL_MS;
+  let last: CaptureCounts | undefined;
+  const verdict = await pollUntil(
+    async () => {
+      const from = tcpdump.stderrWritten;
+      tcpdump.signal('SIGUSR1');
+      const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
+      const counts = { captured: Number(stats[1]), received: Number(stats[2]), dropped: Number(stats[3]) };
+      if (counts.captured >= counts.received) return { undrained: undefined };
+      // A busy machine may keep tcpdump waiting: the deadline runs from its last written packet.
+      if (last && counts.captured > last.captured) stallDeadline = performance.now() + DRAIN_STALL_MS;
+      last = counts;
+      // Dropped packets are gone for good: waiting longer cannot complete the counts.
+      const lost = counts.dropped > 0 && counts.captured + counts.dropped >= counts.received;
+      return lost || performance.now() >= Math.min(stallDeadline, started + DRAIN_MAX_MS) ? { undrained: counts } : undefined;
+    },
+    { what: 'tcpdump to write every packet its filter accepted', timeoutMs: DRAIN_MAX_MS + 2000, maxIntervalMs: 20 },
+  );
+  return verdict.undrained;
+}
+
+/** Why the counts are incomplete, with tcpdump's own figures. */
+export function describeUndrained({ captured, received, dropped }: CaptureCounts): string {
+  const written = `tcpdump wrote ${captured} of the ${received} packets its filter accepted`;
+  if (dropped > 0) return `${written}: the kernel dropped ${dropped} because tcpdump fell behind (a busy machine), so the counts are incomplete`;
+  return `${written} and wrote no more for ${DRAIN_STALL_MS / 1000} s, so the counts are incomplete`;
 }
 
 /** What the actions did, and what went wrong: a failed command or a ping against its `expect` fails the check. */
@@ -97,7 +129,7 @@ export async function runCapture(
   const tcpdump = ctx.lab.node(spec.node).start(argv);
   const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
-  let drained: boolean;
+  let undrained: CaptureCounts | undefined;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
     await ctx.listening?.();
@@ -114,7 +146,7 @@ export async function runCapture(
         await runCommands(ctx, action.node, action.commands, log);
       }
     }
-    drained = await drain(tcpdump);
+    undrained = await drain(tcpdump);
   } catch (error) {
     await tcpdump.stop(500);
     // An interrupt is not this check's failure: let the runner tear down and bail out.
@@ -142,7 +174,7 @@ export async function runCapture(
   });
   if (decodeProblems.length > 0) log.problems.push(`${decodeProblems.length} packet${decodeProblems.length === 1 ? '' : 's'} could not be decoded in full: ${decodeProblems.slice(0, 3).join(' | ')}${decodeProblems.length > 3 ? ' | ...' : ''}`);
   // Packets tcpdump accepted but never wrote could be the very ones an expectation counts.
-  if (!drained) log.problems.push('tcpdump had not written every packet its filter accepted within 3 s, so the counts are incomplete');
+  if (undrained) log.problems.push(describeUndrained(undrained));
   const verdicts = judgeFrames(spec.expect, frames);
   const failed = verdicts.filter((v) => !v.pass);
   if (failed.length === 0 && log.problems.length === 0) return { status: 'pass', diagnostics: { ...diagnostics, packets: frames.length } };

@@ -39,7 +39,7 @@ describe('explain NAME', () => {
         '       it holds no entry with dev vxlan0, vxlan remote one of 192.168.8.101, 192.168.8.102',
       ].join('\n'),
     );
-    expect(text).toContain("while node0 runs `ip neigh flush dev vxlan0`, then node0 runs `ping -c 1 10.20.1.3`; it sees:\n       exactly 1 packet: node0's ARP request goes to the group\n");
+    expect(text).toContain("while node1 runs `ip neigh flush dev vxlan0`, then node0 runs `ip neigh flush dev vxlan0`, then node0 runs `ping -c 1 10.20.1.3`; it sees:\n       exactly 1 packet: node0's ARP request goes to the group\n");
     expect(text).toContain('       no packet: no ICMP between node0 and node1 reaches node2\n');
     expect(text).toContain('  5. node0 reaches 10.20.1.3\n     `ping -c 3 10.20.1.3` on node0 gets all 3 replies within 5 s.\n');
   });

@@ -159,8 +159,9 @@ describe('device words read as iproute2 reads them', () => {
 });
 
 describe('routes and addresses stay off the ssh connection\'s ends', () => {
-  const guarded: HostScope = { ...scope, protect: ['10.200.0.1', '10.200.0.10'] };
-  const guarded6: HostScope = { ...scope, protect: ['fd00:200::1', '::ffff:10.200.0.10'] };
+  const ends = (...addresses: string[]) => addresses.map((address) => ({ address, role: 'end' as const }));
+  const guarded: HostScope = { ...scope, protect: ends('10.200.0.1', '10.200.0.10') };
+  const guarded6: HostScope = { ...scope, protect: ends('fd00:200::1', '::ffff:10.200.0.10') };
   it.each([
     'ip route add 10.200.0.1/32 dev vxlan0',
     'ip route add 10.200.0.1 dev vxlan0',
@@ -193,6 +194,15 @@ describe('routes and addresses stay off the ssh connection\'s ends', () => {
   ])('allows %s', (command) => {
     expect(checkArgvOnHost(command.split(' '), guarded)).toBeUndefined();
     expect(checkArgvOnHost(command.split(' '), guarded6)).toBeUndefined();
+  });
+
+  // A routed connection: the harness at 10.201.0.2, reached through the host's gateway 10.200.0.1.
+  const routed: HostScope = { ...scope, protect: [...ends('10.201.0.2', '10.200.0.10'), { address: '10.200.0.1', role: 'gateway' }] };
+  it.each(['ip addr add 10.200.0.2/30 dev vxlan0', 'ip route add 10.200.0.1/32 dev vxlan0', 'ip route add 10.200.0.0/29 dev vxlan0'])('refuses %s, which covers the gateway, saying so', (command) => {
+    expect(checkArgvOnHost(command.split(' '), routed)?.message).toMatch(/covers 10\.200\.0\.1, the gateway the ssh connection vxlab reaches this host by goes through; it would cut the host off/);
+  });
+  it('allows what covers neither end nor the gateway', () => {
+    expect(checkArgvOnHost('ip addr add 10.200.0.6/30 dev vxlan0'.split(' '), routed)).toBeUndefined();
   });
 });
 

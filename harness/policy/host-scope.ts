@@ -13,6 +13,12 @@ import { slashdot, SYSCTL_GETOPT } from './sysctl.ts';
 import { TCPDUMP_GETOPT } from './tcpdump.ts';
 import type { ArgvProblem, CommandFacts, Reading } from './types.ts';
 
+/** An address the ssh connection to a host depends on: one of its two ends, or the gateway the host reaches the harness through. */
+export interface GuardedAddress {
+  address: string;
+  role: 'end' | 'gateway';
+}
+
 export interface HostScope {
   /** Devices the node's steps create in the host's own namespace (and names they rename them to). */
   devices: ReadonlySet<string>;
@@ -22,9 +28,9 @@ export interface HostScope {
   nic: string;
   /**
    * Addresses no route or address a command adds in the host's namespace may cover: the ends of
-   * the ssh connection vxlab reaches the host by ($SSH_CONNECTION), once they are known.
+   * the ssh connection vxlab reaches the host by ($SSH_CONNECTION) and its gateway, once known.
    */
-  protect?: readonly string[];
+  protect?: readonly GuardedAddress[];
   /**
    * The names the scenario's commands create on this node (node-changes.ts): what teardown deletes.
    * When given, nothing else may be created (a learner's `exec` could otherwise leave a device
@@ -36,7 +42,7 @@ export interface HostScope {
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
-export const startScope = (nic: string, options: { protect?: readonly string[]; planned?: HostScope['planned'] } = {}): HostScope => ({ devices: new Set(), namespaces: new Set(), nic, ...options });
+export const startScope = (nic: string, options: { protect?: readonly GuardedAddress[]; planned?: HostScope['planned'] } = {}): HostScope => ({ devices: new Set(), namespaces: new Set(), nic, ...options });
 
 function unplanned(scope: HostScope, index: number, name: string, what: 'device' | 'guest namespace'): ArgvProblem | undefined {
   const planned = what === 'device' ? scope.planned?.devices : scope.planned?.namespaces;
@@ -421,13 +427,13 @@ const NOT_A_PREFIX = new Set(['dev', 'oif', 'iif', 'table', 'vrf', 'metric', 'pr
 
 /**
  * A route or address whose prefix (or gateway, peer, source: every address word, to be simple)
- * covers an end of the ssh connection would take the connection off the management network and
- * strand the host; `default`, `all`, `any` cover everything.
+ * covers an end of the ssh connection, or the gateway a routed connection goes through, would take
+ * the connection off the management network and strand the host; `default`, `all`, `any` cover everything.
  */
 function coverProblem(argv: readonly string[], from: number, scope: HostScope, doing: string): ArgvProblem | undefined {
-  const ends = (scope.protect ?? []).flatMap((text) => {
-    const address = readAddress(text);
-    return address ? [{ text, address }] : [];
+  const ends = (scope.protect ?? []).flatMap((guarded) => {
+    const address = readAddress(guarded.address);
+    return address ? [{ ...guarded, parsed: address }] : [];
   });
   if (ends.length === 0) return undefined;
   for (let j = from; j < argv.length; j++) {
@@ -437,8 +443,11 @@ function coverProblem(argv: readonly string[], from: number, scope: HostScope, d
       continue;
     }
     const prefix = readPrefix(word);
-    const end = prefix && ends.find((e) => covers(prefix, e.address));
-    if (end) return problem(j, `${doing} ${word}, which covers ${end.text}, an end of the ssh connection vxlab reaches this host by; it would cut the host off. On an ssh host, routes and addresses stay off the management network's addresses`);
+    const end = prefix && ends.find((e) => covers(prefix, e.parsed));
+    if (end) {
+      const what = end.role === 'gateway' ? 'the gateway the ssh connection vxlab reaches this host by goes through' : 'an end of the ssh connection vxlab reaches this host by';
+      return problem(j, `${doing} ${word}, which covers ${end.address}, ${what}; it would cut the host off. On an ssh host, routes and addresses stay off the management network's addresses`);
+    }
   }
   return undefined;
 }
@@ -504,7 +513,7 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
 }
 
 /** Does an allowed command add a route or address in the host's namespace that covers one of `protect`? (Preflight's check, once it knows the ssh connection's ends.) */
-export function coverageProblemOf(argv: readonly string[], base: number, facts: CommandFacts, protect: readonly string[]): ArgvProblem | undefined {
+export function coverageProblemOf(argv: readonly string[], base: number, facts: CommandFacts, protect: readonly GuardedAddress[]): ArgvProblem | undefined {
   if (facts.globalNetns !== undefined || facts.program !== 'ip' || !ADDING.has(facts.verb ?? '')) return undefined;
   if (facts.object !== 'route' && facts.object !== 'address') return undefined;
   const scope: HostScope = { devices: new Set(), namespaces: new Set(), nic: '', protect };

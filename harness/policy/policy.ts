@@ -7,12 +7,12 @@ import { readPing } from './ping.ts';
 import { readSysctl } from './sysctl.ts';
 import { readTc } from './tc.ts';
 import { readTcpdump } from './tcpdump.ts';
-import { coverageProblemOf, hostScopeProblemOf, scopeAfterOf, type HostScope } from './host-scope.ts';
+import { coverageProblemOf, hostScopeProblemOf, scopeAfterOf, type GuardedAddress, type HostScope } from './host-scope.ts';
 import { ALLOWED_PROGRAMS, refuse, type AllowedProgram, type ArgvProblem, type CommandFacts, type Reading } from './types.ts';
 
 export { filterProblem } from './tcpdump.ts';
 export { readLinkArgs } from './ip.ts';
-export { startScope, type HostScope } from './host-scope.ts';
+export { startScope, type GuardedAddress, type HostScope } from './host-scope.ts';
 export { ALLOWED_PROGRAMS, type AllowedProgram, type ArgvProblem, type CommandFacts } from './types.ts';
 
 function isAllowed(program: string): program is AllowedProgram {
@@ -74,8 +74,8 @@ export function scopeAfter(argv: readonly string[], scope: HostScope): HostScope
   return reading.facts ? scopeAfterOf(argv, 0, reading.facts, scope) : scope;
 }
 
-/** A route or address `argv` adds on a real host that covers one of `protect` (the ssh connection's ends), or undefined. */
-export function coverageProblem(argv: readonly string[], protect: readonly string[]): ArgvProblem | undefined {
+/** A route or address `argv` adds on a real host that covers one of `protect` (the ssh connection's ends and gateway), or undefined. */
+export function coverageProblem(argv: readonly string[], protect: readonly GuardedAddress[]): ArgvProblem | undefined {
   const reading = readCommand(argv);
   return reading.facts ? coverageProblemOf(argv, 0, reading.facts, protect) : undefined;
 }

@@ -36,3 +36,8 @@ export function pointsByScenario(tap: string): Record<string, string[]> {
   }
   return points;
 }
+
+/** The failing points of a scenario's TAP, each with its YAML block (the evidence), for a test's failure message. */
+export function failingPoints(tap: string): string[] {
+  return tap.split(/\n(?= {4}(?:not )?ok )/).filter((block) => block.startsWith('    not ok'));
+}

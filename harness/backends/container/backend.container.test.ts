@@ -12,7 +12,7 @@ import { getEngine } from './engine.ts';
 import { forwardRuleSpec } from './forward-rule.ts';
 import { ensureImageOf } from './image.ts';
 import { cliArgv, hostSnapshot, outputUntil, residueAfterPolling, runCli, runIdOf, startCli, stderrUntil } from '../../testing/host.ts';
-import { parseTap, pointsByScenario } from '../../testing/tap.ts';
+import { failingPoints, parseTap, pointsByScenario } from '../../testing/tap.ts';
 
 const missing = await engineMissing();
 const CONTAINER = ['--backend', 'container', '--reporter', 'tap'];
@@ -68,8 +68,8 @@ describe.skipIf(missing !== undefined)('the container backend', () => {
     // The tutorial's scenarios, all at once; the scale-* ones (30 and 100 nodes) have a test of their own below.
     const names = (await listScenarioNames()).filter((n) => !n.startsWith('scale-'));
     const [netns, container] = await Promise.all([runCli([...names, '--reporter', 'tap']), runCli([...names, ...CONTAINER])]);
-    const failing = container.stdout.split(/\n(?= {4}(?:not )?ok )/).filter((block) => block.startsWith('    not ok'));
-    expect(failing).toEqual([]);
+    // Either side's failing points with their evidence, before the two are compared point by point.
+    expect({ netns: failingPoints(netns.stdout), container: failingPoints(container.stdout) }).toEqual({ netns: [], container: [] });
     expect(await parseTap(container.stdout)).toMatchObject({ ok: true, fail: 0, extra: [] });
     expect(container.stdout).toMatch(/^# vxlab run vx[0-9a-f]+ on the container backend$/m);
     const fromNetns = pointsByScenario(netns.stdout);

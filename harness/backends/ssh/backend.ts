@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { plannedOf } from '../../lab/node-changes.ts';
-import { checkOnHost, startScope, type HostScope } from '../../policy/policy.ts';
+import { checkOnHost, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
@@ -21,7 +21,7 @@ import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from '
 import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { readMarkers, removeMarker, writeMarker } from './marker.ts';
-import { factProblems, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
+import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
 export interface SshBackendOptions {
@@ -122,9 +122,10 @@ interface Warm {
   states: Map<string, HostState>;
 }
 
-/** Both ends of every connection's ssh session: what no host's routes or addresses may cover. */
-async function everyEnd(connections: readonly SshConnection[]): Promise<string[]> {
-  return [...new Set((await Promise.all(connections.map(async (c) => (await hostFacts(c)).ends))).flat())];
+/** Both ends and the gateway of every connection's ssh session: what no host's routes or addresses may cover. */
+async function everyGuarded(connections: readonly SshConnection[]): Promise<GuardedAddress[]> {
+  const all = (await Promise.all(connections.map(async (c) => guardedOf(await hostFacts(c))))).flat();
+  return [...new Map(all.map((g) => [`${g.role} ${g.address}`, g])).values()];
 }
 
 const SESSION_PREFIX = 'vxlab-ssh-';
@@ -218,7 +219,7 @@ export class SshBackend implements Backend {
         }),
       );
       // Every host's ssh ends are protected on every host: an address or route on one could take another's.
-      const protect = await everyEnd([...connections.values()].filter((c) => identities.has(c.host.node)));
+      const protect = await everyGuarded([...connections.values()].filter((c) => identities.has(c.host.node)));
       for (const conn of connections.values()) {
         if (!identities.has(conn.host.node)) continue;
         const facts = await hostFacts(conn);
@@ -296,7 +297,7 @@ export class SshBackend implements Backend {
         if (failed.length > 0) throw new HostsNotRestoredError(failed.join('\n'));
       });
       // Every host's ssh ends, protected on every host (preflight's reading on its connections).
-      const protect = await everyEnd(connections);
+      const protect = await everyGuarded(connections);
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;

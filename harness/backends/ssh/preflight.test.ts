@@ -15,6 +15,17 @@ describe('preflight reads the ssh connection\'s ends and the altnames in its one
     expect(lines.some((l) => l.startsWith('[') && l.includes('"ifname":"lo"'))).toBe(true);
   });
 
+  it('reads the gateway of the host\'s route back to the client end, and no gateway for an on-link client', async () => {
+    // This machine's own routes (a lookup only: nothing is sent), for a client given IPv4-mapped.
+    const route = JSON.parse((await execa('ip', ['-j', 'route', 'get', '198.51.100.7'])).stdout) as { gateway?: string }[];
+    const r = await execa('sh', ['-c', FACTS_SCRIPT], { env: { PATH, SSH_CONNECTION: '::ffff:198.51.100.7 40022 10.200.0.10 22' }, extendEnv: false });
+    expect(parseHostFacts(r.stdout.split('\n')).gateways).toEqual(route[0]?.gateway ? [route[0].gateway] : []);
+    const local = await execa('sh', ['-c', FACTS_SCRIPT], { env: { PATH, SSH_CONNECTION: '127.0.0.1 40022 127.0.0.1 22' }, extendEnv: false });
+    expect(parseHostFacts(local.stdout.split('\n')).gateways).toEqual([]);
+    expect(parseHostFacts(['ssh-route [{"dst":"10.201.0.2","gateway":"10.200.0.1","dev":"mgmt"}]']).gateways).toEqual(['10.200.0.1']);
+    expect(parseHostFacts(['ssh-route not json']).gateways).toEqual([]);
+  });
+
   it('finds it in an ancestor\'s environment when sudo (here env -i) cleared it', async () => {
     const r = await execa('sh', ['-c', 'env -i PATH="$PATH" sh -c "$0"; true', FACTS_SCRIPT], { env: { PATH, SSH_CONNECTION: 'fd00::1 40022 fd00::10 22' }, extendEnv: false });
     expect(parseHostFacts(r.stdout.split('\n')).ends).toEqual(['fd00::1', 'fd00::10']);

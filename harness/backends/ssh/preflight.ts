@@ -3,7 +3,7 @@
 // says what differs and what to do; the backend turns them into one PrerequisiteError (exit 3).
 import type { LabNode } from '../../lab/model.ts';
 import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
-import { ALLOWED_PROGRAMS, coverageProblem } from '../../policy/policy.ts';
+import { ALLOWED_PROGRAMS, coverageProblem, type GuardedAddress } from '../../policy/policy.ts';
 import type { SshConnection } from './connection.ts';
 import { own, type HostState } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
@@ -45,10 +45,12 @@ export function stateProblems(node: LabNode, labName: string, state: HostState, 
 /** The programs scenarios and vxlab's checks run, with the Debian package that has each. */
 const PACKAGES: Record<string, string> = { ip: 'iproute2', bridge: 'iproute2', tc: 'iproute2', ping: 'iputils-ping', tcpdump: 'tcpdump', sysctl: 'procps' };
 
-/** What preflight learns of a host beside its state: the ssh connection's two ends, and each device's altnames. */
+/** What preflight learns of a host beside its state: the ssh connection's two ends and gateway, and each device's altnames. */
 export interface HostFacts {
   /** $SSH_CONNECTION's client and server addresses (empty if the host's sshd did not set it). */
   ends: string[];
+  /** The gateway of the host's route back to the client end, when the connection is routed. */
+  gateways: string[];
   /** altname -> the device that has it (iproute2 finds a device by an altname as by its name). */
   altnames: Map<string, string>;
   /** The kernel's boot_id and the network namespace's inode: the same on two nodes means one host (one /run/vxlab). */
@@ -56,17 +58,38 @@ export interface HostFacts {
 }
 
 // Read in the program check's round trip. Under sudo the environment is reset, so SSH_CONNECTION
-// is taken from the nearest ancestor (the login's shell) that has it.
+// is taken from the nearest ancestor (the login's shell) that has it. The host's route back to the
+// client end names the gateway a routed connection goes through (an IPv4-mapped end read as IPv4).
 const FACTS_MARK = '--vxlab-facts';
 export const FACTS_SCRIPT = `echo ${FACTS_MARK}; c=$SSH_CONNECTION; q=$$
 while [ -z "$c" ] && [ "$q" -gt 1 ] 2>/dev/null; do c=$(tr '\\000' '\\n' < /proc/$q/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p'); set -- $(cat /proc/$q/stat 2>/dev/null); q=$4; done
-echo "ssh-connection $c"; ip -j link show 2>/dev/null | tr -d '\\n'; echo
+echo "ssh-connection $c"; set -- $c; a=\${1#::ffff:}
+echo "ssh-route $([ -n "$a" ] && ip -j route get "$a" 2>/dev/null | tr -d '\\n')"
+ip -j link show 2>/dev/null | tr -d '\\n'; echo
 echo "host-id $(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(stat -L -c %i /proc/self/ns/net 2>/dev/null) $(cat /etc/machine-id 2>/dev/null)"`;
+
+/** The JSON array on the line that starts with `prefix`; none when it is missing or unreadable. */
+function jsonLine(lines: readonly string[], prefix: string): Record<string, unknown>[] {
+  const text = lines.find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+  try {
+    const value: unknown = text ? JSON.parse(text) : [];
+    return Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** What no route or address on a host may cover: the connection's ends and its gateway (pure). */
+export const guardedOf = (facts: HostFacts): GuardedAddress[] => [
+  ...facts.ends.map((address) => ({ address, role: 'end' as const })),
+  ...facts.gateways.map((address) => ({ address, role: 'gateway' as const })),
+];
 
 /** Parses the facts part of the program check's output (pure). */
 export function parseHostFacts(lines: readonly string[]): HostFacts {
   const connection = lines.find((l) => l.startsWith('ssh-connection '))?.slice('ssh-connection '.length).trim().split(/\s+/) ?? [];
   const ends = [connection[0], connection[2]].filter((e): e is string => e !== undefined && e !== '');
+  const gateways = jsonLine(lines, 'ssh-route ').flatMap((r: { gateway?: unknown }) => (typeof r.gateway === 'string' ? [r.gateway] : []));
   const altnames = new Map<string, string>();
   const json = lines.find((l) => l.startsWith('['));
   try {
@@ -78,7 +101,7 @@ export function parseHostFacts(lines: readonly string[]): HostFacts {
   }
   const id = lines.find((l) => l.startsWith('host-id '))?.slice('host-id '.length).trim().split(/\s+/) ?? [];
   // Both or nothing: a boot_id alone is shared by every namespace of one kernel.
-  return { ends, altnames, ...(id[0] && id[1] ? { identity: `boot ${id[0]} netns ${id[1]}` } : {}) };
+  return { ends, gateways, altnames, ...(id[0] && id[1] ? { identity: `boot ${id[0]} netns ${id[1]}` } : {}) };
 }
 
 /** Nodes that preflight found on one host (same boot and network namespace): their markers and states would mix (pure). */
@@ -102,7 +125,7 @@ export async function hostFacts(conn: SshConnection): Promise<HostFacts> {
 }
 
 /** Problems the host's facts show for the steps (pure): a name they create that is an altname there, a route or address over the ssh connection. */
-export function factProblems(node: string, changes: NodeChanges | undefined, facts: HostFacts, cleanHint: string, protect: readonly string[] = facts.ends): string[] {
+export function factProblems(node: string, changes: NodeChanges | undefined, facts: HostFacts, cleanHint: string, protect: readonly GuardedAddress[] = guardedOf(facts)): string[] {
   const problems: string[] = [];
   for (const dev of changes?.interfaces ?? []) {
     const owner = facts.altnames.get(dev);

@@ -6,7 +6,7 @@ import type { ResultPromise } from 'execa';
 import { execa } from 'execa';
 import { loadLab, loadScenario, listScenarioNames, PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { CLI, hostSnapshot, runCli } from '../../testing/host.ts';
-import { parseTap, pointsByScenario } from '../../testing/tap.ts';
+import { failingPoints, parseTap, pointsByScenario } from '../../testing/tap.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
@@ -52,8 +52,8 @@ describe.skipIf(missing !== undefined).each(['three-nodes', 'two-vms', 'three-vm
     expect(names.length).toBeGreaterThan(0);
     const before = await hosts.states();
     const [netns, ssh] = await Promise.all([runCli([...names, '--reporter', 'tap']), runSshCli(hosts, [...names, '--reporter', 'tap'])]);
-    const failing = ssh.stdout.split(/\n(?= {4}(?:not )?ok )/).filter((block) => block.startsWith('    not ok'));
-    expect(failing).toEqual([]);
+    // Either side's failing points with their evidence, before the two are compared point by point.
+    expect({ netns: failingPoints(netns.stdout), ssh: failingPoints(ssh.stdout) }).toEqual({ netns: [], ssh: [] });
     expect(ssh.stdout).toMatch(/^# vxlab run vx[0-9a-f]+ on the ssh backend$/m);
     expect(await parseTap(ssh.stdout)).toMatchObject({ ok: true, fail: 0, extra: [] });
     const fromNetns = pointsByScenario(netns.stdout);

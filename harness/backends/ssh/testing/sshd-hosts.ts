@@ -6,6 +6,10 @@
 //   (the harness and ssh run    ├─ veth ── host ns node1: mgmt 10.200.0.11 ...          enp0s8 ─┼─ lab ns: br0
 //    here, via nsenter --net)   └─ veth ── host ns node2: ...                           enp0s8 ─┘
 //
+// `routed` puts the harness one hop away, as on a management network behind a router: it runs in
+// a client ns (10.201.0.2/24, default via 10.201.0.1), the mgmt ns forwards between the two
+// subnets, and each host routes 10.201.0.0/24 via its gateway 10.200.0.1.
+//
 // Each host is `unshare --net --mount` with a tmpfs of its own on /run, so markers
 // (/run/vxlab) and guest namespaces (/run/netns) are per host. Keys, sshd_config, known_hosts,
 // the client's ssh_config and the hosts file live in a temp dir (0711: a non-root login reads its
@@ -79,6 +83,18 @@ class Holder {
   }
 }
 
+/** Every process in one of these network namespaces (by /proc/PID/ns/net link), with its comm. */
+async function processesIn(namespaces: ReadonlySet<string>): Promise<{ pid: number; comm: string }[]> {
+  const found: { pid: number; comm: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    // A process may end between the listing and the reads: it is not there then.
+    const [comm, ns] = await Promise.all([readFile(`/proc/${entry}/comm`, 'utf8').catch(() => ''), readlink(`/proc/${entry}/ns/net`).catch(() => '')]);
+    if (ns && namespaces.has(ns)) found.push({ pid: Number(entry), comm: comm.trim() });
+  }
+  return found;
+}
+
 async function inNet(holder: Holder, argv: string[], input?: string): Promise<string> {
   const r = await execa('nsenter', [holder.netns(), '--', ...argv], { reject: false, ...(input !== undefined ? { input } : {}) });
   if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
@@ -138,6 +154,8 @@ export class SshdHosts {
     readonly hostsFile: string,
     private readonly mgmt: Holder,
     private readonly lab: Holder,
+    /** Where the harness and ssh run: the mgmt ns, or the client ns one hop away when routed. */
+    private readonly harness: Holder,
     readonly hosts: SshTestHost[],
     /** The login user the hosts file names (undefined: ssh_config's root). */
     readonly user?: string,
@@ -147,7 +165,7 @@ export class SshdHosts {
    * Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. With
    * `login`, the hosts file logs in as LOGIN_USER, with `sudo: true` unless `sudo` is false.
    */
-  static async build(labModel: Lab, options: { login?: LoginOptions; sudo?: boolean } = {}): Promise<SshdHosts> {
+  static async build(labModel: Lab, options: { login?: LoginOptions; sudo?: boolean; routed?: boolean } = {}): Promise<SshdHosts> {
     const dir = await mkdtemp(join(tmpdir(), 'vxlab-sshd-'));
     const holders: Holder[] = [];
     try {
@@ -166,6 +184,15 @@ export class SshdHosts {
       holders.push(lab);
       await inNet(mgmt, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge\naddr add 10.200.0.1/24 dev br0\nlink set dev br0 up\n');
       await inNet(lab, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge mcast_snooping 0\nlink set dev br0 up\n');
+      let harness = mgmt;
+      if (options.routed) {
+        harness = await Holder.start(holderArgv);
+        holders.push(harness);
+        await inNet(mgmt, ['ip', 'link', 'add', 'client', 'type', 'veth', 'peer', 'name', 'up', 'netns', String(harness.pid)]);
+        await inNet(mgmt, ['ip', '-batch', '-'], 'addr add 10.201.0.1/24 dev client\nlink set dev client up\n');
+        await inNet(mgmt, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+        await inNet(harness, ['ip', '-batch', '-'], 'link set dev lo up\naddr add 10.201.0.2/24 dev up\nlink set dev up up\nroute add default via 10.201.0.1\n');
+      }
       const knownHosts: string[] = [];
       const hosts: SshTestHost[] = [];
       for (const [i, node] of labModel.nodes.entries()) {
@@ -200,6 +227,7 @@ export class SshdHosts {
           `link set dev ${nic.name} mtu ${nic.mtu}${nic.mac ? ` address ${nic.mac}` : ''}`,
           ...nicAddressLines(nic),
           `addr add ${address}/24 dev mgmt`, 'link set dev mgmt up',
+          ...(options.routed ? ['route add 10.201.0.0/24 via 10.200.0.1 dev mgmt'] : []),
         ].join('\n') + '\n');
         holder.process.stdin!.write('go\n');
         hosts.push({ node: node.name, address, holder });
@@ -210,7 +238,7 @@ export class SshdHosts {
         `Host *\n  User ${options.login ? (options.login.user ?? LOGIN_USER) : 'root'}\n  IdentityFile ${join(dir, 'client_key')}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n  LogLevel ERROR\n`,
       );
       const hostsFile = join(dir, 'hosts.yaml');
-      const built = new SshdHosts(dir, hostsFile, mgmt, lab, hosts, options.login ? (options.login.user ?? LOGIN_USER) : undefined);
+      const built = new SshdHosts(dir, hostsFile, mgmt, lab, harness, hosts, options.login ? (options.login.user ?? LOGIN_USER) : undefined);
       await built.writeHostsFile(hostsFile, { sudo: options.login !== undefined && options.sudo !== false });
       // Ready once every sshd listens (ss in each host's namespace).
       await pollUntil(
@@ -255,10 +283,10 @@ export class SshdHosts {
     await writeFile(file, `ssh_config: ./ssh_config\nnodes:\n${this.hosts.map((h) => `  ${h.node}: ${entry(h)}`).join('\n')}\n`);
   }
 
-  /** The CLI in the management namespace, where the harness reaches the hosts; `ssh` adds --backend ssh --hosts. */
+  /** The CLI where the harness reaches the hosts from (the management namespace, or the client one when routed); `ssh` adds --backend ssh --hosts. */
   startCli(args: string[], options: { ssh?: boolean; env?: Record<string, string> } = {}): ResultPromise<{ reject: false }> {
     const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
-    return execa('nsenter', [this.mgmt.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
+    return execa('nsenter', [this.harness.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
       cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1', ...options.env }, stripFinalNewline: false, timeout: 280_000,
       // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
       forceKillAfterDelay: false,
@@ -270,9 +298,9 @@ export class SshdHosts {
     return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
   }
 
-  /** The argv prefix that runs a program in the management namespace (where the harness runs). */
+  /** The argv prefix that runs a program where the harness runs (the management namespace unless routed). */
   get inMgmt(): string[] {
-    return ['nsenter', this.mgmt.netns(), '--'];
+    return ['nsenter', this.harness.netns(), '--'];
   }
 
   /** Runs argv inside a host's network and mount namespaces (the test's own view of the host). */
@@ -287,14 +315,7 @@ export class SshdHosts {
   async processesOn(node: string, name: string): Promise<number[]> {
     const h = this.hosts.find((x) => x.node === node)!;
     const netns = await readlink(`/proc/${h.holder.pid}/ns/net`);
-    const pids: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      // A process may end between the listing and the reads: it is not there then.
-      const [comm, ns] = await Promise.all([readFile(`/proc/${entry}/comm`, 'utf8').catch(() => ''), readlink(`/proc/${entry}/ns/net`).catch(() => '')]);
-      if (comm.trim() === name && ns === netns) pids.push(Number(entry));
-    }
-    return pids;
+    return (await processesIn(new Set([netns]))).filter((p) => p.comm === name).map((p) => p.pid);
   }
 
   /**
@@ -324,7 +345,17 @@ export class SshdHosts {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.hosts.map((h) => h.holder), this.mgmt, this.lab].map((h) => h.stop()));
+    const holders = [...new Set([...this.hosts.map((h) => h.holder), this.mgmt, this.lab, this.harness])];
+    const namespaces = new Set((await Promise.all(holders.map((h) => readlink(`/proc/${h.pid}/ns/net`).catch(() => '')))).filter(Boolean));
+    await Promise.all(holders.map((h) => h.stop()));
+    // A session sshd forked (`sshd: root@notty`) outlives the listener: end all that is left in the hosts' namespaces.
+    for (const { pid } of await processesIn(namespaces)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }
