@@ -5,20 +5,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
+import { onNode0, scenarioText } from './testing/fresh-hosts.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
 
-const scenario = (run: readonly string[]) => `lab: three-nodes
-title: attack3
-tutorial: none
-explain: none
-steps:
-  - node: node0
-    run:
-${run.map((line) => `      - ${line}\n`).join('')}checks:
-  - ping: { from: node0, to: 192.168.8.101 }
-`;
+const scenario = (run: readonly string[]) => scenarioText('attack3', onNode0(run));
 
 // Refused at load, nothing reaches the hosts, so one sshd lab serves every case; each still
 // compares the whole host before and after, so one that got through would fail its own test.

@@ -10,19 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { CLI, outputUntil, stderrUntil } from '../../testing/host.ts';
 import { PAUSED } from '../../testing/moments.ts';
+import { onFreshHosts, scenarioText } from './testing/fresh-hosts.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
 
-const scenario = (steps: string) => `lab: three-nodes
-title: attack
-tutorial: none
-explain: none
-steps:
-${steps}
-checks:
-  - ping: { from: node0, to: 192.168.8.101 }
-`;
+const scenario = (steps: string) => scenarioText('attack', steps);
 
 describe('hosts file: it names where to log in, never what runs on the harness host', () => {
   it('an ssh_config named by the hosts file (here: the hosts file itself) is refused before ssh reads it: no Match exec', async () => {
@@ -84,17 +77,6 @@ describe.skipIf(missing !== undefined)('ssh: a run touches only what its steps c
   });
 });
 
-/** One sshd lab per attack: a destructive one that got through would break its hosts. */
-function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>): void {
-  describe.skipIf(missing !== undefined)(title, () => {
-    let hosts: SshdHosts;
-    beforeAll(async () => {
-      hosts = await SshdHosts.build(await loadLab('three-nodes'));
-    });
-    afterAll(() => hosts?.stop());
-    it('holds', () => body(hosts));
-  });
-}
 
 onFreshHosts('renaming the host\'s own NIC is refused at load, so teardown cannot delete it', async (hosts) => {
   const file = join(hosts.dir, 'rename-nic.yaml');

@@ -2,36 +2,15 @@
 // `clean` or teardown undid what was not the dead run's, and now holds.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { execa } from 'execa';
-import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
+import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { CLI, stderrUntil } from '../../testing/host.ts';
 import { PAUSED } from '../../testing/moments.ts';
-import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import { onFreshHosts, scenarioText } from './testing/fresh-hosts.ts';
 
-const missing = await sshdMissing();
+const scenario = (steps: string) => scenarioText('restore', steps);
 
-const scenario = (steps: string) => `lab: three-nodes
-title: restore
-tutorial: none
-explain: none
-steps:
-${steps}
-checks:
-  - ping: { from: node0, to: 192.168.8.101 }
-`;
-
-/** One sshd lab per test: a restore that undid the wrong thing would break its hosts. */
-function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>): void {
-  describe.skipIf(missing !== undefined)(title, () => {
-    let hosts: SshdHosts;
-    beforeAll(async () => {
-      hosts = await SshdHosts.build(await loadLab('three-nodes'));
-    });
-    afterAll(() => hosts?.stop());
-    it('holds', () => body(hosts));
-  });
-}
 
 onFreshHosts('`clean` for a dead run does not delete a live run\'s device that has the same name (the dead run never made it)', async (hosts) => {
   // A run killed after its markers were written, before its steps made vxlan0.
