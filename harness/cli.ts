@@ -15,7 +15,7 @@ import type { EventSink } from './report/events.ts';
 import { createTapWriter } from './report/tap.ts';
 import { momentTracer } from './util/moments.ts';
 import { runScenarios } from './runner.ts';
-import { rerunRootlessIfNeeded } from './rootless.ts';
+import { needsRootlessRerun, rerunRootlessIfNeeded } from './rootless.ts';
 import { listScenarioNames, loadScenario, type LoadOptions } from './scenario/resolve.ts';
 import { InterruptedError, PrerequisiteError, UsageError, ValidationError, errorMessage } from './util/errors.ts';
 import { handSignalsTo } from './util/early-signals.ts';
@@ -141,6 +141,7 @@ async function run(args: RunArgs): Promise<number> {
   // --step talks on stderr, so stdout stays the reporter's (TAP stays parseable).
   const stepper = args.step ? (await import('./commands/step.ts')).createStepper((text) => process.stderr.write(text), process.stdin) : undefined;
   const atMoment = momentTracer(controller.signal);
+  let machineChecked: Promise<void> | undefined;
   try {
     await atMoment({ name: 'start', scenario: args.scenarios.join(' ') || 'all', where: 'before the run began' });
     controller.signal.throwIfAborted();
@@ -155,20 +156,25 @@ async function run(args: RunArgs): Promise<number> {
     }
     if (names.length === 0) throw new UsageError('name a scenario to run (see `npm run lab -- list`), or pass --all');
     const jobs = jobsFor(args);
-    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
-    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
-    controller.signal.throwIfAborted();
     if ((args.image !== undefined || args.privileged) && args.backend !== 'container') {
       throw new UsageError('--image and --privileged apply to the container backend only: add --backend container');
     }
     if (args.hosts !== undefined && args.backend !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
     const backend = await createBackend(args.backend, { ...(args.image !== undefined ? { image: args.image } : {}), privileged: args.privileged, ...(args.hosts !== undefined ? { hosts: args.hosts, notice } : {}) });
+    // The backend checks this machine while the scenarios load (start-up time), unless a rootless
+    // rerun comes first; its verdict is awaited after theirs, so a bad scenario is still exit 2.
+    const rerunFirst = backend.supportsRootless && (await needsRootlessRerun());
+    machineChecked = rerunFirst ? undefined : backend.checkPrerequisites();
+    machineChecked?.catch(() => undefined);
+    // On ssh the policy is the only layer between a step and a real host: it is scoped at load.
+    const scenarios = await loadAll(names, { onHosts: args.backend === 'ssh' });
+    controller.signal.throwIfAborted();
     // Not root: run again inside a user namespace of our own (validation above already passed).
-    if (backend.supportsRootless) {
+    if (rerunFirst) {
       const rootless = await rerunRootlessIfNeeded();
       if (rootless !== undefined) return rootless;
     }
-    await backend.checkPrerequisites();
+    await (machineChecked ?? backend.checkPrerequisites());
     // The neighbour table that fills up is this kernel's: ssh hosts have their own.
     if (backend.name !== 'ssh') await waitForNeighbourRoom(scenarios, { signal: controller.signal });
     await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })));
@@ -200,6 +206,8 @@ async function run(args: RunArgs): Promise<number> {
     return await reportFatal(error, args.reporter);
   } finally {
     stepper?.close();
+    // Its probes end before the CLI does, whatever ended the run.
+    await machineChecked?.catch(() => undefined);
   }
 }
 

@@ -15,12 +15,17 @@ export function isRootless(): boolean {
   return process.env[ROOTLESS_ENV] === INSIDE;
 }
 
+/** Must this process run itself again in rootless mode to build labs (it lacks the capabilities)? */
+export async function needsRootlessRerun(): Promise<boolean> {
+  return !isRootless() && !(await hasNetnsCapabilities());
+}
+
 /**
  * Returns undefined when this process can build labs itself; otherwise runs vxlab again in
  * rootless mode, passing stdio and signals through, and returns its exit code.
  */
 export async function rerunRootlessIfNeeded(): Promise<number | undefined> {
-  if (isRootless() || (await hasNetnsCapabilities())) return undefined;
+  if (!(await needsRootlessRerun())) return undefined;
   const lacking = 'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them';
   if (process.env[ROOTLESS_ENV] === '0') {
     throw new PrerequisiteError(`${lacking} (rootless mode is off: ${ROOTLESS_ENV}=0)`, 'run it as root: sudo npm run lab -- NAME');

@@ -13,6 +13,9 @@ const P2P = new Uint8Array(readFileSync(new URL('../packets/fixtures/p2p-first-p
 
 class ReplayedTcpdump extends BackgroundProcess {
   private ended = false;
+  /** Signals it was sent; with `slowExit`, it stays running after SIGTERM until exitNow(). */
+  readonly signals: NodeJS.Signals[] = [];
+  slowExit = false;
   private finish: (result: ExecResult) => void = () => undefined;
   readonly exited = new Promise<ExecResult>((resolve) => (this.finish = resolve));
   constructor(argv: readonly string[], pcap: Uint8Array, private readonly unwritten: number, private readonly dropped: number) {
@@ -23,12 +26,14 @@ class ReplayedTcpdump extends BackgroundProcess {
   get running(): boolean {
     return !this.ended;
   }
+  exitNow(): void {
+    this.ended = true;
+    this.finish({ exitCode: 0, stdout: '', stderr: this.stderr, durationMs: 0, timedOut: false });
+  }
   signal(signal: NodeJS.Signals): void {
+    this.signals.push(signal);
     if (signal === 'SIGUSR1') this.receiveStderr(Buffer.from(`4 packets captured\n${4 + this.unwritten} packets received by filter\n${this.dropped} packets dropped by kernel\n`));
-    else if (!this.ended) {
-      this.ended = true;
-      this.finish({ exitCode: 0, stdout: '', stderr: this.stderr, durationMs: 0, timedOut: false });
-    }
+    else if (!this.ended && !this.slowExit) this.exitNow();
   }
 }
 
@@ -36,11 +41,16 @@ const done = (exitCode: number, stdout: string, stderr = ''): ExecResult => ({ e
 const PING_OK = 'PING 10.20.1.3 (10.20.1.3) 56(84) bytes of data.\n64 bytes from 10.20.1.3: icmp_seq=1 ttl=64 time=0.1 ms\n\n--- 10.20.1.3 ping statistics ---\n1 packets transmitted, 1 received, 0% packet loss, time 0ms\n';
 const PING_LOST = 'PING 10.20.1.3 (10.20.1.3) 56(84) bytes of data.\n\n--- 10.20.1.3 ping statistics ---\n1 packets transmitted, 0 received, 100% packet loss, time 0ms\n';
 
-function lab({ pcap = P2P, unwritten = 0, dropped = 0, ping = PING_OK, command = done(0, '') }: { pcap?: Uint8Array; unwritten?: number; dropped?: number; ping?: string; command?: ExecResult } = {}): StartedLab {
+function lab({ pcap = P2P, unwritten = 0, dropped = 0, ping = PING_OK, command = done(0, ''), slowExit = false, started = [] }: { pcap?: Uint8Array; unwritten?: number; dropped?: number; ping?: string; command?: ExecResult; slowExit?: boolean; started?: ReplayedTcpdump[] } = {}): StartedLab {
   const node = {
     name: 'node1',
     exec: async (argv: readonly string[]) => (argv[0] === 'ping' ? done(ping === PING_OK ? 0 : 1, ping) : command),
-    start: (argv: readonly string[]) => new ReplayedTcpdump(argv, pcap, unwritten, dropped),
+    start: (argv: readonly string[]) => {
+      const tcpdump = new ReplayedTcpdump(argv, pcap, unwritten, dropped);
+      tcpdump.slowExit = slowExit;
+      started.push(tcpdump);
+      return tcpdump;
+    },
   };
   return { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
 }
@@ -81,6 +91,16 @@ describe('the capture check', () => {
     const outcome = await runCapture(spec, [ping], [4789], { lab: lab({ unwritten: 1 }) });
     expect(outcome.status).toBe('fail');
     expect(outcome.reason).toBe('tcpdump wrote 4 of the 5 packets its filter accepted and wrote no more for 3 s, so the counts are incomplete');
+  });
+
+  it('judges once every counted packet has arrived, stopping tcpdump without waiting for its exit (teardown waits for it)', async () => {
+    const started: ReplayedTcpdump[] = [];
+    const outcome = await runCapture(spec, [ping], [4789], { lab: lab({ slowExit: true, started }) });
+    const tcpdump = started[0]!;
+    expect(outcome.status).toBe('pass');
+    expect(tcpdump.signals).toContain('SIGTERM');
+    expect(tcpdump.running).toBe(true);
+    tcpdump.exitNow();
   });
 
   it('fails at once when the kernel dropped packets tcpdump fell behind on, with its figures', async () => {

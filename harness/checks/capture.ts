@@ -64,8 +64,8 @@ export interface CaptureCounts {
 const DRAIN_STALL_MS = 3000;
 const DRAIN_MAX_MS = 15_000;
 
-/** Waits until tcpdump has written every packet its filter accepted; undefined when it has, else its last counts. */
-async function drain(tcpdump: BackgroundProcess): Promise<CaptureCounts | undefined> {
+/** Waits until tcpdump has written every packet its filter accepted; its last counts, and whether it had. */
+async function drain(tcpdump: BackgroundProcess): Promise<{ complete: boolean; counts: CaptureCounts }> {
   const started = performance.now();
   let stallDeadline = started + DRAIN_STALL_MS;
   let last: CaptureCounts | undefined;
@@ -75,17 +75,49 @@ async function drain(tcpdump: BackgroundProcess): Promise<CaptureCounts | undefi
       tcpdump.signal('SIGUSR1');
       const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
       const counts = { captured: Number(stats[1]), received: Number(stats[2]), dropped: Number(stats[3]) };
-      if (counts.captured >= counts.received) return { undrained: undefined };
+      if (counts.captured >= counts.received) return { complete: true, counts };
       // A busy machine may keep tcpdump waiting: the deadline runs from its last written packet.
       if (last && counts.captured > last.captured) stallDeadline = performance.now() + DRAIN_STALL_MS;
       last = counts;
       // Dropped packets are gone for good: waiting longer cannot complete the counts.
       const lost = counts.dropped > 0 && counts.captured + counts.dropped >= counts.received;
-      return lost || performance.now() >= Math.min(stallDeadline, started + DRAIN_MAX_MS) ? { undrained: counts } : undefined;
+      return lost || performance.now() >= Math.min(stallDeadline, started + DRAIN_MAX_MS) ? { complete: false, counts } : undefined;
     },
     { what: 'tcpdump to write every packet its filter accepted', timeoutMs: DRAIN_MAX_MS + 2000, maxIntervalMs: 20 },
   );
-  return verdict.undrained;
+  return verdict;
+}
+
+/** Has this much pcap every one of `written` records whole? (A stream still arriving may not.) */
+function holdsRecords(bytes: Buffer, written: number): boolean {
+  try {
+    const pcap = readPcap(bytes);
+    return pcap.records.length >= written && pcap.trailingBytes === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The pcap tcpdump wrote, and tcpdump stopped. Once every packet it counted has arrived, the
+ * capture is judged at once: closing its packet socket waits out an RCU grace period (20-40 ms
+ * here), which the lab's teardown waits for instead (it stops every background process).
+ */
+async function collect(tcpdump: BackgroundProcess, written: number | undefined): Promise<Buffer> {
+  // No packet: the pcap header may sit in tcpdump's stdio buffer until it exits.
+  if (written !== undefined && written > 0 && tcpdump.stdoutCut === 0) {
+    const arrived = () => {
+      const bytes = tcpdump.stdout;
+      return holdsRecords(bytes, written) ? bytes : undefined;
+    };
+    const whole = await pollUntil(arrived, { what: 'the pcap of every packet tcpdump wrote', timeoutMs: 2000 }).catch(() => undefined);
+    if (whole) {
+      void tcpdump.stop().catch(() => undefined);
+      return whole;
+    }
+  }
+  await tcpdump.stop();
+  return tcpdump.stdout;
 }
 
 /** Why the counts are incomplete, with tcpdump's own figures. */
@@ -129,7 +161,7 @@ export async function runCapture(
   const tcpdump = ctx.lab.node(spec.node).start(argv);
   const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
-  let undrained: CaptureCounts | undefined;
+  let drained: Awaited<ReturnType<typeof drain>>;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
     await ctx.listening?.();
@@ -146,22 +178,22 @@ export async function runCapture(
         await runCommands(ctx, action.node, action.commands, log);
       }
     }
-    undrained = await drain(tcpdump);
+    drained = await drain(tcpdump);
   } catch (error) {
     await tcpdump.stop(500);
     // An interrupt is not this check's failure: let the runner tear down and bail out.
     if (ctx.signal?.aborted) throw ctx.signal.reason;
     return { status: 'fail', reason: errorMessage(error), diagnostics: { ...diagnostics, got: errorMessage(error), during: actions } };
   }
-  await tcpdump.stop();
+  const bytes = await collect(tcpdump, drained.complete ? drained.counts.captured : undefined);
   if (tcpdump.stdoutCut > 0) {
     const reason = `tcpdump wrote more than the ${describeSize(CAPTURE_OUTPUT_LIMIT.headBytes)} of pcap a capture may hold (${describeSize(tcpdump.stdoutCut)} more); narrow its filter`;
     return { status: 'fail', reason, diagnostics: { ...diagnostics, got: reason, during: actions } };
   }
 
   // Kept before it is read, so a capture that fails to decode can still be opened in Wireshark.
-  if (ctx.keepPcap) diagnostics.pcap = await ctx.keepPcap(tcpdump.stdout, spec.node);
-  const pcap = readPcap(tcpdump.stdout);
+  if (ctx.keepPcap) diagnostics.pcap = await ctx.keepPcap(bytes, spec.node);
+  const pcap = readPcap(bytes);
   if (pcap.linkType !== LINKTYPE_ETHERNET) {
     return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };
   }
@@ -174,7 +206,7 @@ export async function runCapture(
   });
   if (decodeProblems.length > 0) log.problems.push(`${decodeProblems.length} packet${decodeProblems.length === 1 ? '' : 's'} could not be decoded in full: ${decodeProblems.slice(0, 3).join(' | ')}${decodeProblems.length > 3 ? ' | ...' : ''}`);
   // Packets tcpdump accepted but never wrote could be the very ones an expectation counts.
-  if (undrained) log.problems.push(describeUndrained(undrained));
+  if (!drained.complete) log.problems.push(describeUndrained(drained.counts));
   const verdicts = judgeFrames(spec.expect, frames);
   const failed = verdicts.filter((v) => !v.pass);
   if (failed.length === 0 && log.problems.length === 0) return { status: 'pass', diagnostics: { ...diagnostics, packets: frames.length } };

@@ -128,6 +128,9 @@ export class NetnsBackend implements Backend {
   readonly supportsRootless = true;
 
   checkPrerequisites(): Promise<void> {
+    // The nodes' programs are found (their libraries listed) while the machine is checked: start-up
+    // time. A failure there is up()'s to report, when it asks again (nothing is kept of one).
+    nodeTree().catch(() => undefined);
     return checkNetnsPrerequisites();
   }
 
