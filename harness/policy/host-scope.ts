@@ -137,7 +137,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'link': {
       const moved = namespaceWords(argv, rest, scope);
       if (moved) return moved;
-      const away = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace' ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
+      const changing = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace';
+      const away = changing ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) ?? macOnNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
       if (away) return away;
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
@@ -404,6 +405,20 @@ function movedOffNic(argv: readonly string[], args: LinkArgs, verb: string, scop
   return problem(into.index - 1, `moves ${verb === 'add' ? 'the new device' : `"${target}"`}, built on the host's NIC ${scope.nic}, into guest namespace "${into.value}", where it would share the host's network unchecked (an address there can take the host's own, or the ssh connection's); on an ssh host a device on the NIC stays in the host's namespace: give the guest a veth to a bridge instead`);
 }
 
+/**
+ * A device on the NIC's link given a MAC address of the steps' choosing is a station that can
+ * claim another's on the lab's network (a gateway's, another host's: the switch then sends it
+ * their frames, the ssh connection's too when it runs over the NIC). It keeps the kernel's MAC.
+ */
+function macOnNic(argv: readonly string[], args: LinkArgs, verb: string, scope: HostScope): ArgvProblem | undefined {
+  const mac = args.values.find((v) => v.keyword === 'address');
+  if (!mac) return undefined;
+  const target = (args.device ?? args.name)?.value;
+  const onNic = verb === 'add' ? buildsOnNic(argv, args, scope) : target !== undefined && (scope.onNic?.has(target) ?? false);
+  if (!onNic) return undefined;
+  return problem(mac.index - 1, `sets the MAC address of ${verb === 'add' ? 'a new device' : `"${target}"`} on the host's NIC ${scope.nic}'s link, where it could claim another station's (a gateway's, another host's) and take its frames; on an ssh host a device on the NIC keeps the MAC the kernel gives it`);
+}
+
 /** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
 function joinedProblem(argv: readonly string[], args: LinkArgs, scope: HostScope): ArgvProblem | undefined {
   const joined = [...args.values.filter((v) => ['master', 'vrf', 'link'].includes(v.keyword)), ...kindDevices(argv, args.stop?.index ?? argv.length, ['master', 'link'])];
@@ -418,8 +433,11 @@ function joinedProblem(argv: readonly string[], args: LinkArgs, scope: HostScope
   return undefined;
 }
 
-/** Verbs that put a route or an address in place (`ip route replace` too). */
-const ADDING = new Set(['add', 'change', 'replace', 'append', 'prepend']);
+/**
+ * Verbs that put a route or an address in place (`ip route replace` too; `ip route test` sends
+ * no NLM_F_CREATE, yet IPv6 creates the route anyway).
+ */
+const ADDING = new Set(['add', 'change', 'replace', 'append', 'prepend', 'test']);
 /** Keywords of ip route / ip address whose value is not a prefix (a device, a table, a number). */
 const NOT_A_PREFIX = new Set(['dev', 'oif', 'iif', 'table', 'vrf', 'metric', 'priority', 'preference', 'pref', 'proto', 'protocol', 'scope', 'label', 'mtu', 'advmss',
   'weight', 'realm', 'realms', 'expires', 'type', 'nhid', 'encap', 'tos', 'dsfield', 'congctl', 'features', 'hoplimit', 'initcwnd', 'initrwnd', 'rto_min',

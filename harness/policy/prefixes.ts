@@ -9,11 +9,20 @@ export interface Prefix {
   length: number;
 }
 
-/** C's strtoul(s, &end, 0) over the whole string: 0x hex, leading 0 octal, else decimal. */
+/** What a negative number wraps to in strtoul: above any part (255) or length (UINT_MAX) ip takes. */
+const WRAPPED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * C's strtoul(s, &end, 0) that must use the whole string: leading white space (isspace) and a sign
+ * are taken (`+10`, ` 10`, `-0` are numbers to ip; `-1` wraps past every limit), then 0x hex,
+ * leading 0 octal, else decimal.
+ */
 function strtoul0(s: string): number | undefined {
-  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
   if (!m) return undefined;
-  return s.length > 1 && (s[1] === 'x' || s[1] === 'X') ? parseInt(s.slice(2), 16) : s.startsWith('0') ? parseInt(s, 8) : parseInt(s, 10);
+  const digits = m[2]!;
+  const n = digits.length > 1 && (digits[1] === 'x' || digits[1] === 'X') ? parseInt(digits.slice(2), 16) : digits.startsWith('0') ? parseInt(digits, 8) : parseInt(digits, 10);
+  return m[1] === '-' && n !== 0 ? WRAPPED : n;
 }
 
 function ipv4(s: string): bigint | undefined {

@@ -13,14 +13,14 @@ import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
 import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
-import { bootId, harnessIdentity, isAlive, pidNamespace } from '../harness-identity.ts';
+import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
 import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { readMarkers, removeMarker, writeMarker } from './marker.ts';
+import { markerLive, readMarkers, removeMarker, writeMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -205,11 +205,16 @@ export class SshBackend implements Backend {
           // the programs and root are there, else its read fails for the reason already named.
           const node = conn.host.node;
           const sysctlKeys = [...new Set(plans.flatMap((p) => p.changes.get(node)?.sysctls ?? []))];
-          const [missingPrograms, read] = await Promise.allSettled([programProblems(conn), readHostState(conn, sysctlKeys)]);
+          const [missingPrograms, read, marked] = await Promise.allSettled([programProblems(conn), readHostState(conn, sysctlKeys), readMarkers(conn)]);
           if (missingPrograms.status === 'rejected') throw missingPrograms.reason;
           problems.push(...missingPrograms.value);
           if (missingPrograms.value.length > 0) return;
           if (read.status === 'rejected') throw read.reason;
+          if (marked.status === 'rejected') throw marked.reason;
+          // Two runs on one host would undo each other's changes at teardown: one at a time.
+          for (const m of marked.value.markers) {
+            if (await markerLive(m)) problems.push(`${node}: another vxlab run (${m.runId}, harness pid ${m.harnessPid} on ${m.harnessHost}) is changing ${conn.destination}; wait until it ends, or if its harness is gone, ${cleanHint(config)}`);
+          }
           states.set(node, read.value);
           identities.set(node, { ...(await hostFacts(conn)), destination: conn.destination });
           for (const plan of plans) {
@@ -330,9 +335,6 @@ export class SshBackend implements Backend {
     const config = await this.hosts();
     const session = await Session.create(config);
     const report: CleanReport = { removed: new Map(), live: new Set(), unit: ['host restored', 'hosts restored'] };
-    const here = hostname();
-    const boot = await bootId();
-    const pidNs = await pidNamespace();
     const failures: string[] = [];
     try {
       await Promise.all(
@@ -341,8 +343,7 @@ export class SshBackend implements Backend {
           try {
             await conn.open();
             const { markers } = await readMarkers(conn);
-            // A harness this clean cannot see (another machine, boot or PID namespace) counts as live.
-            const alive = await Promise.all(markers.map(async (m) => m.harnessHost !== here || m.bootId !== boot || (m.pidNamespace !== undefined && m.pidNamespace !== pidNs) || (await isAlive(m))));
+            const alive = await Promise.all(markers.map(markerLive));
             const live = markers.filter((_, j) => alive[j]);
             for (const m of live) report.live.add(m.runId);
             // A live run's names and sysctls are its own teardown's: a dead run's restore leaves them.

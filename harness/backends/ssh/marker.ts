@@ -1,7 +1,9 @@
 // The marker each host keeps while a run changes it: /run/vxlab/RUNID.json names the run, the
 // harness (host, PID, start time, boot) and the state recorded before the steps, so `clean` can
 // restore a host whose harness died. /run is a tmpfs: a reboot forgets the run and its changes alike.
+import { hostname } from 'node:os';
 import { z } from 'zod';
+import { bootId, isAlive, pidNamespace } from '../harness-identity.ts';
 import type { SshConnection } from './connection.ts';
 import type { HostState, OwnedNames } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
@@ -60,4 +62,11 @@ export async function readMarkers(conn: SshConnection): Promise<{ markers: SshMa
     }
   }
   return { markers, unreadable };
+}
+
+/** May the marker's harness still be running? One this process cannot see (another machine, boot or PID namespace) counts as live. */
+export async function markerLive(m: SshMarker): Promise<boolean> {
+  if (m.harnessHost !== hostname() || m.bootId !== (await bootId())) return true;
+  if (m.pidNamespace !== undefined && m.pidNamespace !== (await pidNamespace())) return true;
+  return isAlive(m);
 }

@@ -165,7 +165,7 @@ export class SshdHosts {
    * Three (or as many as the lab has) hosts playing `lab`'s nodes, each NIC as the lab says. With
    * `login`, the hosts file logs in as LOGIN_USER, with `sudo: true` unless `sudo` is false.
    */
-  static async build(labModel: Lab, options: { login?: LoginOptions; sudo?: boolean; routed?: boolean } = {}): Promise<SshdHosts> {
+  static async build(labModel: Lab, options: { login?: LoginOptions; sudo?: boolean; routed?: boolean; ipv6?: boolean; sshOnNic?: boolean } = {}): Promise<SshdHosts> {
     const dir = await mkdtemp(join(tmpdir(), 'vxlab-sshd-'));
     const holders: Holder[] = [];
     try {
@@ -182,9 +182,15 @@ export class SshdHosts {
       holders.push(mgmt);
       const lab = await Holder.start(holderArgv);
       holders.push(lab);
-      await inNet(mgmt, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge\naddr add 10.200.0.1/24 dev br0\nlink set dev br0 up\n');
+      await inNet(mgmt, ['ip', '-batch', '-'], `link set dev lo up\nlink add br0 type bridge\naddr add 10.200.0.1/24 dev br0\n${options.ipv6 ? 'addr add fd00:200::1/64 dev br0 nodad\n' : ''}link set dev br0 up\n`);
       await inNet(lab, ['ip', '-batch', '-'], 'link set dev lo up\nlink add br0 type bridge mcast_snooping 0\nlink set dev br0 up\n');
       let harness = mgmt;
+      // `sshOnNic`: a host with one NIC, the lab's: the harness sits on the lab's network (192.168.8.1
+      // on the lab switch) and reaches each host at its NIC's address.
+      if (options.sshOnNic) {
+        harness = lab;
+        await inNet(lab, ['ip', 'addr', 'add', '192.168.8.1/24', 'dev', 'br0']);
+      }
       if (options.routed) {
         harness = await Holder.start(holderArgv);
         holders.push(harness);
@@ -196,7 +202,8 @@ export class SshdHosts {
       const knownHosts: string[] = [];
       const hosts: SshTestHost[] = [];
       for (const [i, node] of labModel.nodes.entries()) {
-        const address = `10.200.0.${10 + i}`;
+        // `ipv6`: the management network is IPv6 (fd00:200::/64): sshd listens and the hosts file names the hosts there.
+        const address = options.sshOnNic ? node.nic.address : options.ipv6 ? `fd00:200::${10 + i}` : `10.200.0.${10 + i}`;
         const hostDir = join(dir, node.name);
         await execa('mkdir', ['-m', '0700', hostDir]);
         await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', node.name, '-f', join(hostDir, 'host_key')]);
@@ -205,7 +212,7 @@ export class SshdHosts {
         await writeFile(
           config,
           [
-            `ListenAddress ${address}:22`, `HostKey ${join(hostDir, 'host_key')}`, `PidFile none`,
+            options.ipv6 ? `ListenAddress [${address}]:22` : `ListenAddress ${address}:22`, `HostKey ${join(hostDir, 'host_key')}`, `PidFile none`,
             `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
             // The keys live under /tmp (mode 1777), which StrictModes would refuse.
             'StrictModes no', 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
@@ -226,7 +233,7 @@ export class SshdHosts {
         await inNet(holder, ['ip', '-batch', '-'], [
           `link set dev ${nic.name} mtu ${nic.mtu}${nic.mac ? ` address ${nic.mac}` : ''}`,
           ...nicAddressLines(nic),
-          `addr add ${address}/24 dev mgmt`, 'link set dev mgmt up',
+          `addr add 10.200.0.${10 + i}/24 dev mgmt`, ...(options.ipv6 ? [`addr add ${address}/64 dev mgmt nodad`] : []), 'link set dev mgmt up',
           ...(options.routed ? ['route add 10.201.0.0/24 via 10.200.0.1 dev mgmt'] : []),
         ].join('\n') + '\n');
         holder.process.stdin!.write('go\n');
@@ -279,7 +286,7 @@ export class SshdHosts {
   /** Writes a hosts file for these hosts, each through `sudo: true` or not. */
   async writeHostsFile(file: string, options: { sudo: boolean }): Promise<void> {
     const user = this.user;
-    const entry = (h: SshTestHost) => (options.sudo ? `{ host: ${h.address}${user ? `, user: ${user}` : ''}, sudo: true }` : `${user ? `${user}@` : ''}${h.address}`);
+    const entry = (h: SshTestHost) => (options.sudo || h.address.includes(':') ? `{ host: "${h.address}"${user ? `, user: ${user}` : ''}${options.sudo ? ', sudo: true' : ''} }` : `${user ? `${user}@` : ''}${h.address}`);
     await writeFile(file, `ssh_config: ./ssh_config\nnodes:\n${this.hosts.map((h) => `  ${h.node}: ${entry(h)}`).join('\n')}\n`);
   }
 
