@@ -300,6 +300,8 @@ function mirredProblem(argv: readonly string[], from: number, scope: HostScope):
     if (!matches(argv[j]!, 'dev')) continue;
     const p = created(scope, j + 1, argv[j + 1], 'mirrors or redirects traffic (tc action mirred) to');
     if (p) return p;
+    // Frames of any source MAC would leave by it onto the lab's network.
+    if (scope.onNic?.has(argv[j + 1]!)) return problem(j + 1, `mirrors or redirects traffic (tc action mirred) to "${argv[j + 1]}", a device on the host's NIC ${scope.nic}'s link; on an ssh host only the device's own frames leave by it`);
   }
   return undefined;
 }
@@ -411,12 +413,16 @@ function movedOffNic(argv: readonly string[], args: LinkArgs, verb: string, scop
  * their frames, the ssh connection's too when it runs over the NIC). It keeps the kernel's MAC.
  */
 function macOnNic(argv: readonly string[], args: LinkArgs, verb: string, scope: HostScope): ArgvProblem | undefined {
-  const mac = args.values.find((v) => v.keyword === 'address');
-  if (!mac) return undefined;
   const target = (args.device ?? args.name)?.value;
   const onNic = verb === 'add' ? buildsOnNic(argv, args, scope) : target !== undefined && (scope.onNic?.has(target) ?? false);
   if (!onNic) return undefined;
-  return problem(mac.index - 1, `sets the MAC address of ${verb === 'add' ? 'a new device' : `"${target}"`} on the host's NIC ${scope.nic}'s link, where it could claim another station's (a gateway's, another host's) and take its frames; on an ssh host a device on the NIC keeps the MAC the kernel gives it`);
+  const what = verb === 'add' ? 'a new device' : `"${target}"`;
+  const mac = args.values.find((v) => v.keyword === 'address' || v.keyword === 'broadcast' || v.keyword === 'brd');
+  if (mac) return problem(mac.index - 1, `sets the ${mac.keyword === 'address' ? 'MAC' : 'broadcast'} address of ${what} on the host's NIC ${scope.nic}'s link, where it could claim another station's (a gateway's, another host's) and take its frames; on an ssh host a device on the NIC keeps the addresses the kernel gives it`);
+  // As a port of a bridge (or bond, vrf) it would carry frames the master sends, whatever their source MAC.
+  const master = args.values.find((v) => v.keyword === 'master' || v.keyword === 'vrf');
+  if (master) return problem(master.index - 1, `joins ${what}, on the host's NIC ${scope.nic}'s link, to "${master.value}": its frames, of any source MAC (the master's own, another station's), would leave onto the lab's network; on an ssh host a device on the NIC joins no master`);
+  return undefined;
 }
 
 /** After the device: the master, vrf and lower device it is joined to must be the steps' too (a kind's own `dev`, after `type`, as well). */
@@ -461,6 +467,10 @@ function coverProblem(argv: readonly string[], from: number, scope: HostScope, d
       continue;
     }
     const prefix = readPrefix(word);
+    // Fail closed: an address whose length vxlab reads differently from ip could cover anything.
+    if (prefix === undefined && word.includes('/') && readPrefix(word.slice(0, word.indexOf('/'))) !== undefined) {
+      return problem(j, `${doing} ${word}, a prefix whose length vxlab cannot read as iproute2 would; on an ssh host write the length as a number (/24)`);
+    }
     const end = prefix && ends.find((e) => covers(prefix, e.parsed));
     if (end) {
       const what = end.role === 'gateway' ? 'the gateway the ssh connection vxlab reaches this host by goes through' : 'an end of the ssh connection vxlab reaches this host by';

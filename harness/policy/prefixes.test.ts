@@ -15,11 +15,18 @@ describe('readPrefix', () => {
     same('10.201.0.0/+24', '10.201.0.0/24');
     same('10.201.0.0/-0', '10.201.0.0/0');
     same('fd00::/+64', 'fd00::/64');
+    // get_netmask's second reading, for either family: a dotted mask, or default/all/any as /0.
+    same('0/default', '0.0.0.0/0');
+    same('0/all', '0.0.0.0/0');
+    same('0/0.0.0.0', '0.0.0.0/0');
+    same('10.0.0.0/255.0.0.0', '10.0.0.0/8');
+    same('fd00::/255.255.0.0', 'fd00::/16');
+    same('::/any', '::/0');
     expect(readPrefix('10.201.0.2')).toMatchObject({ family: 4, length: 32 });
   });
 
   it('reads as no prefix what ip refuses too', () => {
-    for (const word of ['10.-1.0.2', '10.201.0.2/-8', '10.201.0.2 ', '10.256.0.2', '+-10.0.0.1', '10..0.1', '08.0.0.1', '0x.0.0.1', '+fd00::1']) {
+    for (const word of ['10.0.0.0/255.0.255.0', 'fd00::/ffff::', 'default/8', '10.-1.0.2', '10.201.0.2/-8', '10.201.0.2 ', '10.256.0.2', '+-10.0.0.1', '10..0.1', '08.0.0.1', '0x.0.0.1', '+fd00::1']) {
       expect(readPrefix(word), word).toBeUndefined();
     }
   });

@@ -64,11 +64,14 @@ function ipv6(s: string): bigint | undefined {
   return [...head, ...Array<number>(missing).fill(0), ...tail].reduce((a, g) => (a << 16n) | BigInt(g), 0n);
 }
 
-/** get_netmask: a number (strtoul base 0) or, for IPv4, a dotted mask. */
-function maskLength(s: string, family: 4 | 6): number | undefined {
+/**
+ * get_netmask: a number (strtoul base 0), else what get_addr_1(…, AF_INET) reads as a mask, for
+ * either family: a dotted mask, or `default`/`all`/`any` (all-zero data: /0).
+ */
+function maskLength(s: string): number | undefined {
   const n = strtoul0(s);
   if (n !== undefined) return n;
-  if (family !== 4) return undefined;
+  if (['default', 'all', 'any'].includes(s)) return 0;
   const mask = ipv4(s);
   if (mask === undefined) return undefined;
   const bits = mask.toString(2).padStart(32, '0');
@@ -84,7 +87,7 @@ export function readPrefix(word: string): Prefix | undefined {
   const bits = family === 6 ? ipv6(base) : ipv4(base);
   if (bits === undefined) return undefined;
   const max = family === 6 ? 128 : 32;
-  const length = slash < 0 ? max : maskLength(word.slice(slash + 1), family);
+  const length = slash < 0 ? max : maskLength(word.slice(slash + 1));
   if (length === undefined || length > max) return undefined;
   return { family, bits, length };
 }

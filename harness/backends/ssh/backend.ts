@@ -20,7 +20,7 @@ import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
 import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { markerLive, readMarkers, removeMarker, writeMarker } from './marker.ts';
+import { claimHost, markerLive, readMarkers, removeMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -281,7 +281,15 @@ export class SshBackend implements Backend {
       const pidNs = await pidNamespace();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
       const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames }[] = [];
+      // Until up() returns nothing has changed a host but its marker: an up() that fails (another
+      // run claimed a host at the same time) only takes its markers back, and restores nothing
+      // (the other run's devices may carry the very names this run's steps would have made).
+      let started = false;
       defer.defer('restore the hosts', async () => {
+        if (!started) {
+          await Promise.all(restores.map(({ conn }) => removeMarker(conn, options.runId)));
+          return;
+        }
         const failed = (
           await Promise.all(
             restores.map(async ({ node, conn, before, owned }) => {
@@ -303,6 +311,7 @@ export class SshBackend implements Backend {
       });
       // Every host's ssh ends, protected on every host (preflight's reading on its connections).
       const protect = await everyGuarded(connections);
+      const claimedBy: { node: string; marker: SshMarker }[] = [];
       await Promise.all(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
@@ -313,13 +322,20 @@ export class SshBackend implements Backend {
           const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config), protect)];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
-          await writeMarker(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned });
+          const others = await claimHost(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned });
           restores.push({ node: node.name, conn, before, owned });
+          for (const marker of others) if (await markerLive(marker)) claimedBy.push({ node: node.name, marker });
         }),
       );
+      // Preflight refused a host another live run held; one that claimed it since, at the same time as this run, is seen here.
+      if (claimedBy.length > 0) {
+        const whose = claimedBy.map(({ node, marker: m }) => `${node}: run ${m.runId} (harness pid ${m.harnessPid} on ${m.harnessHost})`);
+        throw new PrerequisiteError(`another vxlab run claimed these hosts at the same time (${whose.join('; ')}); this run backs off before its steps and changed nothing`, 'run again once that run ends');
+      }
       options.signal?.throwIfAborted();
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
+      started = true;
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
     } catch (error) {
       const errors = await defer.unwind();

@@ -38,9 +38,18 @@ const markerSchema = z.object({
   owned: z.object({ interfaces: z.array(z.string()), namespaces: z.array(z.string()), sysctls: z.record(z.string(), z.array(z.string())).optional() }).default({ interfaces: [], namespaces: [] }),
 });
 
-export async function writeMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
-  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json"`, 'vxlab', marker.runId], JSON.stringify(marker));
+/** Prints every marker on the host, a line each: its file, a tab, its JSON on one line. */
+const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`;
+
+/**
+ * Writes the run's marker, then reads every marker on the host (one round trip): of two runs
+ * that claim a host at once, at least one sees the other's (each reads after its own write).
+ * Returns the other runs' markers.
+ */
+export async function claimHost(conn: SshConnection, marker: SshMarker): Promise<SshMarker[]> {
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json" || exit 1; ${LIST_MARKERS}`, 'vxlab', marker.runId], JSON.stringify(marker));
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
+  return parseMarkers(r.stdout).markers.filter((m) => m.runId !== marker.runId);
 }
 
 export async function removeMarker(conn: SshConnection, runId: string): Promise<void> {
@@ -50,10 +59,14 @@ export async function removeMarker(conn: SshConnection, runId: string): Promise<
 
 /** Every marker on a host; an unreadable one is reported, not trusted. */
 export async function readMarkers(conn: SshConnection): Promise<{ markers: SshMarker[]; unreadable: string[] }> {
-  const r = await hostCommand(conn, ['sh', '-c', `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`]);
+  return parseMarkers((await hostCommand(conn, ['sh', '-c', LIST_MARKERS])).stdout);
+}
+
+/** LIST_MARKERS' output, read (pure). */
+function parseMarkers(stdout: string): { markers: SshMarker[]; unreadable: string[] } {
   const markers: SshMarker[] = [];
   const unreadable: string[] = [];
-  for (const line of r.stdout.split('\n').filter(Boolean)) {
+  for (const line of stdout.split('\n').filter(Boolean)) {
     const [file, json] = line.split('\t', 2) as [string, string | undefined];
     try {
       markers.push(markerSchema.parse(JSON.parse(json ?? '')));
