@@ -9,20 +9,22 @@ export interface Prefix {
   length: number;
 }
 
-/** What a negative number wraps to in strtoul: above any part (255) or length (UINT_MAX) ip takes. */
-const WRAPPED = Number.MAX_SAFE_INTEGER;
+const ULONG_MAX = (1n << 64n) - 1n;
 
 /**
- * C's strtoul(s, &end, 0) that must use the whole string: leading white space (isspace) and a sign
- * are taken (`+10`, ` 10`, `-0` are numbers to ip; `-1` wraps past every limit), then 0x hex,
- * leading 0 octal, else decimal.
+ * C's strtoul(s, &end, 0) on a 64-bit machine, which must use the whole string: leading white
+ * space (isspace) and a sign are taken, then 0x hex, leading 0 octal, else decimal. Digits past
+ * ULONG_MAX give ULONG_MAX (ERANGE); a minus negates in unsigned long, so `-18446744073709551606`
+ * is 10 to ip, as `+10` and ` 10` are. Callers compare with their own limits (255, a length).
  */
 function strtoul0(s: string): number | undefined {
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
   if (!m) return undefined;
   const digits = m[2]!;
-  const n = digits.length > 1 && (digits[1] === 'x' || digits[1] === 'X') ? parseInt(digits.slice(2), 16) : digits.startsWith('0') ? parseInt(digits, 8) : parseInt(digits, 10);
-  return m[1] === '-' && n !== 0 ? WRAPPED : n;
+  const magnitude = BigInt(digits.length > 1 && (digits[1] === 'x' || digits[1] === 'X') ? digits : digits.startsWith('0') && digits.length > 1 ? `0o${digits.slice(1)}` : digits);
+  if (magnitude > ULONG_MAX) return Number.MAX_SAFE_INTEGER;
+  const value = m[1] === '-' ? ((1n << 64n) - magnitude) & ULONG_MAX : magnitude;
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
 }
 
 function ipv4(s: string): bigint | undefined {

@@ -50,6 +50,12 @@ export const FILTER_KINDS = ['u32', 'matchall', 'flower', 'fw', 'route', 'flow']
 /** Actions that cannot load code (gact's verdicts included); pedit, xt, ipt, bpf and ife can. */
 export const ACTION_KINDS = ['gact', 'mirred', 'police', 'skbedit', 'vlan', 'csum', 'tunnel_key', 'sample', 'nat', 'connmark', 'ct', 'pass', 'ok', 'drop', 'shot', 'continue', 'reclassify', 'pipe', 'trap', 'goto'];
 const NETEM_DISTRIBUTIONS = ['uniform', 'normal', 'pareto', 'paretonormal'];
+/**
+ * tc action kinds vxlab does not allow, refused wherever they stand: parse_action (tc/m_action.c)
+ * reads the word after one action's options as the next action's kind, with no keyword between
+ * (`action gact pipe skbmod ...`). skbmod rewrites frames' MACs, the rest are not needed.
+ */
+const DENIED_ACTIONS = new Set(['skbmod', 'simple', 'ctinfo', 'gate', 'mpls']);
 const LOADS_CODE = new Set(['bpf', 'ebpf', 'xt', 'ipt', 'pedit', 'ife', 'basic', 'cgroup', 'ematch', 'obj', 'object-file', 'object-pinned', 'pinned', 'bytecode-file', 'bcf', 'bc', 'bytecode']);
 
 /** Generic keywords before the kind, with how many values each takes ([tc_qdisc.c], [tc_filter.c]). */
@@ -67,11 +73,13 @@ function scanKindOptions(argv: readonly string[], from: number): Reading | undef
   for (let j = from; j < argv.length; j++) {
     const word = argv[j]!;
     if (LOADS_CODE.has(word)) return refuse(j, `uses \`${word}\`, which loads a program or a module from a file; vxlab allows no BPF, pedit, xt or ematch in tc`);
+    if (DENIED_ACTIONS.has(word)) return refuse(j, `names action "${word}", which vxlab does not allow; allowed are ${ACTION_KINDS.join(', ')}`);
     if (word.length >= 2 && matches(word, 'distribution')) {
       const name = argv[j + 1];
       if (name !== undefined && !NETEM_DISTRIBUTIONS.includes(name)) return refuse(j + 1, `names distribution "${name}", which tc would read from a file; allowed are ${NETEM_DISTRIBUTIONS.join(', ')}`);
     }
-    if (word.length >= 3 && matches(word, 'actions')) {
+    // Filters read `action` with matches(): `a` and `ac` start an action list too.
+    if (matches(word, 'action') || matches(word, 'actions')) {
       const kind = argv[j + 1];
       if (kind !== undefined && !ACTION_KINDS.includes(kind)) return refuse(j + 1, `names action "${kind}", which vxlab does not allow; allowed are ${ACTION_KINDS.join(', ')}`);
     }
