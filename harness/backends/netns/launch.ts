@@ -87,7 +87,10 @@ export function groupScript(items: readonly { argv: readonly string[]; hasInput:
     lines.push(`at[$!]=${i}; echo "start ${i} $!"`);
   });
   lines.push(`exec ${all.map((fd) => `${fd}>&-`).join(' ')}`);
-  lines.push('while :; do pid=; wait -n -p pid; rc=$?; [ -n "$pid" ] || break; echo "end ${at[$pid]} $rc"; done');
+  lines.push('while :; do pid=; wait -n -p pid; rc=$?; [ -n "$pid" ] || break; echo "end ${at[$pid]} $rc"; unset "at[$pid]"; done');
+  // Should `wait -n` give up with programs unreported (bash lost track of a job), each is waited
+  // for by its PID: bash keeps a reaped background program's status for `wait PID`.
+  lines.push('for pid in "${!at[@]}"; do wait "$pid"; rc=$?; echo "end ${at[$pid]} $rc"; done');
   return `${lines.join('\n')}\n`;
 }
 
@@ -210,11 +213,13 @@ export class ProgramLauncher {
         else if (what === 'end') m.setExit(exitFromStatus(Number(value)));
       }
     });
+    let ended = '';
+    child.once('exit', (code, signal) => (ended = signal ? `bash was killed by ${signal}` : `bash exited ${code}`));
     const over = (error?: Error) => {
       // A program bash never started or never reaped: bash itself failed (fork, a missing program).
       for (const m of members) {
         m.setLeader(undefined);
-        m.setExit(error ?? new Error(`the group launcher ended before this program did: ${stderr.trim() || 'no reason given'}`));
+        m.setExit(error ?? new Error(`the group launcher ended before this program did (${ended || 'bash ended'}): ${stderr.trim() || 'no reason given'}`));
       }
     };
     child.once('error', over);
