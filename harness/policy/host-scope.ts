@@ -271,7 +271,13 @@ function bridgeCommand(argv: readonly string[], base: number, facts: CommandFact
 
 function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
-  const pairs = valuesOf(argv, at + 2, ['dev']);
+  const target = facts.tcTarget ?? [];
+  // A shared block may be the host owner's (a qdisc of theirs bound to it): nothing the steps make is surely theirs.
+  const block = target.find((t) => t.keyword !== 'dev');
+  if (block) return problem(block.index - 1, `uses tc's shared \`${block.keyword}\`${block.value === undefined ? '' : ` ${block.value}`}, which the host's own qdiscs may be bound to; on an ssh host tc acts on a device the steps create (dev X)`);
+  if (argv.slice(at + 2).some((w) => w === 'blockid')) return problem(argv.indexOf('blockid', at + 2), 'redirects to a shared block (mirred blockid), whose devices may be the host\'s; on an ssh host mirred names a device the steps create');
+  // Only the `dev` before the kind says where the qdisc or filter goes; a later one is an action's (mirred, checked below).
+  const pairs = target.filter((t) => t.keyword === 'dev').map(({ index, value }) => ({ index, value: value ?? '' }));
   if (facts.verb === undefined || ['show', 'list', 'get', 'help'].includes(facts.verb)) {
     for (const { index, value } of pairs) {
       const p = readable(scope, index, value);

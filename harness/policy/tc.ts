@@ -105,6 +105,7 @@ export function readTc(argv: readonly string[], base: number): Reading {
   for (; j < argv.length; j++) {
     const generic = resolve(argv[j]!, GENERIC);
     if (!generic) break;
+    if (['dev', 'block', 'ingress_block', 'egress_block'].includes(generic.name)) (facts.tcTarget ??= []).push({ keyword: generic.name, index: j + 1, value: argv[j + 1] });
     if (generic.name === 'dev' && argv[j + 1] !== undefined) {
       const problem = rules.ifname(argv[j + 1]!);
       if (problem) return refuse(j + 1, `dev ${problem}`);

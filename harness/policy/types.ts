@@ -29,6 +29,11 @@ export interface CommandFacts {
   writesSysctl: boolean;
   /** ip link add: the interfaces created in this namespace (not moved away by `netns`). */
   createdInterfaces: string[];
+  /**
+   * tc: the words before the kind that say where it goes, as tc reads them (`dev X`, `block N`,
+   * `ingress_block N`...), by their full names; a `dev` after the kind is an action's, not this.
+   */
+  tcTarget?: { keyword: string; index: number; value: string | undefined }[];
 }
 
 export type Reading = { facts: CommandFacts; problem?: undefined } | { problem: ArgvProblem; facts?: undefined };
