@@ -276,6 +276,9 @@ function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, s
   const block = target.find((t) => t.keyword !== 'dev');
   if (block) return problem(block.index - 1, `uses tc's shared \`${block.keyword}\`${block.value === undefined ? '' : ` ${block.value}`}, which the host's own qdiscs may be bound to; on an ssh host tc acts on a device the steps create (dev X)`);
   if (argv.slice(at + 2).some((w) => w === 'blockid')) return problem(argv.indexOf('blockid', at + 2), 'redirects to a shared block (mirred blockid), whose devices may be the host\'s; on an ssh host mirred names a device the steps create');
+  // An action given an index that exists is that action, the host's own (a mirred to its ifb, a policer), whatever the options say.
+  const indexed = argv.findIndex((w, k) => k > at + 1 && w.length >= 3 && matches(w, 'index'));
+  if (indexed >= 0) return problem(indexed, `binds an action by \`${argv[indexed]}\`: an existing action of that index (the host's own mirred or policer) would serve the lab's filter, whatever its options say; on an ssh host a filter's actions are its own`);
   // Only the `dev` before the kind says where the qdisc or filter goes; a later one is an action's (mirred, checked below).
   const pairs = target.filter((t) => t.keyword === 'dev').map(({ index, value }) => ({ index, value: value ?? '' }));
   if (facts.verb === undefined || ['show', 'list', 'get', 'help'].includes(facts.verb)) {

@@ -208,7 +208,9 @@ function linkAddCreates(argv: readonly string[], from: number): string[] {
   const args = readLinkArgs(argv, from);
   const names: string[] = [];
   const main = linkName(args);
-  if (main) names.push(main);
+  // `ip link add wg0 netns ns1 ...` makes wg0 in ns1: it goes with that namespace, and the host's
+  // own wg0 (another tool's, later) is not the run's.
+  if (main && !args.values.some((v) => v.keyword === 'netns')) names.push(main);
   // A veth's peer: `... type veth peer name veth1` or `peer veth1`, read by iplink_parse again.
   const peer = argv.indexOf('peer', args.stop?.index ?? argv.length);
   if (peer >= 0) {
