@@ -5,7 +5,7 @@
 // guest namespace the steps create is the lab's. Pure; reads argv through the policy's own
 // reading (readCommand's facts), so there is one parser.
 import { getoptLong, isProblem } from './getopt.ts';
-import { readLinkArgs, type LinkArgs } from './ip.ts';
+import { linkAddNames, readLinkArgs, type LinkArgs } from './ip.ts';
 import { matches } from './iproute2-matching.ts';
 import { PING_GETOPT } from './ping.ts';
 import { covers, readAddress, readPrefix } from './prefixes.ts';
@@ -39,6 +39,12 @@ export interface HostScope {
   planned?: { devices: ReadonlySet<string>; namespaces: ReadonlySet<string> };
   /** Devices the steps create on the NIC that share its link (macvlan, ipvlan, vlan...): they stay in the host's namespace. */
   onNic?: ReadonlySet<string>;
+  /**
+   * What each created device goes with (a veth's other end, or the guest namespace that end went
+   * to): deleting that takes the device too, and its name must leave the scope then, or a host
+   * device later found by that name would count as the run's.
+   */
+  goesWith?: ReadonlyMap<string, { device?: string; namespace?: string }>;
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
@@ -171,7 +177,10 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
         }
         return undefined;
       }
-      // set, change, replace, delete, property: the device as iplink_parse finds it, then what it is joined to.
+      // An altname is a name the kernel finds a device by: given to a host device, a name of the
+      // run (one whose device is gone) would reach that device. Labs need none.
+      if (verb === 'property') return problem(at + 1, '`ip link property` adds or removes a device\'s altnames, names the kernel then finds it by (a name of the run on the host\'s NIC would reach the NIC); on an ssh host the steps give devices no altnames');
+      // set, change, replace, delete: the device as iplink_parse finds it, then what it is joined to.
       const args = readLinkArgs(argv, rest);
       if (args.stop?.why === 'vf') return problem(args.stop.index, `uses \`${argv[args.stop.index]}\`, which vxlab does not follow on an ssh host`);
       const group = args.values.find((v) => v.keyword === 'group');
@@ -516,19 +525,38 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
   const at = base + (facts.objectIndex ?? 1);
   const devices = new Set(scope.devices);
   const namespaces = new Set(scope.namespaces);
+  const goesWith = new Map(scope.goesWith ?? []);
+  /** Removes a device and everything that goes with it. */
+  const gone = (device: string) => {
+    devices.delete(device);
+    const tied = goesWith.get(device);
+    goesWith.delete(device);
+    for (const [other, to] of goesWith) if (to.device === device) gone(other);
+    if (tied?.device !== undefined && devices.has(tied.device)) gone(tied.device);
+  };
   if (facts.object === 'netns') {
     const name = argv[at + 2];
     if (name === undefined) return scope;
     if (facts.verb === 'add') namespaces.add(name);
-    else if (facts.verb === 'delete') namespaces.delete(name);
-    else return scope;
-    return { ...scope, namespaces };
+    else if (facts.verb === 'delete') {
+      namespaces.delete(name);
+      for (const [device, to] of [...goesWith]) if (to.namespace === name) gone(device);
+    } else return scope;
+    return { ...scope, devices, namespaces, goesWith };
   }
   if (facts.object !== 'link') return scope;
   if (facts.verb === 'add') {
     for (const d of facts.createdInterfaces) devices.add(d);
+    // A veth pair: each host-side end goes with the other end, or with the guest namespace it went to.
+    const made = linkAddNames(argv, at + 2);
+    if (made.length === 2) {
+      const [a, b] = made as [{ name: string; netns?: string }, { name: string; netns?: string }];
+      for (const [self, other] of [[a, b], [b, a]] as const) {
+        if (self.netns === undefined) goesWith.set(self.name, other.netns === undefined ? { device: other.name } : { namespace: other.netns });
+      }
+    }
     const onNic = buildsOnNic(argv, readLinkArgs(argv, at + 2), scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
-    return { ...scope, devices, ...(onNic ? { onNic } : {}) };
+    return { ...scope, devices, goesWith, ...(onNic ? { onNic } : {}) };
   }
   if (facts.verb === 'delete' || facts.verb === 'set' || facts.verb === 'replace') {
     const args = readLinkArgs(argv, at + 2);
@@ -536,15 +564,27 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
     if (target === undefined || !devices.has(target)) return scope;
     const moved = args.values.some((v) => v.keyword === 'netns');
     const onNic = new Set(scope.onNic ?? []);
-    if (facts.verb === 'delete' || moved) {
+    if (facts.verb === 'delete') {
+      gone(target);
+      onNic.delete(target);
+    } else if (moved) {
+      // Its other end, still here, now goes with the namespace it went to.
+      const into = args.values.find((v) => v.keyword === 'netns')!.value;
       devices.delete(target);
+      goesWith.delete(target);
+      for (const [other, to] of goesWith) if (to.device === target) goesWith.set(other, { namespace: into });
       onNic.delete(target);
     } else if (args.name && args.device && args.name.value !== target) {
+      const renamed = args.name.value;
       devices.delete(target);
-      devices.add(args.name.value);
-      if (onNic.delete(target)) onNic.add(args.name.value);
+      devices.add(renamed);
+      const tied = goesWith.get(target);
+      goesWith.delete(target);
+      if (tied) goesWith.set(renamed, tied);
+      for (const [other, to] of goesWith) if (to.device === target) goesWith.set(other, { device: renamed });
+      if (onNic.delete(target)) onNic.add(renamed);
     }
-    return { ...scope, devices, ...(scope.onNic ? { onNic } : {}) };
+    return { ...scope, devices, goesWith, ...(scope.onNic ? { onNic } : {}) };
   }
   return scope;
 }

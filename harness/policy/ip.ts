@@ -204,22 +204,28 @@ export function keywordNameProblem(name: string): string | undefined {
 const linkName = (args: LinkArgs) => (args.name ?? args.device)?.value;
 
 /** Interfaces that `ip link add ...` creates in this namespace (a veth peer moved away by `netns` is not). */
-function linkAddCreates(argv: readonly string[], from: number): string[] {
+/**
+ * The devices `ip link add` makes, each with the guest namespace it goes to (`netns NS`), if any:
+ * the device, then a veth's peer (`... type veth peer name veth1` or `peer veth1`, read by
+ * iplink_parse again).
+ */
+export function linkAddNames(argv: readonly string[], from: number): { name: string; netns?: string }[] {
+  const made: { name: string; netns?: string }[] = [];
   const args = readLinkArgs(argv, from);
-  const names: string[] = [];
-  const main = linkName(args);
-  // `ip link add wg0 netns ns1 ...` makes wg0 in ns1: it goes with that namespace, and the host's
-  // own wg0 (another tool's, later) is not the run's.
-  if (main && !args.values.some((v) => v.keyword === 'netns')) names.push(main);
-  // A veth's peer: `... type veth peer name veth1` or `peer veth1`, read by iplink_parse again.
+  const one = (a: LinkArgs) => {
+    const name = linkName(a);
+    const netns = a.values.find((v) => v.keyword === 'netns')?.value;
+    if (name) made.push(netns === undefined ? { name } : { name, netns });
+  };
+  one(args);
   const peer = argv.indexOf('peer', args.stop?.index ?? argv.length);
-  if (peer >= 0) {
-    const peerArgs = readLinkArgs(argv, peer + 1);
-    const name = linkName(peerArgs);
-    const movesAway = peerArgs.values.some((v) => v.keyword === 'netns');
-    if (name && !movesAway) names.push(name);
-  }
-  return names;
+  if (peer >= 0) one(readLinkArgs(argv, peer + 1));
+  return made;
+}
+
+/** The devices `ip link add` makes in the namespace it runs in: one sent to a guest (`netns NS`) goes with that namespace. */
+function linkAddCreates(argv: readonly string[], from: number): string[] {
+  return linkAddNames(argv, from).filter((d) => d.netns === undefined).map((d) => d.name);
 }
 
 /** The names an `ip link add` gives (peer included, moved or not) and a rename's new name: each must not read as a keyword. */
