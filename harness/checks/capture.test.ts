@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeEthernet } from '../packets/decode.ts';
 import { readPcap } from '../packets/pcap.ts';
-import { countHolds, describeCount, judgeFrames, TCPDUMP_STATS, tcpdumpArgv } from './capture.ts';
+import { TCPDUMP_STATS } from './capture-drain.ts';
+import { countHolds, describeCount, judgeFrames, tcpdumpArgv } from './capture.ts';
 
 const frames = readPcap(new Uint8Array(readFileSync(new URL('../packets/fixtures/p2p-first-ping.pcap', import.meta.url)))).records.map((r) => decodeEthernet(r.data));
 

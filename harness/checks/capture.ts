@@ -10,6 +10,7 @@ import { CAPTURE_OUTPUT_LIMIT, describeSize } from '../util/bounded-output.ts';
 import { errorMessage } from '../util/errors.ts';
 import { pollUntil } from '../util/poll.ts';
 import type { BackgroundProcess } from '../util/process.ts';
+import { copiesPerPacket, describeUndrained, drain, readCounts, type DrainVerdict } from './capture-drain.ts';
 import { compact, matches } from './match.ts';
 import { runPing } from './ping.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
@@ -50,44 +51,6 @@ export function judgeFrames(expect: CaptureSpec['expect'], frames: Frame[]): Exp
   });
 }
 
-// The whole report: tcpdump writes it in several writes, and the drops come last.
-export const TCPDUMP_STATS = /(\d+) packets? captured[,\s]+(\d+) packets? received by filter[,\s]+(\d+) packets? dropped by kernel/;
-
-/** tcpdump's own counts (SIGUSR1): packets it wrote, packets its filter accepted, packets the kernel dropped for want of room. */
-export interface CaptureCounts {
-  captured: number;
-  received: number;
-  dropped: number;
-}
-
-/** How long the drain waits without tcpdump writing one more packet, and at most in all. */
-const DRAIN_STALL_MS = 3000;
-const DRAIN_MAX_MS = 15_000;
-
-/** Waits until tcpdump has written every packet its filter accepted; its last counts, and whether it had. */
-async function drain(tcpdump: BackgroundProcess): Promise<{ complete: boolean; counts: CaptureCounts }> {
-  const started = performance.now();
-  let stallDeadline = started + DRAIN_STALL_MS;
-  let last: CaptureCounts | undefined;
-  const verdict = await pollUntil(
-    async () => {
-      const from = tcpdump.stderrWritten;
-      tcpdump.signal('SIGUSR1');
-      const stats = await tcpdump.waitForStderr(TCPDUMP_STATS, { timeoutMs: 2000, fromOffset: from, what: 'capture statistics' });
-      const counts = { captured: Number(stats[1]), received: Number(stats[2]), dropped: Number(stats[3]) };
-      if (counts.captured >= counts.received) return { complete: true, counts };
-      // A busy machine may keep tcpdump waiting: the deadline runs from its last written packet.
-      if (last && counts.captured > last.captured) stallDeadline = performance.now() + DRAIN_STALL_MS;
-      last = counts;
-      // Dropped packets are gone for good: waiting longer cannot complete the counts.
-      const lost = counts.dropped > 0 && counts.captured + counts.dropped >= counts.received;
-      return lost || performance.now() >= Math.min(stallDeadline, started + DRAIN_MAX_MS) ? { complete: false, counts } : undefined;
-    },
-    { what: 'tcpdump to write every packet its filter accepted', timeoutMs: DRAIN_MAX_MS + 2000, maxIntervalMs: 20 },
-  );
-  return verdict;
-}
-
 /** Has this much pcap every one of `written` records whole? (A stream still arriving may not.) */
 function holdsRecords(bytes: Buffer, written: number): boolean {
   try {
@@ -118,13 +81,6 @@ async function collect(tcpdump: BackgroundProcess, written: number | undefined):
   }
   await tcpdump.stop();
   return tcpdump.stdout;
-}
-
-/** Why the counts are incomplete, with tcpdump's own figures. */
-export function describeUndrained({ captured, received, dropped }: CaptureCounts): string {
-  const written = `tcpdump wrote ${captured} of the ${received} packets its filter accepted`;
-  if (dropped > 0) return `${written}: the kernel dropped ${dropped} because tcpdump fell behind (a busy machine), so the counts are incomplete`;
-  return `${written} and wrote no more for ${DRAIN_STALL_MS / 1000} s, so the counts are incomplete`;
 }
 
 /** What the actions did, and what went wrong: a failed command or a ping against its `expect` fails the check. */
@@ -161,9 +117,11 @@ export async function runCapture(
   const tcpdump = ctx.lab.node(spec.node).start(argv);
   const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
-  let drained: Awaited<ReturnType<typeof drain>>;
+  let drained: DrainVerdict;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
+    // Bounds the packets from before the filter was set, which tcpdump counts and never writes.
+    const atListening = await readCounts(tcpdump);
     await ctx.listening?.();
     for (const action of during) {
       if (action.kind === 'ping') {
@@ -178,7 +136,8 @@ export async function runCapture(
         await runCommands(ctx, action.node, action.commands, log);
       }
     }
-    drained = await drain(tcpdump);
+    drained = await drain(tcpdump, atListening, copiesPerPacket(spec.interface));
+    if (drained.beforeFilter > 0) diagnostics.beforeFilter = `${drained.beforeFilter} packet${drained.beforeFilter === 1 ? '' : 's'} from before the filter was set, discarded by libpcap`;
   } catch (error) {
     await tcpdump.stop(500);
     // An interrupt is not this check's failure: let the runner tear down and bail out.
