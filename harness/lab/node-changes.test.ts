@@ -39,6 +39,12 @@ describe('nodeChanges', () => {
     expect(changes.get('node0')!.interfaces).toEqual(['vx9', '__proto__']);
   });
 
+  it('leaves out devices made inside a guest namespace, by `ip -n NS` or `netns NS` (they go with it; attack 12)', async () => {
+    const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - ip netns add ns1\n      - ip -n ns1 link add wg0 type veth peer name x0\n      - ip link add wg1 netns ns1 type veth peer name x1\n      - ip -netns ns1 link set dev wg0 name wg2\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
+    const changes = nodeChanges(await parseScenarioText('guest.yaml', text)).get('node0')!;
+    expect({ interfaces: changes.interfaces, namespaces: changes.namespaces }).toEqual({ interfaces: ['x1'], namespaces: ['ns1'] });
+  });
+
   it('keeps every value the steps write to each sysctl key (dotted), so a restore can tell the run\'s value from an owner\'s', async () => {
     const text = 'lab: three-nodes\ntitle: t\ntutorial: t\nexplain: t\nsteps:\n  - node: node0\n    run:\n      - sysctl -w net.ipv4.ip_forward=1 net/ipv4/conf/enp0s8/arp_announce=2\n      - sysctl -w net.ipv4.ip_forward=0\nchecks:\n  - ping: { from: node0, to: 192.168.8.101 }\n';
     const changes = nodeChanges(await parseScenarioText('writes.yaml', text)).get('node0')!;

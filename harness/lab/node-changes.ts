@@ -75,7 +75,8 @@ export function nodeChanges(scenario: Pick<Scenario, 'lab' | 'steps' | 'checks'>
     const c = changes.get(node)!;
     for (const { argv } of commands) {
       const facts = commandFacts(argv);
-      c.interfaces.push(...facts.createdInterfaces);
+      // `ip -n NS link add X` makes X inside guest NS, which goes with NS: not a name in the host's namespace.
+      if (facts.globalNetns === undefined) c.interfaces.push(...facts.createdInterfaces);
       // `ip link set dev vx9 name lab9` on a device the steps made: the new name is theirs too.
       if (facts.program === 'ip' && facts.object === 'link' && facts.verb === 'set' && !facts.usesGuestNamespace) {
         const renamed = readLinkArgs(argv, (facts.objectIndex ?? 1) + 2).name;

@@ -278,6 +278,14 @@ function bridgeCommand(argv: readonly string[], base: number, facts: CommandFact
   return undefined;
 }
 
+/** tc actions refused on ssh hosts wherever they stand (a later action's kind follows the options with no keyword), and why. */
+const HOST_DENIED_ACTIONS = new Map([
+  ['vlan', 'can rewrite a frame\'s Ethernet header (push_eth src_mac: another host\'s MAC on the lab network)'],
+  ['nat', 'rewrites IPv4 addresses (another host\'s ssh address as a source)'],
+  ['ct', 'puts entries in the host\'s connection tracking table and can rewrite addresses (ct nat)'],
+  ['sample', 'hands frames to the host\'s psample listeners'],
+]);
+
 function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   const at = base + (facts.objectIndex ?? 1);
   const target = facts.tcTarget ?? [];
@@ -286,6 +294,10 @@ function tcCommand(argv: readonly string[], base: number, facts: CommandFacts, s
   if (block) return problem(block.index - 1, `uses tc's shared \`${block.keyword}\`${block.value === undefined ? '' : ` ${block.value}`}, which the host's own qdiscs may be bound to; on an ssh host tc acts on a device the steps create (dev X)`);
   if (argv.slice(at + 2).some((w) => w === 'blockid')) return problem(argv.indexOf('blockid', at + 2), 'redirects to a shared block (mirred blockid), whose devices may be the host\'s; on an ssh host mirred names a device the steps create');
   // An action given an index that exists is that action, the host's own (a mirred to its ifb, a policer), whatever the options say.
+  // vlan's push_eth/pop_eth and nat rewrite the MAC or IPv4 source of what leaves (the NIC's link
+  // included); ct (its nat, the host's conntrack table) and sample (the host's psample listeners) reach past the lab.
+  const reaching = argv.findIndex((w, k) => k > at + 1 && HOST_DENIED_ACTIONS.has(w));
+  if (reaching >= 0) return problem(reaching, `uses tc action "${argv[reaching]}", which ${HOST_DENIED_ACTIONS.get(argv[reaching]!)}; on an ssh host tc actions may not rewrite frames or reach the host's own tables`);
   const indexed = argv.findIndex((w, k) => k > at + 1 && w.length >= 3 && matches(w, 'index'));
   if (indexed >= 0) return problem(indexed, `binds an action by \`${argv[indexed]}\`: an existing action of that index (the host's own mirred or policer) would serve the lab's filter, whatever its options say; on an ssh host a filter's actions are its own`);
   // Only the `dev` before the kind says where the qdisc or filter goes; a later one is an action's (mirred, checked below).
@@ -328,12 +340,18 @@ function mirredProblem(argv: readonly string[], from: number, scope: HostScope):
 function interfaceOption(argv: readonly string[], base: number, scope: HostScope, program: 'tcpdump' | 'ping'): ArgvProblem | undefined {
   const parsed = getoptLong(argv, base + 1, program === 'tcpdump' ? TCPDUMP_GETOPT : PING_GETOPT);
   if (isProblem(parsed)) return parsed;
+  let named = false;
   for (const o of parsed.options) {
     if (o.id !== (program === 'tcpdump' ? 'i' : 'I') || o.value === undefined) continue;
+    named = true;
     if (program === 'ping' && /^[\d.]+$|:/.test(o.value)) continue;
+    // libpcap opens `any` as its every-interface pseudo-device, even where a device has that name.
+    if (program === 'tcpdump' && o.value === 'any') return problem(o.valueIndex ?? o.index, 'captures on "any", every interface of the host; on an ssh host tcpdump reads the lab\'s NIC or a device the steps create (-i DEV)');
     const p = readable(scope, o.valueIndex ?? o.index, o.value);
     if (p) return p;
   }
+  // Without -i tcpdump opens the host's first interface, often the one that carries ssh.
+  if (program === 'tcpdump' && !named) return problem(base, `captures without -i, on the host's first interface; on an ssh host tcpdump names the lab's NIC ${scope.nic} or a device the steps create (-i DEV)`);
   return undefined;
 }
 

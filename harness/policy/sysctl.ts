@@ -57,6 +57,17 @@ export function sysctlKeyProblem(key: string, writes: boolean): string | undefin
   return undefined;
 }
 
+/**
+ * Why a value written to a key is refused: a number must be plain decimal. The kernel reads
+ * integers in base 0 (`01` and `0x1` are 1), and a restore that compares the value read back with
+ * the step's text would take such a value for someone else's.
+ */
+export function sysctlValueProblem(key: string, value: string): string | undefined {
+  const spelled = value.trim().split(/\s+/).find((word) => /^[+-]?(0[xX][\da-fA-F]*|\d+)$/.test(word) && !/^(0|-?[1-9]\d*)$/.test(word));
+  if (spelled === undefined) return undefined;
+  return `writes "${spelled}" to ${slashdot(key, '.')}, a number the kernel may read as another (it reads 01 and 0x1 as 1); write numbers in plain decimal, such as 1`;
+}
+
 /** Reads `sysctl ...` with argv[base] = "sysctl". */
 export function readSysctl(argv: readonly string[], base: number): Reading {
   const parsed = getoptLong(argv, base + 1, SYSCTL_GETOPT);
@@ -75,7 +86,7 @@ export function readSysctl(argv: readonly string[], base: number): Reading {
     writes ||= write;
     // parse_setting_line strips white space around the key; the tokenizer leaves none unless quoted.
     const key = eq >= 0 ? operand.value.slice(0, eq) : operand.value;
-    const problem = sysctlKeyProblem(key, write);
+    const problem = sysctlKeyProblem(key, write) ?? (eq >= 0 ? sysctlValueProblem(key, operand.value.slice(eq + 1)) : undefined);
     if (problem) return refuse(operand.index, problem);
   }
   return { facts: { program: 'sysctl', usesGuestNamespace: false, writesSysctl: writes, createdInterfaces: [] } };

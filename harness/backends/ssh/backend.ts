@@ -18,7 +18,7 @@ import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
-import { liveClaims, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
+import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
 import { claimHost, markerLive, readMarkers, removeMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
@@ -212,14 +212,15 @@ export class SshBackend implements Backend {
           if (read.status === 'rejected') throw read.reason;
           if (marked.status === 'rejected') throw marked.reason;
           // Two runs on one host would undo each other's changes at teardown: one at a time.
-          const writes = new Set(plans.flatMap((p) => Object.keys(p.changes.get(node)?.sysctlWrites ?? {})));
+          const writes = [...new Set(plans.flatMap((p) => Object.keys(p.changes.get(node)?.sysctlWrites ?? {})))];
           for (const m of marked.value.markers) {
             if (await markerLive(m)) {
               problems.push(`${node}: another vxlab run (${m.runId}, harness pid ${m.harnessPid} on ${m.harnessHost}) is changing ${conn.destination}; wait until it ends, or if its harness is gone, ${cleanHint(config)}`);
               continue;
             }
             // This run would record a dead run's value as the host's own, and put that back.
-            const theirs = Object.keys(m.owned.sysctls ?? {}).filter((k) => writes.has(k));
+            // A key counts when either run's writes change it (all.forwarding changes ip_forward too).
+            const theirs = Object.keys(m.owned.sysctls ?? {}).filter((k) => sysctlWritesMeet([k], writes));
             if (theirs.length > 0) problems.push(`${node}: run ${m.runId}, whose harness is gone, set ${theirs.join(', ')} on ${conn.destination} and did not put ${theirs.length === 1 ? 'it' : 'them'} back, and this run sets ${theirs.length === 1 ? 'it' : 'them'} too; ${cleanHint(config)} first`);
           }
           states.set(node, read.value);

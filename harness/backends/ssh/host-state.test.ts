@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differences, leftovers, liveClaims, notOurs, parseHostState, restorePlan, sysctlReads, theirSysctls, withoutLive, withSysctlsOf } from './host-state.ts';
+import { differences, leftovers, liveClaims, notOurs, parseHostState, restorePlan, sysctlReads, sysctlWritesMeet, theirSysctls, withoutLive, withSysctlsOf } from './host-state.ts';
 
 const link = (ifname: string, extra: Record<string, unknown> = {}) => ({ ifname, mtu: 1500, flags: ['BROADCAST', 'UP'], address: '02:00:00:00:00:01', ...extra });
 
@@ -127,6 +127,14 @@ describe('sysctls whose write sets every device (an `all` key, ip_forward)', () 
     });
     // A device's own key and `default` overwrite nothing else: read as they are.
     expect(sysctlReads(['net.ipv4.conf.enp0s8.forwarding', 'net.ipv4.conf.default.rp_filter'])).toEqual({ keys: ['net.ipv4.conf.enp0s8.forwarding', 'net.ipv4.conf.default.rp_filter'], patterns: [] });
+  });
+
+  it('tells when two runs\' writes change a key in common, through what they change too (attack 12: a dead run\'s ip_forward, a live all.forwarding)', () => {
+    expect(sysctlWritesMeet(['net.ipv4.ip_forward'], ['net.ipv4.conf.all.forwarding'])).toBe(true);
+    expect(sysctlWritesMeet(['net.ipv4.conf.enp0s8.forwarding'], ['net.ipv4.ip_forward'])).toBe(true);
+    expect(sysctlWritesMeet(['net.ipv6.conf.all.disable_ipv6'], ['net.ipv6.conf.vxlan0.disable_ipv6'])).toBe(true);
+    expect(sysctlWritesMeet(['net.ipv4.conf.enp0s8.forwarding'], ['net.ipv4.conf.vx0.forwarding'])).toBe(false);
+    expect(sysctlWritesMeet(['net.ipv4.ip_forward'], ['net.ipv6.conf.all.forwarding'])).toBe(false);
   });
 
   it('gives a lab, out of a read made for several labs, every value its own read would have: device keys of an all key included', () => {

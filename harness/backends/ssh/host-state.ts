@@ -170,6 +170,13 @@ export function sysctlReads(keys: readonly string[]): { keys: string[]; patterns
   return { keys: unique([...keys, ...extra], (k) => k), patterns: unique(patterns, (p) => p.pattern) };
 }
 
+/** Whether writing keys `a` and writing keys `b` change a key in common (themselves, or what they change: `sysctlReads`). */
+export function sysctlWritesMeet(a: readonly string[], b: readonly string[]): boolean {
+  const [ra, rb] = [sysctlReads(a), sysctlReads(b)];
+  const covers = (r: typeof ra, key: string) => r.keys.includes(key) || r.patterns.some((p) => new RegExp(p.pattern).test(key));
+  return ra.keys.some((k) => covers(rb, k)) || rb.keys.some((k) => covers(ra, k)) || ra.patterns.some((p) => rb.patterns.some((q) => q.pattern === p.pattern));
+}
+
 /**
  * `state` with only the sysctl values a read for `keys` gives (`sysctlReads`: the keys, what writing
  * them changes, every device's key of an `all` key): a lab's before-state out of a wider read.

@@ -4,36 +4,22 @@
 // refuse it (exit 3) before anything runs, as it refuses `ip route add 10.201.0.2 dev a6`.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../scenario/resolve.ts';
-import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import { expect } from 'vitest';
+import { onFreshHosts, onNode, onNode0, routeDev, scenarioText } from './testing/fresh-hosts.ts';
 
-const missing = await sshdMissing();
-
-describe.skipIf(missing !== undefined)('attack6: a route to the harness written with a sign, on a routed host', () => {
-  let hosts: SshdHosts;
-  beforeAll(async () => {
-    hosts = await SshdHosts.build(await loadLab('three-nodes'), { routed: true });
-  });
-  afterAll(() => hosts?.stop());
-
-  it('is refused before anything runs; node0 still routes the harness out of mgmt', async () => {
-    const file = join(hosts.dir, 'signed-route.yaml');
-    await writeFile(file, [
-      'lab: three-nodes', 'title: signed route', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
-      '      - ip link add a6 type bridge',
-      '      - ip link set a6 up',
-      '      - ip route add +10.201.0.2 dev a6',
-      '  - node: node1', '    run:', '      - ip link show dev enp0s8',
-      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
-    ].join('\n'));
-    const before = await hosts.states();
-    const run = await hosts.runCli([file, '--reporter', 'tap']);
-    // On aebc6f3 the step runs: node0's replies to 10.201.0.2 leave by a6, the run's
-    // connection to node0 times out, teardown cannot reach it (exit 4) and a6 stays there.
-    const way = (JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'route', 'get', '10.201.0.2'])) as { dev: string }[])[0]!.dev;
-    expect({ node0RoutesTheHarnessOut: way, exitCode: run.exitCode }, run.stderr).toEqual({ node0RoutesTheHarnessOut: 'mgmt', exitCode: 3 });
-    expect(run.stderr).toMatch(/node0: step `ip route add \+10\.201\.0\.2 dev a6` .*covers 10\.201\.0\.2/);
-    expect(await hosts.states()).toEqual(before);
-  }, 200_000);
-});
+onFreshHosts('attack6: a route to the harness written with a sign, on a routed host: is refused before anything runs; node0 still routes the harness out of mgmt', async (hosts) => {
+  const file = join(hosts.dir, 'signed-route.yaml');
+  await writeFile(file, scenarioText('signed route', onNode0([
+    'ip link add a6 type bridge',
+    'ip link set a6 up',
+    'ip route add +10.201.0.2 dev a6',
+  ]), onNode('node1', ['ip link show dev enp0s8'])));
+  const before = await hosts.states();
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  // On aebc6f3 the step runs: node0's replies to 10.201.0.2 leave by a6, the run's
+  // connection to node0 times out, teardown cannot reach it (exit 4) and a6 stays there.
+  const way = await routeDev(hosts, 'node0', '10.201.0.2');
+  expect({ node0RoutesTheHarnessOut: way, exitCode: run.exitCode }, run.stderr).toEqual({ node0RoutesTheHarnessOut: 'mgmt', exitCode: 3 });
+  expect(run.stderr).toMatch(/node0: step `ip route add \+10\.201\.0\.2 dev a6` .*covers 10\.201\.0\.2/);
+  expect(await hosts.states()).toEqual(before);
+}, { routed: true, timeoutMs: 200_000 });

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import { onNode, onNode0, routeDev, scenarioText } from './testing/fresh-hosts.ts';
 
 const missing = await sshdMissing();
-
-const wayTo = async (hosts: SshdHosts, address: string) => (JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'route', 'get', address])) as { dev: string }[])[0]!.dev;
 
 describe.skipIf(missing !== undefined)('attack7: a default route written `0/default`, on a host that reaches the harness by its default route', () => {
   let hosts: SshdHosts;
@@ -28,19 +27,16 @@ describe.skipIf(missing !== undefined)('attack7: a default route written `0/defa
 
   it('is refused before anything runs; node0 still reaches the harness out of mgmt', async () => {
     const file = join(hosts.dir, 'mask-word.yaml');
-    await writeFile(file, [
-      'lab: three-nodes', 'title: mask word', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
-      '      - ip link add a7 type bridge',
-      '      - ip link set a7 up',
-      '      - ip route prepend 0/default dev a7',
-      '  - node: node1', '    run:', '      - ip link show dev enp0s8',
-      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
-    ].join('\n'));
+    await writeFile(file, scenarioText('mask word', onNode0([
+      'ip link add a7 type bridge',
+      'ip link set a7 up',
+      'ip route prepend 0/default dev a7',
+    ]), onNode('node1', ['ip link show dev enp0s8'])));
     // The control: node0 reaches the harness (10.201.0.2) through its gateway on mgmt.
     expect(JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'route', 'get', '10.201.0.2']))[0]).toMatchObject({ gateway: '10.200.0.1', dev: 'mgmt' });
     const before = await hosts.states();
     const run = await hosts.runCli([file, '--reporter', 'tap']);
-    const way = await wayTo(hosts, '10.201.0.2');
+    const way = await routeDev(hosts, 'node0', '10.201.0.2');
     // What a stranded run leaves, taken away by the test's own hands (nsenter, not ssh) before judging.
     const left = (await hosts.onHost('node0', ['ip', '-br', 'link', 'show', 'type', 'bridge'])).includes('a7');
     if (left) await hosts.onHost('node0', ['ip', 'link', 'del', 'a7']);

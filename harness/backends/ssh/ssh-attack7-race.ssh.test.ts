@@ -9,56 +9,37 @@
 // changed); one that comes later is refused at preflight (exit 3). Never both go on.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../scenario/resolve.ts';
-import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
-import { stderrUntil } from '../../testing/host.ts';
-import { PAUSED } from '../../testing/moments.ts';
+import { expect } from 'vitest';
+import { heldAtMoment as held, linkNames, onFreshHosts, onNode, onNode0, scenarioText } from './testing/fresh-hosts.ts';
 
-const missing = await sshdMissing();
-
-describe.skipIf(missing !== undefined)('attack7: two runs started at once on the same hosts', () => {
-  let hosts: SshdHosts;
-  beforeAll(async () => {
-    hosts = await SshdHosts.build(await loadLab('three-nodes'));
-  });
-  afterAll(() => hosts?.stop());
-
-  it('never both change the hosts; one that does not says why (preflight, exit 3, or backing off, exit 1)', async () => {
-    const file = join(hosts.dir, 'shared.yaml');
-    await writeFile(file, [
-      'lab: three-nodes', 'title: shared', 'tutorial: none', 'explain: none', 'steps:',
-      '  - node: node0', '    run:', '      - ip link add a7 type bridge', '      - ip link set a7 up',
-      '  - node: node1', '    run:', '      - ip link show dev enp0s8',
-      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
-    ].join('\n'));
-    const held = (child: ReturnType<SshdHosts['startCli']>) => Promise.race([stderrUntil(child, PAUSED).then(() => true), child.then(() => false)]);
-    // The window is the time between one run's marker read and its marker write (a few ssh round
-    // trips): a race, so it is run up to ATTEMPTS times; with a claim taken atomically no attempt
-    // can get both runs there, and on c8f7f26 about one attempt in three does (measured here, 3
-    // tries, under a CI run's load).
-    const ATTEMPTS = 6;
-    const outcomes: { bothChangingTheHosts: boolean; unexplained: number }[] = [];
-    let evidence = '';
-    for (let i = 0; i < ATTEMPTS; i++) {
-      const a = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
-      const b = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
-      const [aHeld, bHeld] = await Promise.all([held(a), held(b)]);
-      const markers = await hosts.onHost('node0', ['sh', '-c', 'ls /run/vxlab 2>/dev/null || true']);
-      if (aHeld) a.kill('SIGINT');
-      if (bHeld) b.kill('SIGINT');
-      const [aRun, bRun] = await Promise.all([a, b]);
-      // A run held at lab-up was interrupted there (exit 130); one that was not must say why it stopped.
-      const explained = (run: typeof aRun) =>
-        (run.exitCode === 3 && /another vxlab run \(vx[0-9a-f]+, harness pid \d+ on .*\) is changing/.test(String(run.stderr))) ||
-        (run.exitCode === 1 && /another vxlab run claimed these hosts at the same time .*backs off before its steps and changed nothing/.test(String(run.stdout)));
-      const unexplained = [aHeld ? undefined : aRun, bHeld ? undefined : bRun].filter((r) => r !== undefined && !explained(r)).length;
-      const outcome = { bothChangingTheHosts: aHeld && bHeld, unexplained };
-      outcomes.push(outcome);
-      evidence = `attempt ${i + 1}: markers on node0 while held: ${markers}\nA (${aRun.exitCode}): ${String(aRun.stderr).slice(-300)}${String(aRun.stdout).slice(-400)}\nB (${bRun.exitCode}): ${String(bRun.stderr).slice(-300)}${String(bRun.stdout).slice(-400)}`;
-      if (outcome.bothChangingTheHosts) break;
-    }
-    expect(outcomes.filter((o) => o.bothChangingTheHosts || o.unexplained > 0), evidence).toEqual([]);
-    expect((JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).some((l) => l.ifname === 'a7')).toBe(false);
-  }, 200_000);
-});
+onFreshHosts('attack7: two runs started at once on the same hosts: never both change the hosts; one that does not says why (preflight, exit 3, or backing off, exit 1)', async (hosts) => {
+  const file = join(hosts.dir, 'shared.yaml');
+  await writeFile(file, scenarioText('shared', onNode0(['ip link add a7 type bridge', 'ip link set a7 up']), onNode('node1', ['ip link show dev enp0s8'])));
+  // The window is the time between one run's marker read and its marker write (a few ssh round
+  // trips): a race, so it is run up to ATTEMPTS times; with a claim taken atomically no attempt
+  // can get both runs there, and on c8f7f26 about one attempt in three does (measured here, 3
+  // tries, under a CI run's load).
+  const ATTEMPTS = 6;
+  const outcomes: { bothChangingTheHosts: boolean; unexplained: number }[] = [];
+  let evidence = '';
+  for (let i = 0; i < ATTEMPTS; i++) {
+    const a = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
+    const b = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
+    const [aHeld, bHeld] = await Promise.all([held(a), held(b)]);
+    const markers = await hosts.onHost('node0', ['sh', '-c', 'ls /run/vxlab 2>/dev/null || true']);
+    if (aHeld) a.kill('SIGINT');
+    if (bHeld) b.kill('SIGINT');
+    const [aRun, bRun] = await Promise.all([a, b]);
+    // A run held at lab-up was interrupted there (exit 130); one that was not must say why it stopped.
+    const explained = (run: typeof aRun) =>
+      (run.exitCode === 3 && /another vxlab run \(vx[0-9a-f]+, harness pid \d+ on .*\) is changing/.test(String(run.stderr))) ||
+      (run.exitCode === 1 && /another vxlab run claimed these hosts at the same time .*backs off before its steps and changed nothing/.test(String(run.stdout)));
+    const unexplained = [aHeld ? undefined : aRun, bHeld ? undefined : bRun].filter((r) => r !== undefined && !explained(r)).length;
+    const outcome = { bothChangingTheHosts: aHeld && bHeld, unexplained };
+    outcomes.push(outcome);
+    evidence = `attempt ${i + 1}: markers on node0 while held: ${markers}\nA (${aRun.exitCode}): ${String(aRun.stderr).slice(-300)}${String(aRun.stdout).slice(-400)}\nB (${bRun.exitCode}): ${String(bRun.stderr).slice(-300)}${String(bRun.stdout).slice(-400)}`;
+    if (outcome.bothChangingTheHosts) break;
+  }
+  expect(outcomes.filter((o) => o.bothChangingTheHosts || o.unexplained > 0), evidence).toEqual([]);
+  expect(await linkNames(hosts, 'node0')).not.toContain('a7');
+}, { timeoutMs: 200_000 });

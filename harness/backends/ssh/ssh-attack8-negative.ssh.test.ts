@@ -7,41 +7,25 @@
 // a8, the run's connection is cut, teardown cannot reach node0 and a8 stays there.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../scenario/resolve.ts';
-import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import { expect } from 'vitest';
+import { onFreshHosts, onNode, onNode0, routeDev, scenarioText } from './testing/fresh-hosts.ts';
 
-const missing = await sshdMissing();
-
-const wayTo = async (hosts: SshdHosts, address: string) => (JSON.parse(await hosts.onHost('node0', ['ip', '-j', 'route', 'get', address])) as { dev: string }[])[0]!.dev;
-
-describe.skipIf(missing !== undefined)('attack8: a host route to the harness written with a negative part strtoul wraps to 10', () => {
-  let hosts: SshdHosts;
-  beforeAll(async () => {
-    hosts = await SshdHosts.build(await loadLab('three-nodes'));
-  });
-  afterAll(() => hosts?.stop());
-
-  it('is refused before anything runs; node0 still reaches the harness out of mgmt', async () => {
-    const file = join(hosts.dir, 'negative-part.yaml');
-    await writeFile(file, [
-      'lab: three-nodes', 'title: negative part', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
-      '      - ip link add a8 type bridge',
-      '      - ip link set a8 up',
-      '      - ip route add -18446744073709551606.200.0.1 dev a8',
-      '  - node: node1', '    run:', '      - ip link show dev enp0s8',
-      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
-    ].join('\n'));
-    // The control: node0 reaches the harness (10.200.0.1) on mgmt.
-    expect(await wayTo(hosts, '10.200.0.1')).toBe('mgmt');
-    const before = await hosts.states();
-    const run = await hosts.runCli([file, '--reporter', 'tap']);
-    const way = await wayTo(hosts, '10.200.0.1');
-    // What a stranded run leaves, taken away by the test's own hands (nsenter, not ssh) before judging.
-    const left = (await hosts.onHost('node0', ['ip', '-br', 'link', 'show', 'type', 'bridge'])).includes('a8');
-    if (left) await hosts.onHost('node0', ['ip', 'link', 'del', 'a8']);
-    expect({ node0ReachesTheHarnessBy: way, exitCode: run.exitCode, a8Left: left }, run.stderr).toEqual({ node0ReachesTheHarnessBy: 'mgmt', exitCode: 3, a8Left: false });
-    expect(run.stderr).toMatch(/node0: step `ip route add -18446744073709551606\.200\.0\.1 dev a8` .*(covers|cannot read)/);
-    expect(await hosts.states()).toEqual(before);
-  }, 200_000);
-});
+onFreshHosts('attack8: a host route to the harness written with a negative part strtoul wraps to 10: is refused before anything runs; node0 still reaches the harness out of mgmt', async (hosts) => {
+  const file = join(hosts.dir, 'negative-part.yaml');
+  await writeFile(file, scenarioText('negative part', onNode0([
+    'ip link add a8 type bridge',
+    'ip link set a8 up',
+    'ip route add -18446744073709551606.200.0.1 dev a8',
+  ]), onNode('node1', ['ip link show dev enp0s8'])));
+  // The control: node0 reaches the harness (10.200.0.1) on mgmt.
+  expect(await routeDev(hosts, 'node0', '10.200.0.1')).toBe('mgmt');
+  const before = await hosts.states();
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  const way = await routeDev(hosts, 'node0', '10.200.0.1');
+  // What a stranded run leaves, taken away by the test's own hands (nsenter, not ssh) before judging.
+  const left = (await hosts.onHost('node0', ['ip', '-br', 'link', 'show', 'type', 'bridge'])).includes('a8');
+  if (left) await hosts.onHost('node0', ['ip', 'link', 'del', 'a8']);
+  expect({ node0ReachesTheHarnessBy: way, exitCode: run.exitCode, a8Left: left }, run.stderr).toEqual({ node0ReachesTheHarnessBy: 'mgmt', exitCode: 3, a8Left: false });
+  expect(run.stderr).toMatch(/node0: step `ip route add -18446744073709551606\.200\.0\.1 dev a8` .*(covers|cannot read)/);
+  expect(await hosts.states()).toEqual(before);
+}, { timeoutMs: 200_000 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import { onNode, onNode0, scenarioText } from './testing/fresh-hosts.ts';
 
 const missing = await sshdMissing();
 
@@ -29,14 +30,11 @@ describe.skipIf(missing !== undefined)('attack9: a tc filter on the host\'s own 
 
   it('is refused before anything runs; block 7 keeps no filter of the run', async () => {
     const file = join(hosts.dir, 'shared-block.yaml');
-    await writeFile(file, [
-      'lab: three-nodes', 'title: shared block', 'tutorial: none', 'explain: none', 'steps:', '  - node: node0', '    run:',
-      '      - ip link add a8 type bridge',
-      '      - ip link set a8 up',
-      '      - tc filter add block 7 protocol ip prio 1 u32 match ip dst 192.0.2.1/32 action mirred egress redirect dev a8',
-      '  - node: node1', '    run:', '      - ip link show dev enp0s8',
-      'checks:', '  - ping: { from: node0, to: 192.168.8.101 }', '',
-    ].join('\n'));
+    await writeFile(file, scenarioText('shared block', onNode0([
+      'ip link add a8 type bridge',
+      'ip link set a8 up',
+      'tc filter add block 7 protocol ip prio 1 u32 match ip dst 192.0.2.1/32 action mirred egress redirect dev a8',
+    ]), onNode('node1', ['ip link show dev enp0s8'])));
     const before = await hosts.onHost('node0', ['tc', 'filter', 'show', 'dev', 'mgmt', 'ingress']);
     const run = await hosts.runCli([file, '--reporter', 'tap']);
     const after = await hosts.onHost('node0', ['tc', 'filter', 'show', 'dev', 'mgmt', 'ingress']);

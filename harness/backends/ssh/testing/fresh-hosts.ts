@@ -1,34 +1,68 @@
 // Helpers of the ssh tests that attack or restore hosts: a scenario file's text around some steps,
 // and a fresh set of sshd hosts per test, since one that got through or undid the wrong thing
 // would break the hosts it ran on.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadLab } from '../../../scenario/resolve.ts';
+import { stderrUntil } from '../../../testing/host.ts';
+import { PAUSED } from '../../../testing/moments.ts';
 import { SshdHosts, sshdMissing } from './sshd-hosts.ts';
 
 const missing = await sshdMissing();
 
-/** A three-nodes scenario with these steps (YAML, from `  - node:` on) and one ping check. */
-export const scenarioText = (title: string, steps: string) => `lab: three-nodes
+type HostsOptions = NonNullable<Parameters<typeof SshdHosts.build>[1]>;
+
+/** A three-nodes scenario with these steps (YAML, from `  - node:` on; several joined by lines) and one ping check. */
+export const scenarioText = (title: string, ...steps: string[]) => `lab: three-nodes
 title: ${title}
 tutorial: none
 explain: none
 steps:
-${steps}
+${steps.join('\n')}
 checks:
   - ping: { from: node0, to: 192.168.8.101 }
 `;
 
+/** The steps' YAML for commands run on one node. */
+export const onNode = (node: string, run: readonly string[]) => `  - node: ${node}\n    run:\n${run.map((line) => `      - ${line}\n`).join('').trimEnd()}`;
+
 /** The steps' YAML for commands run on node0. */
-export const onNode0 = (run: readonly string[]) => `  - node: node0\n    run:\n${run.map((line) => `      - ${line}\n`).join('').trimEnd()}`;
+export const onNode0 = (run: readonly string[]) => onNode('node0', run);
 
 /** One test on sshd hosts of its own, built before it and stopped after. */
-export function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>): void {
+export function onFreshHosts(title: string, body: (hosts: SshdHosts) => Promise<void>, options: HostsOptions & { timeoutMs?: number } = {}): void {
+  const { timeoutMs, ...build } = options;
   describe.skipIf(missing !== undefined)(title, () => {
     let hosts: SshdHosts;
     beforeAll(async () => {
-      hosts = await SshdHosts.build(await loadLab('three-nodes'));
+      hosts = await SshdHosts.build(await loadLab('three-nodes'), build);
     });
     afterAll(() => hosts?.stop());
-    it('holds', () => body(hosts));
+    it('holds', () => body(hosts), timeoutMs);
   });
+}
+
+/** Whether a run started with VXLAB_PAUSE_AT got to its moment (false: it ended first). */
+export const heldAtMoment = (child: ReturnType<SshdHosts['startCli']>): Promise<boolean> =>
+  Promise.race([stderrUntil(child, PAUSED).then(() => true), child.then(() => false)]);
+
+/** The names of a host's links in its own namespace. */
+export async function linkNames(hosts: SshdHosts, node: string): Promise<string[]> {
+  return (JSON.parse(await hosts.onHost(node, ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
+}
+
+/** A host's MAC address on one of its links. */
+export async function macOf(hosts: SshdHosts, node: string, dev: string): Promise<string> {
+  return (JSON.parse(await hosts.onHost(node, ['ip', '-j', 'link', 'show', 'dev', dev])) as { address: string }[])[0]!.address;
+}
+
+/** The port of the lab switch (br0, in the management namespace) it has learned a MAC address behind; `none` if it has not. */
+export async function switchPortOf(hosts: SshdHosts, mac: string): Promise<string> {
+  const r = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), 'bridge', '-j', 'fdb', 'show', 'br', 'br0'], { reject: false });
+  return (JSON.parse(String(r.stdout) || '[]') as { mac: string; ifname: string }[]).find((f) => f.mac === mac)?.ifname ?? 'none';
+}
+
+/** The device a host's routing sends packets for this address out of. */
+export async function routeDev(hosts: SshdHosts, node: string, address: string): Promise<string> {
+  return (JSON.parse(await hosts.onHost(node, ['ip', '-j', 'route', 'get', address])) as { dev: string }[])[0]!.dev;
 }
