@@ -15,8 +15,10 @@ beforeAll(async () => {
 afterAll(() => lab?.down());
 
 const noVxlan = { that: 'no VXLAN packet', match: { udp: { dstPort: 4789 } }, count: 0 };
-// A filter that takes tcpdump some 30 ms to compile, between opening its socket and setting the filter.
-const hosts = Array.from({ length: 200 }, (_, i) => `host 10.99.${i >> 8}.${i & 255}`);
+// A filter that takes tcpdump a few ms to compile, between opening its socket and setting the
+// filter: enough for some echoes to land in its ring, and few enough that they fit (libpcap's ring
+// holds about 32 frames here; more, and the kernel drops the rest, which makes a capture incomplete).
+const hosts = Array.from({ length: 100 }, (_, i) => `host 10.99.${i >> 8}.${i & 255}`);
 const slowFilter = `udp port 4789 and not (${hosts.join(' or ')})`;
 
 describe('the capture drain', () => {
@@ -26,8 +28,10 @@ describe('the capture drain', () => {
     const flood = lab.node('node0').start(['ping', '-n', '-q', '-i', '0.002', '192.168.8.101']);
     try {
       let seen: string | undefined;
-      for (let attempt = 0; attempt < 5 && seen === undefined; attempt++) {
+      for (let attempt = 0; attempt < 10 && seen === undefined; attempt++) {
         const outcome = await runCapture({ node: 'node1', interface: 'enp0s8', filter: slowFilter, expect: [noVxlan] }, [], [4789], { lab });
+        // A busy machine may overflow the ring before the filter is set: rightly incomplete, and not this moment.
+        if (outcome.status === 'fail' && /the kernel dropped \d+ because tcpdump fell behind/.test(outcome.reason ?? '')) continue;
         expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
         if (typeof outcome.diagnostics.beforeFilter === 'string') seen = outcome.diagnostics.beforeFilter;
       }
