@@ -149,6 +149,11 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       if (verb === 'add') {
         // Creates; what it is built on may be the NIC (a VXLAN's `dev enp0s8`), what it joins must be the lab's.
         const args = readLinkArgs(argv, rest);
+        // A device the kernel names (veth0, macvlan0) is nobody's: teardown could not find it as the run's.
+        const kind = args.stop?.why === 'type' ? argv[args.stop.index + 1] : undefined;
+        const names = linkAddNames(argv, rest);
+        if (args.name === undefined && args.device === undefined) return problem(at + 1, 'adds a device without a name, which the kernel then chooses; on an ssh host name every device the steps create (ip link add NAME type ...)');
+        if ((kind === 'veth' || kind === 'vxcan') && names.length < 2) return problem(args.stop!.index + 1, `adds a ${kind} without naming its peer, which the kernel then names; on an ssh host write \`type ${kind} peer name NAME\``);
         for (const name of facts.createdInterfaces) {
           const p = unplanned(scope, [args.name, args.device].find((a) => a?.value === name)?.index ?? rest, name, 'device');
           if (p) return p;
@@ -398,6 +403,9 @@ function sysctlCommand(argv: readonly string[], base: number, scope: HostScope):
     const key = eq >= 0 ? operand.value.slice(0, eq) : operand.value;
     const p = hostSysctlProblem(slashdot(key, '/').split('/').slice(1), scope);
     if (p) return problem(operand.index, p);
+    // Each key allowed here holds one number, and the kernel ignores what follows it (`1 0` writes 1),
+    // which a restore comparing text would take for someone else's value.
+    if (eq >= 0 && !/^(0|-?[1-9]\d*)$/.test(operand.value.slice(eq + 1))) return problem(operand.index, `writes "${operand.value.slice(eq + 1)}" to ${slashdot(key, '.')}, which holds one number; on an ssh host write one plain decimal number, such as 1`);
   }
   return undefined;
 }
@@ -538,9 +546,14 @@ export function hostScopeProblemOf(argv: readonly string[], base: number, facts:
  * The scope after the command ran (or was let through): what it creates counts from now on, what
  * it deletes, renames or moves to a guest namespace stops counting. Pure; reads the policy's facts.
  */
-export function scopeAfterOf(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): HostScope {
-  if (facts.globalNetns !== undefined || facts.program !== 'ip') return scope;
+export function scopeAfterOf(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): HostScope {
+  if (facts.program !== 'ip') return scope;
   const at = base + (facts.objectIndex ?? 1);
+  if (facts.globalNetns !== undefined) return scopeAfterGuest(argv, at, facts, scope, facts.globalNetns);
+  if (facts.object === 'netns' && facts.verb === 'exec' && argv[at + 2] !== undefined) {
+    const nested = read(argv, at + 3);
+    return nested.facts?.program === 'ip' ? scopeAfterGuest(argv, at + 3 + (nested.facts.objectIndex ?? 1), nested.facts, scope, argv[at + 2]!) : scope;
+  }
   const devices = new Set(scope.devices);
   const namespaces = new Set(scope.namespaces);
   const goesWith = new Map(scope.goesWith ?? []);
@@ -573,7 +586,12 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
         if (self.netns === undefined) goesWith.set(self.name, other.netns === undefined ? { device: other.name } : { namespace: other.netns });
       }
     }
-    const onNic = buildsOnNic(argv, readLinkArgs(argv, at + 2), scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
+    // A macvlan, vlan or ipvlan goes when its lower device goes (the kernel deletes it with it).
+    const args = readLinkArgs(argv, at + 2);
+    const kind = args.stop?.why === 'type' ? argv[args.stop.index + 1] : undefined;
+    const lower = args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
+    if (made.length === 1 && lower !== undefined && devices.has(lower) && kind !== undefined && UPPER_KINDS.has(kind)) goesWith.set(made[0]!.name, { device: lower });
+    const onNic = buildsOnNic(argv, args, scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
     return { ...scope, devices, goesWith, ...(onNic ? { onNic } : {}) };
   }
   if (facts.verb === 'delete' || facts.verb === 'set' || facts.verb === 'replace') {
@@ -605,6 +623,32 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
     return { ...scope, devices, goesWith, ...(scope.onNic ? { onNic } : {}) };
   }
   return scope;
+}
+
+/** Device kinds the kernel deletes with their lower device (`link DEV`). */
+const UPPER_KINDS = new Set(['macvlan', 'macvtap', 'vlan', 'ipvlan', 'ipvtap']);
+
+/**
+ * A command inside guest namespace `guest` (`ip -n NS`, `ip netns exec NS ip ...`): what it deletes
+ * there may take a host device along (a veth's other end). The scope does not know which guest
+ * device went, so a delete there drops every host device tied to that namespace; deleting a
+ * namespace (its file in /run/netns is the host's) drops the namespace and its devices.
+ */
+function scopeAfterGuest(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, guest: string): HostScope {
+  const deletes = facts.verb === 'delete';
+  if (!deletes || (facts.object !== 'link' && facts.object !== 'netns')) return scope;
+  const namespaces = new Set(scope.namespaces);
+  const gone = facts.object === 'netns' ? argv[at + 2] : guest;
+  if (facts.object === 'netns' && gone !== undefined) namespaces.delete(gone);
+  const devices = new Set(scope.devices);
+  const goesWith = new Map(scope.goesWith ?? []);
+  const drop = (device: string) => {
+    devices.delete(device);
+    goesWith.delete(device);
+    for (const [other, to] of [...goesWith]) if (to.device === device) drop(other);
+  };
+  for (const [device, to] of [...goesWith]) if (to.namespace === gone) drop(device);
+  return { ...scope, devices, namespaces, goesWith };
 }
 
 /** Does an allowed command add a route or address in the host's namespace that covers one of `protect`? (Preflight's check, once it knows the ssh connection's ends.) */

@@ -71,7 +71,7 @@ export function checkArgvOnHost(argv: readonly string[], scope: HostScope): Argv
 /** The host scope after `argv` (an allowed command) ran: ordered, a device counts from the step that creates it. */
 export function scopeAfter(argv: readonly string[], scope: HostScope): HostScope {
   const reading = readCommand(argv);
-  return reading.facts ? scopeAfterOf(argv, 0, reading.facts, scope) : scope;
+  return reading.facts ? scopeAfterOf(argv, 0, reading.facts, scope, (a, base) => readAt(a, base)) : scope;
 }
 
 /** A route or address `argv` adds on a real host that covers one of `protect` (the ssh connection's ends and gateway), or undefined. */

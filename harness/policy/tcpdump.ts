@@ -42,7 +42,10 @@ type Allowed = true | ((value: string) => string | undefined);
 const WORD = (v: string) => (/^[A-Za-z0-9_.-]{1,32}$/.test(v) ? undefined : `expected a word, got "${v}"`);
 const ALLOWED: Record<string, Allowed> = {
   a: true, A: true, b: true, B: rules.count, c: rules.count, d: true, D: true, e: true, f: true, h: true, H: true,
-  i: (v) => (v === 'any' || /^\d+$/.test(v) ? undefined : rules.ifname(v)), I: true, j: WORD, J: true, K: true, l: true, L: true,
+  // A number is an entry of `tcpdump -D`'s list, which also holds libpcap's other capture sources (the D-Bus buses).
+  i: (v) => (v === 'any' ? undefined : /^\d+$/.test(v) ? `expected an interface's name, got "${v}", which tcpdump reads as an entry of its -D list (where libpcap's D-Bus and netfilter sources stand too)` : rules.ifname(v)),
+  // `-j adapter*` turns on the device's hardware time stamping and `-I` a wireless card's monitor mode: the NIC's settings, which nothing puts back.
+  j: (v) => (v === 'host' ? undefined : `sets time stamp type "${v}"; only host is allowed (the adapter types change the device's hardware settings, which nothing puts back)`), J: true, K: true, l: true, L: true,
   n: true, N: true, O: true, p: true, q: true, Q: (v) => (['in', 'out', 'inout'].includes(v) ? undefined : `expected in, out or inout, got "${v}"`),
   s: rules.count, S: true, t: true, T: WORD, u: true, U: true, v: true, x: true, X: true, y: WORD, Y: true, '#': true,
   micro: true, nano: true, 'time-stamp-precision': WORD, 'immediate-mode': true, count: true, 'fp-type': true, print: true, version: true,
@@ -62,6 +65,7 @@ export function readTcpdump(argv: readonly string[], base: number): Reading {
   for (const option of parsed.options) {
     const rule = ALLOWED[option.id];
     const spelled = argv[option.index] === option.spelled ? `\`${option.spelled}\`` : `\`${option.spelled}\` (in \`${argv[option.index]}\`)`;
+    if (option.id === 'I') return refuse(option.index, `uses ${spelled}, which puts a wireless card in monitor mode, a setting of the device that nothing puts back`);
     if (!rule || (option.id === 'w' && option.value !== '-')) {
       const why = option.id === 'w' ? 'writes a file other than standard output' : WHY[option.id];
       if (!why) return refuse(option.index, `uses ${spelled}, which is not an option vxlab allows for tcpdump`);

@@ -11,8 +11,20 @@ export const INTERFACE_NAME_PATTERN = /^[^\s/:#"'\\]{1,15}$/;
 
 /** A name the kernel accepts for an interface (1 to 15 bytes, no white space, '/' or ':', not '.' or '..') and ip -batch keeps whole. */
 export function isInterfaceName(name: string): boolean {
-  // `if3` is read by iproute2 as interface index 3 when no device has that name: it could name a host's device.
-  return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..' && !/^if\d+$/.test(name);
+  return INTERFACE_NAME_PATTERN.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..' && specialNameProblem(name) === undefined;
+}
+
+/** libpcap's capture sources that are not interfaces (pcap.c's capture_source_types: the D-Bus buses, netfilter's queues and logs, USB, Bluetooth). */
+const PCAP_SOURCE = /^(dbus-|nflog|nfqueue|usbmon|bluetooth)/;
+
+/** Why a well-formed name still cannot be an interface's: another tool reads it as something else. */
+function specialNameProblem(name: string): string | undefined {
+  // iproute2 reads `if%u` off a name no device has (ll_name_to_index: sscanf, the rest ignored): `if3x` is interface index 3.
+  if (/^if[+-]?\d/.test(name)) return 'which iproute2 reads as interface index N (if<N>...) when no device has that name';
+  // The kernel puts a number in place of %d: the device would get a name the steps never wrote.
+  if (name.includes('%')) return 'with "%", in whose place the kernel puts a number of its choosing';
+  if (PCAP_SOURCE.test(name)) return 'which libpcap opens as a capture source of its own (D-Bus, netfilter, USB, Bluetooth), not as an interface';
+  return undefined;
 }
 
 export const INTERFACE_NAME_RULE = 'an interface name of 1 to 15 characters without white space, "/", ":", "#", quotes or backslashes';
@@ -25,7 +37,8 @@ export const NETNS_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
  * opens /run/netns/NAME for a name without `/`, and reads digits as a PID where it accepts one.
  */
 export function netnsNameProblem(ref: string): string | undefined {
-  const plain = NETNS_NAME_PATTERN.test(ref) && !/^\d+$/.test(ref) && ref !== '.' && ref !== '..' && !ref.startsWith('-');
+  // Where /run/netns/NAME is missing, iproute2 reads a name strtol takes whole (base 0: `0x1`, `010`) as a PID.
+  const plain = NETNS_NAME_PATTERN.test(ref) && !/^(\d+|0[xX][0-9a-fA-F]+)$/.test(ref) && ref !== '.' && ref !== '..' && !ref.startsWith('-');
   return plain ? undefined : `refers to namespace "${ref}" by PID or path; name a namespace this lab created (e.g. vm0)`;
 }
 
@@ -47,7 +60,11 @@ export const rules = {
   ipv4: (v: string) => (isIpv4(v) ? undefined : `expected an IPv4 address, got "${v}"`),
   group: (v: string) => (isMulticast(v) ? undefined : `expected a multicast group (224.0.0.0 to 239.255.255.255), got "${v}"`),
   mac: (v: string) => (MAC.test(v) ? undefined : `expected a MAC address such as 4e:e9:90:34:2e:b5, got "${v}"`),
-  ifname: (v: string) => (isInterfaceName(v) ? undefined : /^if\d+$/.test(v) ? `expected an interface name other than if<N>, which iproute2 reads as interface index N when no device has that name; got "${v}"` : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`),
+  ifname: (v: string) => {
+    if (isInterfaceName(v)) return undefined;
+    const special = INTERFACE_NAME_PATTERN.test(v) ? specialNameProblem(v) : undefined;
+    return special ? `expected an interface name, got "${v}", ${special}` : `expected ${INTERFACE_NAME_RULE}, got "${v}" (${v.length})`;
+  },
   mtu: (v: string) => (isInt(v, 68, 65535) ? undefined : `expected an MTU from 68 to 65535, got "${v}"`),
   ttl: (v: string) => (v === 'inherit' || v === 'auto' || isInt(v, 0, 255) ? undefined : `expected a TTL from 0 to 255, got "${v}"`),
   cidr: (v: string) => {
