@@ -1,12 +1,12 @@
 // `ablate` for real: each scenario is run again without each command (or step) on fresh labs.
-// Command by command over three scenarios, a vacuous check found, and step by step over the scale
-// scenarios; step by step over every tutorial scenario is ablate-all.integration.test.ts (a file of
-// its own, so the integration project's workers run the two at once).
+// Command by command over three scenarios and a vacuous check found; step by step over the scale
+// scenarios is ablate-scale.integration.test.ts, over every tutorial scenario
+// ablate-all.integration.test.ts (files of their own, so the integration project's workers run them at once).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SCENARIOS_DIR, listScenarioNames } from './scenario/resolve.ts';
+import { SCENARIOS_DIR } from './scenario/resolve.ts';
 import { hostSnapshot, runCli } from './testing/host.ts';
 import { parseTap, pointsByScenario } from './testing/tap.ts';
 
@@ -40,19 +40,4 @@ describe('ablate', () => {
     expect(result.stdout).toContain("check  1  ip addr show dev eth0: the VM's own NIC has MTU 1446 and 10.10.10.11/24\n          VACUOUS: it passes without any one step, so no step is shown to make it hold\n");
     expect(result.stdout).toMatch(/\nnot ok: 1 vacuous check\n$/);
   }, 120_000);
-
-  it('by step, over the scale scenarios (30 and 100 nodes), one lab at a time: no vacuous check', async () => {
-    const names = (await listScenarioNames()).filter((n) => n.startsWith('scale-'));
-    expect(names.length).toBeGreaterThanOrEqual(2);
-    const started = Date.now();
-    const result = await runCli(['ablate', ...names, '--by', 'step', '--reporter', 'tap', '--jobs', '1'], { timeoutMs: 590_000 });
-    const tap = await parseTap(result.stdout);
-    expect(tap.failures).toEqual([]);
-    expect(tap).toMatchObject({ ok: true, count: names.length, extra: [] });
-    // Each scale scenario's steps make its checks hold: a step left out flips at least one check.
-    expect(result.stdout).not.toMatch(/# without [^\n]*: no check fails/);
-    expect(result.exitCode).toBe(0);
-    console.log(`ablate scale-* --by step: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  }, 600_000);
-
 });

@@ -1,12 +1,13 @@
 // What happens when things go wrong, on the real kernel: failed checks, failed commands, bad
-// input, interrupts, missing prerequisites. Every path must leave the host as it was.
-import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// input, interrupts (missing prerequisites and rootless runs: prerequisites.integration.test.ts).
+// Every path must leave the host as it was.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, SCENARIOS_DIR } from './scenario/resolve.ts';
-import { cliArgv, hostSnapshot, labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
+import { labResidue, outputUntil, runCli, runIdOf, startCli, stderrUntil } from './testing/host.ts';
+import { hostUnchangedAroundEachTest } from './testing/host-guard.ts';
 import { parseTap } from './testing/tap.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'vxlab-lifecycle-'));
@@ -18,13 +19,7 @@ function scenarioCopy(name: string, edit: (text: string) => string): string {
   return file;
 }
 
-let before: Record<string, unknown>;
-beforeEach(async () => {
-  before = await hostSnapshot();
-});
-afterEach(async () => {
-  expect(await hostSnapshot()).toEqual(before);
-});
+hostUnchangedAroundEachTest();
 
 describe('a check that fails', () => {
   it('is reported as not ok with expected, got and evidence, and the run exits 1', async () => {
@@ -131,57 +126,6 @@ describe.each([
     expect(await labResidue(runId)).toEqual([]);
     expect(String(result.stdout)).toMatch(new RegExp(`# Subtest: p2p\n {4}not ok 1 - interrupted at step 2 of 2 \\(on node1\\)\n[\\s\\S]* {4}1\\.\\.1\nnot ok 1 - p2p\nBail out! interrupted by ${signal}; the lab was torn down\n$`));
     expect(await parseTap(String(result.stdout))).toMatchObject({ ok: false, bailout: `interrupted by ${signal}; the lab was torn down`, extra: [] });
-  });
-});
-
-describe('a missing prerequisite', () => {
-  it.each([
-    ['tcpdump', 'tcpdump is not installed; install it: apt-get install -y tcpdump'],
-    ['ping', 'ping is not installed; install it: apt-get install -y iputils-ping'],
-  ])('exits 3 without %s, with one line naming it and how to install it, and skips in TAP', async (absent, line) => {
-    // A PATH with everything but one tool.
-    const bin = mkdtempSync(join(tmpdir(), 'vxlab-bin-'));
-    onTestFinished(() => rmSync(bin, { recursive: true, force: true }));
-    for (const tool of ['ip', 'bridge', 'ping', 'tcpdump', 'unshare', 'nsenter', 'setpriv', 'mount', 'cat'].filter((t) => t !== absent)) {
-      const path = (await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim();
-      symlinkSync(path, join(bin, tool));
-    }
-    const result = await runCli(['p2p', '--reporter', 'tap'], { env: { PATH: bin } });
-    expect(result).toMatchObject({
-      exitCode: 3,
-      stderr: `vxlab: ${line}\n`,
-      stdout: `TAP version 14\n1..0 # SKIP ${line.split(';')[0]}\n`,
-    });
-  });
-
-  it('exits 3 without the privileges when rootless mode is off, naming what to do', async () => {
-    // uid 0 with an empty bounding set: no capabilities, yet the checkout stays readable.
-    const cli = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', ...cliArgv(['p2p', '--reporter', 'tap'])];
-    const result = await execa(cli[0]!, cli.slice(1), { reject: false, stripFinalNewline: false, env: { VXLAB_ROOTLESS: '0' } });
-    const missing = 'CAP_NET_ADMIN and CAP_SYS_ADMIN are needed to build network namespaces, and this process lacks them (rootless mode is off: VXLAB_ROOTLESS=0)';
-    expect(result.stderr).toBe(`vxlab: ${missing}; run it as root: sudo npm run lab -- NAME\n`);
-    expect(result.stdout).toBe(`TAP version 14\n1..0 # SKIP ${missing}\n`);
-    expect(result.exitCode).toBe(3);
-  });
-});
-
-describe('rootless', () => {
-  it('runs a scenario as an unprivileged user, inside a user namespace of its own', async () => {
-    const before = await hostSnapshot();
-    // A copy the unprivileged user can read: CI clones into a directory only root may enter.
-    const copy = mkdtempSync(join(tmpdir(), 'vxlab-rootless-'));
-    chmodSync(copy, 0o755);
-    for (const entry of ['harness', 'labs', 'scenarios', 'schema', 'package.json', 'tsconfig.json', 'node_modules', 'dist']) {
-      cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
-    }
-    const cli = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--', ...cliArgv(['multicast', '--reporter', 'tap'], copy)];
-    const result = await execa(cli[0]!, cli.slice(1), { cwd: copy, reject: false, env: { HOME: copy } });
-    rmSync(copy, { recursive: true, force: true });
-    expect(result.stderr).toBe('');
-    expect(await parseTap(result.stdout)).toMatchObject({ ok: true, pass: 1, extra: [] });
-    expect(result.exitCode).toBe(0);
-    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
-    expect(await hostSnapshot()).toEqual(before);
   });
 });
 

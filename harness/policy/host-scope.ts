@@ -220,6 +220,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'route': {
       if (verb === undefined || READ_VERBS.has(verb)) return undefined;
       if (verb === 'flush') return problem(at + 1, '`ip route flush` would remove the host\'s own routes; on an ssh host a route may be added or removed only on a device the steps create');
+      const odd = routeProblem(argv, base, at, verb);
+      if (odd) return odd;
       // `oif` is `dev` to ip route (the last one named wins).
       const found = valuesOf(argv, rest, ['dev', 'oif']);
       if (found.length === 0) return created(scope, at + 1, undefined, `changes the host's routes (${verb})`);
@@ -259,6 +261,30 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     default:
       return undefined;
   }
+}
+
+/** Route types the kernel never keeps on the device named (an IPv6 one goes to lo; an IPv4 one has none): they outlive it. */
+const REJECT_ROUTE_TYPES = new Set(['blackhole', 'unreachable', 'prohibit', 'throw']);
+
+/**
+ * What `ip route` may not do on an ssh host whatever its device: a reject route (it stays when the
+ * device goes), a `protocol` of its own (the state read leaves kernel and ra routes out, so such a
+ * route would never be seen or undone), an IPv6 delete (ip6_route_del deletes a route that uses
+ * a nexthop object before it compares the device: the host's own, FRR's or networkd's), MPLS.
+ */
+function routeProblem(argv: readonly string[], base: number, at: number, verb: string): ArgvProblem | undefined {
+  const globals = argv.slice(base + 1, at);
+  const familyWord = (k: number) => k > 0 && /^-{1,2}f/.test(globals[k - 1]!);
+  if (globals.some((w, k) => w === '-M' || (w === 'mpls' && familyWord(k)))) return problem(base + 1, 'changes MPLS routes, which vxlab neither records nor restores; on an ssh host routes are IPv4 or IPv6 on a device the steps create');
+  for (let j = at + 2; j < argv.length; j++) {
+    const w = argv[j]!;
+    if (argv[j - 1] === 'table') continue;
+    if (REJECT_ROUTE_TYPES.has(w)) return problem(j, `adds a ${w} route, which the kernel keeps on no device the steps create (IPv6 moves it to lo), so it outlives the run; on an ssh host a route goes through a device the steps create`);
+    if (w.length >= 2 && 'protocol'.startsWith(w)) return problem(j, `gives the route a protocol of its own (\`${w}\`); on an ssh host the steps' routes keep the default one, which vxlab records and undoes`);
+  }
+  const ipv6 = globals.some((w, k) => w === '-6' || (w === 'inet6' && familyWord(k))) || argv.slice(at + 2).some((w) => /^[0-9a-fA-F]*:[0-9a-fA-F:.]*(\/\d+)?$/.test(w) && w.includes(':'));
+  if (ipv6 && (verb === 'delete' || verb === 'del')) return problem(at + 1, 'deletes an IPv6 route, and the kernel deletes one that uses a nexthop object (the host\'s own) before it looks at the device; on an ssh host IPv6 routes of the steps go with their device');
+  return undefined;
 }
 
 function bridgeCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
@@ -375,7 +401,8 @@ const HOST_SYSCTLS = {
   everyDevice: ['ipv4/forwarding'],
   /** net.ipv4.conf.CREATED.KEY, net.ipv6.conf.CREATED.KEY */
   createdDevice: ['ipv4/forwarding', 'ipv4/proxy_arp', 'ipv4/rp_filter', 'ipv4/arp_ignore', 'ipv4/arp_announce', 'ipv4/arp_filter', 'ipv4/arp_accept',
-    'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/forwarding', 'ipv6/accept_dad'],
+    // Not ipv6/forwarding: turning it on anywhere purges every default route router advertisements gave the host (rt6_purge_dflt_routers).
+    'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/accept_dad'],
 };
 const createdKeys = (family: string) => HOST_SYSCTLS.createdDevice.filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1)).join(',');
 const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create net.ipv4.conf.DEV.{${createdKeys('ipv4')}} and net.ipv6.conf.DEV.{${createdKeys('ipv6')}}`;

@@ -135,6 +135,21 @@ export function checkOnHost(argv: readonly string[], input: string | undefined, 
   return problem ? { problem, scope } : { scope: current };
 }
 
+/**
+ * The scope after a command has run, as far as it succeeded: all of it on exit 0; of a batch that
+ * failed, the lines before the one ip or bridge names (`Command failed -:N`); otherwise nothing.
+ * What it holds is what the steps have made for certain, so teardown deletes only that.
+ */
+export function scopeAfterRun(argv: readonly string[], input: string | undefined, scope: HostScope, result: { exitCode: number | undefined; stderr: string }): HostScope {
+  const lines = input === undefined ? [argv] : input.split('\n').filter((l) => l !== '').map((l) => [argv[0]!, ...l.split(' ')]);
+  let ran = lines.length;
+  if (result.exitCode !== 0) {
+    const failed = input === undefined ? undefined : /Command failed -:(\d+)/.exec(result.stderr);
+    ran = failed ? Number(failed[1]) - 1 : 0;
+  }
+  return lines.slice(0, ran).reduce((current, line) => scopeAfter(line, current), scope);
+}
+
 function invocationProblem(argv: readonly string[], input: string | undefined, check: (a: readonly string[]) => ArgvProblem | undefined): ArgvProblem | undefined {
   if (input === undefined) return check(argv);
   const program = argv[0];

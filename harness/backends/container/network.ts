@@ -51,7 +51,9 @@ export function bridgePorts(bridge: string): Promise<string[]> {
 export async function untilGone(interfaces: string[]): Promise<void> {
   await pollUntil(async () => ((await Promise.all(interfaces.map((i) => pathExists(`/sys/class/net/${i}`)))).some(Boolean) ? undefined : true), {
     what: `the host ends of the nodes' veths (${interfaces.join(', ')}) to go`,
-    timeoutMs: 10_000,
+    // The kernel's cleanup_net frees dead namespaces one batch at a time, under RTNL: behind a
+    // backlog (100-node labs, other runs' namespaces) that took over 10 s once (CI of 2 Dec 14:45).
+    timeoutMs: 30_000,
   });
 }
 

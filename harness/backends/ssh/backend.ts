@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { plannedOf } from '../../lab/node-changes.ts';
-import { checkOnHost, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
+import { checkOnHost, scopeAfterRun, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
@@ -20,7 +20,7 @@ import { SshConnection } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { claimHost, markerLive, readMarkers, removeMarker, type SshMarker } from './marker.ts';
+import { claimHost, markerLive, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -38,17 +38,29 @@ export interface SshBackendOptions {
  */
 class SshNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
+  /** What the steps have made for certain (commands that succeeded), as the host scope follows it. */
+  private made: HostScope;
   constructor(
     readonly name: string,
     readonly connection: SshConnection,
     private scope: HostScope,
-  ) {}
+    /** Records what the run has made, before the command's result is given back: teardown and `clean` delete only that. */
+    private readonly recordMade: (made: { interfaces: string[]; namespaces: string[] }) => Promise<void>,
+  ) {
+    this.made = scope;
+  }
 
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     const { problem, scope } = checkOnHost(argv, options?.input, this.scope);
     if (problem) return { exitCode: REFUSED_EXIT_CODE, stdout: '', stderr: `${refusal(this.name, argv, problem)}\n`, durationMs: 0, timedOut: false };
     this.scope = scope;
-    return this.connection.exec(argv, options);
+    const result = await this.connection.exec(argv, options);
+    // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
+    const made = scopeAfterRun(argv, options?.input, this.made, result);
+    const names = (s: HostScope) => `${[...s.devices].sort().join(' ')}|${[...s.namespaces].sort().join(' ')}`;
+    if (names(made) !== names(this.made)) await this.recordMade({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
+    this.made = made;
+    return result;
   }
 
   start(argv: readonly string[]): BackgroundProcess {
@@ -288,7 +300,7 @@ export class SshBackend implements Backend {
       const boot = await bootId();
       const pidNs = await pidNamespace();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
-      const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames }[] = [];
+      const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames; marker: SshMarker }[] = [];
       // Until up() returns nothing has changed a host but its marker: an up() that fails (another
       // run claimed a host at the same time) only takes its markers back, and restores nothing
       // (the other run's devices may carry the very names this run's steps would have made).
@@ -327,11 +339,13 @@ export class SshBackend implements Backend {
           // Preflight's read, moments old, stands for the first lab's before-state.
           const read = fits ? warm.states.get(node.name) : undefined;
           const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
-          const owned: OwnedNames = { interfaces: changes?.interfaces ?? [], namespaces: changes?.namespaces ?? [], sysctls: changes?.sysctlWrites ?? {} };
+          // Names count as the run's once a step has made them (SshNode's recordMade), not when planned.
+          const owned: OwnedNames = { interfaces: [], namespaces: [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config), protect)];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
-          const others = await claimHost(conn, { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned });
-          restores.push({ node: node.name, conn, before, owned });
+          const marker: SshMarker = { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned };
+          const others = await claimHost(conn, marker);
+          restores.push({ node: node.name, conn, before, owned, marker });
           for (const marker of others) if (await markerLive(marker)) claimedBy.push({ node: node.name, marker });
         }),
       );
@@ -341,7 +355,14 @@ export class SshBackend implements Backend {
         throw new PrerequisiteError(`another vxlab run claimed these hosts at the same time (${whose.join('; ')}); this run backs off before its steps and changed nothing`, 'run again once that run ends');
       }
       options.signal?.throwIfAborted();
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }))]));
+      /** The node's marker and teardown's record, with what its steps have made so far. */
+      const recordMade = (node: string) => async (made: { interfaces: string[]; namespaces: string[] }) => {
+        const entry = restores.find((r) => r.node === node)!;
+        entry.owned = { ...entry.owned, ...made };
+        entry.marker = { ...entry.marker, owned: entry.owned };
+        await rewriteMarker(entry.conn, entry.marker);
+      };
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }), recordMade(n.name))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       started = true;
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);

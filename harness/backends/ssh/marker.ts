@@ -20,7 +20,7 @@ export interface SshMarker {
   /** The harness's PID namespace (/proc/self/ns/pid): its PID means nothing in another one. */
   pidNamespace?: string;
   before: HostState;
-  /** What the run's steps create (devices, guest namespaces): all `clean` may delete. */
+  /** What the run's steps have made (devices, guest namespaces; written again as they make more): all `clean` may delete. */
   owned: OwnedNames;
 }
 
@@ -50,6 +50,12 @@ export async function claimHost(conn: SshConnection, marker: SshMarker): Promise
   const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json" || exit 1; ${LIST_MARKERS}`, 'vxlab', marker.runId], JSON.stringify(marker));
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
   return parseMarkers(r.stdout).markers.filter((m) => m.runId !== marker.runId);
+}
+
+/** Writes the run's marker again (what its steps have made since): replaced whole, by rename, so `clean` never reads half of one. */
+export async function rewriteMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && cat > "${MARKER_DIR}/.$1.json.new" && mv -f "${MARKER_DIR}/.$1.json.new" "${MARKER_DIR}/$1.json"`, 'vxlab', marker.runId], JSON.stringify(marker));
+  if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
 }
 
 export async function removeMarker(conn: SshConnection, runId: string): Promise<void> {
