@@ -116,6 +116,8 @@ function inGuest(argv: readonly string[], base: number, facts: CommandFacts, sco
   const at = base + (facts.objectIndex ?? 1);
   const g = namespaceProblem(scope, facts.globalNetns === undefined ? base : argv.indexOf(facts.globalNetns, base + 1), facts.globalNetns);
   if (g) return g;
+  // /run/netns is the host's whichever network namespace ip runs in: what `ip -n NS netns add` makes there follows no scope.
+  if (facts.object === 'netns' && facts.globalNetns !== undefined) return problem(at, `runs \`ip netns\` inside guest namespace ${facts.globalNetns}, which still changes the host's /run/netns; on an ssh host write \`ip netns ...\` without -n`);
   if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read);
   return namespaceWords(argv, at + 1, scope);
 }
@@ -143,6 +145,9 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     case 'link': {
       const moved = namespaceWords(argv, rest, scope);
       if (moved) return moved;
+      // A bridge's STP turned on in the host's first namespace makes the kernel run /sbin/bridge-stp (a usermode helper).
+      const stp = argv.findIndex((w, k) => k >= rest && w.length >= 3 && 'stp_state'.startsWith(w) && argv[k + 1] !== undefined && argv[k + 1] !== '0');
+      if (stp >= 0) return problem(stp, 'turns on a bridge\'s STP, for which the kernel runs the host\'s /sbin/bridge-stp; on an ssh host leave stp_state 0');
       const changing = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace';
       const away = changing ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) ?? macOnNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
       if (away) return away;

@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { plannedOf } from '../../lab/node-changes.ts';
-import { checkOnHost, scopeAfterRun, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
+import { checkOnHost, scopeAfter, scopeAfterRun, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
@@ -54,6 +54,21 @@ class SshNode implements NodeHandle {
     const { problem, scope } = checkOnHost(argv, options?.input, this.scope);
     if (problem) return { exitCode: REFUSED_EXIT_CODE, stdout: '', stderr: `${refusal(this.name, argv, problem)}\n`, durationMs: 0, timedOut: false };
     this.scope = scope;
+    const parts = options?.input === undefined ? [] : batchParts(argv, options.input, this.made);
+    if (parts.length <= 1) return this.run(argv, options);
+    // One after another, as ip -batch runs its lines, stopping at the first that fails.
+    const { input: _whole, ...rest } = options ?? {};
+    let joined: ExecResult | undefined;
+    for (const part of parts) {
+      const result = await this.run(part.argv, part.input === undefined ? rest : { ...rest, input: part.input });
+      joined = joined ? { ...result, stdout: joined.stdout + result.stdout, stderr: joined.stderr + result.stderr, durationMs: joined.durationMs + result.durationMs } : result;
+      if (result.exitCode !== 0) break;
+    }
+    return joined!;
+  }
+
+  /** Runs one command (or batch) and records what it made for certain. */
+  private async run(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     const result = await this.connection.exec(argv, options);
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
     const made = scopeAfterRun(argv, options?.input, this.made, result);
@@ -76,6 +91,37 @@ class SshNode implements NodeHandle {
   async stopBackground(): Promise<void> {
     await Promise.all([...this.background].map((p) => p.stop(1000)));
   }
+}
+
+/**
+ * A batch's lines in runs of their own: a line that makes, deletes, renames or moves a device or
+ * a guest namespace runs alone (`ip LINE`), the others together. How far a batch got cannot be
+ * told from its exit: iproute2 ends some commands with exit(0) (`ip maddr add`), parse errors with
+ * exit(255) and no "Command failed" line, and a deadline kills it anywhere; a command alone says.
+ */
+function batchParts(argv: readonly string[], input: string, made: HostScope): { argv: readonly string[]; input?: string }[] {
+  const program = argv[0]!;
+  const names = (s: HostScope) => `${[...s.devices].sort().join(' ')}|${[...s.namespaces].sort().join(' ')}`;
+  const parts: { argv: readonly string[]; input?: string }[] = [];
+  let plain: string[] = [];
+  let scope = made;
+  const flush = () => {
+    if (plain.length > 0) parts.push({ argv, input: `${plain.join('\n')}\n` });
+    plain = [];
+  };
+  for (const line of input.split('\n').filter((l) => l !== '')) {
+    const words = [program, ...line.split(' ')];
+    const next = scopeAfter(words, scope);
+    if (names(next) === names(scope)) {
+      plain.push(line);
+    } else {
+      flush();
+      parts.push({ argv: words });
+    }
+    scope = next;
+  }
+  flush();
+  return parts;
 }
 
 // A harness that exits between preflight and its first lab (an error, Ctrl-C) still removes its
