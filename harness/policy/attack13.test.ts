@@ -5,7 +5,7 @@
 // hosts: devices the kernel would name, a sysctl value of more than one number, and the scope
 // following deletions made inside a guest or of a lower device.
 import { describe, expect, it } from 'vitest';
-import { checkArgv, checkArgvOnHost, scopeAfter, startScope, type HostScope } from './policy.ts';
+import { checkArgv, checkArgvOnHost, scopeAfter, scopeAfterRun, startScope, type HostScope } from './policy.ts';
 
 const words = (text: string) => text.split(' ');
 
@@ -81,5 +81,15 @@ describe('attack15 (policy): on ssh hosts', () => {
     expect(checkArgvOnHost(words('ip -n ns1 netns add ns3'), scope)?.message).toMatch(/without -n/);
     expect(checkArgvOnHost(words('ip link add br9 type bridge stp_state 1'), scope)?.message).toMatch(/bridge-stp/);
     expect(checkArgvOnHost(words('ip link add br9 type bridge stp_state 0'), scope)).toBeUndefined();
+  });
+});
+
+describe('attack15: what a command made for certain (scopeAfterRun)', () => {
+  it('holds what a command that exited 0 made, and nothing of one that failed', () => {
+    const scope = afterSteps([]);
+    const add = words('ip link add va type veth peer name vb');
+    expect([...scopeAfterRun(add, undefined, scope, { exitCode: 0 }).devices].sort()).toEqual(['va', 'vb']);
+    expect([...scopeAfterRun(add, undefined, scope, { exitCode: 2 }).devices]).toEqual([]);
+    expect([...scopeAfterRun(add, undefined, scope, { exitCode: undefined }).devices]).toEqual([]);
   });
 });

@@ -136,19 +136,18 @@ export function checkOnHost(argv: readonly string[], input: string | undefined, 
 }
 
 /**
- * The scope after a command has run, as far as it succeeded: all of it on exit 0; of a batch that
- * failed, the lines before the one ip or bridge names (`Command failed -:N`); otherwise nothing.
- * What it holds is what the steps have made for certain, so teardown deletes only that.
+ * The scope after a command has run: what it makes, deletes, renames or moves if it succeeded
+ * (exit 0), nothing otherwise. Teardown deletes only what this holds, so the ssh executor runs
+ * every line that changes a name alone: a batch's exit cannot say how far it got.
  */
-export function scopeAfterRun(argv: readonly string[], input: string | undefined, scope: HostScope, result: { exitCode: number | undefined; stderr: string }): HostScope {
+export function scopeAfterRun(argv: readonly string[], input: string | undefined, scope: HostScope, result: { exitCode: number | undefined }): HostScope {
+  if (result.exitCode !== 0) return scope;
   const lines = input === undefined ? [argv] : input.split('\n').filter((l) => l !== '').map((l) => [argv[0]!, ...l.split(' ')]);
-  let ran = lines.length;
-  if (result.exitCode !== 0) {
-    const failed = input === undefined ? undefined : /Command failed -:(\d+)/.exec(result.stderr);
-    ran = failed ? Number(failed[1]) - 1 : 0;
-  }
-  return lines.slice(0, ran).reduce((current, line) => scopeAfter(line, current), scope);
+  return lines.reduce((current, line) => scopeAfter(line, current), scope);
 }
+
+/** The names a scope holds, as one comparable string: devices, then guest namespaces. */
+export const scopeNames = (s: HostScope): string => `${[...s.devices].sort().join(' ')}|${[...s.namespaces].sort().join(' ')}`;
 
 function invocationProblem(argv: readonly string[], input: string | undefined, check: (a: readonly string[]) => ArgvProblem | undefined): ArgvProblem | undefined {
   if (input === undefined) return check(argv);

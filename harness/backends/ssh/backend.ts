@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../../lab/model.ts';
 import { plannedOf } from '../../lab/node-changes.ts';
-import { checkOnHost, scopeAfter, scopeAfterRun, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
+import { checkOnHost, scopeAfter, scopeAfterRun, scopeNames, startScope, type GuardedAddress, type HostScope } from '../../policy/policy.ts';
 import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node.ts';
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
@@ -72,8 +72,7 @@ class SshNode implements NodeHandle {
     const result = await this.connection.exec(argv, options);
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
     const made = scopeAfterRun(argv, options?.input, this.made, result);
-    const names = (s: HostScope) => `${[...s.devices].sort().join(' ')}|${[...s.namespaces].sort().join(' ')}`;
-    if (names(made) !== names(this.made)) await this.recordMade({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
+    if (scopeNames(made) !== scopeNames(this.made)) await this.recordMade({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
     this.made = made;
     return result;
   }
@@ -101,7 +100,6 @@ class SshNode implements NodeHandle {
  */
 function batchParts(argv: readonly string[], input: string, made: HostScope): { argv: readonly string[]; input?: string }[] {
   const program = argv[0]!;
-  const names = (s: HostScope) => `${[...s.devices].sort().join(' ')}|${[...s.namespaces].sort().join(' ')}`;
   const parts: { argv: readonly string[]; input?: string }[] = [];
   let plain: string[] = [];
   let scope = made;
@@ -112,7 +110,7 @@ function batchParts(argv: readonly string[], input: string, made: HostScope): { 
   for (const line of input.split('\n').filter((l) => l !== '')) {
     const words = [program, ...line.split(' ')];
     const next = scopeAfter(words, scope);
-    if (names(next) === names(scope)) {
+    if (scopeNames(next) === scopeNames(scope)) {
       plain.push(line);
     } else {
       flush();
