@@ -621,8 +621,9 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
     // A macvlan, vlan or ipvlan goes when its lower device goes (the kernel deletes it with it).
     const args = readLinkArgs(argv, at + 2);
     const kind = args.stop?.why === 'type' ? argv[args.stop.index + 1] : undefined;
-    const lower = args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
-    if (made.length === 1 && lower !== undefined && devices.has(lower) && kind !== undefined && UPPER_KINDS.has(kind)) goesWith.set(made[0]!.name, { device: lower });
+    // A VXLAN goes with the lower device its own `dev` names (vxlan_handle_lowerdev_unregister).
+    const lower = kind === 'vxlan' ? kindDevices(argv, args.stop!.index, []).at(-1)?.value : args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
+    if (made.length === 1 && lower !== undefined && devices.has(lower) && kind !== undefined && (UPPER_KINDS.has(kind) || kind === 'vxlan')) goesWith.set(made[0]!.name, { device: lower });
     const onNic = buildsOnNic(argv, args, scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
     return { ...scope, devices, goesWith, ...(onNic ? { onNic } : {}) };
   }

@@ -69,12 +69,24 @@ class SshNode implements NodeHandle {
 
   /** Runs one command (or batch) and records what it made for certain. */
   private async run(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    const result = await this.connection.exec(argv, options);
+    options?.signal?.throwIfAborted();
+    let result: ExecResult;
+    try {
+      result = await this.connection.exec(argv, options);
+    } catch (error) {
+      // Interrupted with the command under way: it may have made its names, which are then the
+      // run's (teardown deletes them if they are there); left unowned they would stay for good.
+      if (options?.signal?.aborted) await this.own(scopeAfterRun(argv, options.input, this.made, { exitCode: 0 }));
+      throw error;
+    }
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
-    const made = scopeAfterRun(argv, options?.input, this.made, result);
+    await this.own(scopeAfterRun(argv, options?.input, this.made, result));
+    return result;
+  }
+
+  private async own(made: HostScope): Promise<void> {
     if (scopeNames(made) !== scopeNames(this.made)) await this.recordMade({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
     this.made = made;
-    return result;
   }
 
   start(argv: readonly string[]): BackgroundProcess {

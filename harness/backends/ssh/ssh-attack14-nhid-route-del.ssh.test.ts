@@ -33,7 +33,6 @@ onFreshHosts('deleting a route "on" a created device cannot take the host\'s own
   const clean = await hosts.runCli(['clean']);
   const afterClean = await routes();
   const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nclean ${clean.exitCode}:\n${clean.stdout}${clean.stderr}`;
-  console.log(said, { before, after, afterClean });
   expect(before).toHaveLength(2);
   expect({ after, afterClean }, said).toEqual({ after: before, afterClean: before });
 });
@@ -59,7 +58,6 @@ onFreshHosts('deleting a route "on" a created device cannot take the route back 
   // A new connection after the run: clean has nothing to do, if the host still answers.
   const next = await hosts.runCli(['clean']);
   const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nroutes:\n${routes}\nlinks:\n${links}\nclean after ${next.exitCode}:\n${next.stdout}${next.stderr}`;
-  console.log(said);
   // Refused at load (exit 2), or the run ends with the host reachable and put back.
   expect(routes, said).toContain('fd00:200::/64 nhid 9');
   expect(links, said).not.toMatch(/^va\b/m);

@@ -30,7 +30,6 @@ onFreshHosts('the run\'s teardown leaves another tool\'s wg0 made before the ste
     const done = await run;
     return String(done.stdout) + String(done.stderr);
   });
-  console.log(evidence, left);
   expect(left, evidence).toEqual(['wg0', 'wg0p']);
 });
 
@@ -42,6 +41,5 @@ onFreshHosts('clean after a SIGKILL leaves another tool\'s wg0 made since', asyn
     const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
     return clean.stdout + clean.stderr;
   });
-  console.log(evidence, left);
   expect(left, evidence).toEqual(['wg0', 'wg0p']);
 });

@@ -29,7 +29,6 @@ onFreshHosts('an IPv6 reject route given a created device does not outlive the r
   const clean = await hosts.runCli(['clean']);
   const afterClean = await routes6(hosts);
   const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nclean ${clean.exitCode}:\n${clean.stdout}${clean.stderr}`;
-  console.log(said, { before, after, afterClean });
   // Either refused at load (exit 2) or put back: nothing of the run's routes may stay on the host.
   expect({ after, afterClean }, said).toEqual({ after: before, afterClean: before });
 });
@@ -48,6 +47,5 @@ onFreshHosts('an IPv6 reject route marked proto kernel/ra does not outlive the r
   const run = await hosts.runCli([file, '--reporter', 'tap']);
   const after = await all();
   const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}`;
-  console.log(said, { before, after });
   expect(after, said).toEqual(before);
 });
