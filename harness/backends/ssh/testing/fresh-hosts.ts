@@ -1,8 +1,10 @@
 // Helpers of the ssh tests that attack or restore hosts: a scenario file's text around some steps,
 // and a fresh set of sshd hosts per test, since one that got through or undid the wrong thing
 // would break the hosts it ran on.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../../scenario/resolve.ts';
 import { stderrUntil } from '../../../testing/host.ts';
 import { PAUSED } from '../../../testing/moments.ts';
@@ -65,4 +67,39 @@ export async function switchPortOf(hosts: SshdHosts, mac: string): Promise<strin
 /** The device a host's routing sends packets for this address out of. */
 export async function routeDev(hosts: SshdHosts, node: string, address: string): Promise<string> {
   return (JSON.parse(await hosts.onHost(node, ['ip', '-j', 'route', 'get', address])) as { dev: string }[])[0]!.dev;
+}
+
+/**
+ * Two tests that a wg0 the host's owner brings up (a stand-in for a VPN's tunnel) outlives a run
+ * whose steps name a wg0 that is not the host's: the run held at step 2, then SIGTERM (the owner's
+ * wg0 made while it is held), or SIGKILL and `clean` (the owner's wg0 made in between).
+ */
+export function ownersWg0Survives(what: string, steps: string): void {
+  const ownersWg0 = (hosts: SshdHosts) => hosts.onHost('node0', ['ip', 'link', 'add', 'wg0', 'type', 'veth', 'peer', 'name', 'wg0p']);
+  const after = async (hosts: SshdHosts, end: (run: ReturnType<SshdHosts['startCli']>) => Promise<string>) => {
+    const file = join(hosts.dir, 'wg0.yaml');
+    await writeFile(file, steps);
+    const run = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'step:2' } });
+    expect(await heldAtMoment(run)).toBe(true);
+    const evidence = await end(run);
+    const links = await linkNames(hosts, 'node0');
+    const left = ['wg0', 'wg0p'].filter((d) => links.includes(d));
+    if (left.length > 0) await hosts.onHost('node0', ['ip', 'link', 'del', 'wg0']);
+    expect(left, evidence).toEqual(['wg0', 'wg0p']);
+  };
+  onFreshHosts(`the run's own teardown leaves another tool's wg0 made while it ran (${what})`, (hosts) =>
+    after(hosts, async (run) => {
+      await ownersWg0(hosts);
+      run.kill('SIGTERM');
+      const done = await run;
+      return String(done.stdout) + String(done.stderr);
+    }));
+  onFreshHosts(`clean after a SIGKILL leaves another tool's wg0 made since (${what})`, (hosts) =>
+    after(hosts, async (run) => {
+      run.kill('SIGKILL');
+      await run;
+      await ownersWg0(hosts);
+      const clean = await hosts.runCli(['clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { ssh: false });
+      return clean.stdout + clean.stderr;
+    }));
 }
