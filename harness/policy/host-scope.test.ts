@@ -60,7 +60,7 @@ describe('the host scope (ssh: the policy is the only layer between a step and a
     ['bridge link set dev enp0s8 learning off', 4, /NIC enp0s8/],
     ['ip netns del docker-ns', 3, /guest namespace "docker-ns"/],
     ['ip netns exec docker-ns ip link show', 3, /guest namespace "docker-ns"/],
-    ['ip netns exec vm0 ip netns del other', 7, /guest namespace "other"/],
+    ['ip netns exec vm0 ip netns del other', 5, /inside guest namespace vm0/],
     ['ip -n other link set dev eth0 down', 2, /guest namespace "other"/],
     ['tcpdump -i mgmt -n -w -', 2, /reads device "mgmt"/],
     ['ip -j addr show dev mgmt', 5, /reads device "mgmt"/],

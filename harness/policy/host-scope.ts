@@ -44,7 +44,7 @@ export interface HostScope {
    * to): deleting that takes the device too, and its name must leave the scope then, or a host
    * device later found by that name would count as the run's.
    */
-  goesWith?: ReadonlyMap<string, { device?: string; namespace?: string }>;
+  goesWith?: ReadonlyMap<string, { device?: string; namespace?: string; movedAway?: 'dies' }>;
 }
 
 /** The scope before any step ran: nothing created yet (a device counts from the step that creates it). */
@@ -81,10 +81,14 @@ function namespaceProblem(scope: HostScope, index: number, ns: string | undefine
   return problem(index, `names guest namespace "${ns}", which the steps do not create; on an ssh host a command may use only the steps' own (${[...scope.namespaces].join(', ') || 'none'})`);
 }
 
-/** Every `netns NS`, `link-netns NS` after `from`: where a device may be moved. */
+/**
+ * Every `netns NS` after `from`: where a device may be moved. `link-netns` is refused: a veth's
+ * peer made there carries a name the host scope would take for one in the host's namespace.
+ */
 function namespaceWords(argv: readonly string[], from: number, scope: HostScope): ArgvProblem | undefined {
   for (let j = from; j < argv.length - 1; j++) {
-    if (argv[j] === 'netns' || (argv[j]!.length > 4 && 'link-netns'.startsWith(argv[j]!))) {
+    if (argv[j]!.length > 4 && 'link-netns'.startsWith(argv[j]!)) return problem(j, `uses \`${argv[j]}\` (the namespace a veth's peer is made in, or a device's link is in), which vxlab does not follow on an ssh host; write \`peer name NAME netns NS\``);
+    if (argv[j] === 'netns') {
       const p = namespaceProblem(scope, j + 1, argv[j + 1]);
       if (p) return p;
     }
@@ -111,16 +115,22 @@ function valuesOf(argv: readonly string[], from: number, keywords: readonly stri
 }
 
 /** Inside a guest namespace the steps created: its devices are the lab's; only other namespaces matter. */
-function inGuest(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
+function inGuest(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope): ArgvProblem | undefined {
   if (facts.program !== 'ip' && facts.program !== 'bridge' && facts.program !== 'tc') return undefined;
   const at = base + (facts.objectIndex ?? 1);
   const g = namespaceProblem(scope, facts.globalNetns === undefined ? base : argv.indexOf(facts.globalNetns, base + 1), facts.globalNetns);
   if (g) return g;
-  // /run/netns is the host's whichever network namespace ip runs in: what `ip -n NS netns add` makes there follows no scope.
-  if (facts.object === 'netns' && facts.globalNetns !== undefined) return problem(at, `runs \`ip netns\` inside guest namespace ${facts.globalNetns}, which still changes the host's /run/netns; on an ssh host write \`ip netns ...\` without -n`);
-  if (facts.object === 'netns') return netnsCommand(argv, at, facts, scope, read);
-  return namespaceWords(argv, at + 1, scope);
+  // /run/netns is the host's whichever network namespace ip runs in: what `ip -n NS netns add`
+  // (or `ip netns exec NS ip netns add`) makes there follows no scope.
+  if (facts.object === 'netns') return problem(at, `runs \`ip netns\` inside guest namespace ${facts.globalNetns ?? guestOf(argv, base)}, which still changes the host's /run/netns; on an ssh host write \`ip netns ...\` at the top level`);
+  // A device moved on from one guest to another takes along what the host scope tied to the first.
+  const move = argv.findIndex((w, k) => k > at && (w === 'netns' || (w.length > 4 && 'link-netns'.startsWith(w))));
+  if (move >= 0) return problem(move, `moves a device from one guest namespace to another (or makes one there), which vxlab does not follow on an ssh host; create it in the host namespace with \`netns NS\` instead`);
+  return undefined;
 }
+
+/** The guest a nested `ip netns exec NS ...` command runs in: the word after `exec` before `base`. */
+const guestOf = (argv: readonly string[], base: number): string => argv[base - 1] ?? '?';
 
 /** `ip netns VERB NAME ...`: only the steps' namespaces; what `exec` runs is inside one of them. */
 function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
@@ -132,7 +142,7 @@ function netnsCommand(argv: readonly string[], at: number, facts: CommandFacts, 
   if (p || verb !== 'exec') return p;
   const nested = at + 3;
   const reading = read(argv, nested);
-  return reading.facts ? inGuest(argv, nested, reading.facts, scope, read) : reading.problem;
+  return reading.facts ? inGuest(argv, nested, reading.facts, scope) : reading.problem;
 }
 
 function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
@@ -286,6 +296,9 @@ function routeProblem(argv: readonly string[], base: number, at: number, verb: s
     if (argv[j - 1] === 'table') continue;
     if (REJECT_ROUTE_TYPES.has(w)) return problem(j, `adds a ${w} route, which the kernel keeps on no device the steps create (IPv6 moves it to lo), so it outlives the run; on an ssh host a route goes through a device the steps create`);
     if (w.length >= 2 && 'protocol'.startsWith(w)) return problem(j, `gives the route a protocol of its own (\`${w}\`); on an ssh host the steps' routes keep the default one, which vxlab records and undoes`);
+    // IPv6 keeps each leg of a multipath route as a route of its own: a leg without the steps'
+    // device (its gateway resolved to the NIC) outlives the device (iproute2 reads both by strcmp).
+    if (w === 'nexthop' || w === 'nhid') return problem(j, `uses \`${w}\` (a multipath route, or a nexthop object), whose legs need not go through a device the steps create and can outlive it; on an ssh host a route has one \`dev\` the steps create`);
   }
   const ipv6 = globals.some((w, k) => w === '-6' || (w === 'inet6' && familyWord(k))) || argv.slice(at + 2).some((w) => /^[0-9a-fA-F]*:[0-9a-fA-F:.]*(\/\d+)?$/.test(w) && w.includes(':'));
   if (ipv6 && (verb === 'delete' || verb === 'del')) return problem(at + 1, 'deletes an IPv6 route, and the kernel deletes one that uses a nexthop object (the host\'s own) before it looks at the device; on an ssh host IPv6 routes of the steps go with their device');
@@ -409,6 +422,8 @@ const HOST_SYSCTLS = {
     // Not ipv6/forwarding: turning it on anywhere purges every default route router advertisements gave the host (rt6_purge_dflt_routers).
     'ipv4/accept_local', 'ipv4/send_redirects', 'ipv4/accept_redirects', 'ipv6/disable_ipv6', 'ipv6/accept_dad'],
 };
+/** Keys a device on the NIC's link (macvlan, ipvlan, vlan) may not have: with them it answers for others there. */
+const ON_NIC_DENIED = ['ipv4/proxy_arp', 'ipv4/forwarding'];
 const createdKeys = (family: string) => HOST_SYSCTLS.createdDevice.filter((k) => k.startsWith(`${family}/`)).map((k) => k.slice(family.length + 1)).join(',');
 const HOST_SYSCTLS_TEXT = `net.ipv4.ip_forward, net.ipv4.conf.{all,NIC,DEV}.forwarding, and on a device DEV the steps create net.ipv4.conf.DEV.{${createdKeys('ipv4')}} and net.ipv6.conf.DEV.{${createdKeys('ipv6')}}`;
 
@@ -419,6 +434,9 @@ function hostSysctlProblem(path: readonly string[], scope: HostScope): string | 
   if (path.length === 4 && (tree === 'conf' || tree === 'neigh')) {
     if (dev !== 'all' && dev !== 'default' && !scope.devices.has(dev!) && dev !== scope.nic) return `sets a key of device "${dev}", which is neither the lab's NIC ${scope.nic} nor one the steps create`;
     if (tree === 'conf' && (dev === 'all' || dev === scope.nic) && HOST_SYSCTLS.everyDevice.includes(`${family}/${key}`)) return undefined;
+    // A device on the NIC's link that forwards and proxies ARP answers there for every address it
+    // routes elsewhere, the ssh connection's other end included (arp_fwd_proxy).
+    if (tree === 'conf' && scope.onNic?.has(dev!) && ON_NIC_DENIED.includes(`${family}/${key}`)) return `sets ${key} on "${dev}", a device on the host's NIC ${scope.nic}'s link, where it would answer ARP for other stations (the ssh connection's other end too); on an ssh host set it on a device off the NIC`;
     if (tree === 'conf' && scope.devices.has(dev!) && HOST_SYSCTLS.createdDevice.includes(`${family}/${key}`)) return undefined;
   }
   return `sets "net.${path.join('.')}", which is not a key vxlab lets a scenario change on a real host (what it changes is the host's, or cannot be put back); on an ssh host a step may set ${HOST_SYSCTLS_TEXT}`;
@@ -558,7 +576,7 @@ function coverProblem(argv: readonly string[], from: number, scope: HostScope, d
 
 /** The problem with an allowed command (its facts read) on a real host, or undefined when it stays in scope. */
 export function hostScopeProblemOf(argv: readonly string[], base: number, facts: CommandFacts, scope: HostScope, read: Read): ArgvProblem | undefined {
-  if (facts.globalNetns !== undefined) return inGuest(argv, base, facts, scope, read);
+  if (facts.globalNetns !== undefined) return inGuest(argv, base, facts, scope);
   switch (facts.program) {
     case 'ip':
       return ipCommand(argv, base, facts, scope, read);
@@ -623,7 +641,9 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
     const kind = args.stop?.why === 'type' ? argv[args.stop.index + 1] : undefined;
     // A VXLAN goes with the lower device its own `dev` names (vxlan_handle_lowerdev_unregister).
     const lower = kind === 'vxlan' ? kindDevices(argv, args.stop!.index, []).at(-1)?.value : args.values.filter((v) => v.keyword === 'link').at(-1)?.value;
-    if (made.length === 1 && lower !== undefined && devices.has(lower) && kind !== undefined && (UPPER_KINDS.has(kind) || kind === 'vxlan')) goesWith.set(made[0]!.name, { device: lower });
+    // The VXLAN also goes when that device leaves for another namespace (any NETDEV_UNREGISTER);
+    // macvlan, vlan and ipvlan stay then (they "twiddle thumbs on netns device moves").
+    if (made.length === 1 && lower !== undefined && devices.has(lower) && kind !== undefined && (UPPER_KINDS.has(kind) || kind === 'vxlan')) goesWith.set(made[0]!.name, kind === 'vxlan' ? { device: lower, movedAway: 'dies' } : { device: lower });
     const onNic = buildsOnNic(argv, args, scope) ? new Set([...(scope.onNic ?? []), ...facts.createdInterfaces]) : scope.onNic;
     return { ...scope, devices, goesWith, ...(onNic ? { onNic } : {}) };
   }
@@ -641,7 +661,11 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
       const into = args.values.find((v) => v.keyword === 'netns')!.value;
       devices.delete(target);
       goesWith.delete(target);
-      for (const [other, to] of goesWith) if (to.device === target) goesWith.set(other, { namespace: into });
+      for (const [other, to] of [...goesWith]) {
+        if (to.device !== target) continue;
+        if (to.movedAway === 'dies') gone(other);
+        else goesWith.set(other, { namespace: into });
+      }
       onNic.delete(target);
     } else if (args.name && args.device && args.name.value !== target) {
       const renamed = args.name.value;
@@ -650,7 +674,7 @@ export function scopeAfterOf(argv: readonly string[], base: number, facts: Comma
       const tied = goesWith.get(target);
       goesWith.delete(target);
       if (tied) goesWith.set(renamed, tied);
-      for (const [other, to] of goesWith) if (to.device === target) goesWith.set(other, { device: renamed });
+      for (const [other, to] of goesWith) if (to.device === target) goesWith.set(other, { ...to, device: renamed });
       if (onNic.delete(target)) onNic.add(renamed);
     }
     return { ...scope, devices, goesWith, ...(scope.onNic ? { onNic } : {}) };

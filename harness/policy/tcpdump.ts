@@ -90,7 +90,39 @@ export function readTcpdump(argv: readonly string[], base: number): Reading {
  */
 export function filterProblem(filter: string): { offset: number; message: string } | undefined {
   const word = /(?:^|\s)(-[^\s]+)/.exec(filter);
-  if (!word) return undefined;
-  const offset = word.index + word[0].indexOf('-');
-  return { offset, message: `has filter word "${word[1]}", which starts with "-"; a filter is an expression such as "udp port 4789", never an option` };
+  if (word) {
+    const offset = word.index + word[0].indexOf('-');
+    return { offset, message: `has filter word "${word[1]}", which starts with "-"; a filter is an expression such as "udp port 4789", never an option` };
+  }
+  return lookupProblem(filter);
+}
+
+/**
+ * Filter keywords vxlab lets through (libpcap 1.10 scanner.l): what a lab's capture needs. Any
+ * other identifier is one pcap_compile would look up as a name where tcpdump runs (a host name
+ * through the resolver, /etc/ethers, /etc/networks, /etc/services, /etc/protocols): refused.
+ */
+const FILTER_KEYWORDS = new Set([
+  'dst', 'src', 'link', 'ether', 'arp', 'rarp', 'ip', 'ip6', 'tcp', 'udp', 'icmp', 'icmp6', 'igmp', 'sctp', 'stp', 'llc',
+  'host', 'net', 'mask', 'port', 'portrange', 'proto', 'less', 'greater', 'broadcast', 'multicast',
+  'and', 'or', 'not', 'len', 'length', 'inbound', 'outbound', 'vlan', 'mpls', 'geneve',
+  'icmptype', 'icmpcode', 'icmp6type', 'icmp6code', 'tcpflags',
+  'icmp-echoreply', 'icmp-unreach', 'icmp-redirect', 'icmp-echo', 'icmp-timxceed', 'icmp-paramprob',
+  'icmp6-destinationunreach', 'icmp6-packettoobig', 'icmp6-timeexceeded', 'icmp6-parameterproblem', 'icmp6-echo', 'icmp6-echoreply',
+  'icmp6-neighborsolicit', 'icmp6-neighboradvert', 'icmp6-routersolicit', 'icmp6-routeradvert',
+  'tcp-fin', 'tcp-syn', 'tcp-rst', 'tcp-push', 'tcp-ack', 'tcp-urg', 'tcp-ece', 'tcp-cwr',
+]);
+/** Numbers (decimal, 0x hex), dotted IPv4 (1 to 4 parts), and words with colons (IPv6, MAC, `udp[8:2]`'s offsets). */
+const FILTER_LITERAL = /^(?:(?:0x[0-9a-fA-F]+|\d+)(?:\.\d+){0,3}|[0-9a-fA-F.]*:[0-9a-fA-F:.]*)$/;
+
+function lookupProblem(filter: string): { offset: number; message: string } | undefined {
+  // A backslash makes a keyword a name (`ip proto \\tcp` reads /etc/protocols); quotes have no place.
+  const odd = /[^A-Za-z0-9_.:\-\s()[\]&|!=<>+*/%^~]/.exec(filter);
+  if (odd) return { offset: odd.index, message: `has "${odd[0]}" in its filter, which vxlab does not let through; a filter is words, numbers and addresses such as "udp port 4789"` };
+  for (const token of filter.matchAll(/[A-Za-z0-9_.:-]+/g)) {
+    const t = token[0];
+    if (t === '-' || FILTER_LITERAL.test(t) || FILTER_KEYWORDS.has(t)) continue;
+    return { offset: token.index, message: `has "${t}" in its filter, which tcpdump would look up as a name (a host, network, port or protocol) where it runs; write an address or a number, or a keyword such as udp, port, host` };
+  }
+  return undefined;
 }

@@ -16,11 +16,11 @@ import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } f
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
-import { SshConnection } from './connection.ts';
+import { SshConnection, type MarkOnSuccess } from './connection.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { claimHost, markerLive, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
+import { claimHost, markerLive, markerPath, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -29,6 +29,20 @@ export interface SshBackendOptions {
   hosts?: string;
   /** Where teardown and clean say what they left alone (the CLI's stderr); silent when left out. */
   notice?: (text: string) => void;
+}
+
+/** The names a node's steps have made, as its marker keeps them. */
+type MadeNames = { interfaces: string[]; namespaces: string[] };
+const namesOf = (made: HostScope): MadeNames => ({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
+
+/** The run's record of what a node made: its marker on the host, and teardown's copy. */
+interface MadeRecord {
+  /** The marker the host would have if the node had made `made`: put in place by the command's own wrapper. */
+  draft(made: MadeNames): MarkOnSuccess;
+  /** The host's marker already says `made` (the wrapper put the draft in place). */
+  noted(made: MadeNames): void;
+  /** Writes the host's marker again with `made`, a round trip of its own. */
+  write(made: MadeNames): Promise<void>;
 }
 
 /**
@@ -40,12 +54,14 @@ class SshNode implements NodeHandle {
   private readonly background = new Set<BackgroundProcess>();
   /** What the steps have made for certain (commands that succeeded), as the host scope follows it. */
   private made: HostScope;
+  /** Commands that may make or delete names run one at a time: each one's marker follows the last. */
+  private naming: Promise<void> = Promise.resolve();
   constructor(
     readonly name: string,
     readonly connection: SshConnection,
     private scope: HostScope,
-    /** Records what the run has made, before the command's result is given back: teardown and `clean` delete only that. */
-    private readonly recordMade: (made: { interfaces: string[]; namespaces: string[] }) => Promise<void>,
+    /** The run's record of what this node made: teardown and `clean` delete only that. */
+    private readonly record: MadeRecord,
   ) {
     this.made = scope;
   }
@@ -70,22 +86,50 @@ class SshNode implements NodeHandle {
   /** Runs one command (or batch) and records what it made for certain. */
   private async run(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     options?.signal?.throwIfAborted();
-    let result: ExecResult;
+    if (scopeNames(scopeAfterRun(argv, options?.input, this.made, { exitCode: 0 })) === scopeNames(this.made)) {
+      const { marked: _, ...result } = await this.connection.exec(argv, options);
+      await this.own(scopeAfterRun(argv, options?.input, this.made, result));
+      return result;
+    }
+    const previous = this.naming;
+    let done!: () => void;
+    this.naming = new Promise((resolve) => (done = resolve));
+    await previous;
     try {
-      result = await this.connection.exec(argv, options);
+      return await this.runNaming(argv, options);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * A command that makes or deletes names: the marker it would leave goes with it and is put in
+   * place on the host right after its exit 0 (connection.ts), before the result is given back.
+   */
+  private async runNaming(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    options?.signal?.throwIfAborted();
+    const succeeded = scopeAfterRun(argv, options?.input, this.made, { exitCode: 0 });
+    let result: ExecResult & { marked: boolean };
+    try {
+      result = await this.connection.exec(argv, { ...options, mark: this.record.draft(namesOf(succeeded)) });
     } catch (error) {
       // Interrupted with the command under way: it may have made its names, which are then the
       // run's (teardown deletes them if they are there); left unowned they would stay for good.
-      if (options?.signal?.aborted) await this.own(scopeAfterRun(argv, options.input, this.made, { exitCode: 0 }));
+      if (options?.signal?.aborted) await this.own(succeeded);
       throw error;
     }
+    const { marked, ...plain } = result;
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
-    await this.own(scopeAfterRun(argv, options?.input, this.made, result));
-    return result;
+    if (result.exitCode !== 0) return plain;
+    if (marked) {
+      this.record.noted(namesOf(succeeded));
+      this.made = succeeded;
+    } else await this.own(succeeded); // the wrapper could not rename it: written again, a round trip
+    return plain;
   }
 
   private async own(made: HostScope): Promise<void> {
-    if (scopeNames(made) !== scopeNames(this.made)) await this.recordMade({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
+    if (scopeNames(made) !== scopeNames(this.made)) await this.record.write(namesOf(made));
     this.made = made;
   }
 
@@ -395,7 +439,7 @@ export class SshBackend implements Backend {
           // Preflight's read, moments old, stands for the first lab's before-state.
           const read = fits ? warm.states.get(node.name) : undefined;
           const [before, facts] = await Promise.all([read ? withSysctlsOf(read, changes?.sysctls ?? []) : readHostState(conn, changes?.sysctls ?? []), hostFacts(conn)]);
-          // Names count as the run's once a step has made them (SshNode's recordMade), not when planned.
+          // Names count as the run's once a step has made them (SshNode's record), not when planned.
           const owned: OwnedNames = { interfaces: [], namespaces: [], sysctls: changes?.sysctlWrites ?? {} };
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config), protect)];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
@@ -412,13 +456,22 @@ export class SshBackend implements Backend {
       }
       options.signal?.throwIfAborted();
       /** The node's marker and teardown's record, with what its steps have made so far. */
-      const recordMade = (node: string) => async (made: { interfaces: string[]; namespaces: string[] }) => {
+      const recordOf = (node: string): MadeRecord => {
         const entry = restores.find((r) => r.node === node)!;
-        entry.owned = { ...entry.owned, ...made };
-        entry.marker = { ...entry.marker, owned: entry.owned };
-        await rewriteMarker(entry.conn, entry.marker);
+        const withMade = (made: MadeNames) => {
+          const owned = { ...entry.owned, ...made };
+          return { owned, marker: { ...entry.marker, owned } };
+        };
+        return {
+          draft: (made) => ({ path: markerPath(options.runId), text: JSON.stringify(withMade(made).marker) }),
+          noted: (made) => Object.assign(entry, withMade(made)),
+          write: async (made) => {
+            Object.assign(entry, withMade(made));
+            await rewriteMarker(entry.conn, entry.marker);
+          },
+        };
       };
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }), recordMade(n.name))]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }), recordOf(n.name))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       started = true;
       return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);

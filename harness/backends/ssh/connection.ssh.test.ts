@@ -1,7 +1,7 @@
 // A background program on a real sshd host (a capture's tcpdump) takes its signals through its
 // channel, and ends with the harness that started it: a SIGKILLed harness leaves nothing running
 // there, even a program that never writes again (it used to live on until its next write failed).
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,5 +56,52 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
     expect(await hosts.processesOn(node, 'sleep')).toEqual([]);
     // The stand-in harness leaves nothing of its own behind either.
     expect((await readdir(tmpdir())).filter((e) => e.startsWith('vxlab-bgtest-') && before.every((b) => b !== e))).toEqual([]);
+  });
+
+  describe('a command that carries the marker its success would leave', () => {
+    const markerDir = '/run/vxlab-marktest';
+    const mark = async (text: string, path: string, argv: string[]) => {
+      const file = join(tmpdir(), `vxlab-marktext-${process.pid}`);
+      await writeFile(file, text);
+      try {
+        const r = await child(['mark', hosts.hostsFile, node, `${path}=${file}`, ...argv]);
+        expect(r.exitCode, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { exitCode: number; marked: boolean; stderr: string };
+      } finally {
+        await rm(file, { force: true });
+      }
+    };
+    const listing = () => hosts.onHost(node, ['ls', '-A', markerDir]);
+    beforeAll(() => hosts.onHost(node, ['mkdir', '-p', markerDir]));
+
+    it('puts it in place after the exit 0, whole, and says so', async () => {
+      // Larger than a pipe's buffer and than one argument may be: it goes on stdin.
+      const text = JSON.stringify({ owned: 'x'.repeat(300_000) });
+      const r = await mark(text, `${markerDir}/a.json`, ['sh', '-c', 'echo said >&2']);
+      expect(r).toEqual({ exitCode: 0, marked: true, stderr: 'said\n' });
+      expect(await hosts.onHost(node, ['cat', `${markerDir}/a.json`])).toBe(text);
+      expect(await hosts.onHost(node, ['stat', '-c', '%a', `${markerDir}/a.json`])).toBe('600');
+      expect(await listing()).toBe('a.json');
+    });
+
+    it('leaves the marker as it was when the program fails, and no draft behind', async () => {
+      const r = await mark('{"b":2}', `${markerDir}/a.json`, ['sh', '-c', 'exit 3']);
+      expect(r).toEqual({ exitCode: 3, marked: false, stderr: '' });
+      expect(await hosts.onHost(node, ['cat', `${markerDir}/a.json`])).not.toBe('{"b":2}');
+      expect(await listing()).toBe('a.json');
+    });
+
+    it('says it did not when the marker cannot be put in place (the harness then writes it itself)', async () => {
+      const r = await mark('{"c":3}', `${markerDir}/missing/a.json`, ['true']);
+      expect(r).toMatchObject({ exitCode: 0, marked: false });
+      expect(await listing()).toBe('a.json');
+    });
+
+    it('keeps the program\'s umask: only the marker is written 0600', async () => {
+      const r = await mark('{"d":4}', `${markerDir}/d.json`, ['sh', '-c', 'umask >&2']);
+      expect(r.marked).toBe(true);
+      expect(r.stderr).toMatch(/^0[0-7]{3}\n$/);
+      expect(r.stderr).not.toBe('0077\n');
+    });
   });
 });

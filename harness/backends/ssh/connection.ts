@@ -25,19 +25,32 @@ const CLEAN_ENV = 'env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
  * stdin stays the channel's. The wrapper exits with the program's status (128+N: signal N).
  * (A program in the background of a non-interactive sh ignores SIGINT unless it sets its own
  * handler, as ping does; a deadline's SIGKILL follows a second later anyway.)
+ * With a marker path as $2, stdin starts with the marker the run will have if the program
+ * succeeds (its length in bytes on a line, then its bytes): it is renamed into place right after
+ * an exit 0, on the host, and `vxlab-marked PID` ends stderr; so a harness killed at any moment
+ * after the program made its names still leaves them in the marker.
  */
 const WRAPPER = [
   // First, before the program can write: where its stderr starts (after what sudo or ssh said).
   'echo "vxlab-pid $$" >&2',
-  'i=$1; shift',
+  'i=$1; m=$2; shift 2',
   'exec 3<&0',
+  // umask in a subshell: the program's own files (ip netns add's /run/netns) keep the host's modes.
+  'if [ -n "$m" ]; then t="$m.$$.new"; read -r n <&3 && (umask 077 && head -c "$n" >"$t") <&3 || m=; fi',
   `if [ -n "$i" ]; then printf '%s' "$i" | ${CLEAN_ENV} "$@" & p=$!; else ${CLEAN_ENV} "$@" </dev/null & p=$!; fi`,
   '{ while read -r s; do kill -s "$s" "$p" 2>/dev/null; done; kill -s KILL "$p" 2>/dev/null; } <&3 & r=$!',
   'exec 3<&-',
   'wait "$p"; c=$?',
   'kill "$r" 2>/dev/null',
+  'if [ -n "$m" ]; then if [ "$c" = 0 ] && mv -f "$t" "$m"; then echo "vxlab-marked $$" >&2; else rm -f "$t"; fi; fi',
   'exit "$c"',
 ].join('\n');
+
+/** A marker to put in place on the host if, and only if, the program exits 0 (see WRAPPER). */
+export interface MarkOnSuccess {
+  path: string;
+  text: string;
+}
 
 const AUTHENTICATED = /^Authenticated to /m;
 const CHECK_EVERY_MS = 200;
@@ -151,7 +164,7 @@ export class SshConnection {
   }
 
   /** `ssh -O CMD`: talks to the master only. */
-  private control(command: 'check' | 'exit'): Promise<number | null> {
+  private control(command: 'check'): Promise<number | null> {
     return new Promise((resolve) => {
       const argv = ['ssh', '-O', command, ...this.sshArgs()];
       traceSpawn(argv);
@@ -166,27 +179,31 @@ export class SshConnection {
     const master = this.master;
     if (!master || master.exitCode !== null || master.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => master.once('exit', () => resolve()));
-    // A master still in its handshake is not listening yet: it is simply killed.
-    if ((await this.control('exit')) !== 0) master.kill('SIGKILL');
+    // SIGTERM ends ssh's client loop as `ssh -O exit` would (commands still on it end, the socket
+    // is unlinked), without a client process of its own; one still in its handshake just dies.
+    master.kill('SIGTERM');
     const timer = setTimeout(() => master.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
   }
 
   /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
-  remoteCommand(argv: readonly string[], input = ''): string {
-    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, ...argv]);
+  remoteCommand(argv: readonly string[], input = '', markerPath = ''): string {
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, markerPath, ...argv]);
   }
 
   /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
-  start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit): SshProcess {
-    return new SshProcess(this, argv, input, stdoutLimit);
+  start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit, mark?: MarkOnSuccess): SshProcess {
+    return new SshProcess(this, argv, input, stdoutLimit, mark);
   }
 
-  /** Runs argv on the host to its end: Ctrl-C at the deadline, SIGKILL a second later. */
-  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  /**
+   * Runs argv on the host to its end: Ctrl-C at the deadline, SIGKILL a second later. With
+   * `mark`, `marked` says whether the host's marker was put in place after the program's exit 0.
+   */
+  async exec(argv: readonly string[], options: ExecOptions & { mark?: MarkOnSuccess } = {}): Promise<ExecResult & { marked: boolean }> {
     options.signal?.throwIfAborted();
-    const program = this.start(argv, options.input ?? '', COMMAND_OUTPUT_LIMIT);
+    const program = this.start(argv, options.input ?? '', COMMAND_OUTPUT_LIMIT, options.mark);
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
     const unsubscribe = options.signal ? onAbort(options.signal, () => program.kill()) : () => undefined;
@@ -200,7 +217,8 @@ export class SshConnection {
     try {
       const result = await program.exited;
       if (options.signal?.aborted) throw options.signal.reason;
-      return { ...result, stdout: program.stdoutText, timedOut };
+      const { stderr, marked } = program.markedIn(result.stderr);
+      return { ...result, stderr, stdout: program.stdoutText, timedOut, marked };
     } finally {
       for (const timer of timers) clearTimeout(timer);
       unsubscribe();
@@ -244,11 +262,13 @@ export class SshProcess extends BackgroundProcess {
     argv: readonly string[],
     input: string | undefined,
     stdoutLimit?: OutputLimit,
+    mark?: MarkOnSuccess,
   ) {
     super(argv, stdoutLimit);
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input)];
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input, mark?.path)];
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (mark) this.child.stdin!.write(`${Buffer.byteLength(mark.text)}\n${mark.text}`);
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
     // stdin stays open: signals go that way, and its end (this harness gone) ends the program.
@@ -287,6 +307,12 @@ export class SshProcess extends BackgroundProcess {
 
   get running(): boolean {
     return !this.ended;
+  }
+
+  /** stderr without the wrapper's last line saying it put the marker in place, and whether it did. */
+  markedIn(stderr: string): { stderr: string; marked: boolean } {
+    const said = `vxlab-marked ${this.remotePid}\n`;
+    return this.remotePid !== undefined && stderr.endsWith(said) ? { stderr: stderr.slice(0, -said.length), marked: true } : { stderr, marked: false };
   }
 
   signal(signal: NodeJS.Signals): void {

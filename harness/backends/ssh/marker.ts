@@ -52,6 +52,9 @@ export async function claimHost(conn: SshConnection, marker: SshMarker): Promise
   return parseMarkers(r.stdout).markers.filter((m) => m.runId !== marker.runId);
 }
 
+/** Where a run's marker lives on a host. */
+export const markerPath = (runId: string): string => `${MARKER_DIR}/${runId}.json`;
+
 /** Writes the run's marker again (what its steps have made since): replaced whole, by rename, so `clean` never reads half of one. */
 export async function rewriteMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
   const r = await hostCommand(conn, ['sh', '-c', `umask 077 && cat > "${MARKER_DIR}/.$1.json.new" && mv -f "${MARKER_DIR}/.$1.json.new" "${MARKER_DIR}/$1.json"`, 'vxlab', marker.runId], JSON.stringify(marker));

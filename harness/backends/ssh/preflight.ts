@@ -147,7 +147,7 @@ export function factProblems(node: string, changes: NodeChanges | undefined, fac
  * the hosts file says so (it must not ask for a password), else as the login user itself.
  */
 export async function programProblems(conn: SshConnection): Promise<string[]> {
-  const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir'];
+  const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir', 'mv', 'head'];
   // One round trip: the effective uid first, then each program that is missing.
   const script = 'id -u 2>/dev/null || echo "?"; for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done';
   const r = await hostCommand(conn, ['sh', '-c', `${script}; ${FACTS_SCRIPT}`, 'vxlab', ...programs], undefined, 30_000);

@@ -1,7 +1,10 @@
 // A stand-in harness for connection.ssh.test.ts, run in the tests' management namespace: it opens
 // one master to NODE of HOSTS_FILE and starts ARGV there as a background program (a capture's way).
 //   keep:   prints `started DIR` and waits to be killed (the test SIGKILLs it, as a harness dies);
-//   signal: sends SIGNAL through the program's channel and prints its exit as JSON.
+//   signal: sends SIGNAL through the program's channel and prints its exit as JSON;
+//   mark:   runs ARGV to its end with a marker to put in place on success: SIGNAL is then
+//           `PATH=FILE`, the marker's path on the host and a local file holding its text; prints
+//           the exit, `marked` and stderr as JSON.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +16,19 @@ const config = await readHostsFile(hostsFile!);
 const dir = await mkdtemp(join(tmpdir(), 'vxlab-bgtest-'));
 const conn = new SshConnection(hostFor(config, node!)!, { controlPath: join(dir, 'm'), ...(config.sshConfigText !== undefined ? { configFile: await writeConfig(dir, config.sshConfigText) } : {}) });
 await conn.open();
-const program = conn.start(argv);
-if (mode === 'keep') {
+if (mode === 'mark') {
+  const [path, file] = signal!.split('=') as [string, string];
+  const { readFile } = await import('node:fs/promises');
+  const r = await conn.exec(argv, { mark: { path, text: await readFile(file, 'utf8') } });
+  process.stdout.write(`${JSON.stringify({ exitCode: r.exitCode, marked: r.marked, stderr: r.stderr })}\n`);
+  await conn.close();
+  await rm(dir, { recursive: true, force: true });
+} else if (mode === 'keep') {
+  conn.start(argv);
   process.stdout.write(`started ${dir}\n`);
   await new Promise(() => undefined);
 } else {
+  const program = conn.start(argv);
   program.signal(signal as NodeJS.Signals);
   const result = await program.exited;
   process.stdout.write(`${JSON.stringify({ exitCode: result.exitCode })}\n`);
