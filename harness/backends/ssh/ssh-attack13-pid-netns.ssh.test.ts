@@ -14,7 +14,7 @@
 import { readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { linkNames, onFreshHosts, onNode0, scenarioText } from './testing/fresh-hosts.ts';
+import { onFreshHosts, onNode0, runThenClean, scenarioText } from './testing/fresh-hosts.ts';
 
 for (const deleter of ['ip -n ns1 netns delete', 'ip netns exec ns1 ip netns delete']) {
   onFreshHosts(`a guest namespace named like a hex PID cannot move a lab device into another namespace (${deleter})`, async (hosts) => {
@@ -32,15 +32,12 @@ for (const deleter of ['ip -n ns1 netns delete', 'ip netns exec ns1 ip netns del
       `ip -n ns1 link set dev dm0 netns ${hex}`,
       `ip -n ns1 link set dev dm1 netns ${hex}`,
     ])));
-    const before = await linkNames(hosts, 'node0');
-    const run = await hosts.runCli([file, '--reporter', 'tap']);
-    const after = await linkNames(hosts, 'node0');
-    const clean = await hosts.runCli(['clean']);
-    const afterClean = await linkNames(hosts, 'node0');
-    const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nclean ${clean.exitCode}:\n${clean.stdout}${clean.stderr}`;
+    const { exitCode, before, after, afterClean, said } = await runThenClean(hosts, file);
     expect(before).not.toContain('dm0');
     expect(before).not.toContain('dm1');
-    // Nothing of the run may be left in the host's namespace, by the run or by clean.
+    // Refused at load (a namespace name iproute2 reads as a PID), and nothing of the run left in
+    // the host's namespace, by the run or by clean.
+    expect(exitCode, said).toBe(2);
     expect({ after, afterClean }, said).toEqual({ after: before, afterClean: before });
   });
 }

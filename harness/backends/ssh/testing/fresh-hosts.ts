@@ -103,3 +103,17 @@ export function ownersWg0Survives(what: string, steps: string): void {
       return clean.stdout + clean.stderr;
     }));
 }
+
+/**
+ * Runs a scenario file on the hosts, then `clean`, and reads node0's links before, after the run
+ * and after clean; `said` is both commands' exits and output, for messages.
+ */
+export async function runThenClean(hosts: SshdHosts, file: string): Promise<{ exitCode: number | undefined; before: string[]; after: string[]; afterClean: string[]; said: string }> {
+  const before = await linkNames(hosts, 'node0');
+  const run = await hosts.runCli([file, '--reporter', 'tap']);
+  const after = await linkNames(hosts, 'node0');
+  const clean = await hosts.runCli(['clean']);
+  const afterClean = await linkNames(hosts, 'node0');
+  const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nclean ${clean.exitCode}:\n${clean.stdout}${clean.stderr}`;
+  return { exitCode: run.exitCode, before, after, afterClean, said };
+}
