@@ -14,8 +14,14 @@ export function checkCommands(check: Check): CheckCommand[] {
       return [{ node: check.spec.from, argv: pingArgv(check.spec), field: ['ping'] }];
     case 'pings':
       return check.specs.map((spec) => ({ node: spec.from, argv: pingArgv(spec), field: ['ping'] }));
-    case 'state':
-      return [{ node: check.spec.node, argv: inNetns(check.spec.netns, TABLE_COMMANDS[check.spec.table]), field: ['state'] }];
+    case 'state': {
+      const { node, netns, table, expect } = check.spec;
+      // The check reads the whole table and keeps the entries of the devices it names: for the
+      // policy it reads each of those as a step would (`ip addr show dev X`), so an ssh host's
+      // scope holds them to the lab's NIC and the steps' own devices.
+      const named = [expect.dev, ...[...(expect.contains ?? []), ...(expect.lacks ?? []), ...(expect.only ?? [])].map((e) => e.dev)].filter((d): d is string => typeof d === 'string');
+      return [TABLE_COMMANDS[table], ...[...new Set(named)].map((dev) => [...TABLE_COMMANDS[table], 'dev', dev])].map((argv) => ({ node, argv: inNetns(netns, argv), field: ['state'] }));
+    }
     case 'capture':
       return [
         { node: check.spec.node, argv: tcpdumpArgv(check.spec), field: ['capture', 'interface'] },

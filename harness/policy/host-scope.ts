@@ -159,6 +159,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       const stp = argv.findIndex((w, k) => k >= rest && w.length >= 3 && 'stp_state'.startsWith(w) && argv[k + 1] !== undefined && argv[k + 1] !== '0');
       if (stp >= 0) return problem(stp, 'turns on a bridge\'s STP, for which the kernel runs the host\'s /sbin/bridge-stp; on an ssh host leave stp_state 0');
       const changing = verb === 'add' || verb === 'set' || verb === 'change' || verb === 'replace';
+      const registers = changing ? vlanRegistration(argv, readLinkArgs(argv, rest)) : undefined;
+      if (registers) return registers;
       const away = changing ? movedOffNic(argv, readLinkArgs(argv, rest), verb, scope) ?? macOnNic(argv, readLinkArgs(argv, rest), verb, scope) : undefined;
       if (away) return away;
       if (verb === 'add') {
@@ -210,6 +212,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       const target = args.device ?? args.name;
       const p = created(scope, target?.index ?? rest, target?.value, `changes (${verb})`);
       if (p) return p;
+      const alone = renameOrMoveWithMore(argv, rest, args, target);
+      if (alone) return alone;
       const renamed = args.name && args.name !== target ? unplanned(scope, args.name.index, args.name.value, 'device') : undefined;
       return renamed ?? joinedProblem(argv, args, scope);
     }
@@ -233,7 +237,13 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
       return facts.object === 'address' && ADDING.has(verb ?? '') ? coverProblem(argv, rest, scope, 'adds the address') : undefined;
     }
     case 'route': {
-      if (verb === undefined || READ_VERBS.has(verb)) return undefined;
+      if (verb === undefined || READ_VERBS.has(verb)) {
+        for (const { index, value } of valuesOf(argv, rest, ['dev', 'oif', 'iif'])) {
+          const p = readable(scope, index, value);
+          if (p) return p;
+        }
+        return undefined;
+      }
       if (verb === 'flush') return problem(at + 1, '`ip route flush` would remove the host\'s own routes; on an ssh host a route may be added or removed only on a device the steps create');
       const odd = routeProblem(argv, base, at, verb);
       if (odd) return odd;
@@ -276,6 +286,34 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     default:
       return undefined;
   }
+}
+
+/**
+ * A VLAN's `gvrp on` or `mvrp on` (iplink_vlan.c reads both with matches()) makes the host
+ * register the VLAN with the switches of the NIC's network: they would carry it there.
+ */
+function vlanRegistration(argv: readonly string[], args: LinkArgs): ArgvProblem | undefined {
+  if (args.stop?.why !== 'type' || argv[args.stop.index + 1] !== 'vlan') return undefined;
+  for (let j = args.stop.index + 2; j < argv.length - 1; j++) {
+    const w = argv[j]!;
+    if (('gvrp'.startsWith(w) || 'mvrp'.startsWith(w)) && argv[j + 1] !== 'off') return problem(j, `turns on VLAN registration (\`${w} ${argv[j + 1]}\`), which announces the VLAN to the switches of the host's network; on an ssh host leave gvrp and mvrp off`);
+  }
+  return undefined;
+}
+
+/**
+ * A rename or a move to a guest namespace with anything else in the same `ip link set`: the
+ * kernel renames (or moves) before it applies the rest (do_setlink) and keeps the new name when a
+ * later part fails, so the command's exit would not say whether the name changed. Alone, it does.
+ */
+function renameOrMoveWithMore(argv: readonly string[], rest: number, args: LinkArgs, target: { index: number } | undefined): ArgvProblem | undefined {
+  const change = args.name && args.name !== target ? args.name : args.values.find((v) => v.keyword === 'netns');
+  if (!change || !target) return undefined;
+  const used = new Set([target.index, change.index, change.index - 1]);
+  if (argv[target.index - 1] !== undefined && target.index - 1 >= rest && matches(argv[target.index - 1]!, 'dev')) used.add(target.index - 1);
+  const extra = argv.findIndex((_, k) => k >= rest && !used.has(k));
+  if (extra < 0) return undefined;
+  return problem(extra, `renames or moves the device and changes more in the same command (\`${argv[extra]}\`); the kernel keeps the new name when a later part fails, so on an ssh host a rename or a move is a command of its own (\`ip link set dev DEV name NEW\`, then the rest)`);
 }
 
 /** Route types the kernel never keeps on the device named (an IPv6 one goes to lo; an IPv4 one has none): they outlive it. */
@@ -393,6 +431,8 @@ function interfaceOption(argv: readonly string[], base: number, scope: HostScope
   for (const o of parsed.options) {
     if (o.id !== (program === 'tcpdump' ? 'i' : 'I') || o.value === undefined) continue;
     named = true;
+    // iputils reads `ADDR%DEV` as a source address bound to device DEV (SO_BINDTODEVICE), whatever the family.
+    if (program === 'ping' && o.value.includes('%')) return problem(o.valueIndex ?? o.index, `binds the ping to a device with "%" (\`${o.value}\`); on an ssh host ping names the lab's NIC ${scope.nic} or a device the steps create (-I DEV), or a source address without %`);
     if (program === 'ping' && /^[\d.]+$|:/.test(o.value)) continue;
     // libpcap opens `any` as its every-interface pseudo-device, even where a device has that name.
     if (program === 'tcpdump' && o.value === 'any') return problem(o.valueIndex ?? o.index, 'captures on "any", every interface of the host; on an ssh host tcpdump reads the lab\'s NIC or a device the steps create (-i DEV)');

@@ -323,6 +323,8 @@ export class SshBackend implements Backend {
           if (missingPrograms.value.length > 0) return;
           if (read.status === 'rejected') throw read.reason;
           if (marked.status === 'rejected') throw marked.reason;
+          // A marker vxlab cannot read may be a live run's: the host's state is unknown, so it waits.
+          for (const file of marked.value.unreadable) problems.push(`${node}: ${file} on ${conn.destination} is not a marker vxlab can read (cut short or edited by hand?); if no vxlab run is using the host, remove it, then run again`);
           // Two runs on one host would undo each other's changes at teardown: one at a time.
           const writes = [...new Set(plans.flatMap((p) => Object.keys(p.changes.get(node)?.sysctlWrites ?? {})))];
           for (const m of marked.value.markers) {
@@ -496,7 +498,8 @@ export class SshBackend implements Backend {
           const conn = session.connection(config, host.node, i);
           try {
             await conn.open();
-            const { markers } = await readMarkers(conn);
+            const { markers, unreadable } = await readMarkers(conn);
+            for (const file of unreadable) failures.push(`${host.node} (${conn.destination}): ${file} is not a marker vxlab can read, so what it names was not restored; look at it, and remove it by hand`);
             const alive = await Promise.all(markers.map(markerLive));
             const live = markers.filter((_, j) => alive[j]);
             for (const m of live) report.live.add(m.runId);
