@@ -109,7 +109,11 @@ onFreshHosts('a step cannot move the host\'s management NIC into a guest namespa
   expect(state.netns).toEqual([]);
 });
 
-onFreshHosts('quotes, $() and backquotes in a step and a capture filter reach the host as words, never as shell', async (hosts) => {
+// Quotes, $() and backquotes are refused at load now (in names everywhere; in filters since the
+// seventeenth attack, which allows only numbers, addresses and keywords). What a filter may still
+// hold that a shell would act on (`&`, `|`, `<`, `>`, `(`, `*`) must reach tcpdump as one word:
+// the check runs and passes, and no file appears where the remote command runs.
+onFreshHosts('shell characters a capture filter may hold reach the host as one word, never as shell', async (hosts) => {
   const file = join(hosts.dir, 'quoting.yaml');
   await writeFile(file, `lab: three-nodes
 title: t
@@ -118,12 +122,12 @@ explain: t
 steps:
   - node: node0
     run:
-      - ip link add "x';id>&2;'" type bridge
+      - ip link show dev enp0s8
 checks:
   - capture:
       node: node1
       interface: enp0s8
-      filter: "udp and ' ; touch /run/PWN1 ; ' and \\"$(touch /run/PWN2)\\" and \`touch /run/PWN3\` and \\\\' ; touch /run/PWN4 #"
+      filter: "(udp and len > 1 and len < 0) or (udp[0] & 1 != 0 and len * 2 > 100000) || (udp[1] | 1 = 0) or icmp"
       during:
         - ping: { from: node0, to: 192.168.8.101, count: 1 }
       expect:
@@ -131,10 +135,12 @@ checks:
           match: { ip: { src: 192.168.8.100 } }
           count: 1
 `);
+  const home = () => hosts.onHost('node1', ['sh', '-c', 'ls -A /root /run; true']);
+  const before = await home();
   const run = await hosts.runCli([file, '--reporter', 'tap']);
-  const runs = [...(await hosts.state('node0')).run!, ...(await hosts.state('node1')).run!];
-  expect(runs.filter((f) => f.startsWith('PWN')), run.stdout + run.stderr).toEqual([]);
-  expect((await hosts.state('node0')).links!.join('\n')).not.toContain("x';id");
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/^ok 1 /m);
+  expect(await home()).toBe(before);
 });
 
 onFreshHosts('clean after a killed run deletes only what that run created, not what the host gained since', async (hosts) => {
