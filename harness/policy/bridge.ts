@@ -12,7 +12,7 @@ export const BRIDGE_OPTIONS: OptionSyntax = {
   program: 'bridge',
   gnuDashes: true,
   table: table<OptionMeaning>([
-    ['-help', {}], ['-Version', {}], ['-stats', {}], ['-statistics', {}], ['-details', {}], ['-oneline', {}], ['-timestamp', {}],
+    ['-help', { exits: 'prints its usage' }], ['-Version', { exits: 'prints its version' }], ['-stats', {}], ['-statistics', {}], ['-details', {}], ['-oneline', {}], ['-timestamp', {}],
     ['-family', { value: (v) => (['inet', 'inet6'].includes(v) ? undefined : `-family expected inet or inet6, got "${v}"`) }],
     ['=-4', {}], ['=-6', {}],
     ['-netns', { value: netnsNameProblem, netns: true }],

@@ -122,6 +122,8 @@ function inGuest(argv: readonly string[], base: number, facts: CommandFacts, sco
   if (g) return g;
   // /run/netns is the host's whichever network namespace ip runs in: what `ip -n NS netns add`
   // (or `ip netns exec NS ip netns add`) makes there follows no scope.
+  const family = bridgeFamilyChange(argv, base, at, facts);
+  if (family) return family;
   if (facts.object === 'netns') return problem(at, `runs \`ip netns\` inside guest namespace ${facts.globalNetns ?? guestOf(argv, base)}, which still changes the host's /run/netns; on an ssh host write \`ip netns ...\` at the top level`);
   // A device moved on from one guest to another takes along what the host scope tied to the first.
   const move = argv.findIndex((w, k) => k > at && (w === 'netns' || (w.length > 4 && 'link-netns'.startsWith(w))));
@@ -153,6 +155,8 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
   const devs = () => valuesOf(argv, rest, ['dev']);
   switch (facts.object) {
     case 'link': {
+      const family = bridgeFamilyChange(argv, base, at, facts);
+      if (family) return family;
       const moved = namespaceWords(argv, rest, scope);
       if (moved) return moved;
       // A bridge's STP turned on in the host's first namespace makes the kernel run /sbin/bridge-stp (a usermode helper).
@@ -286,6 +290,18 @@ function ipCommand(argv: readonly string[], base: number, facts: CommandFacts, s
     default:
       return undefined;
   }
+}
+
+/**
+ * `ip -B link` changing something: in the bridge family the kernel sends `ip link del` of a
+ * bridge port to the bridge-port handler, which deletes nothing and answers 0, so the exit would
+ * say a device went that is still there.
+ */
+function bridgeFamilyChange(argv: readonly string[], base: number, at: number, facts: CommandFacts): ArgvProblem | undefined {
+  if (facts.program !== 'ip' || facts.object !== 'link' || facts.verb === undefined || READ_VERBS.has(facts.verb)) return undefined;
+  const globals = argv.slice(base + 1, at);
+  const bridge = globals.some((w, k) => w === '-B' || w === '--B' || (w === 'bridge' && k > 0 && /^-{1,2}f/.test(globals[k - 1]!)));
+  return bridge ? problem(base + 1, 'changes a link in the bridge family (`-B`), where the kernel answers some changes with success having done nothing (`ip -B link del` of a bridge port); on an ssh host write `ip link` without a family') : undefined;
 }
 
 /**

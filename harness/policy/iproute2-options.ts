@@ -10,6 +10,8 @@ export interface OptionMeaning {
   value?: (value: string) => string | undefined;
   /** `-n NS`: the command runs in a guest namespace. */
   netns?: boolean;
+  /** The program prints this and exits before it reads a command (`-V`): no command may follow. */
+  exits?: string;
 }
 
 export interface LeadingOptions {
@@ -56,6 +58,8 @@ export function readLeadingOptions(argv: readonly string[], from: number, syntax
       i++;
     }
     netns ||= entry.meaning.netns === true;
+    // ip -V link add wg0 ... exits 0 having done nothing: the words after it would be taken for a command that ran.
+    if (entry.meaning.exits && i + 1 < argv.length) return { index: i, message: `uses ${read}, with which ${syntax.program} ${entry.meaning.exits} and exits without running the command after it; write the command without it` };
     i++;
   }
   return { next: i, netns, ...(netnsName !== undefined ? { netnsName } : {}) };

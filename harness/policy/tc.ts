@@ -16,7 +16,7 @@ export const TC_OPTIONS: OptionSyntax = {
   program: 'tc',
   gnuDashes: false,
   table: table<OptionMeaning>([
-    ['-stats', {}], ['-statistics', {}], ['-details', {}], ['-raw', {}], ['-pretty', {}], ['-graph', {}], ['-Version', {}], ['-iec', {}], ['-help', {}],
+    ['-stats', {}], ['-statistics', {}], ['-details', {}], ['-raw', {}], ['-pretty', {}], ['-graph', {}], ['-Version', { exits: 'prints its version' }], ['-iec', {}], ['-help', { exits: 'prints its usage' }],
     ['-force', { refused: 'keeps a batch going after errors' }],
     ['-batch', { refused: 'reads commands from a file; write one command per entry instead', value: () => undefined }],
     ['-netns', { value: netnsNameProblem, netns: true }],

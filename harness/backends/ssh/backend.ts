@@ -16,7 +16,8 @@ import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } f
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
-import { SshConnection, type MarkOnSuccess } from './connection.ts';
+import { SshConnection, type MarkOnSuccess, type Marked } from './connection.ts';
+import { shellCommand } from './quote.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
@@ -29,6 +30,24 @@ export interface SshBackendOptions {
   hosts?: string;
   /** Where teardown and clean say what they left alone (the CLI's stderr); silent when left out. */
   notice?: (text: string) => void;
+}
+
+/**
+ * A sh condition that holds when the host shows the names `after` adds to `before` and not those
+ * it drops (words quoted by quote.ts). Devices that go with a deleted namespace are not asked
+ * about: the kernel deletes them when it frees the namespace, a moment later.
+ */
+export function namesShownCondition(before: HostScope, after: HostScope): string {
+  const added = <T>(a: ReadonlySet<T>, b: ReadonlySet<T>) => [...b].filter((x) => !a.has(x));
+  const device = (name: string) => `ip link show dev ${shellCommand([name])} >/dev/null 2>&1`;
+  const namespace = (name: string) => `[ -e ${shellCommand([`/run/netns/${name}`])} ]`;
+  const nsGone = added(after.namespaces, before.namespaces);
+  return [
+    ...added(before.devices, after.devices).map(device),
+    ...(nsGone.length > 0 ? [] : added(after.devices, before.devices).map((d) => `! ${device(d)}`)),
+    ...added(before.namespaces, after.namespaces).map(namespace),
+    ...nsGone.map((n) => `! ${namespace(n)}`),
+  ].join(' && ');
 }
 
 /** The names a node's steps have made, as its marker keeps them. */
@@ -109,9 +128,9 @@ class SshNode implements NodeHandle {
   private async runNaming(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     options?.signal?.throwIfAborted();
     const succeeded = scopeAfterRun(argv, options?.input, this.made, { exitCode: 0 });
-    let result: ExecResult & { marked: boolean };
+    let result: ExecResult & { marked: Marked };
     try {
-      result = await this.connection.exec(argv, { ...options, mark: this.record.draft(namesOf(succeeded)) });
+      result = await this.connection.exec(argv, { ...options, mark: { ...this.record.draft(namesOf(succeeded)), verify: namesShownCondition(this.made, succeeded) } });
     } catch (error) {
       // Interrupted with the command under way: it may have made its names, which are then the
       // run's (teardown deletes them if they are there); left unowned they would stay for good.
@@ -121,9 +140,12 @@ class SshNode implements NodeHandle {
     const { marked, ...plain } = result;
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
     if (result.exitCode !== 0) return plain;
-    if (marked) {
+    if (marked === 'marked') {
       this.record.noted(namesOf(succeeded));
       this.made = succeeded;
+    } else if (marked === 'unverified') {
+      // Exit 0, but the host does not show the names changed: the record stays as it was.
+      return { ...plain, stderr: `${plain.stderr}vxlab: ${this.name}: the command exited 0, but the host does not show the devices or namespaces it names as made or gone; the run's record of what it made stays as it was\n` };
     } else await this.own(succeeded); // the wrapper could not rename it: written again, a round trip
     return plain;
   }
@@ -414,12 +436,13 @@ export class SshBackend implements Backend {
         }
         const failed = (
           await Promise.all(
-            restores.map(async ({ node, conn, before, owned }) => {
+            restores.map(async (entry) => {
+              const { node, conn, before, owned } = entry;
               try {
-                const { left, notOurs, said } = await restoreHost(conn, before, owned);
+                const { left, notOurs, said, markerRemoved } = await restoreHost(conn, before, owned, { path: markerPath(options.runId), putBack: () => rewriteMarker(conn, entry.marker) });
                 this.leftAlone(node, conn, notOurs);
                 if (left.length > 0) return `${node} (${conn.destination}) could not be restored; left on it:\n    ${left.join('\n    ')}${saying(said)}`;
-                await removeMarker(conn, options.runId);
+                if (!markerRemoved) await removeMarker(conn, options.runId);
                 return undefined;
               } catch (error) {
                 // Unreachable at teardown: named like any host left changed (its marker stays for clean).
@@ -508,14 +531,14 @@ export class SshBackend implements Backend {
             for (const marker of markers.filter((_, j) => !alive[j])) {
               const { before, owned, skipped } = withoutLive(marker.before, marker.owned, claims);
               if (skipped.length > 0) this.options.notice?.(`${host.node} (${conn.destination}): ${skipped.join(', ')}: run ${marker.runId}'s, but also claimed by a live run (${live.map((m) => m.runId).join(', ')}): skipped, left to that run`);
-              const { left, notOurs, said } = await restoreHost(conn, before, owned);
+              const { left, notOurs, said, markerRemoved } = await restoreHost(conn, before, owned, { path: markerPath(marker.runId), putBack: () => rewriteMarker(conn, marker) });
               const skippedNames = new Set(skipped);
               this.leftAlone(host.node, conn, notOurs.filter((n) => !skippedNames.has(n)));
               if (left.length > 0) {
                 failures.push(`${host.node} (${conn.destination}) could not be restored from run ${marker.runId}; left on it:\n    ${left.join('\n    ')}${saying(said)}`);
                 continue;
               }
-              await removeMarker(conn, marker.runId);
+              if (!markerRemoved) await removeMarker(conn, marker.runId);
               report.removed.set(marker.runId, (report.removed.get(marker.runId) ?? 0) + 1);
             }
           } catch (error) {

@@ -60,11 +60,11 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
 
   describe('a command that carries the marker its success would leave', () => {
     const markerDir = '/run/vxlab-marktest';
-    const mark = async (text: string, path: string, argv: string[]) => {
+    const mark = async (text: string, path: string, argv: string[], verify = '') => {
       const file = join(tmpdir(), `vxlab-marktext-${process.pid}`);
       await writeFile(file, text);
       try {
-        const r = await child(['mark', hosts.hostsFile, node, `${path}=${file}`, ...argv]);
+        const r = await child(['mark', hosts.hostsFile, node, `${path}=${file}=${verify}`, ...argv]);
         expect(r.exitCode, r.stderr).toBe(0);
         return JSON.parse(r.stdout) as { exitCode: number; marked: boolean; stderr: string };
       } finally {
@@ -78,7 +78,7 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
       // Larger than a pipe's buffer and than one argument may be: it goes on stdin.
       const text = JSON.stringify({ owned: 'x'.repeat(300_000) });
       const r = await mark(text, `${markerDir}/a.json`, ['sh', '-c', 'echo said >&2']);
-      expect(r).toEqual({ exitCode: 0, marked: true, stderr: 'said\n' });
+      expect(r).toEqual({ exitCode: 0, marked: 'marked', stderr: 'said\n' });
       expect(await hosts.onHost(node, ['cat', `${markerDir}/a.json`])).toBe(text);
       expect(await hosts.onHost(node, ['stat', '-c', '%a', `${markerDir}/a.json`])).toBe('600');
       expect(await listing()).toBe('a.json');
@@ -86,20 +86,30 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
 
     it('leaves the marker as it was when the program fails, and no draft behind', async () => {
       const r = await mark('{"b":2}', `${markerDir}/a.json`, ['sh', '-c', 'exit 3']);
-      expect(r).toEqual({ exitCode: 3, marked: false, stderr: '' });
+      expect(r).toEqual({ exitCode: 3, marked: 'no', stderr: '' });
       expect(await hosts.onHost(node, ['cat', `${markerDir}/a.json`])).not.toBe('{"b":2}');
       expect(await listing()).toBe('a.json');
     });
 
     it('says it did not when the marker cannot be put in place (the harness then writes it itself)', async () => {
       const r = await mark('{"c":3}', `${markerDir}/missing/a.json`, ['true']);
-      expect(r).toMatchObject({ exitCode: 0, marked: false });
+      expect(r).toMatchObject({ exitCode: 0, marked: 'no' });
       expect(await listing()).toBe('a.json');
+    });
+
+    it('leaves the marker as it was when the host does not bear out an exit 0, and says so', async () => {
+      // The condition the harness builds for `ip link add` of a device the host then lacks (namesShownCondition).
+      const r = await mark('{"e":5}', `${markerDir}/a.json`, ['true'], "ip link show dev 'vxlab-none0' >/dev/null 2>&1");
+      expect(r).toEqual({ exitCode: 0, marked: 'unverified', stderr: '' });
+      expect(await hosts.onHost(node, ['cat', `${markerDir}/a.json`])).not.toBe('{"e":5}');
+      expect(await listing()).toBe('a.json');
+      const shown = await mark('{"f":6}', `${markerDir}/a.json`, ['true'], "ip link show dev 'lo' >/dev/null 2>&1 && [ ! -e '/run/netns/vxlab-none' ]");
+      expect(shown.marked).toBe('marked');
     });
 
     it('keeps the program\'s umask: only the marker is written 0600', async () => {
       const r = await mark('{"d":4}', `${markerDir}/d.json`, ['sh', '-c', 'umask >&2']);
-      expect(r.marked).toBe(true);
+      expect(r.marked).toBe('marked');
       expect(r.stderr).toMatch(/^0[0-7]{3}\n$/);
       expect(r.stderr).not.toBe('0077\n');
     });

@@ -27,13 +27,15 @@ const CLEAN_ENV = 'env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin
  * handler, as ping does; a deadline's SIGKILL follows a second later anyway.)
  * With a marker path as $2, stdin starts with the marker the run will have if the program
  * succeeds (its length in bytes on a line, then its bytes): it is renamed into place right after
- * an exit 0, on the host, and `vxlab-marked PID` ends stderr; so a harness killed at any moment
- * after the program made its names still leaves them in the marker.
+ * an exit 0 when the host shows the names as the marker says ($3, a condition: an exit 0 alone
+ * has lied, `ip -V link add`), and `vxlab-marked PID` ends stderr; so a harness killed at any
+ * moment after the program made its names still leaves them in the marker. An exit 0 the host
+ * does not bear out ends stderr with `vxlab-unverified PID` instead.
  */
 const WRAPPER = [
   // First, before the program can write: where its stderr starts (after what sudo or ssh said).
   'echo "vxlab-pid $$" >&2',
-  'i=$1; m=$2; shift 2',
+  'i=$1; m=$2; v=$3; shift 3',
   'exec 3<&0',
   // umask in a subshell: the program's own files (ip netns add's /run/netns) keep the host's modes.
   'if [ -n "$m" ]; then t="$m.$$.new"; read -r n <&3 && (umask 077 && head -c "$n" >"$t") <&3 || m=; fi',
@@ -42,14 +44,24 @@ const WRAPPER = [
   'exec 3<&-',
   'wait "$p"; c=$?',
   'kill "$r" 2>/dev/null',
-  'if [ -n "$m" ]; then if [ "$c" = 0 ] && mv -f "$t" "$m"; then echo "vxlab-marked $$" >&2; else rm -f "$t"; fi; fi',
+  'if [ -n "$m" ]; then',
+  '  if [ "$c" != 0 ]; then rm -f "$t"',
+  '  elif ! { [ -z "$v" ] || eval "$v"; }; then rm -f "$t"; echo "vxlab-unverified $$" >&2',
+  '  elif mv -f "$t" "$m"; then echo "vxlab-marked $$" >&2',
+  '  else rm -f "$t"; fi',
+  'fi',
   'exit "$c"',
 ].join('\n');
 
-/** A marker to put in place on the host if, and only if, the program exits 0 (see WRAPPER). */
+/** A marker to put in place on the host if, and only if, the program exits 0 and `verify` holds there (see WRAPPER). */
+/** What the wrapper did with a marker: put it in place, found the host not as it says (left it), or neither (no word: see the caller's fallback). */
+export type Marked = 'marked' | 'unverified' | 'no';
+
 export interface MarkOnSuccess {
   path: string;
   text: string;
+  /** A sh condition (words quoted by quote.ts) that holds when the host shows what the marker says. */
+  verify?: string;
 }
 
 const AUTHENTICATED = /^Authenticated to /m;
@@ -188,8 +200,8 @@ export class SshConnection {
   }
 
   /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
-  remoteCommand(argv: readonly string[], input = '', markerPath = ''): string {
-    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, markerPath, ...argv]);
+  remoteCommand(argv: readonly string[], input = '', mark?: MarkOnSuccess): string {
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, mark?.path ?? '', mark?.verify ?? '', ...argv]);
   }
 
   /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
@@ -201,7 +213,7 @@ export class SshConnection {
    * Runs argv on the host to its end: Ctrl-C at the deadline, SIGKILL a second later. With
    * `mark`, `marked` says whether the host's marker was put in place after the program's exit 0.
    */
-  async exec(argv: readonly string[], options: ExecOptions & { mark?: MarkOnSuccess } = {}): Promise<ExecResult & { marked: boolean }> {
+  async exec(argv: readonly string[], options: ExecOptions & { mark?: MarkOnSuccess } = {}): Promise<ExecResult & { marked: Marked }> {
     options.signal?.throwIfAborted();
     const program = this.start(argv, options.input ?? '', COMMAND_OUTPUT_LIMIT, options.mark);
     let timedOut = false;
@@ -265,7 +277,7 @@ export class SshProcess extends BackgroundProcess {
     mark?: MarkOnSuccess,
   ) {
     super(argv, stdoutLimit);
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input, mark?.path)];
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input, mark)];
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     if (mark) this.child.stdin!.write(`${Buffer.byteLength(mark.text)}\n${mark.text}`);
@@ -309,10 +321,13 @@ export class SshProcess extends BackgroundProcess {
     return !this.ended;
   }
 
-  /** stderr without the wrapper's last line saying it put the marker in place, and whether it did. */
-  markedIn(stderr: string): { stderr: string; marked: boolean } {
-    const said = `vxlab-marked ${this.remotePid}\n`;
-    return this.remotePid !== undefined && stderr.endsWith(said) ? { stderr: stderr.slice(0, -said.length), marked: true } : { stderr, marked: false };
+  /** stderr without the wrapper's last line about the marker, and what that line said. */
+  markedIn(stderr: string): { stderr: string; marked: Marked } {
+    for (const marked of ['marked', 'unverified'] as const) {
+      const said = `vxlab-${marked} ${this.remotePid}\n`;
+      if (this.remotePid !== undefined && stderr.endsWith(said)) return { stderr: stderr.slice(0, -said.length), marked };
+    }
+    return { stderr, marked: 'no' };
   }
 
   signal(signal: NodeJS.Signals): void {

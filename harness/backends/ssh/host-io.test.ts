@@ -1,9 +1,10 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { restoreScript, splitStateReads, stateReadScript } from './host-io.ts';
+import type { SshConnection } from './connection.ts';
+import { restoreHost, restoreScript, splitStateReads, stateReadScript } from './host-io.ts';
 import { STATE_READS, parseHostState } from './host-state.ts';
 
 describe('the batched state read', () => {
@@ -70,7 +71,62 @@ describe('the restore script (run before the re-read, in one round trip)', () =>
     }
   });
 
+  it('removes the run\'s marker (and its directory when empty) only when every command succeeded, saying so on stderr; run by sh here against stubs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vxlab-restore-marker-'));
+    try {
+      const plan = { namespaces: [], ip: [['link', 'del', 'dev', 'vxlab-none0']], bridge: [], sysctls: ['net.ipv4.conf.vxlab-none.forwarding=0'], removeNetnsDir: false, notOurs: [] };
+      const run = async (sysctlExit: number) => {
+        for (const [program, exit] of [['ip', 0], ['sysctl', sysctlExit]] as const) {
+          writeFileSync(join(dir, program), `#!/bin/sh\ncase " $* " in *" -batch "*) cat >/dev/null ;; esac\nexit ${exit}\n`);
+          chmodSync(join(dir, program), 0o755);
+        }
+        mkdirSync(join(dir, 'vxlab'), { recursive: true });
+        writeFileSync(join(dir, 'vxlab', 'vxrun.json'), '{}');
+        return execa('sh', ['-c', restoreScript(plan, join(dir, 'vxlab', 'vxrun.json')).join('\n')], { env: { PATH: `${dir}:/usr/bin:/bin` }, extendEnv: false });
+      };
+      const failed = await run(1);
+      expect(failed.stderr).not.toMatch(/vxlab-marker-removed/);
+      expect(existsSync(join(dir, 'vxlab', 'vxrun.json'))).toBe(true);
+      const done = await run(0);
+      expect(done.stdout).toBe('');
+      expect(done.stderr.split('\n')).toContain('vxlab-marker-removed');
+      expect(existsSync(join(dir, 'vxlab'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is empty when there is nothing to restore (then no round trip is made)', () => {
     expect(restoreScript({ namespaces: [], ip: [], bridge: [], sysctls: [], removeNetnsDir: false, notOurs: [] })).toEqual([]);
+  });
+});
+
+describe('restoreHost and the run\'s marker', () => {
+  it('puts the marker back when the restore removed it but the host is still not restored', async () => {
+    // A scripted connection: every read gives this machine's own state (read-only); the restore
+    // round trip says it removed the marker. The run "owns" lo, which is there after: not restored.
+    const local = (await execa('sh', ['-c', stateReadScript([])], { env: { LC_ALL: 'C' } })).stdout;
+    const calls: string[] = [];
+    const conn = {
+      host: { node: 'node0' },
+      destination: 'scripted',
+      plainExec: async (argv: readonly string[]) => {
+        const script = argv.join(' ');
+        calls.push(script.includes('vxlab_ok=1') ? 'restore' : 'read');
+        return { exitCode: 0, stdout: local, stderr: script.includes('vxlab_ok=1') ? 'vxlab-marker-removed\n' : '', durationMs: 1, timedOut: false };
+      },
+      open: async () => undefined,
+    } as unknown as SshConnection;
+    const before = parseHostState(splitStateReads(local).outputs, {});
+    // As if the run had made lo: the restore deletes it, the scripted read after still has it.
+    delete before.links.lo;
+    let putBack = 0;
+    const r = await restoreHost(conn, before, { interfaces: ['lo'], namespaces: [] }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
+    expect(calls).toEqual(['read', 'restore']);
+    expect(r.left.join('\n')).toMatch(/lo/);
+    expect(r.markerRemoved).toBe(false);
+    expect(putBack).toBe(1);
+    // And its line is not taken for what the restore said.
+    expect(r.said ?? '').not.toMatch(/vxlab-marker-removed/);
   });
 });

@@ -1,5 +1,6 @@
 // Reading a host's state and putting it back, over its connection; retried while the
 // connection is lost (ssh's own exit code 255), so a teardown survives a dropped master.
+import { dirname } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
@@ -100,6 +101,8 @@ export interface RestoreResult {
   notOurs: string[];
   /** What the restore's commands said on stderr, when something is left (why it could not be put back). */
   said?: string;
+  /** The run's marker went in the restore's round trip (the host is restored). */
+  markerRemoved?: boolean;
 }
 
 // ip's makeargs reads `#` as a comment and parses quotes: only plain words go in a batch.
@@ -110,7 +113,7 @@ const batchable = (words: readonly string[]) => !words[0]!.startsWith('-') && wo
  * `-force -batch -` fed by printf when every word is plain, each alone as argv otherwise. Their
  * output goes to stderr, so that the state read after them is all of stdout. Pure.
  */
-export function restoreScript(plan: RestorePlan): string[] {
+export function restoreScript(plan: RestorePlan, markerAfter?: string): string[] {
   const lines = plan.namespaces.map((ns) => shellCommand(['ip', 'netns', 'del', ns]));
   for (const [program, commands] of [['ip', plan.ip], ['bridge', plan.bridge]] as const) {
     const batch = commands.filter(batchable);
@@ -120,16 +123,34 @@ export function restoreScript(plan: RestorePlan): string[] {
   // Only when empty: a namespace someone else added meanwhile keeps it.
   if (plan.removeNetnsDir) lines.push('if [ -z "$(ls -A /run/netns)" ]; then umount -n /run/netns 2>/dev/null; rmdir /run/netns; fi');
   if (plan.sysctls.length > 0) lines.push(shellCommand(['sysctl', '-q', '-w', ...plan.sysctls]));
-  return lines.map((line) => `{ ${line}; } >&2`);
+  const wrapped = lines.map((line) => `{ ${line}; } >&2`);
+  if (markerAfter === undefined || wrapped.length === 0) return wrapped;
+  // The run's marker goes in the same round trip when every command succeeded (its directory
+  // too when empty); restoreHost puts it back if the read after says the host is not restored.
+  return [
+    'vxlab_ok=1',
+    ...wrapped.map((line) => `${line} || vxlab_ok=0`),
+    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
+  ];
 }
 
-/** Undoes what the run changed since `before`, deleting only what `owned` names; says what is still different. */
-export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames): Promise<RestoreResult> {
+/** What the restore script says on stderr once it has removed the run's marker. */
+const MARKER_REMOVED = 'vxlab-marker-removed';
+
+/**
+ * Undoes what the run changed since `before`, deleting only what `owned` names; says what is still
+ * different. With `marker`, the marker goes in the restore's own round trip when its commands all
+ * succeeded, and is put back (`putBack`) if the host is still not restored (clean needs it then).
+ */
+export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames, marker?: { path: string; putBack: () => Promise<void> }): Promise<RestoreResult> {
   const keys = Object.keys(before.sysctls);
   const now = await readHostState(conn, keys, true);
-  const restore = restoreScript(restorePlan(before, now, owned));
+  const restore = restoreScript(restorePlan(before, now, owned), marker?.path);
   // The restore and the read after it in one round trip; nothing to restore: `now` is the state after.
-  const { state: after, stderr } = restore.length === 0 ? { state: now, stderr: '' } : await readState(conn, keys, true, restore);
+  const { state: after, stderr: said } = restore.length === 0 ? { state: now, stderr: '' } : await readState(conn, keys, true, restore);
+  const removed = said.split('\n').includes(MARKER_REMOVED);
+  const stderr = said.split('\n').filter((l) => l !== MARKER_REMOVED).join('\n');
   const left = leftovers(before, after, owned);
-  return { left, notOurs: notOurs(before, after, owned), ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
+  if (removed && left.length > 0) await marker!.putBack();
+  return { left, notOurs: notOurs(before, after, owned), markerRemoved: removed && left.length === 0, ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
 }

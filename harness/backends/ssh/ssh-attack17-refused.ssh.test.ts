@@ -13,10 +13,7 @@
 //   file /run/netns/ns3 stayed in the host's (the fifteenth attack closed the `-n` form).
 // - proxy_arp with forwarding on a macvlan on the NIC: the host answered ARP on the lab's network
 //   for the harness's own address (arp_fwd_proxy), on a host reached over its one NIC.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { expect } from 'vitest';
-import { onFreshHosts, onNode, onNode0, scenarioText } from './testing/fresh-hosts.ts';
+import { refusedAtLoad } from './testing/fresh-hosts.ts';
 import type { SshdHosts } from './testing/sshd-hosts.ts';
 
 const cases: [string, string[], RegExp][] = [
@@ -31,15 +28,4 @@ const cases: [string, string[], RegExp][] = [
 /** What the steps would have changed on node0: links, guest namespaces, routes, the NIC's sysctls. */
 const stateOf = (hosts: SshdHosts) => hosts.onHost('node0', ['sh', '-c', 'ip -o link show; ls -A /run/netns 2>/dev/null; ip -4 route show table all; ip -6 route show table all; sysctl net.ipv4.conf.enp0s8.proxy_arp net.ipv4.conf.all.forwarding']);
 
-onFreshHosts('steps the seventeenth attack got through are refused at load, and no host changes', async (hosts) => {
-  const before = await stateOf(hosts);
-  for (const [title, steps, reason] of cases) {
-    const file = join(hosts.dir, 'refused.yaml');
-    await writeFile(file, scenarioText(title, onNode0(steps), onNode('node1', ['ip link show dev enp0s8'])));
-    const run = await hosts.runCli([file, '--reporter', 'tap']);
-    const said = `${title}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`;
-    expect(run.exitCode, said).toBe(2);
-    expect(run.stderr, said).toMatch(reason);
-    expect(await stateOf(hosts), said).toBe(before);
-  }
-}, { sshOnNic: true, timeoutMs: 120_000 });
+refusedAtLoad('steps the seventeenth attack got through are refused at load, and no host changes', cases, stateOf, { sshOnNic: true });

@@ -3,7 +3,8 @@
 //   keep:   prints `started DIR` and waits to be killed (the test SIGKILLs it, as a harness dies);
 //   signal: sends SIGNAL through the program's channel and prints its exit as JSON;
 //   mark:   runs ARGV to its end with a marker to put in place on success: SIGNAL is then
-//           `PATH=FILE`, the marker's path on the host and a local file holding its text; prints
+//           `PATH=FILE=VERIFY`, the marker's path on the host, a local file holding its text and
+//           the condition that must hold there (may be empty); prints
 //           the exit, `marked` and stderr as JSON.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,9 @@ const dir = await mkdtemp(join(tmpdir(), 'vxlab-bgtest-'));
 const conn = new SshConnection(hostFor(config, node!)!, { controlPath: join(dir, 'm'), ...(config.sshConfigText !== undefined ? { configFile: await writeConfig(dir, config.sshConfigText) } : {}) });
 await conn.open();
 if (mode === 'mark') {
-  const [path, file] = signal!.split('=') as [string, string];
+  const [path, file, verify] = signal!.split('=') as [string, string, string | undefined];
   const { readFile } = await import('node:fs/promises');
-  const r = await conn.exec(argv, { mark: { path, text: await readFile(file, 'utf8') } });
+  const r = await conn.exec(argv, { mark: { path, text: await readFile(file, 'utf8'), ...(verify ? { verify } : {}) } });
   process.stdout.write(`${JSON.stringify({ exitCode: r.exitCode, marked: r.marked, stderr: r.stderr })}\n`);
   await conn.close();
   await rm(dir, { recursive: true, force: true });

@@ -117,3 +117,23 @@ export async function runThenClean(hosts: SshdHosts, file: string): Promise<{ ex
   const said = `run ${run.exitCode}:\n${run.stdout}${run.stderr}\nclean ${clean.exitCode}:\n${clean.stdout}${clean.stderr}`;
   return { exitCode: run.exitCode, before, after, afterClean, said };
 }
+
+/**
+ * One test on fresh hosts: each case's steps (on node0; node1 only reads) are refused at load,
+ * exit 2 with its reason, and `stateOf` (what the steps would have changed) reads the same after
+ * each as before any.
+ */
+export function refusedAtLoad(title: string, cases: readonly (readonly [string, readonly string[], RegExp])[], stateOf: (hosts: SshdHosts) => Promise<string>, options: HostsOptions & { timeoutMs?: number } = {}): void {
+  onFreshHosts(title, async (hosts) => {
+    const before = await stateOf(hosts);
+    for (const [what, steps, reason] of cases) {
+      const file = join(hosts.dir, 'refused.yaml');
+      await writeFile(file, scenarioText(what, onNode0(steps), onNode('node1', ['ip link show dev enp0s8'])));
+      const run = await hosts.runCli([file, '--reporter', 'tap']);
+      const said = `${what}: exit ${run.exitCode}\n${run.stdout}${run.stderr}`;
+      expect(run.exitCode, said).toBe(2);
+      expect(run.stderr, said).toMatch(reason);
+      expect(await stateOf(hosts), said).toBe(before);
+    }
+  }, { timeoutMs: 120_000, ...options });
+}
