@@ -493,7 +493,8 @@ function hostSysctlProblem(path: readonly string[], scope: HostScope): string | 
     // A device on the NIC's link that forwards and proxies ARP answers there for every address it
     // routes elsewhere, the ssh connection's other end included (arp_fwd_proxy).
     if (tree === 'conf' && scope.onNic?.has(dev!) && ON_NIC_DENIED.includes(`${family}/${key}`)) return `sets ${key} on "${dev}", a device on the host's NIC ${scope.nic}'s link, where it would answer ARP for other stations (the ssh connection's other end too); on an ssh host set it on a device off the NIC`;
-    if (tree === 'conf' && scope.devices.has(dev!) && HOST_SYSCTLS.createdDevice.includes(`${family}/${key}`)) return undefined;
+    // `all` and `default` are the host's whole tree, never a device of the steps (the kernel refuses the names).
+    if (tree === 'conf' && dev !== 'all' && dev !== 'default' && scope.devices.has(dev!) && HOST_SYSCTLS.createdDevice.includes(`${family}/${key}`)) return undefined;
   }
   return `sets "net.${path.join('.')}", which is not a key vxlab lets a scenario change on a real host (what it changes is the host's, or cannot be put back); on an ssh host a step may set ${HOST_SYSCTLS_TEXT}`;
 }

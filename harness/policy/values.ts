@@ -24,6 +24,8 @@ function specialNameProblem(name: string): string | undefined {
   // The kernel puts a number in place of %d: the device would get a name the steps never wrote.
   if (name.includes('%')) return 'with "%", in whose place the kernel puts a number of its choosing';
   if (PCAP_SOURCE.test(name)) return 'which libpcap opens as a capture source of its own (D-Bus, netfilter, USB, Bluetooth), not as an interface';
+  // The kernel refuses them (dev_valid_name); /proc/sys/net/*/conf/ uses them for every device and for new ones.
+  if (name === 'all' || name === 'default') return 'which the kernel refuses for a device and the sysctl tree uses for every device (conf/all, conf/default)';
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // What the netns backend needs from the machine, checked before anything is built.
-import { access, constants, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { PrerequisiteError } from '../../util/errors.ts';
+import { onPath } from '../../util/on-path.ts';
 import { execArgv } from '../../util/process.ts';
 
 const CAP_NET_ADMIN = 12;
@@ -18,13 +18,6 @@ const TOOLS: { program: string; fix: string }[] = [
   { program: 'bwrap', fix: 'install it: apt-get install -y bubblewrap (each node is a bubblewrap sandbox)' },
 ];
 
-/** Is `program` an executable file in a PATH directory? (A lookup, not a spawn: start-up time.) */
-async function onPath(program: string): Promise<boolean> {
-  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    if (await access(join(dir, program), constants.X_OK).then(() => true, () => false)) return true;
-  }
-  return false;
-}
 
 /** Is this process in the machine's own user namespace (root as root), not rootless mode's? */
 export async function inInitialUserNamespace(): Promise<boolean> {

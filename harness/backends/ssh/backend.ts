@@ -12,16 +12,17 @@ import { CommandRefusedError, REFUSED_EXIT_CODE, refusal } from '../policed-node
 import { PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { DeferStack } from '../../util/defer.ts';
 import { PrerequisiteError, UsageError, errorMessage } from '../../util/errors.ts';
-import { execArgv, type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
+import { type BackgroundProcess, type ExecOptions, type ExecResult } from '../../util/process.ts';
+import { onPath } from '../../util/on-path.ts';
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
 import { SshConnection, type MarkOnSuccess, type Marked } from './connection.ts';
 import { shellCommand } from './quote.ts';
-import { HostIoError, HostsNotRestoredError, readHostState, restoreHost } from './host-io.ts';
+import { HostIoError, HostsNotRestoredError, readHostState, restoreHost, stateFromOutput, stateReadScript } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { claimHost, markerLive, markerPath, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
+import { claimHost, LIST_MARKERS, markerLive, markerPath, parseMarkers, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -200,6 +201,9 @@ function batchParts(argv: readonly string[], input: string, made: HostScope): { 
   return parts;
 }
 
+/** Between the state read and the markers' list in preflight's round trip. */
+const MARKERS_PART = '--vxlab-markers--';
+
 // A harness that exits between preflight and its first lab (an error, Ctrl-C) still removes its
 // directories: one exit listener for them all.
 const liveSessions = new Set<string>();
@@ -307,9 +311,8 @@ export class SshBackend implements Backend {
 
   async checkPrerequisites(): Promise<void> {
     await this.hosts();
-    // One process for both: each name printed is missing.
-    const r = await execArgv(['sh', '-c', 'for p; do command -v "$p" >/dev/null || echo "$p"; done', 'sh', 'ssh', 'setpriv']);
-    const missing = r.stdout.split('\n').filter(Boolean);
+    // Looked up, not spawned: the masters' handshakes wait for this.
+    const missing = (await Promise.all(['ssh', 'setpriv'].map(async (p) => ((await onPath(p)) ? undefined : p)))).filter((p) => p !== undefined);
     if (missing.length > 0) throw new PrerequisiteError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed`, `install ${missing.map((p) => (p === 'ssh' ? 'openssh-client' : 'util-linux')).join(' and ')}`);
   }
 
@@ -335,21 +338,23 @@ export class SshBackend implements Backend {
             problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
             return;
           }
-          // Both at once over the one master; the state (read once for every lab) counts only when
-          // the programs and root are there, else its read fails for the reason already named.
+          // One round trip: the programs and root, then the state (read once for every lab) and
+          // the markers, which count only when the programs and root are there.
           const node = conn.host.node;
           const sysctlKeys = [...new Set(plans.flatMap((p) => p.changes.get(node)?.sysctls ?? []))];
-          const [missingPrograms, read, marked] = await Promise.allSettled([programProblems(conn), readHostState(conn, sysctlKeys), readMarkers(conn)]);
-          if (missingPrograms.status === 'rejected') throw missingPrograms.reason;
-          problems.push(...missingPrograms.value);
-          if (missingPrograms.value.length > 0) return;
-          if (read.status === 'rejected') throw read.reason;
-          if (marked.status === 'rejected') throw marked.reason;
+          const { problems: missingPrograms, more } = await programProblems(conn, `${stateReadScript(sysctlKeys)}\nprintf '\\n%s\\n' ${MARKERS_PART}\n${LIST_MARKERS}`);
+          problems.push(...missingPrograms);
+          if (missingPrograms.length > 0 || !more) return;
+          if (more.status !== 0) throw new HostIoError(`${node} (${conn.destination}): reading the host's network state failed: ${more.stderr.trim() || `exit ${more.status}`}`);
+          // The markers' list may be empty: the part ends at the separator's own line.
+          const cut = more.stdout.lastIndexOf(`\n${MARKERS_PART}`);
+          const read = stateFromOutput(conn, more.stdout.slice(0, Math.max(cut, 0)));
+          const marked = parseMarkers(cut >= 0 ? more.stdout.slice(cut + 1 + MARKERS_PART.length) : '');
           // A marker vxlab cannot read may be a live run's: the host's state is unknown, so it waits.
-          for (const file of marked.value.unreadable) problems.push(`${node}: ${file} on ${conn.destination} is not a marker vxlab can read (cut short or edited by hand?); if no vxlab run is using the host, remove it, then run again`);
+          for (const file of marked.unreadable) problems.push(`${node}: ${file} on ${conn.destination} is not a marker vxlab can read (cut short or edited by hand?); if no vxlab run is using the host, remove it, then run again`);
           // Two runs on one host would undo each other's changes at teardown: one at a time.
           const writes = [...new Set(plans.flatMap((p) => Object.keys(p.changes.get(node)?.sysctlWrites ?? {})))];
-          for (const m of marked.value.markers) {
+          for (const m of marked.markers) {
             if (await markerLive(m)) {
               problems.push(`${node}: another vxlab run (${m.runId}, harness pid ${m.harnessPid} on ${m.harnessHost}) is changing ${conn.destination}; wait until it ends, or if its harness is gone, ${cleanHint(config)}`);
               continue;
@@ -359,11 +364,11 @@ export class SshBackend implements Backend {
             const theirs = Object.keys(m.owned.sysctls ?? {}).filter((k) => sysctlWritesMeet([k], writes));
             if (theirs.length > 0) problems.push(`${node}: run ${m.runId}, whose harness is gone, set ${theirs.join(', ')} on ${conn.destination} and did not put ${theirs.length === 1 ? 'it' : 'them'} back, and this run sets ${theirs.length === 1 ? 'it' : 'them'} too; ${cleanHint(config)} first`);
           }
-          states.set(node, read.value);
+          states.set(node, read);
           identities.set(node, { ...(await hostFacts(conn)), destination: conn.destination });
           for (const plan of plans) {
             const labNode = plan.lab.nodes.find((n) => n.name === node);
-            if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read.value, plan.changes.get(node), cleanHint(config)));
+            if (labNode) problems.push(...stateProblems(labNode, plan.lab.name, read, plan.changes.get(node), cleanHint(config)));
           }
         }),
       );

@@ -90,9 +90,14 @@ export async function readHostState(conn: SshConnection, sysctlKeys: readonly st
 async function readState(conn: SshConnection, sysctlKeys: readonly string[], exact: boolean, first: readonly string[]): Promise<{ state: HostState; stderr: string }> {
   const r = await hostCommand(conn, ['sh', '-c', [...first, stateReadScript(sysctlKeys, exact)].join('\n')]);
   if (r.exitCode !== 0) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  const { outputs, sysctls } = splitStateReads(r.stdout);
+  return { state: stateFromOutput(conn, r.stdout), stderr: r.stderr };
+}
+
+/** stateReadScript's output as the host's state; one cut short is an error naming the host. */
+export function stateFromOutput(conn: SshConnection, stdout: string): HostState {
+  const { outputs, sysctls } = splitStateReads(stdout);
   if (outputs.length !== STATE_READS.length) throw new HostIoError(`${conn.host.node} (${conn.destination}): reading the host's network state gave ${outputs.length} parts, not ${STATE_READS.length}`);
-  return { state: parseHostState(outputs, sysctls), stderr: r.stderr };
+  return parseHostState(outputs, sysctls);
 }
 
 /** What a restore left: the run's facts still different from before, and what changed but is not the run's. */

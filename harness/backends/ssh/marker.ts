@@ -39,7 +39,7 @@ const markerSchema = z.object({
 });
 
 /** Prints every marker on the host, a line each: its file, a tab, its JSON on one line. */
-const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`;
+export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`;
 
 /**
  * Writes the run's marker, then reads every marker on the host (one round trip): of two runs
@@ -72,7 +72,7 @@ export async function readMarkers(conn: SshConnection): Promise<{ markers: SshMa
 }
 
 /** LIST_MARKERS' output, read (pure). */
-function parseMarkers(stdout: string): { markers: SshMarker[]; unreadable: string[] } {
+export function parseMarkers(stdout: string): { markers: SshMarker[]; unreadable: string[] } {
   const markers: SshMarker[] = [];
   const unreadable: string[] = [];
   for (const line of stdout.split('\n').filter(Boolean)) {

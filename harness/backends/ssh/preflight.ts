@@ -142,15 +142,32 @@ export function factProblems(node: string, changes: NodeChanges | undefined, fac
   return problems;
 }
 
+/** Between the programs' part of preflight's round trip and the script it runs after them. */
+const MORE_MARK = '--vxlab-preflight-more';
+
 /**
  * Programs missing on the host, and whether commands run there as root: through `sudo -n` when
- * the hosts file says so (it must not ask for a password), else as the login user itself.
+ * the hosts file says so (it must not ask for a password), else as the login user itself. In the
+ * same round trip: the host's facts, and `more` (a sh script: its stdout and exit status come
+ * back in `more`, for preflight's state and marker reads).
  */
-export async function programProblems(conn: SshConnection): Promise<string[]> {
+export async function programProblems(conn: SshConnection, more?: string): Promise<{ problems: string[]; more?: { stdout: string; status: number; stderr: string } }> {
   const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir', 'mv', 'head'];
   // One round trip: the effective uid first, then each program that is missing.
   const script = 'id -u 2>/dev/null || echo "?"; for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done';
-  const r = await hostCommand(conn, ['sh', '-c', `${script}; ${FACTS_SCRIPT}`, 'vxlab', ...programs], undefined, 30_000);
+  const then = more === undefined ? '' : `; echo ${MORE_MARK}; ( ${more}
+); echo "${MORE_MARK} $?"`;
+  const r = await hostCommand(conn, ['sh', '-c', `${script}; ${FACTS_SCRIPT}${then}`, 'vxlab', ...programs], undefined, 30_000);
+  const problems = programsOf(conn, r);
+  if (more === undefined || problems.length > 0) return { problems };
+  const start = r.stdout.indexOf(`\n${MORE_MARK}\n`);
+  const end = r.stdout.lastIndexOf(`\n${MORE_MARK} `);
+  const status = Number(/^\d+/.exec(r.stdout.slice(end + MORE_MARK.length + 2))?.[0] ?? NaN);
+  return { problems, more: { stdout: start >= 0 && end > start ? r.stdout.slice(start + MORE_MARK.length + 2, end) : '', status: Number.isNaN(status) ? 1 : status, stderr: r.stderr } };
+}
+
+/** programProblems' reading of the round trip's exit and its programs' part (the facts it caches). */
+function programsOf(conn: SshConnection, r: { exitCode: number | undefined; stdout: string; stderr: string }): string[] {
   const node = conn.host.node;
   const user = conn.host.user ?? 'the login user';
   if (r.exitCode !== 0) {
@@ -159,8 +176,9 @@ export async function programProblems(conn: SshConnection): Promise<string[]> {
     return [`${node}: cannot run commands on ${conn.destination}: ${why}`];
   }
   const all = r.stdout.split('\n');
+  const more = all.indexOf(MORE_MARK);
   const mark = all.indexOf(FACTS_MARK);
-  if (mark >= 0) factsOf.set(conn, parseHostFacts(all.slice(mark + 1)));
+  if (mark >= 0) factsOf.set(conn, parseHostFacts(all.slice(mark + 1, more >= 0 ? more : undefined)));
   const [uid, ...missing] = (mark >= 0 ? all.slice(0, mark) : all).filter(Boolean);
   if (uid !== '0') {
     const how = conn.host.sudo ? 'sudo -n did not make them root; check the sudoers entry' : `set \`sudo: true\` for ${node} in the hosts file (${user} needs passwordless sudo there), or log in as root`;
