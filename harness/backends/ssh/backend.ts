@@ -260,6 +260,14 @@ interface Warm {
   states: Map<string, HostState>;
 }
 
+/** Masters opening while the scenarios load (a run's SSH handshakes are most of its start): preflight takes them. */
+interface Early {
+  session: Session;
+  connections: Map<string, SshConnection>;
+  /** Each connection's one attempt to open, settled (preflight reads its outcome, never tries twice). */
+  opened: Map<string, Promise<void>>;
+}
+
 /** Both ends and the gateway of every connection's ssh session: what no host's routes or addresses may cover. */
 async function everyGuarded(connections: readonly SshConnection[]): Promise<GuardedAddress[]> {
   const all = (await Promise.all(connections.map(async (c) => guardedOf(await hostFacts(c))))).flat();
@@ -294,6 +302,7 @@ export class SshBackend implements Backend {
   readonly supportsRootless = false;
   private config: Promise<HostsConfig> | undefined;
   private warm: Warm | undefined;
+  private early: Promise<Early> | undefined;
 
   constructor(private readonly options: SshBackendOptions = {}) {}
 
@@ -314,12 +323,37 @@ export class SshBackend implements Backend {
     // Looked up, not spawned: the masters' handshakes wait for this.
     const missing = (await Promise.all(['ssh', 'setpriv'].map(async (p) => ((await onPath(p)) ? undefined : p)))).filter((p) => p !== undefined);
     if (missing.length > 0) throw new PrerequisiteError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed`, `install ${missing.map((p) => (p === 'ssh' ? 'openssh-client' : 'util-linux')).join(' and ')}`);
+    // The CLI loads the scenarios meanwhile; a run that stops before preflight (a bad scenario)
+    // leaves nothing: the masters die with the harness (pdeathsig), the directory at its exit.
+    this.early ??= this.openEarly();
+  }
+
+  private async openEarly(): Promise<Early> {
+    const config = await this.hosts();
+    const session = await Session.create(config);
+    const connections = new Map(config.hosts.map((h, i) => [h.node, session.connection(config, h.node, i)]));
+    const opened = new Map([...connections].map(([node, conn]) => {
+      const attempt = conn.open();
+      attempt.catch(() => undefined); // read by preflight
+      return [node, attempt] as const;
+    }));
+    return { session, connections, opened };
+  }
+
+  /** The early masters, taken once; those the labs do not need are closed. */
+  private async takeEarly(nodes: readonly string[]): Promise<Early | undefined> {
+    const early = this.early && (await this.early);
+    this.early = undefined;
+    if (!early) return undefined;
+    await Promise.all([...early.connections].filter(([node]) => !nodes.includes(node)).map(([, conn]) => conn.close()));
+    return early;
   }
 
   /** Checks every host against every lab before anything runs (exit 3 on a problem). */
   async preflight(plans: readonly LabPlan[]): Promise<void> {
     const config = await this.hosts();
-    const session = await Session.create(config);
+    const early = await this.takeEarly([...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))]);
+    const session = early?.session ?? (await Session.create(config));
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
     const states = new Map<string, HostState>();
@@ -329,11 +363,11 @@ export class SshBackend implements Backend {
       const nodes = [...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))];
       const missing = nodes.filter((n) => !hostFor(config, n));
       if (missing.length > 0) throw new PrerequisiteError(`${config.source} names no host for ${missing.join(', ')}`, `map each node of the lab to a host (it has ${config.hosts.map((h) => h.node).join(', ')})`);
-      connections = new Map(nodes.map((n, i) => [n, session.connection(config, n, i)]));
+      connections = new Map(nodes.map((n, i) => [n, early?.connections.get(n) ?? session.connection(config, n, i)]));
       await Promise.all(
         [...connections.values()].map(async (conn) => {
           try {
-            await conn.open();
+            await (early?.opened.get(conn.host.node) ?? conn.open());
           } catch (error) {
             problems.push(`${conn.host.node}: cannot reach ${conn.destination} over SSH (${errorMessage(error)}); check the hosts file and that \`ssh ${conn.destination.replace(/:\d+$/, '')} true\` works from here without a prompt (key, known_hosts)`);
             return;
@@ -409,6 +443,8 @@ export class SshBackend implements Backend {
 
   async up(lab: Lab, options: UpOptions): Promise<StartedLab> {
     const config = await this.hosts();
+    // Masters opened for a preflight that never came (a caller that skips it) are not left open.
+    await this.takeEarly([]).then((unused) => unused?.session.remove());
     const defer = new DeferStack();
     try {
       // The first lab takes preflight's connections when they are the ones it needs.
