@@ -62,3 +62,13 @@ describe('attack18 leads: on ssh hosts', () => {
     expect(checkArgvOnHost(words('ip link add link enp0s8 name v10 type vlan id 10 gvrp off'), scope)).toBeUndefined();
   });
 });
+
+describe('attack21: ping -I on ssh hosts', () => {
+  const scope = startScope('enp0s8', { planned: { devices: new Set(['va']), namespaces: new Set() } });
+  it.each(['10', '1.2', '1.2.3.4.5', '10.66.0'])('holds -I %s to the scope: iputils takes it for a device name', (value) => {
+    expect(checkArgvOnHost(['ping', '-c', '1', '-I', value, '10.66.0.2'], scope)?.message).toMatch(/neither the lab's NIC|reads device/);
+  });
+  it.each(['10.66.0.1', 'fd00::1'])('lets -I %s through: an address', (value) => {
+    expect(checkArgvOnHost(['ping', '-c', '1', '-I', value, '10.66.0.2'], scope)).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@
 // NIC may be read and be the lower device of a device the steps create; everything inside a
 // guest namespace the steps create is the lab's. Pure; reads argv through the policy's own
 // reading (readCommand's facts), so there is one parser.
+import { isIP } from 'node:net';
 import { getoptLong, isProblem } from './getopt.ts';
 import { linkAddNames, readLinkArgs, type LinkArgs } from './ip.ts';
 import { matches } from './iproute2-matching.ts';
@@ -449,7 +450,8 @@ function interfaceOption(argv: readonly string[], base: number, scope: HostScope
     named = true;
     // iputils reads `ADDR%DEV` as a source address bound to device DEV (SO_BINDTODEVICE), whatever the family.
     if (program === 'ping' && o.value.includes('%')) return problem(o.valueIndex ?? o.index, `binds the ping to a device with "%" (\`${o.value}\`); on an ssh host ping names the lab's NIC ${scope.nic} or a device the steps create (-I DEV), or a source address without %`);
-    if (program === 'ping' && /^[\d.]+$|:/.test(o.value)) continue;
+    // A source address only when inet_pton reads it so (a dotted quad, or IPv6): iputils takes `10` or `1.2` for a device's name.
+    if (program === 'ping' && ((isIP(o.value) === 4 && /^\d+\.\d+\.\d+\.\d+$/.test(o.value)) || isIP(o.value) === 6)) continue;
     // libpcap opens `any` as its every-interface pseudo-device, even where a device has that name.
     if (program === 'tcpdump' && o.value === 'any') return problem(o.valueIndex ?? o.index, 'captures on "any", every interface of the host; on an ssh host tcpdump reads the lab\'s NIC or a device the steps create (-i DEV)');
     const p = readable(scope, o.valueIndex ?? o.index, o.value);
