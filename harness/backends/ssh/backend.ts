@@ -17,7 +17,7 @@ import { onPath } from '../../util/on-path.ts';
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
-import { SshConnection, type MarkOnSuccess, type Marked } from './connection.ts';
+import { SshConnection, type MarkOnSuccess, type Marked, type PartOutcome, type RemotePart } from './connection.ts';
 import { shellCommand } from './quote.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost, stateFromOutput, stateReadScript } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
@@ -92,15 +92,64 @@ class SshNode implements NodeHandle {
     this.scope = scope;
     const parts = options?.input === undefined ? [] : batchParts(argv, options.input, this.made);
     if (parts.length <= 1) return this.run(argv, options);
-    // One after another, as ip -batch runs its lines, stopping at the first that fails.
     const { input: _whole, ...rest } = options ?? {};
-    let joined: ExecResult | undefined;
-    for (const part of parts) {
-      const result = await this.run(part.argv, part.input === undefined ? rest : { ...rest, input: part.input });
-      joined = joined ? { ...result, stdout: joined.stdout + result.stdout, stderr: joined.stderr + result.stderr, durationMs: joined.durationMs + result.durationMs } : result;
-      if (result.exitCode !== 0) break;
+    return this.runParts(parts, rest);
+  }
+
+  /**
+   * A batch's parts one after another in one round trip, as ip -batch runs its lines, stopping at
+   * the first that fails. A part that makes or deletes names carries the marker it would leave,
+   * as runNaming's command does; the wrapper says how each part ended.
+   */
+  private async runParts(parts: readonly { argv: readonly string[]; input?: string }[], options: ExecOptions): Promise<ExecResult> {
+    options.signal?.throwIfAborted();
+    const previous = this.naming;
+    let done!: () => void;
+    this.naming = new Promise((resolve) => (done = resolve));
+    await previous;
+    try {
+      // What each part leaves if every part before it succeeded (the sequence stops at a failure).
+      let scope = this.made;
+      const planned = parts.map((part) => {
+        const before = scope;
+        scope = scopeAfterRun(part.argv, part.input, before, { exitCode: 0 });
+        return { part, before, after: scope, naming: scopeNames(scope) !== scopeNames(before) };
+      });
+      const remote: RemotePart[] = planned.map(({ part, before, after, naming }) => ({
+        argv: part.argv,
+        ...(part.input !== undefined ? { input: part.input } : {}),
+        ...(naming ? { mark: { ...this.record.draft(namesOf(after)), verify: namesShownCondition(before, after) } } : {}),
+      }));
+      let result: ExecResult & { outcomes?: PartOutcome[] };
+      try {
+        result = await this.connection.execParts(remote, options);
+      } catch (error) {
+        // Interrupted under way: as runNaming's command, the names the parts would make are the run's.
+        if (options.signal?.aborted) await this.own(scope);
+        throw error;
+      }
+      const { outcomes, ...plain } = result;
+      // The wrapper could not say how far it got (the connection lost): as when interrupted, the
+      // names the parts would make are the run's (teardown deletes those that are there).
+      if (!outcomes) {
+        await this.own(scope);
+        return plain;
+      }
+      for (const [k, outcome] of outcomes.entries()) {
+        const { after, naming } = planned[k]!;
+        if (outcome.exitCode !== 0 || !naming) continue;
+        if (outcome.marked === 'marked') {
+          this.record.noted(namesOf(after));
+          this.made = after;
+        } else if (outcome.marked === 'unverified') {
+          // The wrapper stopped there: the parts after it were planned on names the host does not show.
+          return { ...plain, exitCode: 1, stderr: `${plain.stderr}vxlab: ${this.name}: \`${planned[k]!.part.argv.join(' ')}\` exited 0, but the host does not show the devices or namespaces it names as made or gone; the run's record of what it made stays as it was, and the rest of the batch did not run\n` };
+        } else await this.own(after); // the wrapper could not rename it: written again, a round trip
+      }
+      return plain;
+    } finally {
+      done();
     }
-    return joined!;
   }
 
   /** Runs one command (or batch) and records what it made for certain. */

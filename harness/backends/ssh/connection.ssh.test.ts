@@ -10,6 +10,7 @@ import { loadLab } from '../../scenario/resolve.ts';
 import { outputUntil } from '../../testing/host.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
+import type { PartOutcome, RemotePart } from './connection.ts';
 
 const missing = await sshdMissing();
 const CHILD = join(import.meta.dirname, 'testing', 'background-child.ts');
@@ -112,6 +113,89 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
       expect(r.marked).toBe('marked');
       expect(r.stderr).toMatch(/^0[0-7]{3}\n$/);
       expect(r.stderr).not.toBe('0077\n');
+    });
+  });
+
+  describe('a sequence of commands in one round trip (a step\'s batch)', () => {
+    const dir = '/run/vxlab-partstest';
+    const specFile = async (spec: { parts: RemotePart[]; timeoutMs?: number; keep?: boolean }) => {
+      const file = join(tmpdir(), `vxlab-partspec-${process.pid}-${Math.random().toString(36).slice(2)}`);
+      await writeFile(file, JSON.stringify(spec));
+      return file;
+    };
+    const runParts = async (spec: { parts: RemotePart[]; timeoutMs?: number }) => {
+      const file = await specFile(spec);
+      try {
+        const r = await child(['parts', hosts.hostsFile, node, file]);
+        expect(r.exitCode, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { exitCode: number; outcomes?: PartOutcome[]; stdout: string; stderr: string };
+      } finally {
+        await rm(file, { force: true });
+      }
+    };
+    const onHost = (argv: string[]) => hosts.onHost(node, argv);
+    beforeAll(() => onHost(['mkdir', '-p', dir]));
+
+    it('runs the parts in order, each with its own status and input, and stops at the first that fails', async () => {
+      const r = await runParts({ parts: [
+        { argv: ['sh', '-c', 'cat; echo one; echo e1 >&2'], input: 'in1\n' },
+        { argv: ['sh', '-c', 'echo two; exit 3'] },
+        { argv: ['touch', `${dir}/never`] },
+      ] });
+      expect(r).toEqual({ exitCode: 3, outcomes: [{ exitCode: 0, marked: 'no' }, { exitCode: 3, marked: 'no' }], stdout: 'in1\none\ntwo\n', stderr: 'e1\n' });
+      expect(await onHost(['ls', '-A', dir])).toBe('');
+    });
+
+    it('puts each part\'s marker in place after that part\'s exit 0, and leaves no draft of a part never reached', async () => {
+      const path = `${dir}/m.json`;
+      const r = await runParts({ parts: [
+        { argv: ['true'], mark: { path, text: '{"n":1}' } },
+        // The next part sees the first one's marker already in place.
+        { argv: ['cat', path] },
+        { argv: ['sh', '-c', 'exit 4'], mark: { path, text: '{"n":3}' } },
+        { argv: ['true'], mark: { path, text: '{"n":4}' } },
+      ] });
+      expect(r).toMatchObject({ exitCode: 4, outcomes: [{ exitCode: 0, marked: 'marked' }, { exitCode: 0, marked: 'no' }, { exitCode: 4, marked: 'no' }], stdout: '{"n":1}' });
+      expect(await onHost(['cat', path])).toBe('{"n":1}');
+      expect(await onHost(['ls', '-A', dir])).toBe('m.json');
+    });
+
+    it('stops after a part whose exit 0 the host does not bear out: the later markers would claim its names', async () => {
+      const path = `${dir}/u.json`;
+      const r = await runParts({ parts: [
+        { argv: ['true'], mark: { path, text: '{"u":1}', verify: "ip link show dev 'vxlab-none0' >/dev/null 2>&1" } },
+        { argv: ['true'], mark: { path, text: '{"u":2}' } },
+      ] });
+      expect(r).toMatchObject({ exitCode: 0, outcomes: [{ exitCode: 0, marked: 'unverified' }] });
+      expect(await onHost(['ls', '-A', dir])).not.toMatch(/u\.json/);
+    });
+
+    it('takes the deadline\'s signals in the part that runs, and stops there', async () => {
+      const r = await runParts({ parts: [{ argv: ['true'] }, { argv: ['sleep', '1000'] }, { argv: ['touch', `${dir}/after`] }], timeoutMs: 1500 });
+      expect(r.outcomes?.[0]).toEqual({ exitCode: 0, marked: 'no' });
+      expect(r.outcomes).toHaveLength(2);
+      expect([130, 137]).toContain(r.exitCode);
+      expect(await hosts.processesOn(node, 'sleep')).toEqual([]);
+      expect(await onHost(['ls', '-A', dir])).not.toMatch(/after/);
+    });
+
+    it('ends, whichever part runs, when the harness that started it is SIGKILLed', async () => {
+      const file = await specFile({ keep: true, parts: [{ argv: ['true'] }, { argv: ['sleep', '1000'] }, { argv: ['touch', `${dir}/after-kill`] }] });
+      const run = child(['parts', hosts.hostsFile, node, file]);
+      const said = await Promise.race([outputUntil(run, '\n'), run.then((r) => `ended: ${String(r.stderr)}`)]);
+      const local = /started (\S+)/.exec(said)?.[1];
+      expect(local, said).toBeDefined();
+      try {
+        expect(await sleepsOnceThere(1)).toHaveLength(1);
+        run.kill('SIGKILL');
+        await run;
+        expect(await sleepsOnceThere(0)).toEqual([]);
+        expect(await onHost(['ls', '-A', dir])).not.toMatch(/after-kill/);
+      } finally {
+        for (const pid of await hosts.processesOn(node, 'sleep')) process.kill(pid, 'SIGKILL');
+        await rm(local!, { recursive: true, force: true });
+        await rm(file, { force: true });
+      }
     });
   });
 });

@@ -3,6 +3,7 @@
 // Remote commands are argv quoted for the remote shell (quote.ts), started by a fixed wrapper
 // that reports its PID, so deadlines and tcpdump's SIGUSR1 reach the program itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { BackgroundProcess, DEFAULT_COMMAND_TIMEOUT_MS, type ExecOptions, type ExecResult } from '../../util/process.ts';
 import { COMMAND_OUTPUT_LIMIT, type OutputLimit } from '../../util/bounded-output.ts';
 import { onAbort } from '../../util/abort-fanout.ts';
@@ -19,44 +20,66 @@ const PID_LINE = /^vxlab-pid (\d+)\n/;
 // The program gets a clean, predictable environment (C locale: checks read its output).
 const CLEAN_ENV = 'env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C';
 /**
+ * The wrapper runs a sequence of commands ("parts") on the host, in order, each to its end,
+ * stopping at the first that does not exit 0: a step's batch in one round trip, where each part
+ * still gets its own exit status. Each part is four words: its input, a marker path, a condition,
+ * and its argv quoted by quote.ts (run through `eval "exec ..."`, so the part's process is the
+ * program itself, never a shell around it).
  * Every program takes its signals as names on the channel's stdin (no ssh round trip each), and is
  * SIGKILLed when the channel closes (its harness killed, the master gone), so nothing a run started
- * outlives it, even a program that never writes again. Its input comes as $1 (through printf), so
- * stdin stays the channel's. The wrapper exits with the program's status (128+N: signal N).
+ * outlives it, even a program that never writes again. Its input comes as a word (through printf),
+ * so stdin stays the channel's. The wrapper exits with the last part's status (128+N: signal N).
  * (A program in the background of a non-interactive sh ignores SIGINT unless it sets its own
  * handler, as ping does; a deadline's SIGKILL follows a second later anyway.)
- * With a marker path as $2, stdin starts with the marker the run will have if the program
- * succeeds (its length in bytes on a line, then its bytes): it is renamed into place right after
- * an exit 0 when the host shows the names as the marker says ($3, a condition: an exit 0 alone
- * has lied, `ip -V link add`), and `vxlab-marked PID` ends stderr; so a harness killed at any
- * moment after the program made its names still leaves them in the marker. An exit 0 the host
- * does not bear out ends stderr with `vxlab-unverified PID` instead.
+ * A part with a marker path has its marker on stdin first, before any signal (its length in bytes
+ * on a line, then its bytes, in the parts' order): the marker the run will have if that part
+ * succeeds. It is renamed into place right after the part's exit 0 when the host shows the names
+ * as the marker says (the condition: an exit 0 alone has lied, `ip -V link add`), so a harness
+ * killed at any moment after a part made its names still leaves them in the marker.
+ * `vxlab-parts PID` then each part's status ends stderr: `0:marked`, `0:unverified` (an exit 0
+ * the host does not bear out: marker left as it was), or the exit status alone.
  */
 const WRAPPER = [
   // First, before the program can write: where its stderr starts (after what sudo or ssh said).
   'echo "vxlab-pid $$" >&2',
-  'i=$1; m=$2; v=$3; shift 3',
   'exec 3<&0',
+  // Every marker first: the signal readers below read the same stdin.
   // umask in a subshell: the program's own files (ip netns add's /run/netns) keep the host's modes.
-  'if [ -n "$m" ]; then t="$m.$$.new"; read -r n <&3 && (umask 077 && head -c "$n" >"$t") <&3 || m=; fi',
-  `if [ -n "$i" ]; then printf '%s' "$i" | ${CLEAN_ENV} "$@" & p=$!; else ${CLEAN_ENV} "$@" </dev/null & p=$!; fi`,
-  '{ while read -r s; do kill -s "$s" "$p" 2>/dev/null; done; kill -s KILL "$p" 2>/dev/null; } <&3 & r=$!',
-  'exec 3<&-',
-  'wait "$p"; c=$?',
-  'kill "$r" 2>/dev/null',
-  'if [ -n "$m" ]; then',
-  '  if [ "$c" != 0 ]; then rm -f "$t"',
-  '  elif ! { [ -z "$v" ] || eval "$v"; }; then rm -f "$t"; echo "vxlab-unverified $$" >&2',
-  '  elif mv -f "$t" "$m"; then echo "vxlab-marked $$" >&2',
-  '  else rm -f "$t"; fi',
-  'fi',
+  'j=0',
+  'for a; do',
+  '  if [ $((j % 4)) = 1 ] && [ -n "$a" ]; then t="$a.$$.$((j / 4)).new"; read -r n <&3 && (umask 077 && head -c "$n" >"$t") <&3 || rm -f "$t"; fi',
+  '  j=$((j + 1))',
+  'done',
+  'x=0; r=; c=0',
+  'while [ $# -ge 4 ]; do',
+  '  i=$1; m=$2; v=$3; w=$4; shift 4; t="$m.$$.$x.new"; x=$((x + 1))',
+  '  [ -z "$m" ] || [ -f "$t" ] || m=',
+  `  if [ -n "$i" ]; then printf '%s' "$i" | eval "exec ${CLEAN_ENV} $w" 3<&- & p=$!; else eval "exec ${CLEAN_ENV} $w" </dev/null 3<&- & p=$!; fi`,
+  '  { while read -r s; do kill -s "$s" "$p" 2>/dev/null; done; kill -s KILL "$p" 2>/dev/null; } <&3 & k=$!',
+  '  wait "$p"; c=$?',
+  '  kill "$k" 2>/dev/null',
+  '  o=$c',
+  '  if [ -n "$m" ]; then',
+  '    if [ "$c" != 0 ]; then rm -f "$t"',
+  '    elif ! { [ -z "$v" ] || eval "$v"; }; then rm -f "$t"; o="$c:unverified"',
+  '    elif mv -f "$t" "$m"; then o="$c:marked"',
+  '    else rm -f "$t"; fi',
+  '  fi',
+  '  r="$r $o"',
+  // After a part the host does not bear out, the later parts' markers would claim its names.
+  '  case $o in *:unverified) break ;; esac',
+  '  [ "$c" = 0 ] || break',
+  'done',
+  // The markers of parts never reached are not left behind.
+  'while [ $# -ge 4 ]; do [ -z "$2" ] || rm -f "$2.$$.$x.new"; x=$((x + 1)); shift 4; done',
+  'echo "vxlab-parts $$$r" >&2',
   'exit "$c"',
 ].join('\n');
 
-/** A marker to put in place on the host if, and only if, the program exits 0 and `verify` holds there (see WRAPPER). */
 /** What the wrapper did with a marker: put it in place, found the host not as it says (left it), or neither (no word: see the caller's fallback). */
 export type Marked = 'marked' | 'unverified' | 'no';
 
+/** A marker to put in place on the host if, and only if, the program exits 0 and `verify` holds there (see WRAPPER). */
 export interface MarkOnSuccess {
   path: string;
   text: string;
@@ -64,8 +87,32 @@ export interface MarkOnSuccess {
   verify?: string;
 }
 
-const AUTHENTICATED = /^Authenticated to /m;
-const CHECK_EVERY_MS = 200;
+/** One command of a sequence the wrapper runs in one round trip. */
+export interface RemotePart {
+  argv: readonly string[];
+  input?: string;
+  mark?: MarkOnSuccess;
+}
+
+/** How a part of the sequence ended, as the wrapper said. */
+export interface PartOutcome {
+  exitCode: number;
+  marked: Marked;
+}
+
+const PARTS_LINE = /(?:^|\n)vxlab-parts (\d+)((?: \d+(?::marked|:unverified)?)*)\n$/;
+
+/** The wrapper's last stderr line, if it is there and names `pid`: stderr without it, and each part's outcome (pure). */
+export function partsIn(stderr: string, pid: number | undefined): { stderr: string; outcomes?: PartOutcome[] } {
+  const m = PARTS_LINE.exec(stderr);
+  if (!m || pid === undefined || Number(m[1]) !== pid) return { stderr };
+  const outcomes = m[2]!.trim().split(' ').filter(Boolean).map((word) => {
+    const [code, marked] = word.split(':');
+    return { exitCode: Number(code), marked: (marked ?? 'no') as Marked };
+  });
+  return { stderr: stderr.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0)), outcomes };
+}
+
 
 /** ssh's own lines at LogLevel VERBOSE, without the informational ones (what failed is left). */
 function sshComplaints(stderr: string): string[] {
@@ -132,39 +179,31 @@ export class SshConnection {
 
   private async openMaster(timeoutMs: number): Promise<void> {
     this.masterStderr = '';
+    // A socket left by a master that died would make the new one run without multiplexing
+    // ("already exists"), and would look like it ready: only the new master's socket counts.
+    rmSync(this.options.controlPath, { force: true });
     // setpriv --pdeathsig: if the harness is killed, so is the master (clean restores later).
-    // LogLevel=VERBOSE: the master says "Authenticated to" just before it listens on its socket.
+    // LogLevel=VERBOSE: ssh's reasons for a failure come back in its stderr.
     const masterArgv = ['setpriv', '--pdeathsig', 'KILL', '--', 'ssh', ...this.sshArgs(['-M', '-N', '-o', 'ControlPersist=no', '-o', 'LogLevel=VERBOSE'])];
     traceSpawn(masterArgv);
     const master = spawn(masterArgv[0]!, masterArgv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.master = master;
-    let authenticated = false;
-    master.stderr!.on('data', (chunk: Buffer) => {
-      this.masterStderr += chunk.toString();
-      authenticated ||= AUTHENTICATED.test(this.masterStderr);
-    });
+    master.stderr!.on('data', (chunk: Buffer) => (this.masterStderr += chunk.toString()));
     // A master that cannot start (no setpriv or ssh yet: open may come before the prerequisite check) is gone too.
-    const exited = new Promise<number | null>((resolve) => {
-      master.once('exit', (code) => resolve(code));
-      master.once('error', (error) => {
-        this.masterStderr += `${error.message}\n`;
-        resolve(null);
-      });
-    });
     let gone = false;
-    void exited.then(() => (gone = true));
-    let lastCheck = performance.now();
+    master.once('exit', () => (gone = true));
+    master.once('error', (error) => {
+      this.masterStderr += `${error.message}\n`;
+      gone = true;
+    });
     try {
-      // Each `ssh -O check` is a process: until the master says it is in, ask only every 200 ms
-      // (an ssh that never says so still gets asked), and at once when it has.
+      // OpenSSH listens on a temporary name and links it to the ControlPath only then (mux.c,
+      // muxserver_listen), after the login: the socket's name appearing means the master takes
+      // commands. Looking costs a stat, where `ssh -O check` costs a process.
       await pollUntil(
-        async () => {
+        () => {
           if (gone) throw new Error(masterFailure(this.masterStderr, master.exitCode));
-          const now = performance.now();
-          if (!authenticated && now - lastCheck < CHECK_EVERY_MS) return undefined;
-          lastCheck = now;
-          const check = await this.control('check');
-          return check === 0 ? true : undefined;
+          return existsSync(this.options.controlPath) ? true : undefined;
         },
         { what: `an SSH connection to ${this.destination}`, timeoutMs, maxIntervalMs: 5 },
       );
@@ -173,17 +212,6 @@ export class SshConnection {
       if (error instanceof DeadlineError) throw new Error(`${error.message}${this.masterStderr.trim() ? `: ${sshComplaints(this.masterStderr).join('\n')}` : ''}`, { cause: error });
       throw error;
     }
-  }
-
-  /** `ssh -O CMD`: talks to the master only. */
-  private control(command: 'check'): Promise<number | null> {
-    return new Promise((resolve) => {
-      const argv = ['ssh', '-O', command, ...this.sshArgs()];
-      traceSpawn(argv);
-      const child = spawn('ssh', argv.slice(1), { stdio: 'ignore' });
-      child.once('error', () => resolve(null));
-      child.once('exit', (code) => resolve(code));
-    });
   }
 
   /** Ends the master connection (and with it any command still on it). */
@@ -199,14 +227,15 @@ export class SshConnection {
     clearTimeout(timer);
   }
 
-  /** The remote command line for argv: through `sudo -n` when the hosts file says so. */
-  remoteCommand(argv: readonly string[], input = '', mark?: MarkOnSuccess): string {
-    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', input, mark?.path ?? '', mark?.verify ?? '', ...argv]);
+  /** The remote command line for the parts: through `sudo -n` when the hosts file says so. */
+  remoteCommand(parts: readonly RemotePart[]): string {
+    const words = parts.flatMap((p) => [p.input ?? '', p.mark?.path ?? '', p.mark?.verify ?? '', shellCommand(p.argv)]);
+    return shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'sh', '-c', WRAPPER, 'vxlab', ...words]);
   }
 
   /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
   start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit, mark?: MarkOnSuccess): SshProcess {
-    return new SshProcess(this, argv, input, stdoutLimit, mark);
+    return new SshProcess(this, [{ argv, ...(input !== undefined ? { input } : {}), ...(mark ? { mark } : {}) }], stdoutLimit);
   }
 
   /**
@@ -214,23 +243,38 @@ export class SshConnection {
    * `mark`, `marked` says whether the host's marker was put in place after the program's exit 0.
    */
   async exec(argv: readonly string[], options: ExecOptions & { mark?: MarkOnSuccess } = {}): Promise<ExecResult & { marked: Marked }> {
+    const { mark, input, ...rest } = options;
+    const { outcomes, ...result } = await this.execParts([{ argv, input: input ?? '', ...(mark ? { mark } : {}) }], rest);
+    return { ...result, marked: outcomes?.[0]?.marked ?? 'no' };
+  }
+
+  /**
+   * Runs the parts on the host in one round trip, in order, stopping at the first that fails; the
+   * result is theirs joined (the last one's exit). `outcomes` says how each part that ran ended;
+   * undefined when the wrapper could not say (the connection lost, the wrapper killed).
+   */
+  async execParts(parts: readonly RemotePart[], options: ExecOptions = {}): Promise<ExecResult & { outcomes?: PartOutcome[] }> {
     options.signal?.throwIfAborted();
-    const program = this.start(argv, options.input ?? '', COMMAND_OUTPUT_LIMIT, options.mark);
+    const program = new SshProcess(this, parts, COMMAND_OUTPUT_LIMIT);
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
     const unsubscribe = options.signal ? onAbort(options.signal, () => program.kill()) : () => undefined;
+    // At the deadline: Ctrl-C, SIGKILL a second later through the channel (the wrapper still says
+    // how each part ended, markers included), and only then the local client too.
     timers.push(
       setTimeout(() => {
         timedOut = true;
         program.signal('SIGINT');
-        timers.push(setTimeout(() => program.kill(), KILL_AFTER_MS));
+        timers.push(setTimeout(() => {
+          program.signal('SIGKILL');
+          timers.push(setTimeout(() => program.kill(), KILL_AFTER_MS));
+        }, KILL_AFTER_MS));
       }, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
     );
     try {
       const result = await program.exited;
       if (options.signal?.aborted) throw options.signal.reason;
-      const { stderr, marked } = program.markedIn(result.stderr);
-      return { ...result, stderr, stdout: program.stdoutText, timedOut, marked };
+      return { ...result, stdout: program.stdoutText, timedOut, ...(program.outcomes ? { outcomes: program.outcomes } : {}) };
     } finally {
       for (const timer of timers) clearTimeout(timer);
       unsubscribe();
@@ -269,18 +313,20 @@ export class SshProcess extends BackgroundProcess {
   private remotePid: number | undefined;
   readonly exited: Promise<ExecResult>;
 
+  /** How each part ended, as the wrapper's last stderr line said (once exited). */
+  outcomes: PartOutcome[] | undefined;
+
   constructor(
     private readonly connection: SshConnection,
-    argv: readonly string[],
-    input: string | undefined,
+    parts: readonly RemotePart[],
     stdoutLimit?: OutputLimit,
-    mark?: MarkOnSuccess,
   ) {
-    super(argv, stdoutLimit);
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(argv, input, mark)];
+    super(parts.length === 1 ? parts[0]!.argv : parts.flatMap((p) => p.argv), stdoutLimit);
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), connection.remoteCommand(parts)];
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    if (mark) this.child.stdin!.write(`${Buffer.byteLength(mark.text)}\n${mark.text}`);
+    // Every marker before any signal line: the wrapper reads them all first.
+    for (const { mark } of parts) if (mark) this.child.stdin!.write(`${Buffer.byteLength(mark.text)}\n${mark.text}`);
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
     // stdin stays open: signals go that way, and its end (this harness gone) ends the program.
@@ -293,6 +339,7 @@ export class SshProcess extends BackgroundProcess {
       this.child.once('close', (code) => {
         this.ended = true;
         if (this.remotePid === undefined && this.pidLine) this.receiveStderr(Buffer.from(this.pidLine));
+        this.outcomes = partsIn(super.stderr, this.remotePid).outcomes;
         resolve({ exitCode: code ?? undefined, stdout: '', stderr: this.stderr, durationMs: performance.now() - this.started, timedOut: false });
       });
     });
@@ -321,13 +368,9 @@ export class SshProcess extends BackgroundProcess {
     return !this.ended;
   }
 
-  /** stderr without the wrapper's last line about the marker, and what that line said. */
-  markedIn(stderr: string): { stderr: string; marked: Marked } {
-    for (const marked of ['marked', 'unverified'] as const) {
-      const said = `vxlab-${marked} ${this.remotePid}\n`;
-      if (this.remotePid !== undefined && stderr.endsWith(said)) return { stderr: stderr.slice(0, -said.length), marked };
-    }
-    return { stderr, marked: 'no' };
+  /** The program's stderr, without the wrapper's last line (its parts' outcomes). */
+  override get stderr(): string {
+    return partsIn(super.stderr, this.remotePid).stderr;
   }
 
   signal(signal: NodeJS.Signals): void {
