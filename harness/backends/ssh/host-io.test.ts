@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { SshConnection } from './connection.ts';
 import { restoreHost, restoreScript, splitStateReads, stateReadScript } from './host-io.ts';
-import { STATE_READS, parseHostState } from './host-state.ts';
+import { STATE_READS, parseHostState, stateLines } from './host-state.ts';
 
 describe('the batched state read', () => {
   it('gives each read its own output and the sysctl values, run by sh here (reads only)', async () => {
@@ -28,9 +28,33 @@ describe('the batched state read', () => {
   });
 
   it('stops at a read that fails, with its exit code', async () => {
-    const r = await execa('sh', ['-c', stateReadScript([]).replace("'ip' '-j' '-d' 'link' 'show'", "'ip' '-j' 'link' 'show' 'dev' 'vxlab-none'")], { reject: false });
-    expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toMatch(/vxlab-none/);
+    for (const [read, failing] of <[string, string][]>[["'ip' '-4' '-j' 'route' 'show' 'table' 'all'", "'ip' '-j' 'link' 'show' 'dev' 'vxlab-none'"], ['\nneigh show\n', '\nlink show dev vxlab-none\n']]) {
+      const script = stateReadScript([]);
+      expect(script).toContain(read);
+      const r = await execa('sh', ['-c', script.replace(read, failing)], { reject: false });
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr).toMatch(/vxlab-none/);
+    }
+  });
+
+  it('reads, with three reads in one ip -batch, the same state as each read run alone without -d (in a network namespace of its own)', async () => {
+    // An unnamed namespace of this test's own (gone when sh exits), with one of each kind of fact.
+    const setup = [
+      'ip link add vx-a type veth peer name vx-b', 'ip link add vx-br type bridge', 'ip link set vx-b master vx-br',
+      'ip link add vx-vx type vxlan id 5 dstport 4789 local 10.77.0.1', 'ip addr add 10.77.0.1/24 dev vx-a', 'ip -6 addr add fd77::1/64 dev vx-a nodad',
+      'ip link set vx-a up', 'ip link set vx-br up', 'ip route add 10.78.0.0/16 via 10.77.0.2 table 100', 'ip route add 10.79.0.0/16 via 10.77.0.2',
+      'ip -6 route add fd78::/64 via fd77::2 table 7', 'ip neigh add 10.77.0.7 lladdr 02:00:00:00:00:07 dev vx-a nud permanent',
+      'bridge fdb append 00:00:00:00:00:00 dev vx-vx dst 10.77.0.9',
+    ].join(' && ');
+    const alone = STATE_READS.map((argv) => (argv[0] === 'ip' && argv[2] === '-d' && argv[3] !== 'link' ? ['ip', '-j', ...argv.slice(3)] : argv));
+    const oneByOne = alone.map((argv) => `${argv.map((w) => `'${w}'`).join(' ')}; printf '\\n--one--\\n'`).join('\n');
+    const r = await execa('unshare', ['-n', 'sh', '-c', `${setup} && ${stateReadScript([])} && echo --vxlab-both-- && ${oneByOne}`], { env: { LC_ALL: 'C' } });
+    const [batched, separate] = r.stdout.split('\n--vxlab-both--\n') as [string, string];
+    const { outputs } = splitStateReads(batched);
+    expect(outputs).toHaveLength(STATE_READS.length);
+    const fromBatch = stateLines(parseHostState(outputs, {}));
+    expect(fromBatch).toEqual(expect.arrayContaining(['address 10.77.0.1/24 dev vx-a', 'address fd77::1/64 dev vx-a', expect.stringMatching(/^neighbour 10\.77\.0\.7 dev vx-a/), expect.stringMatching(/^route 4 table 100 10\.78\.0\.0\/16/), expect.stringMatching(/^route 6 table 7 fd78::\/64/), expect.stringMatching(/^fdb 00:00:00:00:00:00 dev vx-vx dst 10\.77\.0\.9/)]));
+    expect(fromBatch).toEqual(stateLines(parseHostState(separate.split('\n--one--\n').slice(0, STATE_READS.length).map((o) => o.trim()), {})));
   });
 });
 

@@ -5,7 +5,7 @@ import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { BATCH_WORD } from '../../policy/policy.ts';
-import { leftovers, notOurs, parseHostState, restorePlan, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
+import { BATCHED_READ, leftovers, notOurs, parseHostState, restorePlan, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
@@ -49,12 +49,19 @@ export async function hostCommand(conn: SshConnection, argv: readonly string[], 
 // Between one read's output and the next in the batched read (JSON and yes/no never hold it).
 const SEPARATOR = '--vxlab-state-read--';
 
+const isBatched = (argv: readonly string[]) => BATCHED_READ.every((w, i) => argv[i] === w);
+const BATCHED = STATE_READS.filter(isBatched);
+const SEPARATE = STATE_READS.filter((argv) => !isBatched(argv));
+
 /**
- * One sh script that runs every read of STATE_READS in turn (each argv quoted by quote.ts), a
- * separator line after each, then the sysctl values: one round trip instead of one per read.
+ * One sh script that runs every read of STATE_READS (each argv quoted by quote.ts) with a
+ * separator line after each, then the sysctl values: one round trip instead of one per read. The
+ * reads that share BATCHED_READ go first as one `ip -batch` (a JSON line each), fed by a here-
+ * document (no process of its own); an `sh -c` read runs in the script's own shell.
  */
 export function stateReadScript(sysctlKeys: readonly string[], exact = false): string {
-  const reads = STATE_READS.map((argv) => `${shellCommand(argv)} || exit $?; printf '\\n%s\\n' ${SEPARATOR}`);
+  const batch = [`${shellCommand([...BATCHED_READ, '-batch', '-'])} <<'--vxlab-batch--' || exit $?`, ...BATCHED.map((argv) => argv.slice(BATCHED_READ.length).join(' ')), '--vxlab-batch--', `printf '\\n%s\\n' ${SEPARATOR}`];
+  const reads = SEPARATE.map((argv) => `${argv[0] === 'sh' && argv[1] === '-c' ? argv[2]! : shellCommand(argv)} || exit $?; printf '\\n%s\\n' ${SEPARATOR}`);
   // -e: a key that does not exist (yet) is left out, not an error.
   // `exact`: the keys a recorded state holds, as they are (expanding them again would add keys).
   const { keys, patterns } = exact ? { keys: [...sysctlKeys], patterns: [] } : sysctlReads(sysctlKeys);
@@ -62,19 +69,23 @@ export function stateReadScript(sysctlKeys: readonly string[], exact = false): s
     ...(keys.length > 0 ? [`${shellCommand(['sysctl', '-e', ...keys])} || true`] : []),
     ...patterns.map(({ tree, pattern }) => `${shellCommand(['sysctl', '-e', '-r', pattern, tree])} || true`),
   ];
-  return [...reads, ...sysctl].join('\n');
+  return [...batch, ...reads, ...sysctl].join('\n');
 }
 
-/** The script's output split back into each read's output and the sysctl values. Pure. */
+/** The script's output split back into each read's output (STATE_READS' order) and the sysctl values. Pure. */
 export function splitStateReads(stdout: string): { outputs: string[]; sysctls: Record<string, string> } {
   const parts = stdout.split(`\n${SEPARATOR}\n`);
   // Keyed by names read from the host: no prototype (`__proto__`).
   const sysctls: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const line of (parts[STATE_READS.length] ?? '').split('\n')) {
+  for (const line of (parts[1 + SEPARATE.length] ?? '').split('\n')) {
     const m = /^(\S+) = (.*)$/.exec(line);
     if (m) sysctls[m[1]!] = m[2]!;
   }
-  return { outputs: parts.slice(0, STATE_READS.length), sysctls };
+  // The batch's part holds a line per read; one missing leaves the outputs short (an error for the caller).
+  const batched = (parts[0] ?? '').split('\n').filter((l) => l !== '');
+  if (parts.length < 1 + SEPARATE.length || batched.length !== BATCHED.length) return { outputs: [], sysctls };
+  const separate = parts.slice(1, 1 + SEPARATE.length);
+  return { outputs: STATE_READS.map((argv) => (isBatched(argv) ? batched.shift()! : separate.shift()!)), sysctls };
 }
 
 /**

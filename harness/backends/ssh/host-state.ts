@@ -51,17 +51,23 @@ export interface HostState {
   sysctls: Record<string, string>;
 }
 
-/** The commands whose output `parseHostState` reads, in this order (each an argv). */
+/**
+ * The commands whose output `parseHostState` reads, in this order (each an argv). The host runs
+ * those that start with BATCHED_READ as one `ip -batch` (host-io.ts: one process, not three).
+ */
 export const STATE_READS: readonly (readonly string[])[] = [
   ['ip', '-j', '-d', 'link', 'show'],
-  ['ip', '-j', 'addr', 'show'],
+  ['ip', '-j', '-d', 'addr', 'show'],
   ['ip', '-4', '-j', 'route', 'show', 'table', 'all'],
   ['ip', '-6', '-j', 'route', 'show', 'table', 'all'],
-  ['ip', '-j', 'neigh', 'show'],
+  ['ip', '-j', '-d', 'neigh', 'show'],
   ['bridge', '-j', 'fdb', 'show'],
   ['ip', '-j', 'netns', 'list'],
   ['sh', '-c', 'if test -d /run/netns; then echo yes; else echo no; fi'],
 ];
+
+/** ip's options shared by the reads the host runs in one batch (a family option would apply to every line, so routes stay apart). */
+export const BATCHED_READ: readonly string[] = ['ip', '-j', '-d'];
 
 type Json = Record<string, unknown>;
 

@@ -60,13 +60,15 @@ export interface HostFacts {
 // Read in the program check's round trip. Under sudo the environment is reset, so SSH_CONNECTION
 // is taken from the nearest ancestor (the login's shell) that has it. The host's route back to the
 // client end names the gateway a routed connection goes through (an IPv4-mapped end read as IPv4).
+// ip -j writes its JSON on one line; files are read by the shell itself: few processes per host.
 const FACTS_MARK = '--vxlab-facts';
 export const FACTS_SCRIPT = `echo ${FACTS_MARK}; c=$SSH_CONNECTION; q=$$
 while [ -z "$c" ] && [ "$q" -gt 1 ] 2>/dev/null; do c=$(tr '\\000' '\\n' < /proc/$q/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p'); set -- $(cat /proc/$q/stat 2>/dev/null); q=$4; done
 echo "ssh-connection $c"; set -- $c; a=\${1#::ffff:}
-echo "ssh-route $([ -n "$a" ] && ip -j route get "$a" 2>/dev/null | tr -d '\\n')"
-ip -j link show 2>/dev/null | tr -d '\\n'; echo
-echo "host-id $(cat /proc/sys/kernel/random/boot_id 2>/dev/null) $(stat -L -c %i /proc/self/ns/net 2>/dev/null) $(cat /etc/machine-id 2>/dev/null)"`;
+printf 'ssh-route '; { [ -n "$a" ] && ip -j route get "$a" 2>/dev/null; } || echo
+ip -j link show 2>/dev/null || echo
+{ read -r b </proc/sys/kernel/random/boot_id; read -r n </etc/machine-id; } 2>/dev/null
+echo "host-id $b $(stat -L -c %i /proc/self/ns/net 2>/dev/null) $n"`;
 
 /** The JSON array on the line that starts with `prefix`; none when it is missing or unreadable. */
 function jsonLine(lines: readonly string[], prefix: string): Record<string, unknown>[] {
