@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { SshConnection } from './connection.ts';
 import { restoreHost, restoreScript, splitStateReads, stateReadScript } from './host-io.ts';
-import { STATE_READS, parseHostState, stateLines } from './host-state.ts';
+import { STATE_READS, parseHostState, restorePlan, stateLines, stateWithMade } from './host-state.ts';
 
 describe('the batched state read', () => {
   it('gives each read its own output and the sysctl values, run by sh here (reads only)', async () => {
@@ -146,11 +146,25 @@ describe('restoreHost and the run\'s marker', () => {
     delete before.links.lo;
     let putBack = 0;
     const r = await restoreHost(conn, before, { interfaces: ['lo'], namespaces: [] }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
-    expect(calls).toEqual(['read', 'restore']);
+    // No sysctl recorded: the restore goes first, planned on the names the run owns; the read
+    // after it still has lo, so the plan from that read goes too. Each time the marker comes back.
+    expect(calls).toEqual(['restore', 'restore']);
     expect(r.left.join('\n')).toMatch(/lo/);
     expect(r.markerRemoved).toBe(false);
-    expect(putBack).toBe(1);
+    expect(putBack).toBe(2);
     // And its line is not taken for what the restore said.
     expect(r.said ?? '').not.toMatch(/vxlab-marker-removed/);
+    // With a sysctl recorded, the host is read first: a value set since by someone else stays theirs.
+    calls.length = 0;
+    const withKey = { ...before, sysctls: Object.assign(Object.create(null) as Record<string, string>, { 'net.ipv4.ip_forward': '0' }) };
+    await restoreHost(conn, withKey, { interfaces: ['lo'], namespaces: [], sysctls: { 'net.ipv4.ip_forward': ['1'] } }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
+    expect(calls).toEqual(['read', 'restore']);
+  });
+
+  it('plans a restore with no sysctl on the names the run owns: their devices and namespaces deleted, /run/netns with them', () => {
+    const before = parseHostState(['[{"ifname":"lo","mtu":65536,"flags":["UP"]}]', '[]', '[]', '[]', '[]', '[]', '[]', 'no'], {});
+    const owned = { interfaces: ['vxlan0', 'lo'], namespaces: ['red'] };
+    const plan = restorePlan(before, stateWithMade(before, owned), owned);
+    expect(plan).toMatchObject({ namespaces: ['red'], ip: [['link', 'del', 'dev', 'vxlan0']], bridge: [], sysctls: [], removeNetnsDir: true });
   });
 });

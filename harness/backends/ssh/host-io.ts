@@ -5,7 +5,7 @@ import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { BATCH_WORD } from '../../policy/policy.ts';
-import { BATCHED_READ, leftovers, notOurs, parseHostState, restorePlan, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
+import { BATCHED_READ, leftovers, notOurs, parseHostState, restorePlan, stateWithMade, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
@@ -157,10 +157,23 @@ const MARKER_REMOVED = 'vxlab-marker-removed';
  * Undoes what the run changed since `before`, deleting only what `owned` names; says what is still
  * different. With `marker`, the marker goes in the restore's own round trip when its commands all
  * succeeded, and is put back (`putBack`) if the host is still not restored (clean needs it then).
+ * With no sysctl recorded, the run's part of a host is the names it owns alone (restorePlan): the
+ * restore is planned on the state those names make (stateWithMade) and goes at once, one round
+ * trip; the read after it says whether that was all, else the plan from that read goes too.
  */
 export async function restoreHost(conn: SshConnection, before: HostState, owned: OwnedNames, marker?: { path: string; putBack: () => Promise<void> }): Promise<RestoreResult> {
   const keys = Object.keys(before.sysctls);
-  const now = await readHostState(conn, keys, true);
+  const planned = keys.length === 0 && owned.interfaces.length + owned.namespaces.length > 0;
+  const now = planned ? stateWithMade(before, owned) : await readHostState(conn, keys, true);
+  let result = await restoreFrom(conn, before, now, owned, marker);
+  if (planned && result.left.length > 0) result = await restoreFrom(conn, before, result.after, owned, marker);
+  const { after: _, ...said } = result;
+  return said;
+}
+
+/** One restore round trip from `now` (the restore and the read after it); the marker put back if the host is still not restored. */
+async function restoreFrom(conn: SshConnection, before: HostState, now: HostState, owned: OwnedNames, marker?: { path: string; putBack: () => Promise<void> }): Promise<RestoreResult & { after: HostState }> {
+  const keys = Object.keys(before.sysctls);
   const restore = restoreScript(restorePlan(before, now, owned), marker?.path);
   // The restore and the read after it in one round trip; nothing to restore: `now` is the state after.
   const { state: after, stderr: said } = restore.length === 0 ? { state: now, stderr: '' } : await readState(conn, keys, true, restore);
@@ -168,5 +181,5 @@ export async function restoreHost(conn: SshConnection, before: HostState, owned:
   const stderr = said.split('\n').filter((l) => l !== MARKER_REMOVED).join('\n');
   const left = leftovers(before, after, owned);
   if (removed && left.length > 0) await marker!.putBack();
-  return { left, notOurs: notOurs(before, after, owned), markerRemoved: removed && left.length === 0, ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
+  return { after, left, notOurs: notOurs(before, after, owned), markerRemoved: removed && left.length === 0, ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
 }

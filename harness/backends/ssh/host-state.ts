@@ -200,6 +200,18 @@ export function withSysctlsOf(state: HostState, keys: readonly string[]): HostSt
 /** Restore order: forwarding first, then other `all` keys (both overwrite devices' keys), then the rest. */
 const sysctlRank = (key: string) => (IPV4_FORWARDING.includes(key) || key === 'net.ipv6.conf.all.forwarding' ? 0 : ALL_KEY.test(key) ? 1 : 2);
 
+/**
+ * `before` with every device and guest namespace `owned` names made (and /run/netns with them), as
+ * a run whose steps all succeeded leaves a host: what restorePlan needs of the state now when no
+ * sysctl was recorded (pure). Wrong only when a name is gone already: the restore says so.
+ */
+export function stateWithMade(before: HostState, owned: OwnedNames): HostState {
+  const links = Object.assign(record<LinkState>(), before.links);
+  for (const dev of owned.interfaces) if (!own(links, dev)) links[dev] = { mtu: 0, up: false };
+  const namespaces = [...new Set([...before.namespaces, ...owned.namespaces])].sort();
+  return { ...before, links, namespaces, netnsDir: before.netnsDir || owned.namespaces.length > 0 };
+}
+
 /** What a run's steps name as theirs on a host (lab/node-changes.ts): teardown deletes only these. */
 export interface OwnedNames {
   interfaces: readonly string[];
