@@ -5,18 +5,12 @@
 // hosts: devices the kernel would name, a sysctl value of more than one number, and the scope
 // following deletions made inside a guest or of a lower device.
 import { describe, expect, it } from 'vitest';
-import { checkArgv, checkArgvOnHost, scopeAfter, scopeAfterRun, startScope, type HostScope } from './policy.ts';
+import { checkArgv, checkArgvOnHost, scopeAfterRun, type HostScope } from './policy.ts';
+import { scopeAfterSteps } from './testing/scope-after-steps.ts';
 
 const words = (text: string) => text.split(' ');
 
-function afterSteps(steps: string[], planned: string[] = ['va', 'vb', 'lw', 'lx', 'mv'], namespaces: string[] = ['ns1']): HostScope {
-  let scope = startScope('enp0s8', { planned: { devices: new Set(planned), namespaces: new Set(namespaces) } });
-  for (const step of steps) {
-    expect(checkArgvOnHost(words(step), scope), step).toBeUndefined();
-    scope = scopeAfter(words(step), scope);
-  }
-  return scope;
-}
+const afterSteps = (steps: string[], planned = ['va', 'vb', 'lw', 'lx', 'mv'], namespaces = ['ns1']): HostScope => scopeAfterSteps(steps, planned, namespaces);
 
 describe('attack13: names another tool reads as something else, on every backend', () => {
   it.each(['if3x', 'if+3', 'if-3', 'if3', 'va%d', 'dbus-system', 'dbus-session', 'nflog', 'nfqueue0', 'usbmon1', 'bluetooth0', 'bluetooth-mon'])('an interface named %s is refused', (name) => {

@@ -5,18 +5,10 @@
 // teardown and clean would delete a device someone else gives that name later, and steps may change it.
 // Checked on this machine's kernel (unshare -n): after `ip link del va` no vx5 is left.
 import { describe, expect, it } from 'vitest';
-import { checkArgvOnHost, scopeAfter, startScope, type HostScope } from './policy.ts';
+import type { HostScope } from './policy.ts';
+import { scopeAfterSteps } from './testing/scope-after-steps.ts';
 
-const words = (text: string) => text.split(' ');
-
-function afterSteps(steps: string[]): HostScope {
-  let scope = startScope('enp0s8', { planned: { devices: new Set(['va', 'vb', 'vx5']), namespaces: new Set() } });
-  for (const step of steps) {
-    expect(checkArgvOnHost(words(step), scope), step).toBeUndefined();
-    scope = scopeAfter(words(step), scope);
-  }
-  return scope;
-}
+const afterSteps = (steps: string[]): HostScope => scopeAfterSteps(steps, ['va', 'vb', 'vx5']);
 
 describe('a VXLAN on a created lower device, the lower device deleted', () => {
   it('leaves the scope with it (the kernel deletes the VXLAN too)', () => {

@@ -3,7 +3,8 @@
 // as a host name, and libpcap's filter primitives that take names (pcap_compile resolves them).
 // The ssh tests (ssh-attack17-*) show the other findings on sshd hosts.
 import { describe, expect, it } from 'vitest';
-import { checkArgvOnHost, scopeAfter, startScope } from './policy.ts';
+import { checkArgvOnHost, startScope } from './policy.ts';
+import { scopeAfterSteps } from './testing/scope-after-steps.ts';
 
 const scope = startScope('enp0s8', { planned: { devices: new Set(['va', 'vb']), namespaces: new Set(['ns1']) } });
 
@@ -43,14 +44,7 @@ describe('attack17: what a filter or a ping may still say', () => {
 });
 
 describe('attack17: the host scope', () => {
-  const after = (steps: string[]) => {
-    let s = startScope('enp0s8', { planned: { devices: new Set(['va', 'vb', 'vc', 'vd', 'wg0', 'mp']), namespaces: new Set(['ns1', 'ns2']) } });
-    for (const step of steps) {
-      expect(checkArgvOnHost(step.split(' '), s), step).toBeUndefined();
-      s = scopeAfter(step.split(' '), s);
-    }
-    return s;
-  };
+  const after = (steps: string[]) => scopeAfterSteps(steps, ['va', 'vb', 'vc', 'vd', 'wg0', 'mp'], ['ns1', 'ns2']);
   const made = ['ip link add va type veth peer name vb', 'ip link set dev vb up', 'ip link set dev va up'];
 
   it('refuses multipath routes and nexthop objects (an IPv6 leg outlives the device)', () => {

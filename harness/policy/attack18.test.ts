@@ -5,17 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { checkCommands } from '../checks/check-commands.ts';
 import type { Check } from '../lab/model.ts';
-import { checkArgvOnHost, scopeAfter, startScope, type HostScope } from './policy.ts';
+import { checkArgvOnHost, startScope, type HostScope } from './policy.ts';
+import { scopeAfterSteps } from './testing/scope-after-steps.ts';
 
 const words = (s: string) => s.split(' ');
-function after(steps: string[]): HostScope {
-  let scope = startScope('enp0s8', { planned: { devices: new Set(['br9', 'vc', 'vd', 'wg0', 'mp']), namespaces: new Set(['ns1']) } });
-  for (const step of steps) {
-    expect(checkArgvOnHost(words(step), scope), step).toBeUndefined();
-    scope = scopeAfter(words(step), scope);
-  }
-  return scope;
-}
+const after = (steps: string[]): HostScope => scopeAfterSteps(steps, ['br9', 'vc', 'vd', 'wg0', 'mp'], ['ns1']);
 
 describe('attack18: on ssh hosts', () => {
   const made = after(['ip netns add ns1', 'ip link add br9 type bridge', 'ip link add vc type veth peer name vd']);

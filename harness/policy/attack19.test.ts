@@ -3,17 +3,11 @@
 // (and `-help`) before a command, and `ip -B link del` of a bridge port. ssh-attack19-version
 // shows them on sshd hosts.
 import { describe, expect, it } from 'vitest';
-import { checkArgv, checkArgvOnHost, scopeAfter, startScope, type HostScope } from './policy.ts';
+import { checkArgv, checkArgvOnHost, type HostScope } from './policy.ts';
+import { scopeAfterSteps } from './testing/scope-after-steps.ts';
 
 const words = (s: string) => s.split(' ');
-function after(steps: string[]): HostScope {
-  let scope = startScope('enp0s8', { planned: { devices: new Set(['va', 'vb', 'br9', 'wg0']), namespaces: new Set(['ns1']) } });
-  for (const step of steps) {
-    expect(checkArgvOnHost(words(step), scope), step).toBeUndefined();
-    scope = scopeAfter(words(step), scope);
-  }
-  return scope;
-}
+const after = (steps: string[]): HostScope => scopeAfterSteps(steps, ['va', 'vb', 'br9', 'wg0'], ['ns1']);
 
 describe('attack19: options with which a program exits before its command', () => {
   it.each(['ip -V link add wg0 type veth peer name wg1', 'ip -Vers link del va', 'ip --Version netns del ns1', 'ip -help link del va', 'bridge -V fdb del 00:00:00:00:00:00 dev va', 'tc -V qdisc show'])('refuses %s on every backend', (step) => {
