@@ -161,6 +161,22 @@ describe('restoreHost and the run\'s marker', () => {
     expect(calls).toEqual(['read', 'restore']);
   });
 
+  it('puts the marker back when the host is still not restored even if the try did not say it removed it (ssh lost that try, hostCommand ran it again)', async () => {
+    const local = (await execa('sh', ['-c', stateReadScript([])], { env: { LC_ALL: 'C' } })).stdout;
+    const conn = {
+      host: { node: 'node0' },
+      destination: 'scripted',
+      plainExec: async () => ({ exitCode: 0, stdout: local, stderr: '', durationMs: 1, timedOut: false }),
+      open: async () => undefined,
+    } as unknown as SshConnection;
+    const before = parseHostState(splitStateReads(local).outputs, {});
+    delete before.links.lo;
+    let putBack = 0;
+    const r = await restoreHost(conn, before, { interfaces: ['lo'], namespaces: [] }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
+    expect(r.left.join('\n')).toMatch(/lo/);
+    expect(putBack).toBe(2);
+  });
+
   it('plans a restore with no sysctl on the names the run owns: their devices and namespaces deleted, /run/netns with them', () => {
     const before = parseHostState(['[{"ifname":"lo","mtu":65536,"flags":["UP"]}]', '[]', '[]', '[]', '[]', '[]', '[]', 'no'], {});
     const owned = { interfaces: ['vxlan0', 'lo'], namespaces: ['red'] };

@@ -180,6 +180,8 @@ async function restoreFrom(conn: SshConnection, before: HostState, now: HostStat
   const removed = said.split('\n').includes(MARKER_REMOVED);
   const stderr = said.split('\n').filter((l) => l !== MARKER_REMOVED).join('\n');
   const left = leftovers(before, after, owned);
-  if (removed && left.length > 0) await marker!.putBack();
+  // Put back whether or not this try said it removed the marker: a try that ssh lost (exit 255)
+  // may have removed it before hostCommand ran the restore again.
+  if (marker && left.length > 0) await marker.putBack();
   return { after, left, notOurs: notOurs(before, after, owned), markerRemoved: removed && left.length === 0, ...(left.length > 0 && stderr.trim() !== '' ? { said: stderr.trim() } : {}) };
 }
