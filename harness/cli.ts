@@ -177,12 +177,14 @@ async function run(args: RunArgs): Promise<number> {
     await (machineChecked ?? backend.checkPrerequisites());
     // The neighbour table that fills up is this kernel's: ssh hosts have their own.
     if (backend.name !== 'ssh') await waitForNeighbourRoom(scenarios, { signal: controller.signal });
-    await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })));
+    const runId = newRunId();
+    // The run id is known before preflight: the ssh backend claims the hosts in preflight's round trip.
+    await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })), { runId });
     if (args.pcapDir !== undefined) await mkdir(args.pcapDir, { recursive: true });
     const summary = await runScenarios(scenarios, {
       ...(args.pcapDir !== undefined ? { pcapDir: args.pcapDir } : {}),
       backend,
-      runId: newRunId(),
+      runId,
       jobs,
       emit,
       signal: controller.signal,

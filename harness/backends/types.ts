@@ -57,7 +57,7 @@ export interface Backend {
   /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */
   up(lab: Lab, options: UpOptions): Promise<StartedLab>;
   /** Checks, before any lab is built, that the machines can run these labs; throws PrerequisiteError. */
-  preflight?(plans: readonly LabPlan[]): Promise<void>;
+  preflight?(plans: readonly LabPlan[], options?: { runId?: string }): Promise<void>;
   /** Removes what dead runs left behind (after a crash); never touches a live run. */
   clean(): Promise<CleanReport>;
 }

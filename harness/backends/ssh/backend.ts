@@ -17,12 +17,12 @@ import { onPath } from '../../util/on-path.ts';
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
-import { SshConnection, type MarkOnSuccess, type Marked, type PartOutcome, type RemotePart } from './connection.ts';
+import { SshConnection, type HeldCommand, type MarkOnSuccess, type Marked, type PartOutcome, type RemotePart } from './connection.ts';
 import { shellCommand } from './quote.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost, stateFromOutput, stateReadScript } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
 import { hostFor, readHostsFile, type HostsConfig } from './hosts.ts';
-import { claimHost, LIST_MARKERS, markerLive, markerPath, parseMarkers, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
+import { claimHeld, claimHost, LIST_MARKERS, markerLive, markerPath, parseMarkers, readMarkers, removeMarker, rewriteMarker, type SshMarker } from './marker.ts';
 import { factProblems, guardedOf, hostFacts, programProblems, sharedHostProblems, stateProblems } from './preflight.ts';
 import { readVagrantHosts } from './vagrant.ts';
 
@@ -307,6 +307,9 @@ interface Warm {
   session: Session;
   connections: Map<string, SshConnection>;
   states: Map<string, HostState>;
+  /** Each host's preflight round trip, held open for the claim of run `claimRunId` (when the run id was known and every lab has the same nodes). */
+  claims: Map<string, HeldCommand>;
+  claimRunId?: string;
 }
 
 /** Masters opening while the scenarios load (a run's SSH handshakes are most of its start): preflight takes them. */
@@ -399,13 +402,14 @@ export class SshBackend implements Backend {
   }
 
   /** Checks every host against every lab before anything runs (exit 3 on a problem). */
-  async preflight(plans: readonly LabPlan[]): Promise<void> {
+  async preflight(plans: readonly LabPlan[], options: { runId?: string } = {}): Promise<void> {
     const config = await this.hosts();
     const early = await this.takeEarly([...new Set(plans.flatMap((p) => p.lab.nodes.map((n) => n.name)))]);
     const session = early?.session ?? (await Session.create(config));
     const problems: string[] = [];
     let connections = new Map<string, SshConnection>();
     const states = new Map<string, HostState>();
+    const claims = new Map<string, HeldCommand>();
     const identities = new Map<string, { identity?: string; destination: string }>();
     let ready = false;
     try {
@@ -413,6 +417,8 @@ export class SshBackend implements Backend {
       const missing = nodes.filter((n) => !hostFor(config, n));
       if (missing.length > 0) throw new PrerequisiteError(`${config.source} names no host for ${missing.join(', ')}`, `map each node of the lab to a host (it has ${config.hosts.map((h) => h.node).join(', ')})`);
       connections = new Map(nodes.map((n, i) => [n, early?.connections.get(n) ?? session.connection(config, n, i)]));
+      // The first lab's claim can ride on preflight's round trip when that lab takes these connections (up's `fits`).
+      const claimPath = options.runId !== undefined && plans.every((p) => p.lab.nodes.length === nodes.length) ? markerPath(options.runId) : undefined;
       await Promise.all(
         [...connections.values()].map(async (conn) => {
           try {
@@ -425,7 +431,8 @@ export class SshBackend implements Backend {
           // the markers, which count only when the programs and root are there.
           const node = conn.host.node;
           const sysctlKeys = [...new Set(plans.flatMap((p) => p.changes.get(node)?.sysctls ?? []))];
-          const { problems: missingPrograms, more } = await programProblems(conn, `${stateReadScript(sysctlKeys)}\nprintf '\\n%s\\n' ${MARKERS_PART}\n${LIST_MARKERS}`);
+          const { problems: missingPrograms, more, held } = await programProblems(conn, `${stateReadScript(sysctlKeys)}\nprintf '\\n%s\\n' ${MARKERS_PART}\n${LIST_MARKERS}`, claimPath);
+          if (held) claims.set(node, held);
           problems.push(...missingPrograms);
           if (missingPrograms.length > 0 || !more) return;
           if (more.status !== 0) throw new HostIoError(`${node} (${conn.destination}): reading the host's network state failed: ${more.stderr.trim() || `exit ${more.status}`}`);
@@ -469,11 +476,12 @@ export class SshBackend implements Backend {
       ready = problems.length === 0;
     } finally {
       if (!ready) {
+        await Promise.all([...claims.values()].map((held) => held.finish()));
         await Promise.all([...connections.values()].map((c) => c.close()));
         await session.remove();
       } else {
         await this.dropWarm();
-        this.warm = { session, connections, states };
+        this.warm = { session, connections, states, claims, ...(options.runId !== undefined ? { claimRunId: options.runId } : {}) };
       }
     }
     const unique = [...new Set(problems)];
@@ -486,6 +494,8 @@ export class SshBackend implements Backend {
     const warm = this.warm;
     this.warm = undefined;
     if (!warm) return;
+    // A claim not made: its held round trip ends with nothing written.
+    await Promise.all([...warm.claims.values()].map((held) => held.finish()));
     await Promise.all([...warm.connections.values()].map((c) => c.close()));
     await warm.session.remove();
   }
@@ -508,6 +518,10 @@ export class SshBackend implements Backend {
       defer.defer('remove the private directory', () => session.remove());
       const connections = lab.nodes.map((n, i) => (fits ? warm.connections.get(n.name)! : session.connection(config, n.name, i)));
       for (const conn of connections) defer.defer(`close the connection to ${conn.host.node}`, () => conn.close());
+      // Preflight's round trips held for this run's claim (one for another run id is ended unused).
+      const held = fits && warm.claimRunId === options.runId ? warm.claims : new Map<string, HeldCommand>();
+      if (fits && warm.claims !== held) await Promise.all([...warm.claims.values()].map((h) => h.finish()));
+      defer.defer('end the claims not made', () => Promise.all([...held.values()].map((h) => h.finish())));
       await Promise.all(connections.map((c) => c.open()));
       options.signal?.throwIfAborted();
       const identity = await harnessIdentity();
@@ -559,7 +573,9 @@ export class SshBackend implements Backend {
           const problems = [...stateProblems(node, lab.name, before, changes, cleanHint(config)), ...factProblems(node.name, changes, facts, cleanHint(config), protect)];
           if (problems.length > 0) throw new PrerequisiteError(problems.join('; '), 'fix the host, then run again');
           const marker: SshMarker = { runId: options.runId, node: node.name, harnessHost: hostname(), ...identity, bootId: boot, pidNamespace: pidNs, before, owned };
-          const others = await claimHost(conn, marker);
+          const ready = held.get(node.name);
+          held.delete(node.name);
+          const others = ready ? await claimHeld(ready, conn, marker) : await claimHost(conn, marker);
           restores.push({ node: node.name, conn, before, owned, marker });
           for (const marker of others) if (await markerLive(marker)) claimedBy.push({ node: node.name, marker });
         }),

@@ -305,6 +305,69 @@ export class SshConnection {
   }
 }
 
+/**
+ * vxlab's own plumbing on the host, held open part way: `until(mark)` gives stdout up to a line
+ * `mark` (undefined if the script ended first: `finish` then gives its result), and `finish(input)`
+ * writes the rest of its stdin, ends it and waits for the end. A preflight read that a claim ends.
+ */
+export class HeldCommand {
+  private readonly child: ChildProcess;
+  private stdout = '';
+  private stderr = '';
+  private readonly started = performance.now();
+  private readonly ended: Promise<ExecResult>;
+  private waiters: (() => void)[] = [];
+
+  constructor(connection: SshConnection, argv: readonly string[]) {
+    const remote = shellCommand([...(connection.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
+    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), remote];
+    traceSpawn(['ssh', ...args]);
+    this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c: Buffer) => {
+      this.stdout += c.toString();
+      for (const wake of this.waiters) wake();
+    });
+    this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.child.stdin!.on('error', () => undefined);
+    this.ended = new Promise((resolve) => {
+      this.child.once('error', (e) => resolve({ exitCode: 127, stdout: '', stderr: e.message, durationMs: 0, timedOut: false }));
+      this.child.once('close', (code) => resolve({ exitCode: code ?? undefined, stdout: this.stdout, stderr: this.stderr, durationMs: performance.now() - this.started, timedOut: false }));
+    });
+    void this.ended.then(() => this.waiters.forEach((wake) => wake()));
+  }
+
+  /** stdout before the line `mark`, once it has come; undefined when the command ended without it. */
+  async until(mark: string, timeoutMs: number): Promise<string | undefined> {
+    let ended = false;
+    void this.ended.then(() => (ended = true));
+    const deadline = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      for (;;) {
+        const at = this.stdout.indexOf(`\n${mark}\n`);
+        if (at >= 0) return this.stdout.slice(0, at + 1);
+        if (this.stdout.startsWith(`${mark}\n`)) return '';
+        if (ended) return undefined;
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+        this.waiters = [];
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  /** What the command has written on stderr so far (sudo's or ssh's words, say). */
+  get stderrSoFar(): string {
+    return this.stderr;
+  }
+
+  /** Writes `input` (none: just ends stdin), ends stdin, and waits for the end: the whole stdout and stderr. */
+  finish(input = '', timeoutMs = 30_000): Promise<ExecResult> {
+    this.child.stdin!.end(input);
+    const deadline = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    return this.ended.finally(() => clearTimeout(deadline));
+  }
+}
+
 /** A program on an SSH host, seen through its local ssh client process. */
 export class SshProcess extends BackgroundProcess {
   private readonly child: ChildProcess;

@@ -4,9 +4,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { bootId, isAlive, pidNamespace } from '../harness-identity.ts';
-import type { SshConnection } from './connection.ts';
+import { SSH_FAILED, type HeldCommand, type SshConnection } from './connection.ts';
 import type { HostState, OwnedNames } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
+import { shellWord } from './quote.ts';
 
 export const MARKER_DIR = '/run/vxlab';
 
@@ -49,8 +50,39 @@ export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || co
 export async function claimHost(conn: SshConnection, marker: SshMarker): Promise<SshMarker[]> {
   const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json" || exit 1; ${LIST_MARKERS}`, 'vxlab', marker.runId], JSON.stringify(marker));
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
-  return parseMarkers(r.stdout).markers.filter((m) => m.runId !== marker.runId);
+  return othersOf(r.stdout, marker.runId);
 }
+
+/**
+ * The end of a script held open for a claim (HeldCommand): it says CLAIM_WAIT, then reads the
+ * marker from stdin (its byte length on a line, then its bytes; nothing, the claim is off), writes
+ * it at `path` and lists every marker, as claimHost does in a round trip of its own.
+ */
+export const CLAIM_WAIT = '--vxlab-claim-wait';
+export const heldClaimScript = (path: string): string =>
+  `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(path)} || exit 1; ${LIST_MARKERS}`;
+
+/** What a held claim's stdin gets: the marker, as heldClaimScript reads it. */
+export const heldClaimInput = (marker: SshMarker): string => {
+  const text = JSON.stringify(marker);
+  return `${Buffer.byteLength(text)}\n${text}`;
+};
+
+/**
+ * Claims the host through the preflight round trip held open for it (programProblems' `held`):
+ * the same marker and listing as claimHost, without a round trip of its own; a held command ssh
+ * lost is claimed again the usual way. Returns the other runs' markers.
+ */
+export async function claimHeld(held: HeldCommand, conn: SshConnection, marker: SshMarker): Promise<SshMarker[]> {
+  const r = await held.finish(heldClaimInput(marker));
+  if (r.exitCode === SSH_FAILED) return claimHost(conn, marker);
+  if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
+  const wait = r.stdout.lastIndexOf(`\n${CLAIM_WAIT}\n`);
+  return othersOf(wait >= 0 ? r.stdout.slice(wait + CLAIM_WAIT.length + 2) : '', marker.runId);
+}
+
+/** The other runs' markers, from the listing after a claim (pure). */
+export const othersOf = (listing: string, runId: string): SshMarker[] => parseMarkers(listing).markers.filter((m) => m.runId !== runId);
 
 /** Where a run's marker lives on a host. */
 export const markerPath = (runId: string): string => `${MARKER_DIR}/${runId}.json`;

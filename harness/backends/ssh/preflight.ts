@@ -4,7 +4,8 @@
 import type { LabNode } from '../../lab/model.ts';
 import { fdbEntryText, type NodeChanges } from '../../lab/node-changes.ts';
 import { ALLOWED_PROGRAMS, coverageProblem, type GuardedAddress } from '../../policy/policy.ts';
-import type { SshConnection } from './connection.ts';
+import { HeldCommand, SSH_FAILED, type SshConnection } from './connection.ts';
+import { CLAIM_WAIT, heldClaimScript } from './marker.ts';
 import { own, type HostState } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
 
@@ -151,21 +152,36 @@ const MORE_MARK = '--vxlab-preflight-more';
  * Programs missing on the host, and whether commands run there as root: through `sudo -n` when
  * the hosts file says so (it must not ask for a password), else as the login user itself. In the
  * same round trip: the host's facts, and `more` (a sh script: its stdout and exit status come
- * back in `more`, for preflight's state and marker reads).
+ * back in `more`, for preflight's state and marker reads). With `claimPath`, the round trip is
+ * then held open for the run's claim (`held`: marker.ts claimHeld writes the marker there, or
+ * ends it with nothing); it is given back only when the host has no problem.
  */
-export async function programProblems(conn: SshConnection, more?: string): Promise<{ problems: string[]; more?: { stdout: string; status: number; stderr: string } }> {
+export async function programProblems(conn: SshConnection, more?: string, claimPath?: string): Promise<{ problems: string[]; more?: { stdout: string; status: number; stderr: string }; held?: HeldCommand }> {
   const programs = [...ALLOWED_PROGRAMS, 'sh', 'env', 'kill', 'cat', 'rm', 'mkdir', 'mv', 'head'];
   // One round trip: the effective uid first, then each program that is missing.
   const script = 'id -u 2>/dev/null || echo "?"; for p; do command -v "$p" >/dev/null 2>&1 || echo "$p"; done';
   const then = more === undefined ? '' : `; echo ${MORE_MARK}; ( ${more}
 ); echo "${MORE_MARK} $?"`;
-  const r = await hostCommand(conn, ['sh', '-c', `${script}; ${FACTS_SCRIPT}${then}`, 'vxlab', ...programs], undefined, 30_000);
+  const argv = (claim: string) => ['sh', '-c', `${script}; ${FACTS_SCRIPT}${then}${claim}`, 'vxlab', ...programs];
+  let held = claimPath === undefined ? undefined : new HeldCommand(conn, argv(`\n${heldClaimScript(claimPath)}`));
+  let r: { exitCode: number | undefined; stdout: string; stderr: string };
+  const before = await held?.until(CLAIM_WAIT, 30_000);
+  if (held && before !== undefined) r = { exitCode: 0, stdout: before, stderr: held.stderrSoFar };
+  else {
+    // No hold asked for, or the held command ended before its claim (a lost connection is tried again, without the hold).
+    const ended = held ? await held.finish() : undefined;
+    held = undefined;
+    r = ended && ended.exitCode !== SSH_FAILED ? ended : await hostCommand(conn, argv(''), undefined, 30_000);
+  }
   const problems = programsOf(conn, r);
-  if (more === undefined || problems.length > 0) return { problems };
+  if (more === undefined || problems.length > 0) {
+    await held?.finish();
+    return { problems };
+  }
   const start = r.stdout.indexOf(`\n${MORE_MARK}\n`);
   const end = r.stdout.lastIndexOf(`\n${MORE_MARK} `);
   const status = Number(/^\d+/.exec(r.stdout.slice(end + MORE_MARK.length + 2))?.[0] ?? NaN);
-  return { problems, more: { stdout: start >= 0 && end > start ? r.stdout.slice(start + MORE_MARK.length + 2, end) : '', status: Number.isNaN(status) ? 1 : status, stderr: r.stderr } };
+  return { problems, more: { stdout: start >= 0 && end > start ? r.stdout.slice(start + MORE_MARK.length + 2, end) : '', status: Number.isNaN(status) ? 1 : status, stderr: r.stderr }, ...(held ? { held } : {}) };
 }
 
 /** programProblems' reading of the round trip's exit and its programs' part (the facts it caches). */
