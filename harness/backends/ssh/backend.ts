@@ -17,7 +17,7 @@ import { onPath } from '../../util/on-path.ts';
 import { bootId, harnessIdentity, pidNamespace } from '../harness-identity.ts';
 import { startedLab } from '../started-lab.ts';
 import type { Backend, CleanReport, LabPlan, NodeHandle, StartedLab, UpOptions } from '../types.ts';
-import { SshConnection, type HeldCommand, type MarkOnSuccess, type Marked, type PartOutcome, type RemotePart } from './connection.ts';
+import { SshConnection, type HeldCommand, type MarkOnSuccess, type PartOutcome, type RemotePart } from './connection.ts';
 import { shellCommand } from './quote.ts';
 import { HostIoError, HostsNotRestoredError, readHostState, restoreHost, stateFromOutput, stateReadScript } from './host-io.ts';
 import { liveClaims, sysctlWritesMeet, withSysctlsOf, withoutLive, type HostState, type OwnedNames } from './host-state.ts';
@@ -54,6 +54,17 @@ export function namesShownCondition(before: HostScope, after: HostScope): string
 /** The names a node's steps have made, as its marker keeps them. */
 type MadeNames = { interfaces: string[]; namespaces: string[] };
 const namesOf = (made: HostScope): MadeNames => ({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
+
+/**
+ * Every name of these scopes, for a command whose outcome is unknown (interrupted under way, the
+ * connection lost): what it would make and what it would delete may each be on the host, and the
+ * run owns both (teardown deletes an owned name only where it is). The last scope's ties are kept.
+ */
+const everyName = (scopes: readonly HostScope[]): HostScope => ({
+  ...scopes.at(-1)!,
+  devices: new Set(scopes.flatMap((s) => [...s.devices])),
+  namespaces: new Set(scopes.flatMap((s) => [...s.namespaces])),
+});
 
 /** The run's record of what a node made: its marker on the host, and teardown's copy. */
 interface MadeRecord {
@@ -124,15 +135,14 @@ class SshNode implements NodeHandle {
       try {
         result = await this.connection.execParts(remote, options);
       } catch (error) {
-        // Interrupted under way: as runNaming's command, the names the parts would make are the run's.
-        if (options.signal?.aborted) await this.own(scope);
+        // Interrupted under way: as runNaming's command, every name any part would leave is the run's.
+        if (options.signal?.aborted) await this.own(everyName([this.made, ...planned.map((p) => p.after)]));
         throw error;
       }
       const { outcomes, ...plain } = result;
-      // The wrapper could not say how far it got (the connection lost): as when interrupted, the
-      // names the parts would make are the run's (teardown deletes those that are there).
+      // The wrapper could not say how far it got (the connection lost): as when interrupted.
       if (!outcomes) {
-        await this.own(scope);
+        await this.own(everyName([this.made, ...planned.map((p) => p.after)]));
         return plain;
       }
       for (const [k, outcome] of outcomes.entries()) {
@@ -178,22 +188,27 @@ class SshNode implements NodeHandle {
   private async runNaming(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
     options?.signal?.throwIfAborted();
     const succeeded = scopeAfterRun(argv, options?.input, this.made, { exitCode: 0 });
-    let result: ExecResult & { marked: Marked };
+    const { input, ...rest } = options ?? {};
+    let result: ExecResult & { outcomes?: PartOutcome[] };
     try {
-      result = await this.connection.exec(argv, { ...options, mark: { ...this.record.draft(namesOf(succeeded)), verify: namesShownCondition(this.made, succeeded) } });
+      result = await this.connection.execParts([{ argv, input: input ?? '', mark: { ...this.record.draft(namesOf(succeeded)), verify: namesShownCondition(this.made, succeeded) } }], rest);
     } catch (error) {
-      // Interrupted with the command under way: it may have made its names, which are then the
-      // run's (teardown deletes them if they are there); left unowned they would stay for good.
-      if (options?.signal?.aborted) await this.own(succeeded);
+      if (options?.signal?.aborted) await this.own(everyName([this.made, succeeded]));
       throw error;
     }
-    const { marked, ...plain } = result;
+    const { outcomes, ...plain } = result;
+    const outcome = outcomes?.[0];
+    // The wrapper could not say how it ended (the connection lost).
+    if (!outcome) {
+      await this.own(everyName([this.made, succeeded]));
+      return plain;
+    }
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
-    if (result.exitCode !== 0) return plain;
-    if (marked === 'marked') {
+    if (outcome.exitCode !== 0) return plain;
+    if (outcome.marked === 'marked') {
       this.record.noted(namesOf(succeeded));
       this.made = succeeded;
-    } else if (marked === 'unverified') {
+    } else if (outcome.marked === 'unverified') {
       // Exit 0, but the host does not show the names changed: the record stays as it was.
       return { ...plain, stderr: `${plain.stderr}vxlab: ${this.name}: the command exited 0, but the host does not show the devices or namespaces it names as made or gone; the run's record of what it made stays as it was\n` };
     } else await this.own(succeeded); // the wrapper could not rename it: written again, a round trip
