@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SshdHosts } from '../harness/backends/ssh/testing/sshd-hosts.ts';
 import { PROJECT_ROOT, loadLab } from '../harness/scenario/resolve.ts';
+import { kernelSettled } from './kernel-settle.ts';
 import { median } from './phases.ts';
 
 const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -42,8 +43,12 @@ export async function benchSsh(runs: number, labs: Record<string, string[]>): Pr
       const failed: string[] = [];
       for (let i = 0; i < runs; i++) {
         try {
-          // The harness reaches the hosts from the management namespace, as in the tests.
+          // The harness reaches the hosts from the management namespace, as in the tests. Each run
+          // starts once the kernel has deleted the last one's namespaces: a netns run's go after it
+          // exits (kernel-settle.ts), and would otherwise be paid for by the ssh run after it.
+          await kernelSettled();
           const a = await timed([...hosts.inMgmt, process.execPath, CLI, ...scenarios, '--reporter', 'tap', '--backend', 'ssh', '--hosts', hosts.hostsFile]);
+          await kernelSettled();
           const b = await timed([process.execPath, CLI, ...scenarios, '--reporter', 'tap']);
           ssh.push(a);
           netns.push(b);
