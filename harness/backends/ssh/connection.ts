@@ -281,12 +281,17 @@ export class SshConnection {
     }
   }
 
+  /** ssh's arguments for vxlab's own plumbing: argv in the C locale, through `sudo -n` when the hosts file says so. */
+  plumbingArgs(argv: readonly string[]): string[] {
+    const remote = shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
+    return [...this.sshArgs(['-o', 'ControlMaster=no']), remote];
+  }
+
   /** vxlab's own plumbing on the host (state reads, restore, markers): no wrapper, no PID line. */
   plainExec(argv: readonly string[], input?: string, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<ExecResult> {
     const started = performance.now();
     return new Promise((resolve) => {
-      const remote = shellCommand([...(this.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
-      const args = [...this.sshArgs(['-o', 'ControlMaster=no']), remote];
+      const args = this.plumbingArgs(argv);
       traceSpawn(['ssh', ...args]);
       const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
@@ -319,8 +324,7 @@ export class HeldCommand {
   private waiters: (() => void)[] = [];
 
   constructor(connection: SshConnection, argv: readonly string[]) {
-    const remote = shellCommand([...(connection.host.sudo ? ['sudo', '-n', '--'] : []), 'env', 'LC_ALL=C', ...argv]);
-    const args = [...connection.sshArgs(['-o', 'ControlMaster=no']), remote];
+    const args = connection.plumbingArgs(argv);
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (c: Buffer) => {
