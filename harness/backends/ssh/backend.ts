@@ -55,16 +55,11 @@ export function namesShownCondition(before: HostScope, after: HostScope): string
 type MadeNames = { interfaces: string[]; namespaces: string[] };
 const namesOf = (made: HostScope): MadeNames => ({ interfaces: [...made.devices], namespaces: [...made.namespaces] });
 
-/**
- * Every name of these scopes, for a command whose outcome is unknown (interrupted under way, the
- * connection lost): what it would make and what it would delete may each be on the host, and the
- * run owns both (teardown deletes an owned name only where it is). The last scope's ties are kept.
- */
-const everyName = (scopes: readonly HostScope[]): HostScope => ({
-  ...scopes.at(-1)!,
-  devices: new Set(scopes.flatMap((s) => [...s.devices])),
-  namespaces: new Set(scopes.flatMap((s) => [...s.namespaces])),
-});
+/** Whether a marker's names are those of a scope (order aside). */
+const sameNames = (names: MadeNames, scope: HostScope): boolean => {
+  const sorted = (xs: Iterable<string>) => [...xs].sort().join('\n');
+  return sorted(names.interfaces) === sorted(scope.devices) && sorted(names.namespaces) === sorted(scope.namespaces);
+};
 
 /** The run's record of what a node made: its marker on the host, and teardown's copy. */
 interface MadeRecord {
@@ -74,6 +69,8 @@ interface MadeRecord {
   noted(made: MadeNames): void;
   /** Writes the host's marker again with `made`, a round trip of its own. */
   write(made: MadeNames): Promise<void>;
+  /** The names the host's marker says now (undefined: no marker of the run readable there). */
+  onHost(): Promise<MadeNames | undefined>;
 }
 
 /**
@@ -131,18 +128,12 @@ class SshNode implements NodeHandle {
         ...(part.input !== undefined ? { input: part.input } : {}),
         ...(naming ? { mark: { ...this.record.draft(namesOf(after)), verify: namesShownCondition(before, after) } } : {}),
       }));
-      let result: ExecResult & { outcomes?: PartOutcome[] };
-      try {
-        result = await this.connection.execParts(remote, options);
-      } catch (error) {
-        // Interrupted under way: as runNaming's command, every name any part would leave is the run's.
-        if (options.signal?.aborted) await this.own(everyName([this.made, ...planned.map((p) => p.after)]));
-        throw error;
-      }
-      const { outcomes, ...plain } = result;
-      // The wrapper could not say how far it got (the connection lost): as when interrupted.
+      // Interrupted, the wrapper still says how each part ended (execParts stops the parts through the channel).
+      const { outcomes, ...plain } = await this.connection.execParts(remote, options);
+      // It could not say (the connection lost): the host's marker says which parts' names it holds.
       if (!outcomes) {
-        await this.own(everyName([this.made, ...planned.map((p) => p.after)]));
+        await this.fromHostMarker(planned.map((p) => p.after));
+        if (options.signal?.aborted) throw options.signal.reason;
         return plain;
       }
       for (const [k, outcome] of outcomes.entries()) {
@@ -156,10 +147,25 @@ class SshNode implements NodeHandle {
           return { ...plain, exitCode: 1, stderr: `${plain.stderr}vxlab: ${this.name}: \`${planned[k]!.part.argv.join(' ')}\` exited 0, but the host does not show the devices or namespaces it names as made or gone; the run's record of what it made stays as it was, and the rest of the batch did not run\n` };
         } else await this.own(after); // the wrapper could not rename it: written again, a round trip
       }
+      if (options.signal?.aborted) throw options.signal.reason;
       return plain;
     } finally {
       done();
     }
+  }
+
+  /**
+   * After a command whose end the wrapper could not report: the scope among `candidates` (what
+   * each part would leave) whose names the host's marker holds, since the wrapper renames a part's
+   * marker into place only after that part's exit 0 shown on the host. None matching (no marker
+   * readable, the host unreachable): the record stays; `clean` reads the host's marker itself.
+   */
+  private async fromHostMarker(candidates: readonly HostScope[]): Promise<void> {
+    const names = await this.record.onHost().catch(() => undefined);
+    const found = names && [...candidates].reverse().find((scope) => sameNames(names, scope));
+    if (!found) return;
+    this.record.noted(namesOf(found));
+    this.made = found;
   }
 
   /** Runs one command (or batch) and records what it made for certain. */
@@ -189,20 +195,21 @@ class SshNode implements NodeHandle {
     options?.signal?.throwIfAborted();
     const succeeded = scopeAfterRun(argv, options?.input, this.made, { exitCode: 0 });
     const { input, ...rest } = options ?? {};
-    let result: ExecResult & { outcomes?: PartOutcome[] };
-    try {
-      result = await this.connection.execParts([{ argv, input: input ?? '', mark: { ...this.record.draft(namesOf(succeeded)), verify: namesShownCondition(this.made, succeeded) } }], rest);
-    } catch (error) {
-      if (options?.signal?.aborted) await this.own(everyName([this.made, succeeded]));
-      throw error;
-    }
-    const { outcomes, ...plain } = result;
+    const { outcomes, ...plain } = await this.connection.execParts([{ argv, input: input ?? '', mark: { ...this.record.draft(namesOf(succeeded)), verify: namesShownCondition(this.made, succeeded) } }], rest);
     const outcome = outcomes?.[0];
-    // The wrapper could not say how it ended (the connection lost).
+    // The wrapper could not say how it ended (the connection lost): the host's marker says.
     if (!outcome) {
-      await this.own(everyName([this.made, succeeded]));
+      await this.fromHostMarker([succeeded]);
+      if (options?.signal?.aborted) throw options.signal.reason;
       return plain;
     }
+    const result = await this.afterNaming(outcome, succeeded, plain);
+    if (options?.signal?.aborted) throw options.signal.reason;
+    return result;
+  }
+
+  /** The run's record after a naming command whose end the wrapper reported. */
+  private async afterNaming(outcome: PartOutcome, succeeded: HostScope, plain: ExecResult): Promise<ExecResult> {
     // A planned name another tool took before the step ran is not the run's: its `ip link add` failed.
     if (outcome.exitCode !== 0) return plain;
     if (outcome.marked === 'marked') {
@@ -576,7 +583,9 @@ export class SshBackend implements Backend {
       // Every host's ssh ends, protected on every host (preflight's reading on its connections).
       const protect = await everyGuarded(connections);
       const claimedBy: { node: string; marker: SshMarker }[] = [];
-      await Promise.all(
+      // Every host's claim settles before a failure unwinds: a claim still under way would write a
+      // marker after the unwind removed the others.
+      const claims = await Promise.allSettled(
         connections.map(async (conn) => {
           const node = lab.nodes.find((n) => n.name === conn.host.node)!;
           const changes = options.changes?.get(node.name);
@@ -595,6 +604,8 @@ export class SshBackend implements Backend {
           for (const marker of others) if (await markerLive(marker)) claimedBy.push({ node: node.name, marker });
         }),
       );
+      const refused = claims.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      if (refused) throw refused.reason;
       // Preflight refused a host another live run held; one that claimed it since, at the same time as this run, is seen here.
       if (claimedBy.length > 0) {
         const whose = claimedBy.map(({ node, marker: m }) => `${node}: run ${m.runId} (harness pid ${m.harnessPid} on ${m.harnessHost})`);
@@ -614,6 +625,10 @@ export class SshBackend implements Backend {
           write: async (made) => {
             Object.assign(entry, withMade(made));
             await rewriteMarker(entry.conn, entry.marker);
+          },
+          onHost: async () => {
+            const m = (await readMarkers(entry.conn)).markers.find((x) => x.runId === options.runId);
+            return m && { interfaces: [...m.owned.interfaces], namespaces: [...m.owned.namespaces] };
           },
         };
       };

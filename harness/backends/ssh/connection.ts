@@ -245,35 +245,42 @@ export class SshConnection {
   async exec(argv: readonly string[], options: ExecOptions & { mark?: MarkOnSuccess } = {}): Promise<ExecResult & { marked: Marked }> {
     const { mark, input, ...rest } = options;
     const { outcomes, ...result } = await this.execParts([{ argv, input: input ?? '', ...(mark ? { mark } : {}) }], rest);
+    if (options.signal?.aborted) throw options.signal.reason;
     return { ...result, marked: outcomes?.[0]?.marked ?? 'no' };
   }
 
   /**
    * Runs the parts on the host in one round trip, in order, stopping at the first that fails; the
    * result is theirs joined (the last one's exit). `outcomes` says how each part that ran ended;
-   * undefined when the wrapper could not say (the connection lost, the wrapper killed).
+   * undefined when the wrapper could not say (the connection lost, the wrapper killed). At the
+   * deadline, and when `signal` aborts: Ctrl-C, SIGKILL a second later through the channel, and
+   * only a second after that the local client too, so that the wrapper still says how each part
+   * ended (markers included). An abort is the caller's to act on: the result comes back.
    */
   async execParts(parts: readonly RemotePart[], options: ExecOptions = {}): Promise<ExecResult & { outcomes?: PartOutcome[] }> {
     options.signal?.throwIfAborted();
     const program = new SshProcess(this, parts, COMMAND_OUTPUT_LIMIT);
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
-    const unsubscribe = options.signal ? onAbort(options.signal, () => program.kill()) : () => undefined;
-    // At the deadline: Ctrl-C, SIGKILL a second later through the channel (the wrapper still says
-    // how each part ended, markers included), and only then the local client too.
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      program.signal('SIGINT');
+      timers.push(setTimeout(() => {
+        program.signal('SIGKILL');
+        timers.push(setTimeout(() => program.kill(), KILL_AFTER_MS));
+      }, KILL_AFTER_MS));
+    };
+    const unsubscribe = options.signal ? onAbort(options.signal, stop) : () => undefined;
     timers.push(
       setTimeout(() => {
         timedOut = true;
-        program.signal('SIGINT');
-        timers.push(setTimeout(() => {
-          program.signal('SIGKILL');
-          timers.push(setTimeout(() => program.kill(), KILL_AFTER_MS));
-        }, KILL_AFTER_MS));
+        stop();
       }, options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
     );
     try {
       const result = await program.exited;
-      if (options.signal?.aborted) throw options.signal.reason;
       return { ...result, stdout: program.stdoutText, timedOut, ...(program.outcomes ? { outcomes: program.outcomes } : {}) };
     } finally {
       for (const timer of timers) clearTimeout(timer);

@@ -146,7 +146,8 @@ export function restoreScript(plan: RestorePlan, markerAfter?: string): string[]
   return [
     'vxlab_ok=1',
     ...wrapped.map((line) => `${line} || vxlab_ok=0`),
-    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
+    // The run's marker drafts too (the wrapper's, RUN.json.PID.PART.new): one whose wrapper was killed stays otherwise.
+    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
   ];
 }
 
