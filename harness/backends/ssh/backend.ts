@@ -71,6 +71,8 @@ interface MadeRecord {
   write(made: MadeNames): Promise<void>;
   /** The names the host's marker says now (undefined: no marker of the run readable there). */
   onHost(): Promise<MadeNames | undefined>;
+  /** The host's marker may name more than the record (it could not be read): teardown reads it first. */
+  unsure(): void;
 }
 
 /**
@@ -161,6 +163,8 @@ class SshNode implements NodeHandle {
    * readable, the host unreachable): the record stays; `clean` reads the host's marker itself.
    */
   private async fromHostMarker(candidates: readonly HostScope[]): Promise<void> {
+    // The wrapper may still rename a draft after this read, or the read may fail: teardown reads the marker again.
+    this.record.unsure();
     const names = await this.record.onHost().catch(() => undefined);
     const found = names && [...candidates].reverse().find((scope) => sameNames(names, scope));
     if (!found) return;
@@ -550,7 +554,7 @@ export class SshBackend implements Backend {
       const boot = await bootId();
       const pidNs = await pidNamespace();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
-      const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames; marker: SshMarker }[] = [];
+      const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames; marker: SshMarker; unsure?: boolean }[] = [];
       // Until up() returns nothing has changed a host but its marker: an up() that fails (another
       // run claimed a host at the same time) only takes its markers back, and restores nothing
       // (the other run's devices may carry the very names this run's steps would have made).
@@ -563,6 +567,20 @@ export class SshBackend implements Backend {
         const failed = (
           await Promise.all(
             restores.map(async (entry) => {
+              // A record that may lag the host's marker (a lost connection hid a part's end): the
+              // marker's names are the run's; unreadable, the host is left to clean, marker and all.
+              if (entry.unsure) {
+                const listed = await readMarkers(entry.conn).catch((error: unknown) => {
+                  if (error instanceof HostIoError) return undefined;
+                  throw error;
+                });
+                if (!listed) return `${entry.node} (${entry.conn.destination}) could not be restored: a lost connection hid how a command ended there, and its marker could not be read to say what the run made; ${cleanHint(config)} once it answers`;
+                const mine = listed.markers.find((m) => m.runId === options.runId);
+                if (mine) {
+                  const owned = { ...entry.owned, interfaces: mine.owned.interfaces, namespaces: mine.owned.namespaces };
+                  Object.assign(entry, { owned, marker: { ...entry.marker, owned } });
+                }
+              }
               const { node, conn, before, owned } = entry;
               try {
                 const { left, notOurs, said, markerRemoved } = await restoreHost(conn, before, owned, { path: markerPath(options.runId), putBack: () => rewriteMarker(conn, entry.marker) });
@@ -630,6 +648,7 @@ export class SshBackend implements Backend {
             const m = (await readMarkers(entry.conn)).markers.find((x) => x.runId === options.runId);
             return m && { interfaces: [...m.owned.interfaces], namespaces: [...m.owned.namespaces] };
           },
+          unsure: () => void (entry.unsure = true),
         };
       };
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }), recordOf(n.name))]));

@@ -1,6 +1,6 @@
 // Reading a host's state and putting it back, over its connection; retried while the
 // connection is lost (ssh's own exit code 255), so a teardown survives a dropped master.
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
@@ -146,8 +146,8 @@ export function restoreScript(plan: RestorePlan, markerAfter?: string): string[]
   return [
     'vxlab_ok=1',
     ...wrapped.map((line) => `${line} || vxlab_ok=0`),
-    // The run's marker drafts too (the wrapper's, RUN.json.PID.PART.new): one whose wrapper was killed stays otherwise.
-    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
+    // The run's marker drafts too (the wrapper's RUN.json.PID.PART.new, rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
+    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new ${shellCommand([`${dirname(markerAfter)}/.${basename(markerAfter)}.new`])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
   ];
 }
 
