@@ -54,8 +54,19 @@ export function sysctlKeyProblem(key: string, writes: boolean): string | undefin
   if (segments.some((s) => s === '' || s === '.' || s === '..')) {
     return `names key "${key}", which procps reads as the path /proc/sys/${segments.join('/')}: an empty, "." or ".." part could leave net.ipv4./net.ipv6.`;
   }
+  const why = writes ? KERNEL_WIDE_KEYS.get(segments.join('.')) : undefined;
+  if (why) return `sets "${shown}", which every network namespace lists but ${why}; a lab has no need of it`;
   return undefined;
 }
+
+/**
+ * Keys under net.ipv4./net.ipv6. that each namespace lists but whose write reaches the whole
+ * kernel (net/ipv4/tcp_cong.c), with why: refused as writes on every backend.
+ */
+const KERNEL_WIDE_KEYS = new Map([
+  ['net.ipv4.tcp_allowed_congestion_control', 'its write changes the kernel-wide list of congestion controls every process may choose'],
+  ['net.ipv4.tcp_congestion_control', 'its write makes the kernel load the module of a congestion control it lacks'],
+]);
 
 /**
  * Why a value written to a key is refused: a number must be plain decimal. The kernel reads
