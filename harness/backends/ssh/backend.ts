@@ -113,11 +113,7 @@ class SshNode implements NodeHandle {
    */
   private async runParts(parts: readonly { argv: readonly string[]; input?: string }[], options: ExecOptions): Promise<ExecResult> {
     options.signal?.throwIfAborted();
-    const previous = this.naming;
-    let done!: () => void;
-    this.naming = new Promise((resolve) => (done = resolve));
-    await previous;
-    try {
+    return this.oneNamingAtATime(async () => {
       // What each part leaves if every part before it succeeded (the sequence stops at a failure).
       let scope = this.made;
       const planned = parts.map((part) => {
@@ -151,16 +147,14 @@ class SshNode implements NodeHandle {
       }
       if (options.signal?.aborted) throw options.signal.reason;
       return plain;
-    } finally {
-      done();
-    }
+    });
   }
 
   /**
    * After a command whose end the wrapper could not report: the scope among `candidates` (what
    * each part would leave) whose names the host's marker holds, since the wrapper renames a part's
    * marker into place only after that part's exit 0 shown on the host. None matching (no marker
-   * readable, the host unreachable): the record stays; `clean` reads the host's marker itself.
+   * readable, the host unreachable): the record stays, and teardown reads the marker again.
    */
   private async fromHostMarker(candidates: readonly HostScope[]): Promise<void> {
     // The wrapper may still rename a draft after this read, or the read may fail: teardown reads the marker again.
@@ -180,12 +174,17 @@ class SshNode implements NodeHandle {
       await this.own(scopeAfterRun(argv, options?.input, this.made, result));
       return result;
     }
+    return this.oneNamingAtATime(() => this.runNaming(argv, options));
+  }
+
+  /** Runs `naming` once the node's naming commands before it have ended: each one's marker draft builds on the last. */
+  private async oneNamingAtATime<T>(naming: () => Promise<T>): Promise<T> {
     const previous = this.naming;
     let done!: () => void;
     this.naming = new Promise((resolve) => (done = resolve));
     await previous;
     try {
-      return await this.runNaming(argv, options);
+      return await naming();
     } finally {
       done();
     }
@@ -555,6 +554,8 @@ export class SshBackend implements Backend {
       const pidNs = await pidNamespace();
       // Every host recorded so far is restored at once at teardown, all hosts in parallel.
       const restores: { node: string; conn: SshConnection; before: HostState; owned: OwnedNames; marker: SshMarker; unsure?: boolean }[] = [];
+      /** This run's marker on a host, as its file says now (undefined: there is none). */
+      const runMarkerOn = async (conn: SshConnection) => (await readMarkers(conn)).markers.find((m) => m.runId === options.runId);
       // Until up() returns nothing has changed a host but its marker: an up() that fails (another
       // run claimed a host at the same time) only takes its markers back, and restores nothing
       // (the other run's devices may carry the very names this run's steps would have made).
@@ -570,12 +571,15 @@ export class SshBackend implements Backend {
               // A record that may lag the host's marker (a lost connection hid a part's end): the
               // marker's names are the run's; unreadable, the host is left to clean, marker and all.
               if (entry.unsure) {
-                const listed = await readMarkers(entry.conn).catch((error: unknown) => {
-                  if (error instanceof HostIoError) return undefined;
-                  throw error;
-                });
+                const listed = await runMarkerOn(entry.conn).then(
+                  (mine) => ({ mine }),
+                  (error: unknown) => {
+                    if (error instanceof HostIoError) return undefined;
+                    throw error;
+                  },
+                );
                 if (!listed) return `${entry.node} (${entry.conn.destination}) could not be restored: a lost connection hid how a command ended there, and its marker could not be read to say what the run made; ${cleanHint(config)} once it answers`;
-                const mine = listed.markers.find((m) => m.runId === options.runId);
+                const { mine } = listed;
                 if (mine) {
                   const owned = { ...entry.owned, interfaces: mine.owned.interfaces, namespaces: mine.owned.namespaces };
                   Object.assign(entry, { owned, marker: { ...entry.marker, owned } });
@@ -645,7 +649,7 @@ export class SshBackend implements Backend {
             await rewriteMarker(entry.conn, entry.marker);
           },
           onHost: async () => {
-            const m = (await readMarkers(entry.conn)).markers.find((x) => x.runId === options.runId);
+            const m = await runMarkerOn(entry.conn);
             return m && { interfaces: [...m.owned.interfaces], namespaces: [...m.owned.namespaces] };
           },
           unsure: () => void (entry.unsure = true),

@@ -87,6 +87,9 @@ export interface MarkOnSuccess {
   verify?: string;
 }
 
+/** Text as the host's scripts read it from stdin: its length in bytes on a line, then its bytes (`read -r n; head -c "$n"`). */
+export const lengthFramed = (text: string): string => `${Buffer.byteLength(text)}\n${text}`;
+
 /** One command of a sequence the wrapper runs in one round trip. */
 export interface RemotePart {
   argv: readonly string[];
@@ -234,8 +237,8 @@ export class SshConnection {
   }
 
   /** Starts argv on the host; the process's stdout is its output (a capture's pcap). */
-  start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit, mark?: MarkOnSuccess): SshProcess {
-    return new SshProcess(this, [{ argv, ...(input !== undefined ? { input } : {}), ...(mark ? { mark } : {}) }], stdoutLimit);
+  start(argv: readonly string[], input?: string, stdoutLimit?: OutputLimit): SshProcess {
+    return new SshProcess(this, [{ argv, ...(input !== undefined ? { input } : {}) }], stdoutLimit);
   }
 
   /**
@@ -400,7 +403,7 @@ export class SshProcess extends BackgroundProcess {
     traceSpawn(['ssh', ...args]);
     this.child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     // Every marker before any signal line: the wrapper reads them all first.
-    for (const { mark } of parts) if (mark) this.child.stdin!.write(`${Buffer.byteLength(mark.text)}\n${mark.text}`);
+    for (const { mark } of parts) if (mark) this.child.stdin!.write(lengthFramed(mark.text));
     this.child.stdout!.on('data', (chunk: Buffer) => this.receiveStdout(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => this.fromStderr(chunk));
     // stdin stays open: signals go that way, and its end (this harness gone) ends the program.

@@ -126,24 +126,33 @@ describe('the restore script (run before the re-read, in one round trip)', () =>
 });
 
 describe('restoreHost and the run\'s marker', () => {
-  it('puts the marker back when the restore removed it but the host is still not restored', async () => {
-    // A scripted connection: every read gives this machine's own state (read-only); the restore
-    // round trip says it removed the marker. The run "owns" lo, which is there after: not restored.
+  /**
+   * A scripted connection whose every read gives this machine's own state (read-only); a restore
+   * round trip also says `restoreSaid` on stderr. `before` is that state without lo, as if the run
+   * had made lo: the restore deletes it, the scripted read after still has it.
+   */
+  const scripted = async (restoreSaid: string) => {
     const local = (await execa('sh', ['-c', stateReadScript([])], { env: { LC_ALL: 'C' } })).stdout;
     const calls: string[] = [];
     const conn = {
       host: { node: 'node0' },
       destination: 'scripted',
       plainExec: async (argv: readonly string[]) => {
-        const script = argv.join(' ');
-        calls.push(script.includes('vxlab_ok=1') ? 'restore' : 'read');
-        return { exitCode: 0, stdout: local, stderr: script.includes('vxlab_ok=1') ? 'vxlab-marker-removed\n' : '', durationMs: 1, timedOut: false };
+        const restore = argv.join(' ').includes('vxlab_ok=1');
+        calls.push(restore ? 'restore' : 'read');
+        return { exitCode: 0, stdout: local, stderr: restore ? restoreSaid : '', durationMs: 1, timedOut: false };
       },
       open: async () => undefined,
     } as unknown as SshConnection;
     const before = parseHostState(splitStateReads(local).outputs, {});
-    // As if the run had made lo: the restore deletes it, the scripted read after still has it.
     delete before.links.lo;
+    return { conn, calls, before };
+  };
+
+  it('puts the marker back when the restore removed it but the host is still not restored', async () => {
+    // Every read gives this machine's own state; the restore round trip says it removed the
+    // marker. The run "owns" lo, which is there after: not restored.
+    const { conn, calls, before } = await scripted('vxlab-marker-removed\n');
     let putBack = 0;
     const r = await restoreHost(conn, before, { interfaces: ['lo'], namespaces: [] }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
     // No sysctl recorded: the restore goes first, planned on the names the run owns; the read
@@ -162,15 +171,7 @@ describe('restoreHost and the run\'s marker', () => {
   });
 
   it('puts the marker back when the host is still not restored even if the try did not say it removed it (ssh lost that try, hostCommand ran it again)', async () => {
-    const local = (await execa('sh', ['-c', stateReadScript([])], { env: { LC_ALL: 'C' } })).stdout;
-    const conn = {
-      host: { node: 'node0' },
-      destination: 'scripted',
-      plainExec: async () => ({ exitCode: 0, stdout: local, stderr: '', durationMs: 1, timedOut: false }),
-      open: async () => undefined,
-    } as unknown as SshConnection;
-    const before = parseHostState(splitStateReads(local).outputs, {});
-    delete before.links.lo;
+    const { conn, before } = await scripted('');
     let putBack = 0;
     const r = await restoreHost(conn, before, { interfaces: ['lo'], namespaces: [] }, { path: '/run/vxlab/vxrun.json', putBack: async () => void putBack++ });
     expect(r.left.join('\n')).toMatch(/lo/);

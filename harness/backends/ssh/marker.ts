@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { bootId, isAlive, pidNamespace } from '../harness-identity.ts';
-import { SSH_FAILED, type HeldCommand, type SshConnection } from './connection.ts';
+import { lengthFramed, SSH_FAILED, type HeldCommand, type SshConnection } from './connection.ts';
 import type { HostState, OwnedNames } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
 import { shellWord } from './quote.ts';
@@ -63,10 +63,7 @@ export const heldClaimScript = (path: string): string =>
   `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(path)} || exit 1; ${LIST_MARKERS}`;
 
 /** What a held claim's stdin gets: the marker, as heldClaimScript reads it. */
-export const heldClaimInput = (marker: SshMarker): string => {
-  const text = JSON.stringify(marker);
-  return `${Buffer.byteLength(text)}\n${text}`;
-};
+export const heldClaimInput = (marker: SshMarker): string => lengthFramed(JSON.stringify(marker));
 
 /**
  * Claims the host through the preflight round trip held open for it (programProblems' `held`):
