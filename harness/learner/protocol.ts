@@ -3,7 +3,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { ExecResult } from '../util/process.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunEvent } from '../report/events.ts';
 
 const requestSchema = z.discriminatedUnion('op', [

@@ -7,7 +7,7 @@
 //     node1: { host: 10.0.0.2, user: me, port: 2222, identity: ~/.ssh/id_ed25519, sudo: true }
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type ValidationIssue } from '../../util/errors.ts';
 import { readRegularFile } from '../../util/read-regular-file.ts';
 import { parseYaml, type PathSegment } from '../../scenario/yaml-source.ts';

@@ -2,7 +2,7 @@
 // harness (host, PID, start time, boot) and the state recorded before the steps, so `clean` can
 // restore a host whose harness died. /run is a tmpfs: a reboot forgets the run and its changes alike.
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bootId, isAlive, pidNamespace } from '../harness-identity.ts';
 import { lengthFramed, SSH_FAILED, type HeldCommand, type SshConnection } from './connection.ts';
 import type { HostState, OwnedNames } from './host-state.ts';

@@ -19,7 +19,7 @@ describe('the test sshd', () => {
 
 /** The CLI in the hosts' management namespace, where the harness reaches them. */
 function startSshCli(hosts: SshdHosts, args: string[]): ResultPromise<{ reject: false }> {
-  return execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, '--import', 'tsx', CLI, ...args, '--backend', 'ssh', '--hosts', hosts.hostsFile], {
+  return execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, CLI, ...args, '--backend', 'ssh', '--hosts', hosts.hostsFile], {
     cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' }, stripFinalNewline: false, timeout: 280_000,
   }) as ResultPromise<{ reject: false }>;
 }

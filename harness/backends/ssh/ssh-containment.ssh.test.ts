@@ -24,7 +24,7 @@ describe('hosts file: it names where to log in, never what runs on the harness h
       // A valid hosts file that is also an ssh_config: ssh skips the YAML lines as bad options
       // but evaluates `Match exec` (a YAML block scalar's indented line) while it parses.
       await writeFile(join(dir, 'hosts.yaml'), `ssh_config: ./hosts.yaml\nnodes:\n  node0: 192.0.2.10\n  node1:\n    host: 192.0.2.11\n    identity: |\n      Match exec "touch ${dir}/PWNED"\n  node2: 192.0.2.12\n`);
-      const r = await execa(process.execPath, ['--import', 'tsx', CLI, 'p2p', '--backend', 'ssh', '--hosts', join(dir, 'hosts.yaml')], { cwd: PROJECT_ROOT, reject: false, timeout: 60_000 });
+      const r = await execa(process.execPath, [CLI, 'p2p', '--backend', 'ssh', '--hosts', join(dir, 'hosts.yaml')], { cwd: PROJECT_ROOT, reject: false, timeout: 60_000 });
       expect(await readdir(dir)).not.toContain('PWNED');
       expect(r.exitCode, r.stderr).toBe(2);
       expect(r.stderr).toContain(`${join(dir, 'hosts.yaml')}:1:1:`);

@@ -90,7 +90,7 @@ describe.skipIf(missing !== undefined)('clean from another PID namespace of the 
     try {
       await stderrUntil(child, PAUSED);
       expect(await hosts.onHost('node0', ['ip', '-br', 'link', 'show', 'vxlan0'])).toMatch(/^vxlan0 /);
-      clean = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), 'unshare', '--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', CLI, 'clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' } });
+      clean = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), 'unshare', '--pid', '--fork', '--mount-proc', process.execPath, CLI, 'clean', '--backend', 'ssh', '--hosts', hosts.hostsFile], { cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' } });
       during = await hosts.onHost('node0', ['ip', '-br', 'link', 'show']);
       // Nor does it take the live run's private directory (its masters' sockets) for a dead one's.
       sessions = (await readdir(tmpdir())).filter((e) => e.startsWith(`vxlab-ssh-${child.pid}-`));

@@ -44,7 +44,7 @@ onFreshHosts('a hosts file that maps two nodes to one host is refused in preflig
   const file = join(hosts.dir, 'shared-host.yaml');
   await writeFile(file, scenario('  - node: node0\n    run:\n      - ip link add bra type bridge\n  - node: node1\n    run:\n      - ip link add brb type bridge\n  - node: node2\n    run:\n      - ip link show dev enp0s8\n'));
   const before = await hosts.state('node0');
-  const run = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, '--import', 'tsx', CLI, file, '--reporter', 'tap', '--backend', 'ssh', '--hosts', hostsFile], {
+  const run = await execa(hosts.inMgmt[0]!, [...hosts.inMgmt.slice(1), process.execPath, CLI, file, '--reporter', 'tap', '--backend', 'ssh', '--hosts', hostsFile], {
     cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1' },
   });
   expect(run.exitCode, run.stdout + run.stderr).toBe(3);

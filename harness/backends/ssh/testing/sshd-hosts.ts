@@ -293,7 +293,7 @@ export class SshdHosts {
   /** The CLI where the harness reaches the hosts from (the management namespace, or the client one when routed); `ssh` adds --backend ssh --hosts. */
   startCli(args: string[], options: { ssh?: boolean; env?: Record<string, string> } = {}): ResultPromise<{ reject: false }> {
     const ssh = options.ssh === false ? [] : ['--backend', 'ssh', '--hosts', this.hostsFile];
-    return execa('nsenter', [this.harness.netns(), '--', process.execPath, '--import', 'tsx', CLI, ...args, ...ssh], {
+    return execa('nsenter', [this.harness.netns(), '--', process.execPath, CLI, ...args, ...ssh], {
       cwd: PROJECT_ROOT, reject: false, env: { NO_COLOR: '1', ...options.env }, stripFinalNewline: false, timeout: 280_000,
       // A SIGTERM sent by a test must stay a SIGTERM: execa would SIGKILL 5 s later, mid-teardown.
       forceKillAfterDelay: false,
