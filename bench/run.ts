@@ -26,7 +26,7 @@ const out = (text: string) => process.stdout.write(text);
 
 interface CliRun {
   ms: number;
-  /** From spawning the CLI to its first kernel command (the VXLAN probe in a throwaway namespace). */
+  /** From spawning the CLI to its first kernel command: the first node's sandbox (bwrap), or the VXLAN probe when the kernel lacks the module. */
   firstKernelMs: number | undefined;
 }
 
