@@ -3,7 +3,7 @@ import SlowFirstSequencer from './harness/testing/slow-first.sequencer.ts';
 
 // The unit, integration and ssh projects run at once, in one pool (vitest gives a group one
 // worker limit): none of them changes the host's namespace, and together they keep both cores
-// busy while each waits on the kernel, on sshd and on deadlines (issue 12; NOTES "npm test").
+// busy while each waits on the kernel, on sshd and on deadlines (issue 12; NOTES "npm test in one pool").
 const WORKERS = 6;
 
 export default defineConfig({
