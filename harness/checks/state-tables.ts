@@ -13,6 +13,19 @@ export const TABLE_COMMANDS: Record<StateTable, string[]> = {
   addr: ['ip', '-j', 'addr', 'show'],
 };
 
+/**
+ * The monitor that prints a line for every change to a table a window watches (iproute2 6.1 prints
+ * monitors as text whatever `-j` says: the line only says when to read the table again).
+ */
+export const TABLE_MONITORS: Record<StateTable, string[]> = {
+  fdb: ['bridge', 'monitor', 'fdb'],
+  neigh: ['ip', 'monitor', 'neigh'],
+  link: ['ip', 'monitor', 'link'],
+  route: ['ip', 'monitor', 'route'],
+  bridgeLink: ['bridge', 'monitor', 'link'],
+  addr: ['ip', 'monitor', 'address'],
+};
+
 type Raw = Record<string, unknown>;
 
 const defined = (entry: Entry): Entry => Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined && v !== ''));

@@ -1,10 +1,13 @@
 // The state check: FDB, neighbours, links, routes or bridge ports of a node, matched as subsets.
+import type { NodeHandle } from '../backends/types.ts';
 import type { StateProbe, TableExpectation } from '../lab/model.ts';
+import type { BackgroundProcess } from '../util/process.ts';
 import { renderArgv } from '../policy/command-line.ts';
 import { DeadlineError, pollUntil } from '../util/poll.ts';
 import { compact, matches } from './match.ts';
 import { inNetns } from './ping.ts';
-import { parseTable, TABLE_COMMANDS, type Entry } from './state-tables.ts';
+import { parseTable, TABLE_COMMANDS, TABLE_MONITORS, type Entry } from './state-tables.ts';
+import { MIN_READ_GAP_MS, readThroughWindow } from './watched-window.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
 
 export interface TableVerdict {
@@ -73,34 +76,42 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
   let containsSeen = !spec.expect.contains;
   let reads = 0;
   let failure: string | undefined;
-  try {
-    // The kernel settles asynchronously (learning, port states): contains may come true at any
-    // reading of the window; lacks and only must hold at every one, until the window ends (a
-    // learned entry can appear after a first good reading).
-    await pollUntil(
-      async () => {
-        const result = await node.exec(argv, ctx.signal ? { signal: ctx.signal } : {});
-        if (result.exitCode !== 0) {
-          failure = `${renderArgv(argv)} failed (exit code ${result.exitCode}): ${result.stderr.trim()}`;
-          return true;
-        }
-        reads++;
-        last = judgeTable(spec.expect, parseTable(table, result.stdout));
-        if (last.forbidden.length > 0) return true;
-        if (last.missing.length === 0) containsSeen = true;
-        return containsSeen && !throughout ? true : undefined;
-      },
-      // A window is read to its end whatever the first readings say: quick first retries would only
-      // add reads (16 instead of 11 per 1 s window; 30 such windows at once in scale-her-30).
-      { what: `${table} on ${spec.node}`, timeoutMs: stateWindowMs(spec), ...(throughout ? { firstIntervalMs: 100, maxIntervalMs: 100 } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) },
-    );
-  } catch (error) {
-    if (!(error instanceof DeadlineError)) throw error;
+  // The kernel settles asynchronously (learning, port states): contains may come true at any
+  // reading of the window; lacks and only must hold at every one, until the window ends (a
+  // learned entry can appear after a first good reading).
+  const read = async (): Promise<true | undefined> => {
+    const result = await node.exec(argv, ctx.signal ? { signal: ctx.signal } : {});
+    if (result.exitCode !== 0) {
+      failure = `${renderArgv(argv)} failed (exit code ${result.exitCode}): ${result.stderr.trim()}`;
+      return true;
+    }
+    reads++;
+    last = judgeTable(spec.expect, parseTable(table, result.stdout));
+    if (last.forbidden.length > 0) return true;
+    if (last.missing.length === 0) containsSeen = true;
+    return containsSeen && !throughout ? true : undefined;
+  };
+  let watched: string | undefined;
+  if (throughout) {
+    const monitorArgv = inNetns(spec.netns, TABLE_MONITORS[table]);
+    const monitor = startMonitor(node, monitorArgv);
+    try {
+      if (await readThroughWindow(read, monitor, stateWindowMs(spec), ctx.signal)) watched = renderArgv(monitorArgv);
+    } finally {
+      await monitor?.stop(500);
+      if (process.env.DBGMON) process.stderr.write(`MON ${spec.node} watched=${watched} reads=${reads} out=${JSON.stringify(monitor?.stdoutText.slice(0, 300))} err=${JSON.stringify(monitor?.stderr.slice(0, 300))}\n`);
+    }
+  } else {
+    try {
+      await pollUntil(read, { what: `${table} on ${spec.node}`, timeoutMs: stateWindowMs(spec), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    } catch (error) {
+      if (!(error instanceof DeadlineError)) throw error;
+    }
   }
   const expectation = compact(spec.expect);
   const diagnostics: Record<string, unknown> = { node: spec.node, ...(spec.netns ? { netns: spec.netns } : {}), command: renderArgv(argv) };
   if (failure) return { status: 'fail', reason: failure, diagnostics: { ...diagnostics, expected: expectation, got: failure } };
-  if (throughout) diagnostics.reads = reads;
+  if (throughout) Object.assign(diagnostics, { reads, watchedBy: watched ?? `nothing: read every ${MIN_READ_GAP_MS} ms` });
   if (last.forbidden.length === 0 && containsSeen) return { status: 'pass', diagnostics };
   const problems = [...last.forbidden, ...(containsSeen ? [] : last.missing)];
   return {
@@ -108,6 +119,15 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
     reason: problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`,
     diagnostics: { ...diagnostics, expected: expectation, got: relevantEntries(expectation, last.entries), ...(problems.length > 1 ? { problems } : {}) },
   };
+}
+
+/** The table's monitor, started before the window's first reading; none if the node cannot run it. */
+function startMonitor(node: NodeHandle, argv: string[]): BackgroundProcess | undefined {
+  try {
+    return node.start(argv);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The entries worth showing: those of the devices the expectation names, else all of them. */

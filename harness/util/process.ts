@@ -2,7 +2,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { childSignal } from './abort-fanout.ts';
 import { BoundedOutput, CAPTURE_OUTPUT_LIMIT, COMMAND_OUTPUT_LIMIT, type OutputLimit } from './bounded-output.ts';
-import { DeadlineError } from './poll.ts';
+import { DeadlineError, pause } from './poll.ts';
 import { traceSpawn } from './spawn-trace.ts';
 
 export interface ExecResult {
@@ -80,27 +80,30 @@ export abstract class BackgroundProcess {
 
   protected receiveStdout(chunk: Buffer): void {
     this.stdoutOutput.push(chunk);
+    this.notifyOutput();
   }
 
-  /** Wakes waitForStderr as soon as output arrives, instead of at its next poll. */
-  private readonly stderrWaiters = new Set<() => void>();
+  /** Woken as soon as output arrives (waitForStderr, a watched state window), instead of at a next poll. */
+  private readonly outputListeners = new Set<() => void>();
 
   protected receiveStderr(chunk: Buffer): void {
     this.stderrOutput.push(chunk);
-    for (const wake of [...this.stderrWaiters]) wake();
+    this.notifyOutput();
   }
 
-  /** Resolves when stderr grows, or after `ms` at the latest (the caller re-checks and keeps its deadline). */
-  private stderrGrowth(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.stderrWaiters.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.stderrWaiters.add(wake);
-    });
+  private notifyOutput(): void {
+    for (const listener of [...this.outputListeners]) listener();
+  }
+
+  /** Calls `listener` whenever the program writes to stdout or stderr; returns the unsubscribe. */
+  onOutput(listener: () => void): () => void {
+    this.outputListeners.add(listener);
+    return () => void this.outputListeners.delete(listener);
+  }
+
+  /** How many bytes the program has written to stdout and stderr together, kept or not. */
+  get outputWritten(): number {
+    return this.stdoutOutput.received + this.stderrOutput.received;
   }
 
   get stderr(): string {
@@ -139,7 +142,7 @@ export abstract class BackgroundProcess {
         throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderr.trim() || 'nothing'}`, { cause: error });
       }
       // Woken by new output; the 20 ms bound only notices an exit (which writes nothing) in time.
-      await this.stderrGrowth(Math.min(left, 20));
+      await pause(Math.min(left, 20), undefined, (wake) => this.onOutput(wake));
     }
   }
 
