@@ -20,7 +20,7 @@ import { nicAddressLines } from '../nic.ts';
 import { cleanDeadRuns } from './clean.ts';
 import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
-import { ProgramLauncher, launchAlone } from './launch.ts';
+import { ProgramLauncher } from './launch.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
 import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
@@ -44,7 +44,7 @@ class NetnsNode implements NodeHandle {
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new SandboxProcess(argv, launchAlone(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), undefined));
+    const process = new SandboxProcess(argv, this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), undefined));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;
@@ -170,8 +170,10 @@ export class NetnsBackend implements Backend {
       // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holders' network namespaces only.
       await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), signalOption);
 
-      // Commands asked for in one turn (a forEach group's steps, a check's pings) start from one bash: launch.ts.
+      // Commands asked for in one turn (a forEach group's steps, a check's pings) start from one bash,
+      // a command asked for alone from the lab's standing bash: launch.ts.
       const launcher = new ProgramLauncher(runDir);
+      defer.defer('end the standing launcher', () => launcher.end());
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`);

@@ -1,6 +1,8 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { exitFromStatus, groupScript } from './launch.ts';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { exitFromStatus, groupScript, ProgramLauncher, STANDING_SLOTS, standingRequest, type ExitOutcome, type Launch } from './launch.ts';
 
 describe('a group of programs from one bash', () => {
   it('gives each program its own fds, quoted argv, and closes every other program\'s', () => {
@@ -33,3 +35,63 @@ describe('a group of programs from one bash', () => {
     expect(exitFromStatus(130)).toEqual({ code: null, signal: 'SIGINT' });
   });
 });
+
+describe('a program asked for alone, from the lab\'s standing bash', () => {
+  it('is started by a request that gives it its slot\'s fds, closes the later slots\' and its own', () => {
+    expect(standingRequest(0, ['ip', "it's"], false, 2)).toBe(
+      `( set -m; 'ip' 'it'\\''s' 0</dev/null 1>&3 2>&4 3>&- 4>&- 5>&- & pid=$!; exec 3>&- 4>&- 5>&-; echo "start 0 $pid"; wait "$pid"; echo "end 0 $?" ) 0</dev/null 2>/dev/null 6>&- 7>&- 8>&- &\nexec 3>&- 4>&- 5>&-\n`,
+    );
+    expect(standingRequest(1, ['cat'], true, 2)).toBe(
+      `( set -m; 'cat' 0<&8 1>&6 2>&7 6>&- 7>&- 8>&- & pid=$!; exec 6>&- 7>&- 8>&-; echo "start 1 $pid"; wait "$pid"; echo "end 1 $?" ) 0</dev/null 2>/dev/null  &\nexec 6>&- 7>&- 8>&-\n`,
+    );
+  });
+
+  it('keeps each program\'s own output, input, exit status and fds, across more programs than one bash has slots', async () => {
+    const launcher = new ProgramLauncher(tmpdir());
+    try {
+      const results = [];
+      // One after another, as a scenario's single commands come: each a launch of its own.
+      for (let i = 0; i < STANDING_SLOTS + 2; i++) {
+        const input = i % 3 === 0 ? `input ${i}\n` : undefined;
+        // Every fd above 2 that is a socket: none may be (another slot's, or the launcher's own).
+        const script = `cat; echo out ${i}; echo err ${i} >&2; for fd in /proc/self/fd/*; do case $(readlink $fd) in socket:*) [ \${fd##*/} -gt 2 ] && echo "socket at \${fd##*/}" >&2;; esac; done; exit ${i % 5}`;
+        results.push(await collect(await launcher.launch(['sh', '-c', script], input)));
+      }
+      results.forEach((r, i) => {
+        expect(r.exit).toEqual({ code: i % 5, signal: null });
+        expect(r.stdout).toBe(`${i % 3 === 0 ? `input ${i}\n` : ''}out ${i}\n`);
+        // Its own sockets as 0-2 and no other: not another slot's, not the launcher's.
+        expect(r.stderr).toBe(`err ${i}\n`);
+        expect(r.leader).toBeGreaterThan(0);
+      });
+    } finally {
+      launcher.end();
+    }
+  });
+
+  it('reports a program killed by a signal as killed, and its group is its own', async () => {
+    const launcher = new ProgramLauncher(tmpdir());
+    try {
+      const launch = await launcher.launch(['sleep', '30'], undefined);
+      await launch.leaderKnown;
+      // The program leads a process group of its own: the group's SIGKILL reaches it, and nothing else.
+      expect(readFileSync(`/proc/${launch.leader}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]).toBe(String(launch.leader));
+      process.kill(-launch.leader!, 'SIGKILL');
+      expect(await launch.exit).toEqual({ code: null, signal: 'SIGKILL' });
+      await launch.closed;
+    } finally {
+      launcher.end();
+    }
+  });
+});
+
+async function collect(launch: Launch): Promise<{ stdout: string; stderr: string; exit: ExitOutcome; leader: number | undefined }> {
+  const text = (stream: NodeJS.ReadableStream) => new Promise<string>((resolve) => {
+    let all = '';
+    stream.on('data', (chunk: Buffer) => (all += chunk.toString('utf8')));
+    stream.on('end', () => resolve(all));
+  });
+  const [stdout, stderr, exit] = await Promise.all([text(launch.stdout), text(launch.stderr), launch.exit]);
+  await launch.closed;
+  return { stdout, stderr, exit, leader: launch.leader };
+}

@@ -1,14 +1,15 @@
-// How a program gets into a node: alone (Node spawns setpriv + nsenter), or with the other
-// programs asked for in the same turn of the event loop, from one host-side bash (a group).
+// How a program gets into a node: with the other programs asked for in the same turn of the event
+// loop, from one host-side bash (a group), or alone, from the lab's standing bash.
 //
-// Why groups: Node's spawn forks the whole harness and blocks its event loop until the child has
-// exec'd, 3-8 ms each (more as the harness grows), so a 100-node lab's 100 steps, 100 table reads
-// and 99 pings went out one after another, ~2.4 s of a 4.3 s run. bash forks from a few MB and does
-// not wait for the exec. Each program is still `nsenter ... setpriv ... ARGV` (sandbox.ts
-// enterArgv), the argv the policy checked (policed-node.ts) before it got here; only who forks it
-// changes (and the outer setpriv: see groupScript). Each keeps its own stdout, stderr (and stdin when it has input)
-// sockets to vxlab and its own process group (bash's `set -m`), so deadlines, Ctrl-C to the
-// program, the output grace and SIGKILL to the group work exactly as for a program spawned alone.
+// Why: Node's spawn forks the whole harness and blocks its event loop until the child has exec'd,
+// 1-8 ms each (more as the harness grows), so a 100-node lab's 100 steps, 100 table reads and 99
+// pings went out one after another, ~2.4 s of a 4.3 s run, and a small lab's ~25 single commands
+// paid it one by one. bash forks from a few MB and does not wait for the exec. Each program is
+// still `nsenter ... setpriv ... ARGV` (sandbox.ts enterArgv), the argv the policy checked
+// (policed-node.ts) before it got here; only who forks it changes (and the outer setpriv: see
+// groupScript). Each keeps its own stdout, stderr (and stdin when it has input) sockets to vxlab and
+// its own process group (`set -m`), so deadlines, Ctrl-C to the program, the output grace and
+// SIGKILL to the group work exactly as they did when Node spawned each program itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -31,27 +32,6 @@ export interface Launch {
   readonly exit: Promise<ExitOutcome>;
   /** Both output streams closed: nothing the program left behind holds them. */
   readonly closed: Promise<void>;
-}
-
-const PREFIX = ['setpriv', '--pdeathsig', 'KILL', '--'];
-
-/** One program, spawned by Node itself: a process group of its own, led by nsenter. */
-export function launchAlone(spawnArgv: readonly string[], input: string | undefined): Launch {
-  traceSpawn(spawnArgv);
-  const child = spawn(PREFIX[0]!, [...PREFIX.slice(1), ...spawnArgv], {
-    detached: true,
-    env: NODE_ENV,
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-  child.stdin?.on('error', () => undefined); // a program that exits without reading its input
-  child.stdin?.end(input);
-  const exit = Promise.race([
-    new Promise<ExitOutcome>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-    new Promise<ExitOutcome>((resolve) => child.once('error', resolve)),
-  ]);
-  // Listened for from the start: 'close' may come right after 'exit', in the same turn.
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  return { stdout: child.stdout!, stderr: child.stderr!, get leader() { return child.pid; }, leaderKnown: Promise.resolve(), exit, closed };
 }
 
 /** At most this many programs per bash: 3 sockets each, and the script grows with its square (every line closes the others' fds). */
@@ -134,13 +114,124 @@ class GroupMember implements Launch {
   }
 }
 
+/** Programs per standing launcher: each takes three sockets, all passed when bash is spawned. */
+export const STANDING_SLOTS = 16;
+
+/** The fds of slot i in a standing launcher: stdout, stderr, stdin. */
+function slotFds(slot: number): [number, number, number] {
+  return [3 + 3 * slot, 4 + 3 * slot, 5 + 3 * slot];
+}
+
+/**
+ * A standing launcher's script (pure): it reads requests (a line with a length, then that many
+ * bytes of bash, written by standingRequest) and runs each, until its stdin ends. `LC_ALL=C` is a
+ * shell variable, never exported: it makes `read -N` count bytes, and reach no program.
+ */
+export const STANDING_SCRIPT = 'LC_ALL=C\nwhile IFS= read -r length && IFS= read -r -N "$length" request; do eval "$request"; done\n';
+
+/**
+ * What starts a standing launcher's program in `slot` (pure). A wrapper subshell forks the program
+ * in a process group of its own (`set -m`), says `start SLOT PID` on the launcher's stdout, waits
+ * for it and says `end SLOT STATUS` (128+N: killed by signal N), so the launcher never waits and
+ * reads its next request at once. The program gets its slot's sockets as fds 0-2 (or /dev/null as
+ * its stdin) and nothing else: the wrapper closes the slots not used yet, the program its own
+ * slot's fds once they are 0-2, and the launcher, once the wrapper is forked, its copies of them.
+ */
+export function standingRequest(slot: number, argv: readonly string[], hasInput: boolean, slots: number): string {
+  const [out, err, inp] = slotFds(slot);
+  const own = `${out}>&- ${err}>&- ${inp}>&-`;
+  const later = Array.from({ length: slots - slot - 1 }, (_, k) => slotFds(slot + 1 + k)).flat().map((fd) => `${fd}>&-`);
+  const stdin = hasInput ? `0<&${inp}` : '0</dev/null';
+  const program = `${argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${own}`;
+  return `( set -m; ${program} & pid=$!; exec ${own}; echo "start ${slot} $pid"; wait "$pid"; echo "end ${slot} $?" ) 0</dev/null 2>/dev/null ${later.join(' ')} &\nexec ${own}\n`;
+}
+
+/**
+ * A bash that stays up and starts programs one by one as they are asked for, each in the next of
+ * its STANDING_SLOTS slots: Node forks once per 16 programs instead of once per program (a fork of
+ * the harness costs 1-5 ms of its event loop, growing with its memory). Ends once its slots are used.
+ */
+class StandingLauncher {
+  private used = 0;
+  private readonly members: GroupMember[] = [];
+  private stderr = '';
+  private ended = '';
+
+  constructor(private readonly child: ChildProcess) {
+    child.stdin!.on('error', () => undefined); // bash gone: its members fail on 'close' below
+    child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4096)));
+    readControl(child.stdout!, (slot) => this.members[slot]);
+    child.once('exit', (code, signal) => (this.ended = signal ? `bash was killed by ${signal}` : `bash exited ${code}`));
+    child.once('error', (error) => this.over(error));
+    child.once('close', () => this.over());
+  }
+
+  static spawn(): StandingLauncher {
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', '-c', STANDING_SCRIPT], {
+      detached: true, // like a program spawned alone: a terminal's Ctrl-C is the harness's to handle
+      env: NODE_ENV,
+      stdio: Array.from({ length: 3 + 3 * STANDING_SLOTS }, () => 'pipe' as const),
+    });
+    return new StandingLauncher(child);
+  }
+
+  get full(): boolean {
+    return this.used >= STANDING_SLOTS;
+  }
+
+  take(member: GroupMember): void {
+    const slot = this.used++;
+    const hasInput = member.input !== undefined && member.input !== '';
+    const [out, err, inp] = slotFds(slot).map((fd) => this.child.stdio[fd] as Socket);
+    if (!hasInput) inp!.destroy();
+    member.attach(out!, err!, hasInput ? inp : undefined);
+    this.members[slot] = member;
+    traceSpawn(member.argv);
+    const request = standingRequest(slot, member.argv, hasInput, STANDING_SLOTS);
+    this.child.stdin!.write(`${Buffer.byteLength(request)}\n${request}`);
+    if (this.full) this.child.stdin!.end();
+  }
+
+  /** Ends the launcher before its slots are used (the lab is going down); its programs run on. */
+  end(): void {
+    this.child.stdin!.end();
+  }
+
+  private over(error?: Error): void {
+    // A program bash never started or never reaped: bash itself failed (fork, a missing program).
+    for (const m of this.members) {
+      m.setLeader(undefined);
+      m.setExit(error ?? new Error(`the standing launcher ended before this program did (${this.ended || 'bash ended'}): ${this.stderr.trim() || 'no reason given'}`));
+    }
+  }
+}
+
+/** Reads a launcher's `start I PID` and `end I STATUS` lines, for the member `at(I)`. */
+function readControl(stdout: Readable, at: (index: number) => GroupMember | undefined): void {
+  let control = '';
+  stdout.on('data', (chunk: Buffer) => {
+    control += chunk.toString('utf8');
+    const lines = control.split('\n');
+    control = lines.pop()!;
+    for (const line of lines) {
+      const [what, index, value] = line.split(' ');
+      const m = at(Number(index));
+      if (!m) continue;
+      if (what === 'start') m.setLeader(Number(value));
+      else if (what === 'end') m.setExit(exitFromStatus(Number(value)));
+    }
+  });
+}
+
 /**
  * A lab's way of starting programs: what is asked for in one turn of the event loop goes out
- * together, from one bash per GROUP_MAX programs; a program asked for alone is spawned alone.
+ * together, from one bash per GROUP_MAX programs; a program asked for alone goes to the lab's
+ * standing launcher.
  */
 export class ProgramLauncher {
   private pending: GroupMember[] = [];
   private groups = 0;
+  private standing: StandingLauncher | undefined;
 
   constructor(private readonly dir: string) {}
 
@@ -160,8 +251,11 @@ export class ProgramLauncher {
     if (members.length === 1) {
       const only = members[0]!;
       try {
-        this.readiness.get(only)!(launchAlone(only.argv, only.input));
+        if (!this.standing || this.standing.full) this.standing = StandingLauncher.spawn();
+        this.standing.take(only);
+        this.readiness.get(only)!(only);
       } catch (error) {
+        // Out of file descriptors or processes: the program fails with the reason, as a spawn error does.
         this.fail(only, error as Error);
       }
       return;
@@ -200,19 +294,7 @@ export class ProgramLauncher {
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    let control = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      control += chunk.toString('utf8');
-      const lines = control.split('\n');
-      control = lines.pop()!;
-      for (const line of lines) {
-        const [what, index, value] = line.split(' ');
-        const m = members[Number(index)];
-        if (!m) continue;
-        if (what === 'start') m.setLeader(Number(value));
-        else if (what === 'end') m.setExit(exitFromStatus(Number(value)));
-      }
-    });
+    readControl(child.stdout!, (index) => members[index]);
     let ended = '';
     child.once('exit', (code, signal) => (ended = signal ? `bash was killed by ${signal}` : `bash exited ${code}`));
     const over = (error?: Error) => {
@@ -224,6 +306,11 @@ export class ProgramLauncher {
     };
     child.once('error', over);
     child.once('close', () => over());
+  }
+
+  /** The lab is going down: the standing launcher reads no more requests (its programs run on). */
+  end(): void {
+    this.standing?.end();
   }
 
   /** A group that could not start: its programs end at once with the reason (exit code 127 in SandboxProcess). */
