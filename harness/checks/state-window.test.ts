@@ -102,3 +102,29 @@ describe('a state check of the link table', () => {
     expect(reads).toBe(1);
   });
 });
+
+describe('a state check of the neighbour table', () => {
+  it('reads every 100 ms without a monitor: the kernel moves neighbours to DELAY without announcing it', async () => {
+    const entry = { dst: '10.20.1.3', dev: 'vxlan0', lladdr: '4e:e9:90:34:2e:b5', state: ['REACHABLE'] };
+    let reads = 0;
+    let monitors = 0;
+    const node = {
+      name: 'node0',
+      exec: async (): Promise<ExecResult> => {
+        reads++;
+        return { exitCode: 0, stdout: JSON.stringify([entry]), stderr: '', durationMs: 1, timedOut: false };
+      },
+      start: () => {
+        monitors++;
+        throw new Error('a neighbour window starts no monitor');
+      },
+    };
+    const scripted: StartedLab = { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
+    const spec: StateProbe = { node: 'node0', table: 'neigh', timeoutSeconds: 0.5, expect: { contains: [{ dst: '10.20.1.3' }], lacks: [{ dst: '10.20.1.3', state: 'DELAY' }] } };
+    const outcome = await runState(spec, { lab: scripted });
+    expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
+    expect(monitors).toBe(0);
+    expect(reads).toBeGreaterThanOrEqual(5);
+    expect(outcome.diagnostics.watchedBy).toBe('nothing: read every 100 ms');
+  });
+});

@@ -93,13 +93,12 @@ export async function runState(spec: StateProbe, ctx: CheckContext): Promise<Che
   };
   let watched: string | undefined;
   if (throughout) {
-    const monitorArgv = inNetns(spec.netns, TABLE_MONITORS[table]);
-    const monitor = startMonitor(node, monitorArgv);
+    const monitorArgv = TABLE_MONITORS[table] && inNetns(spec.netns, TABLE_MONITORS[table]);
+    const monitor = monitorArgv && startMonitor(node, monitorArgv);
     try {
-      if (await readThroughWindow(read, monitor, stateWindowMs(spec), ctx.signal)) watched = renderArgv(monitorArgv);
+      if (await readThroughWindow(read, monitor, stateWindowMs(spec), ctx.signal)) watched = renderArgv(monitorArgv!);
     } finally {
       await monitor?.stop(500);
-      if (process.env.DBGMON) process.stderr.write(`MON ${spec.node} watched=${watched} reads=${reads} out=${JSON.stringify(monitor?.stdoutText.slice(0, 300))} err=${JSON.stringify(monitor?.stderr.slice(0, 300))}\n`);
     }
   } else {
     try {

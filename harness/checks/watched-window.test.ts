@@ -54,7 +54,7 @@ describe('a watched window', () => {
     expect(await readThroughWindow(read, monitor, 400, undefined)).toBe(true);
     expect(at).toHaveLength(2);
     expect(at[0]).toBeLessThan(50);
-    expect(at[1]).toBeGreaterThanOrEqual(400);
+    expect(at[1]).toBeGreaterThanOrEqual(395);
   });
 
   it('reads again as soon as the monitor prints a change, and stops at a forbidden entry', async () => {
@@ -65,7 +65,8 @@ describe('a watched window', () => {
     const started = performance.now();
     await readThroughWindow(read, monitor, 5000, undefined);
     expect(at).toHaveLength(2);
-    expect(at[1]).toBeGreaterThanOrEqual(200);
+    // Not before the change was printed (timers may fire a ms early against performance.now()).
+    expect(at[1]).toBeGreaterThanOrEqual(190);
     // Long before the window's end: the change itself asked for this reading.
     expect(performance.now() - started).toBeLessThan(2500);
   });

@@ -1,7 +1,9 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { pollUntil } from '../../util/poll.ts';
 import { exitFromStatus, groupScript, ProgramLauncher, STANDING_SLOTS, standingRequest, type ExitOutcome, type Launch } from './launch.ts';
 
 describe('a group of programs from one bash', () => {
@@ -85,11 +87,65 @@ describe('a program asked for alone, from the lab\'s standing bash', () => {
   });
 });
 
+describe('the standing launcher\'s requests', () => {
+  // From the 26th stranger's attack: bash reads a request by its length in bytes (`read -N` under
+  // an unexported LC_ALL=C) and evals it; every word must arrive byte for byte, and nothing run.
+  const witness = join(mkdtempSync(join(tmpdir(), 'vxlab-words-')), 'ran');
+  const nasty = [
+    "it's", 'a\nb', 'é', '😀x', '\uD800', 'x\uDFFF', `'$(touch ${witness})'`, `\`touch ${witness}\``, '\\', "\\'", "'", "''", '\r\n',
+    `"; touch ${witness}; "`, `\n(touch ${witness})\n`, 'é'.repeat(60000), '\u00a0', '\u2028', '*', '~', '$IFS', '!!', '%s',
+  ];
+
+  it('carry every word intact, multi-byte and long ones included, and run nothing else', async () => {
+    const launcher = new ProgramLauncher(tmpdir());
+    try {
+      for (let round = 0; round < 5; round++) {
+        const words = nasty.map((w, i) => ((round + i) % 2 ? w : `${w}${'ü'.repeat(round)}`));
+        const r = await collect(await launcher.launch(['printf', '%s\\0', ...words], undefined));
+        expect(r.stderr).toBe('');
+        // Lone surrogates become U+FFFD on the way out of JavaScript, as they would in any argv.
+        expect(r.stdout.split('\0').slice(0, -1)).toEqual(words.map((w) => Buffer.from(w, 'utf8').toString('utf8')));
+      }
+      expect(existsSync(witness)).toBe(false);
+    } finally {
+      launcher.end();
+    }
+  });
+});
+
+describe('a standing launcher that was killed', () => {
+  it('still reports the programs it had started, and the next program goes to a new one', async () => {
+    const launcher = new ProgramLauncher(tmpdir());
+    try {
+      const running = await launcher.launch(['sleep', '30'], undefined);
+      await running.leaderKnown;
+      // sleep's parent is its wrapper subshell, whose parent is the standing bash.
+      const bash = parentOf(parentOf(running.leader!));
+      expect(readFileSync(`/proc/${bash}/cmdline`, 'utf8')).toContain('read -r -N');
+      process.kill(bash, 'SIGKILL');
+      // Gone from /proc once Node has reaped it, which is when it emits the child's 'exit'.
+      await pollUntil(() => (existsSync(`/proc/${bash}`) ? undefined : true), { what: 'the standing bash to be reaped', timeoutMs: 5000 });
+      const next = await collect(await launcher.launch(['sh', '-c', 'echo after'], undefined));
+      expect(next).toMatchObject({ stdout: 'after\n', exit: { code: 0, signal: null } });
+      process.kill(-running.leader!, 'SIGKILL');
+      expect(await running.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    } finally {
+      launcher.end();
+    }
+  });
+});
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 async function collect(launch: Launch): Promise<{ stdout: string; stderr: string; exit: ExitOutcome; leader: number | undefined }> {
+  // Decoded whole: a multi-byte character may straddle two chunks.
   const text = (stream: NodeJS.ReadableStream) => new Promise<string>((resolve) => {
-    let all = '';
-    stream.on('data', (chunk: Buffer) => (all += chunk.toString('utf8')));
-    stream.on('end', () => resolve(all));
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
   const [stdout, stderr, exit] = await Promise.all([text(launch.stdout), text(launch.stderr), launch.exit]);
   await launch.closed;

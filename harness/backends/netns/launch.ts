@@ -117,6 +117,9 @@ class GroupMember implements Launch {
 /** Programs per standing launcher: each takes three sockets, all passed when bash is spawned. */
 export const STANDING_SLOTS = 16;
 
+/** After a standing launcher was killed, how long a program it had been asked for may take to say `start`. */
+const UNSTARTED_GRACE_MS = 1000;
+
 /** The fds of slot i in a standing launcher: stdout, stderr, stdin. */
 function slotFds(slot: number): [number, number, number] {
   return [3 + 3 * slot, 4 + 3 * slot, 5 + 3 * slot];
@@ -156,12 +159,21 @@ class StandingLauncher {
   private readonly members: GroupMember[] = [];
   private stderr = '';
   private ended = '';
+  /** bash has ended (or never started): it takes no more programs. */
+  private dead = false;
 
   constructor(private readonly child: ChildProcess) {
-    child.stdin!.on('error', () => undefined); // bash gone: its members fail on 'close' below
+    // bash gone (EPIPE): it takes no more programs; those it was asked for fail on 'exit' or 'close' below.
+    child.stdin!.on('error', () => (this.dead = true));
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4096)));
     readControl(child.stdout!, (slot) => this.members[slot]);
-    child.once('exit', (code, signal) => (this.ended = signal ? `bash was killed by ${signal}` : `bash exited ${code}`));
+    child.once('exit', (code, signal) => {
+      this.dead = true;
+      this.ended = signal ? `bash was killed by ${signal}` : `bash exited ${code}`;
+      // Killed, or failed: a program it never forked would wait for 'close', which the wrappers of
+      // its running programs hold off. A wrapper it did fork says `start` within moments.
+      if (signal || code !== 0) setTimeout(() => this.over(undefined, (m) => m.leader === undefined), UNSTARTED_GRACE_MS).unref();
+    });
     child.once('error', (error) => this.over(error));
     child.once('close', () => this.over());
   }
@@ -175,8 +187,9 @@ class StandingLauncher {
     return new StandingLauncher(child);
   }
 
+  /** No slot left, or no bash to fill one: the next program needs a new launcher. */
   get full(): boolean {
-    return this.used >= STANDING_SLOTS;
+    return this.used >= STANDING_SLOTS || this.dead;
   }
 
   take(member: GroupMember): void {
@@ -197,9 +210,10 @@ class StandingLauncher {
     this.child.stdin!.end();
   }
 
-  private over(error?: Error): void {
+  private over(error?: Error, which: (m: GroupMember) => boolean = () => true): void {
+    this.dead = true;
     // A program bash never started or never reaped: bash itself failed (fork, a missing program).
-    for (const m of this.members) {
+    for (const m of this.members.filter(which)) {
       m.setLeader(undefined);
       m.setExit(error ?? new Error(`the standing launcher ended before this program did (${this.ended || 'bash ended'}): ${this.stderr.trim() || 'no reason given'}`));
     }
