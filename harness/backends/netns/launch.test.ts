@@ -1,6 +1,6 @@
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pollUntil } from '../../util/poll.ts';
@@ -90,7 +90,9 @@ describe('a program asked for alone, from the lab\'s standing bash', () => {
 describe('the standing launcher\'s requests', () => {
   // From the 26th stranger's attack: bash reads a request by its length in bytes (`read -N` under
   // an unexported LC_ALL=C) and evals it; every word must arrive byte for byte, and nothing run.
-  const witness = join(mkdtempSync(join(tmpdir(), 'vxlab-words-')), 'ran');
+  const dir = mkdtempSync(join(tmpdir(), 'vxlab-words-'));
+  const witness = join(dir, 'ran');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const nasty = [
     "it's", 'a\nb', 'é', '😀x', '\uD800', 'x\uDFFF', `'$(touch ${witness})'`, `\`touch ${witness}\``, '\\', "\\'", "'", "''", '\r\n',
     `"; touch ${witness}; "`, `\n(touch ${witness})\n`, 'é'.repeat(60000), '\u00a0', '\u2028', '*', '~', '$IFS', '!!', '%s',
