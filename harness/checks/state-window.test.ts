@@ -81,50 +81,44 @@ describe('a state check with contains only', () => {
   });
 });
 
+/** A node whose every reading is `rows`; counts its readings and the monitors asked of it (none start). */
+function steadyLab(rows: object[]): { lab: StartedLab; reads: () => number; monitors: () => number } {
+  let reads = 0;
+  let monitors = 0;
+  const node = {
+    name: 'node0',
+    exec: async (): Promise<ExecResult> => {
+      reads++;
+      return { exitCode: 0, stdout: JSON.stringify(rows), stderr: '', durationMs: 1, timedOut: false };
+    },
+    start: () => {
+      monitors++;
+      throw new Error('no monitor here');
+    },
+  };
+  const lab: StartedLab = { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
+  return { lab, reads: () => reads, monitors: () => monitors };
+}
+
 describe('a state check of the link table', () => {
   it('judges lacks at its first good reading: only commands change a link\'s attributes, nothing learns them', async () => {
     const vxlan = { ifname: 'vxlan0', mtu: 1450, operstate: 'UNKNOWN', linkinfo: { info_kind: 'vxlan', info_data: { id: 42, group: '239.1.1.1', port: 4789 } } };
-    let reads = 0;
-    const node = {
-      name: 'node0',
-      exec: async (): Promise<ExecResult> => {
-        reads++;
-        return { exitCode: 0, stdout: JSON.stringify([vxlan]), stderr: '', durationMs: 1, timedOut: false };
-      },
-      start: () => {
-        throw new Error('not used');
-      },
-    };
-    const scripted: StartedLab = { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
+    const scripted = steadyLab([vxlan]);
     const spec: StateProbe = { node: 'node0', table: 'link', expect: { contains: [{ dev: 'vxlan0', vxlan: { group: '239.1.1.1' } }], lacks: [{ dev: 'vxlan0', vxlan: { remote: '192.168.8.101' } }] } };
     expect(holdsThroughout(spec)).toBe(false);
-    expect((await runState(spec, { lab: scripted })).status).toBe('pass');
-    expect(reads).toBe(1);
+    expect((await runState(spec, { lab: scripted.lab })).status).toBe('pass');
+    expect(scripted.reads()).toBe(1);
   });
 });
 
 describe('a state check of the neighbour table', () => {
   it('reads every 100 ms without a monitor: the kernel moves neighbours to DELAY without announcing it', async () => {
-    const entry = { dst: '10.20.1.3', dev: 'vxlan0', lladdr: '4e:e9:90:34:2e:b5', state: ['REACHABLE'] };
-    let reads = 0;
-    let monitors = 0;
-    const node = {
-      name: 'node0',
-      exec: async (): Promise<ExecResult> => {
-        reads++;
-        return { exitCode: 0, stdout: JSON.stringify([entry]), stderr: '', durationMs: 1, timedOut: false };
-      },
-      start: () => {
-        monitors++;
-        throw new Error('a neighbour window starts no monitor');
-      },
-    };
-    const scripted: StartedLab = { backend: 'scripted', node: () => node, accessHints: () => [], down: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
+    const scripted = steadyLab([{ dst: '10.20.1.3', dev: 'vxlan0', lladdr: '4e:e9:90:34:2e:b5', state: ['REACHABLE'] }]);
     const spec: StateProbe = { node: 'node0', table: 'neigh', timeoutSeconds: 0.5, expect: { contains: [{ dst: '10.20.1.3' }], lacks: [{ dst: '10.20.1.3', state: 'DELAY' }] } };
-    const outcome = await runState(spec, { lab: scripted });
+    const outcome = await runState(spec, { lab: scripted.lab });
     expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
-    expect(monitors).toBe(0);
-    expect(reads).toBeGreaterThanOrEqual(5);
+    expect(scripted.monitors()).toBe(0);
+    expect(scripted.reads()).toBeGreaterThanOrEqual(5);
     expect(outcome.diagnostics.watchedBy).toBe('nothing: read every 100 ms');
   });
 });
