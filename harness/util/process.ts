@@ -80,24 +80,24 @@ export abstract class BackgroundProcess {
 
   protected receiveStdout(chunk: Buffer): void {
     this.stdoutOutput.push(chunk);
-    this.notifyOutput();
+    this.notifyOutput('stdout');
   }
 
   /** Woken as soon as output arrives (waitForStderr, a watched state window), instead of at a next poll. */
-  private readonly outputListeners = new Set<() => void>();
+  private readonly outputListeners = new Map<() => void, 'any' | 'stderr'>();
 
   protected receiveStderr(chunk: Buffer): void {
     this.stderrOutput.push(chunk);
-    this.notifyOutput();
+    this.notifyOutput('stderr');
   }
 
-  private notifyOutput(): void {
-    for (const listener of [...this.outputListeners]) listener();
+  private notifyOutput(stream: 'stdout' | 'stderr'): void {
+    for (const [listener, wants] of [...this.outputListeners]) if (wants === 'any' || wants === stream) listener();
   }
 
-  /** Calls `listener` whenever the program writes to stdout or stderr; returns the unsubscribe. */
-  onOutput(listener: () => void): () => void {
-    this.outputListeners.add(listener);
+  /** Calls `listener` whenever the program writes (to stderr only, if said); returns the unsubscribe. */
+  onOutput(listener: () => void, stream: 'any' | 'stderr' = 'any'): () => void {
+    this.outputListeners.set(listener, stream);
     return () => void this.outputListeners.delete(listener);
   }
 
@@ -142,7 +142,8 @@ export abstract class BackgroundProcess {
         throw new Error(`${error.message}; ${this.argv[0]} printed: ${this.stderr.trim() || 'nothing'}`, { cause: error });
       }
       // Woken by new output; the 20 ms bound only notices an exit (which writes nothing) in time.
-      await pause(Math.min(left, 20), undefined, (wake) => this.onOutput(wake));
+      // stderr only: a capture's pcap arrives on stdout, packet by packet.
+      await pause(Math.min(left, 20), undefined, (wake) => this.onOutput(wake, 'stderr'));
     }
   }
 
