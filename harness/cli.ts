@@ -6,7 +6,8 @@ import { hideBin } from 'yargs/helpers';
 // Verbs other than a run, the container backend and the reporters a run does not use are
 // imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
-import { waitForNeighbourRoom } from './backends/neighbour-table.ts';
+import { ledgerDir, openLedger } from './backends/neighbour-ledger.ts';
+import { refuseLabsTooBigForTheTable } from './backends/neighbour-table.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { HostsNotRestoredError, hostsNotRestored } from './backends/ssh/host-io.ts';
 import type { Scenario } from './lab/model.ts';
@@ -175,8 +176,9 @@ async function run(args: RunArgs): Promise<number> {
       if (rootless !== undefined) return rootless;
     }
     await (machineChecked ?? backend.checkPrerequisites());
-    // The neighbour table that fills up is this kernel's: ssh hosts have their own.
-    if (backend.name !== 'ssh') await waitForNeighbourRoom(scenarios, { signal: controller.signal });
+    // The neighbour table that fills up is this kernel's: ssh hosts have their own. Each lab then
+    // waits for room and reserves it before it is built (runner.ts).
+    if (backend.reservesNeighbourRoom) await refuseLabsTooBigForTheTable(scenarios);
     const runId = newRunId();
     // The run id is known before preflight: the ssh backend claims the hosts in preflight's round trip.
     await backend.preflight?.(scenarios.map((s) => ({ lab: s.lab, changes: nodeChanges(s) })), { runId });
@@ -338,6 +340,10 @@ async function clean(backendName: string | undefined, hosts: string | undefined)
   }
   // Labs brought `up` whose supervisor died: their nodes are gone (or removed above), so is their record.
   for (const record of await (await import('./learner/records.ts')).forgetDeadLabs()) out(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone\n`);
+  // Room in this machine's neighbour table reserved by runs killed outright (SIGKILL): no lab waits
+  // on it, but it is a leftover. ssh hosts have tables of their own.
+  const ledger = backendName === 'ssh' ? undefined : await openLedger(ledgerDir(), { create: false });
+  for (const e of (await ledger?.forgetDead()) ?? []) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
   if (removed === 0) out('nothing to clean\n');
   return EXIT.ok;
 }

@@ -12,6 +12,7 @@ type Script = (node: string, argv: readonly string[], input?: string) => Partial
 class FakeBackend implements Backend {
   readonly name = 'fake';
   readonly supportsRootless = false;
+  readonly reservesNeighbourRoom = false;
   ups = 0;
   downs = 0;
   readonly calls: string[] = [];

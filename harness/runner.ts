@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
+import { reserveNeighbourRoom } from './backends/neighbour-table.ts';
 import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { nodeChanges } from './lab/node-changes.ts';
@@ -153,7 +154,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
 
   try {
+    let room: AsyncDisposable | undefined;
     let lab: StartedLab;
+    try {
+      if (options.backend.reservesNeighbourRoom) {
+        where = 'while waiting for room in the neighbour table';
+        room = await reserveNeighbourRoom(scenario, { ...(signal ? { signal } : {}), onWait: (reason) => emit({ type: 'waiting', scenario: scenario.name, reason }) });
+        where = 'while the lab was being built';
+      }
+    } catch (error) {
+      brokenLab(error);
+      return result;
+    }
+    // Held until the lab is torn down: its namespaces hold their entries until then.
+    await using _room = room;
     try {
       lab = await options.backend.up(scenario.lab, { runId: options.runId, nodeNeeds: nodeNeeds(scenario), changes: nodeChanges(scenario), ...(signal ? { signal } : {}) });
     } catch (error) {

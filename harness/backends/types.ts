@@ -52,6 +52,8 @@ export interface Backend {
   readonly name: string;
   /** Can a user without privileges run it inside a user namespace of their own? */
   readonly supportsRootless: boolean;
+  /** Do its labs live in this machine's kernel, whose one neighbour table they share (room reserved before each is built)? */
+  readonly reservesNeighbourRoom: boolean;
   /** Throws PrerequisiteError naming what is missing and how to get it. */
   checkPrerequisites(): Promise<void>;
   /** Builds the nodes and the underlay; on failure removes what it built and rethrows the original error. */

@@ -28,7 +28,7 @@ function attachedBackend(backend: Backend, lab: StartedLab): Backend {
     down: async () => undefined,
     [Symbol.asyncDispose]: async () => undefined,
   };
-  return { name: backend.name, supportsRootless: backend.supportsRootless, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
+  return { name: backend.name, supportsRootless: backend.supportsRootless, reservesNeighbourRoom: false, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
 }
 
 /**

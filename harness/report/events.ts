@@ -27,6 +27,8 @@ export type RunEvent =
   | { type: 'run-start'; runId: string; backend: string; scenarios: ScenarioInfo[] }
   | { type: 'skip-all'; reason: string }
   | { type: 'scenario-start'; scenario: ScenarioInfo; lab: string; diagram: string; explain: string }
+  /** The lab waits before it is built (for room in the kernel's neighbour table), and why. */
+  | { type: 'waiting'; scenario: string; reason: string }
   | { type: 'lab-up'; scenario: string; durationMs: number }
   | { type: 'step'; scenario: string; node: string; index: number; commands: StepCommand[] }
   | { type: 'check'; scenario: string; number: number; name: string; outcome: CheckOutcome; durationMs: number }

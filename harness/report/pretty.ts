@@ -34,6 +34,9 @@ export function createPrettyWriter(write: (text: string) => void, options: Prett
         line();
         for (const l of event.diagram.trimEnd().split('\n')) line(paint('dim', `    ${l}`));
         break;
+      case 'waiting':
+        line(paint('dim', `  ${event.reason}`));
+        break;
       case 'lab-up':
         line(paint('dim', `  lab up in ${ms(event.durationMs)}`));
         break;

@@ -50,6 +50,9 @@ export function createTapWriter(write: (text: string) => void, options: TapOptio
         subCount = 0;
         out([`# Subtest: ${escapeDescription(event.scenario.name)}`]);
         break;
+      case 'waiting':
+        out([`${INDENT}# ${event.reason.replace(/[\r\n]+/g, ' ')}`]);
+        break;
       case 'check': {
         subCount += 1;
         const { status, reason, diagnostics } = event.outcome;

@@ -117,6 +117,7 @@ async function removeContainer(engine: Engine, name: string): Promise<void> {
 export class ContainerBackend implements Backend {
   readonly name = 'container';
   readonly supportsRootless = false;
+  readonly reservesNeighbourRoom = true;
 
   /** The node image, found (or built) once per run, not once per scenario. */
   private image: Promise<string> | undefined;

@@ -126,6 +126,7 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
 export class NetnsBackend implements Backend {
   readonly name = 'netns';
   readonly supportsRootless = true;
+  readonly reservesNeighbourRoom = true;
 
   checkPrerequisites(): Promise<void> {
     // The nodes' programs are found (their libraries listed) while the machine is checked: start-up

@@ -377,6 +377,7 @@ const cleanHint = (config: HostsConfig) => `run \`npm run lab -- clean --backend
 export class SshBackend implements Backend {
   readonly name = 'ssh';
   readonly supportsRootless = false;
+  readonly reservesNeighbourRoom = false;
   private config: Promise<HostsConfig> | undefined;
   private warm: Warm | undefined;
   private early: Promise<Early> | undefined;
