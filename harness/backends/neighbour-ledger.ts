@@ -25,12 +25,14 @@ export interface NeighbourLedger {
   forgetDead(): Promise<LedgerEntry[]>;
 }
 
-/** Root's /run (gone at reboot, like the labs), else the user's runtime directory or /tmp; VXLAB_NEIGHBOUR_LEDGER overrides. */
-export function ledgerDir(): string {
+/**
+ * Root's /run (gone at reboot, like the labs); VXLAB_NEIGHBOUR_LEDGER names another. Undefined for
+ * anyone else: their labs run in user namespaces of their own, and a shared directory in /tmp
+ * would be one that another user could make first.
+ */
+export function ledgerDir(): string | undefined {
   if (process.env.VXLAB_NEIGHBOUR_LEDGER) return process.env.VXLAB_NEIGHBOUR_LEDGER;
-  const uid = process.getuid?.();
-  if (uid === 0) return '/run/vxlab/neighbours';
-  return join(process.env.XDG_RUNTIME_DIR ?? join('/tmp', `vxlab-${uid ?? 'user'}`), 'vxlab-neighbours');
+  return process.getuid?.() === 0 ? '/run/vxlab/neighbours' : undefined;
 }
 
 /** How long a lock held by a live run is waited for: it is held for a read and a write, a few ms. */
@@ -60,6 +62,7 @@ function parseEntry(text: string, file: string): LedgerEntry | undefined {
  * rootless run cannot write root's /run): such a run still judges by the entries in use.
  */
 export async function openLedger(dir = ledgerDir(), { create = true }: { create?: boolean } = {}): Promise<NeighbourLedger | undefined> {
+  if (dir === undefined) return undefined;
   const made = create
     ? await mkdir(dir, { recursive: true, mode: 0o700 }).then(
         () => true,
