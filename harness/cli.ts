@@ -342,8 +342,10 @@ async function clean(backendName: string | undefined, hosts: string | undefined)
   for (const record of await (await import('./learner/records.ts')).forgetDeadLabs()) out(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone\n`);
   // Room in this machine's neighbour table reserved by runs killed outright (SIGKILL): no lab waits
   // on it, but it is a leftover. ssh hosts have tables of their own.
-  const ledger = backendName === 'ssh' ? undefined : await openLedger(ledgerDir(), { create: false });
-  for (const e of (await ledger?.forgetDead()) ?? []) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
+  const forgotten = backendName === 'ssh' ? [] : await openLedger(ledgerDir(), { create: false })
+          .then((ledger) => ledger?.forgetDead() ?? [])
+          .catch((error: unknown) => (notice(errorMessage(error)), []));
+  for (const e of forgotten) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
   if (removed === 0) out('nothing to clean\n');
   return EXIT.ok;
 }

@@ -2,7 +2,7 @@
 // other labs hold the room it needs, is built once they release it, and gives its own room back;
 // a run killed outright leaves its reservation to `clean`. Each test has a ledger of its own
 // (VXLAB_NEIGHBOUR_LEDGER), so labs of the test files beside it neither wait on it nor free it.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,5 +57,17 @@ describe('room in the neighbour table', () => {
     expect(cleaned.stdout).toContain(`released the neighbour-table room of p2p (${entries} entries): its run (PID ${child.pid}) is gone\n`);
     expect(entriesIn(dir)).toEqual([]);
     expect(await residueAfterPolling(() => labResidue(runId), 'the run to be gone', 5000)).toEqual([]);
+  });
+
+  it('a ledger directory others may write to is never used quietly: the lab is broken with the reason, and clean says it', async () => {
+    const dir = ledgerDirForTest();
+    chmodSync(dir, 0o777);
+    const result = await runCli(['multicast', '--reporter', 'tap'], { env: { VXLAB_NEIGHBOUR_LEDGER: dir } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^ {4}not ok 1 - the lab builds\n {6}---\n {6}message: "the neighbour ledger \/tmp\/vxlab-ledger-it-\w+ can be written by other users \(mode 777\): remove it, or set VXLAB_NEIGHBOUR_LEDGER to a directory of your own"$/m);
+    expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
+    const cleaned = await runCli(['clean'], { env: { VXLAB_NEIGHBOUR_LEDGER: dir } });
+    expect(cleaned.exitCode).toBe(0);
+    expect(cleaned.stderr).toContain(`vxlab: the neighbour ledger ${dir} can be written by other users (mode 777)`);
   });
 });

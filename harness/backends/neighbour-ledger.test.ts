@@ -1,9 +1,11 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { harnessIdentity } from './harness-identity.ts';
-import { openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
+import { ledgerLockName, openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -13,68 +15,88 @@ const names = (ledger: NeighbourLedger) => readdirSync(ledger.dir).sort();
 const liveScenarios = (ledger: NeighbourLedger) => ledger.locked(async (live) => live.map((e) => `${e.scenario}:${e.entries}`).sort());
 
 describe('the neighbour ledger', () => {
-  it('keeps one entry per lab, releases it, and takes its lock only while deciding', async () => {
+  it('keeps one entry per lab and releases it; the lock leaves no file', async () => {
     const ledger = await open();
     const a = await ledger.locked(async () => ledger.add('p2p', 12));
     await ledger.locked(async () => ledger.add('scale-multicast-100', 596));
     expect(await liveScenarios(ledger)).toEqual(['p2p:12', 'scale-multicast-100:596']);
-    expect(names(ledger)).not.toContain('lock');
+    expect(names(ledger).filter((n) => !n.endsWith('.json'))).toEqual([]);
     await ledger.remove(a);
     expect(await liveScenarios(ledger)).toEqual(['scale-multicast-100:596']);
   });
 
-  it("drops a dead run's entry and a broken one (a crash leaves them; nothing waits on them)", async () => {
+  it("drops a dead run's entry, a broken one, and anything named like an entry that is not a regular file", async () => {
     const ledger = await open();
     const me = await harnessIdentity();
     // The same PID with another start time is another process: this one's is gone.
     writeFileSync(join(ledger.dir, '1-0-aa.json'), JSON.stringify({ ...me, harnessStart: me.harnessStart + 1, scenario: 'dead', entries: 900 }));
     writeFileSync(join(ledger.dir, '1-1-bb.json'), '{"harnessPid": 1, "scen');
+    // A FIFO would block a plain read forever, with the lock held.
+    await execa('mkfifo', [join(ledger.dir, '1-2-cc.json')]);
+    mkdirSync(join(ledger.dir, '1-3-dd.json'));
+    symlinkSync(join(ledger.dir, '1-0-aa.json'), join(ledger.dir, '1-4-ee.json'));
     writeFileSync(join(ledger.dir, 'notes.txt'), 'not an entry');
     await ledger.locked(async () => ledger.add('alive', 5));
     expect(await liveScenarios(ledger)).toEqual(['alive:5']);
     expect(names(ledger).filter((n) => n.endsWith('.json'))).toHaveLength(1);
     expect(names(ledger)).toContain('notes.txt');
+    expect((await ledger.forgetDead()).map((e) => e.scenario)).toEqual([]);
   });
 
-  it("takes over a lock left by a run killed while holding it, and waits for a live one's", async () => {
+  it('forgetDead names the entries of runs that are gone, and keeps the live ones', async () => {
     const ledger = await open();
     const me = await harnessIdentity();
-    writeFileSync(join(ledger.dir, 'lock'), `${me.harnessPid}.${me.harnessStart + 1}`);
-    expect(await liveScenarios(ledger)).toEqual([]);
-    expect(names(ledger)).not.toContain('lock');
+    await ledger.locked(async () => ledger.add('alive', 5));
+    writeFileSync(join(ledger.dir, '1-0-aa.json'), JSON.stringify({ ...me, harnessStart: me.harnessStart + 1, scenario: 'killed', entries: 30 }));
+    expect((await ledger.forgetDead()).map((e) => `${e.scenario}:${e.entries}`)).toEqual(['killed:30']);
+    expect(await liveScenarios(ledger)).toEqual(['alive:5']);
+  });
 
-    // Held by this (live) process: the next decision waits until it is released.
-    writeFileSync(join(ledger.dir, 'lock'), `${me.harnessPid}.${me.harnessStart}`);
+  it('waits while another process holds the lock, and the kernel frees it when that process is killed', async () => {
+    const ledger = await open();
+    const holder = execa('node', ['-e', `require('net').createServer().listen(${JSON.stringify(ledgerLockName(ledger.dir))}, () => console.log('bound'))`]);
+    holder.catch(() => undefined);
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('bound') && resolve()));
     let decided = false;
     const waiting = ledger.locked(async () => (decided = true));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(decided).toBe(false);
-    rmSync(join(ledger.dir, 'lock'));
+    holder.kill('SIGKILL');
     await waiting;
     expect(decided).toBe(true);
   });
 
-  it('decisions under the lock never overlap, even from many at once', async () => {
-    const ledger = await open();
-    let inside = 0;
-    let most = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        ledger.locked(async () => {
-          most = Math.max(most, ++inside);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          await ledger.add(`lab${i}`, 1);
-          inside -= 1;
-        }),
-      ),
-    );
-    expect(most).toBe(1);
-    expect(await liveScenarios(ledger)).toHaveLength(20);
+  it('decisions never overlap, from four processes at once', async () => {
+    const dir = scratchDir();
+    // Each process marks itself inside, counts who else is, and leaves, 25 times.
+    const script = `
+      import { openLedger } from ${JSON.stringify(join(PROJECT_ROOT, 'harness/backends/neighbour-ledger.ts'))};
+      import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+      const ledger = await openLedger(${JSON.stringify(dir)});
+      let overlaps = 0;
+      for (let i = 0; i < 25; i++) {
+        await ledger.locked(async () => {
+          writeFileSync(${JSON.stringify(dir)} + '/inside-' + process.pid, '');
+          await new Promise((r) => setTimeout(r, 1));
+          overlaps += readdirSync(${JSON.stringify(dir)}).filter((n) => n.startsWith('inside-')).length - 1;
+          rmSync(${JSON.stringify(dir)} + '/inside-' + process.pid);
+        });
+      }
+      console.log(overlaps);`;
+    const runs = await Promise.all(Array.from({ length: 4 }, () => execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_ROOT })));
+    expect(runs.map((r) => r.stdout.trim())).toEqual(['0', '0', '0', '0']);
   });
 
-  it('is not used in a directory others may write to', async () => {
-    const dir = scratchDir();
-    chmodSync(dir, 0o777);
-    expect(await openLedger(dir)).toBeUndefined();
+  it('refuses a directory others may write to, or a link in its place; leaves alone one it may not write', async () => {
+    const open777 = scratchDir();
+    chmodSync(open777, 0o777);
+    await expect(openLedger(open777)).rejects.toThrow(/can be written by other users \(mode 777\)/);
+    const link = join(scratchDir(), 'ledger');
+    symlinkSync(scratchDir(), link);
+    await expect(openLedger(link)).rejects.toThrow(/is not a directory \(a symbolic link\?\)/);
+    // As root's /run/vxlab/neighbours looks from a rootless run: another user's, 0700.
+    const others = scratchDir();
+    chownSync(others, 65534, 65534);
+    expect(await openLedger(others)).toBeUndefined();
   });
 });

@@ -1,10 +1,12 @@
 // The ledger of neighbour-table room held by the labs running on this machine: one file per lab,
-// read and written under one lock file. The kernel's neighbour table is one for every namespace,
+// read and written under one lock. The kernel's neighbour table is one for every namespace,
 // so two labs that each fit alone (two runs at once, as CI's test files are; or one run's --jobs)
 // overflowed it together: 1 of 99 pings failed in scale-multicast-100 beside another 100-node lab.
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join, resolve } from 'node:path';
 import { pause } from '../util/poll.ts';
 import { harnessIdentity, isAlive, type HarnessIdentity } from './harness-identity.ts';
 
@@ -35,16 +37,20 @@ export function ledgerDir(): string | undefined {
   return process.getuid?.() === 0 ? '/run/vxlab/neighbours' : undefined;
 }
 
-/** How long a lock held by a live run is waited for: it is held for a read and a write, a few ms. */
-export const LOCK_WAIT_MS = 10_000;
-const LOCK = 'lock';
+/** How long the lock is waited for: it is held for a table read and a write, a few ms (longer only if its holder is stopped). */
+export const LOCK_WAIT_MS = 60_000;
 const ENTRY = /^\d+-\d+-[0-9a-f]+\.json$/;
 
-const identityText = (h: HarnessIdentity) => `${h.harnessPid}.${h.harnessStart}`;
-
-function parseIdentity(text: string): HarnessIdentity | undefined {
-  const match = /^(\d{1,10})\.(\d{1,20})$/.exec(text.trim());
-  return match ? { harnessPid: Number(match[1]), harnessStart: Number(match[2]) } : undefined;
+/** A regular file's text; '' for anything else (a FIFO would block the read with the lock held). */
+async function readRegularFile(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const info = await handle.stat();
+    return info.isFile() && info.size < 4096 ? await handle.readFile('utf8') : '';
+  } finally {
+    await handle.close();
+  }
 }
 
 function parseEntry(text: string, file: string): LedgerEntry | undefined {
@@ -57,44 +63,56 @@ function parseEntry(text: string, file: string): LedgerEntry | undefined {
   }
 }
 
+/** The abstract unix socket whose holder holds the ledger in `dir` (named by a hash: a socket name is at most 107 bytes). */
+export const ledgerLockName = (dir: string) => `\0vxlab-neighbour-ledger-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 32)}`;
+
+/** Errors that mean this process may not keep a ledger here at all (a rootless run and root's /run). */
+const NOT_OURS = new Set(['EACCES', 'EPERM', 'EROFS']);
+
 /**
- * The ledger in `dir`, made if missing (0700); undefined where this process may not keep one (a
- * rootless run cannot write root's /run): such a run still judges by the entries in use.
+ * The ledger in `dir`, made if missing (0700); undefined where this process cannot keep one (a
+ * rootless run cannot write root's /run): such a run judges by the entries in use alone. A
+ * directory that is there but unsafe (a link, writable by others) is an error, never ignored:
+ * a ledger quietly not kept would let labs overflow the table again.
  */
 export async function openLedger(dir = ledgerDir(), { create = true }: { create?: boolean } = {}): Promise<NeighbourLedger | undefined> {
   if (dir === undefined) return undefined;
-  const made = create
-    ? await mkdir(dir, { recursive: true, mode: 0o700 }).then(
-        () => true,
-        () => false,
-      )
-    : true;
-  const info = made ? await lstat(dir).catch(() => undefined) : undefined;
-  // Only a real directory of our own: a file read here decides whether labs wait.
-  if (!info?.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o022) !== 0) return undefined;
+  if (create) {
+    const refused = await mkdir(dir, { recursive: true, mode: 0o700 }).then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => error,
+    );
+    if (refused && NOT_OURS.has(refused.code ?? '')) return undefined;
+    if (refused) throw new Error(`the neighbour ledger ${dir} cannot be made: ${refused.message}`);
+  }
+  const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' && !create) return undefined;
+    throw new Error(`the neighbour ledger ${dir} cannot be read: ${error.message}`);
+  });
+  if (!info) return undefined;
+  const uid = process.getuid?.();
+  // Another user's directory we cannot write (root's, seen from a rootless run) is not ours to keep.
+  if (info.isDirectory() && info.uid !== uid && (info.mode & 0o022) === 0) return undefined;
+  const problem = !info.isDirectory() ? 'is not a directory (a symbolic link?)' : (info.mode & 0o022) !== 0 ? `can be written by other users (mode ${(info.mode & 0o777).toString(8)})` : undefined;
+  if (problem) throw new Error(`the neighbour ledger ${dir} ${problem}: remove it, or set VXLAB_NEIGHBOUR_LEDGER to a directory of your own`);
   const me = await harnessIdentity();
   let counter = 0;
-  const lockPath = join(dir, LOCK);
+  // The lock is an abstract unix socket bound by its holder (one network namespace: the host's,
+  // where every run's harness is): the kernel frees it when the holder dies, so a lock is never
+  // stale and never taken over. A lock file had to be judged stale, and two runs taking over one
+  // at once both got in (27th attack).
+  const lockName = ledgerLockName(dir);
 
-  const takeLock = async (signal?: AbortSignal) => {
+  const takeLock = async (signal?: AbortSignal): Promise<Server> => {
     const deadline = performance.now() + LOCK_WAIT_MS;
     for (;;) {
-      try {
-        const handle = await open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        await handle.writeFile(identityText(me)).finally(() => handle.close());
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const holder = parseIdentity(await readFile(lockPath, 'utf8').catch(() => ''));
-      // A lock left by a run killed while holding it is stale. One without a holder yet is being
-      // written, unless it is old (its writer died between create and write).
-      const stale = holder ? !(await isAlive(holder)) : await stat(lockPath).then((s) => Date.now() - s.mtimeMs > 1000, () => false);
-      if (stale) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-      if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock ${lockPath} was held by process ${holder?.harnessPid ?? '(unknown)'} for over ${LOCK_WAIT_MS / 1000} s`);
+      const server = createServer();
+      const bound = await new Promise<boolean>((done, fail) => {
+        server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? done(false) : fail(error)));
+        server.listen(lockName, () => done(true));
+      });
+      if (bound) return server.unref();
+      if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock (${dir}) was held by another process for over ${LOCK_WAIT_MS / 1000} s`);
       await pause(1 + Math.random() * 4, signal);
     }
   };
@@ -105,23 +123,23 @@ export async function openLedger(dir = ledgerDir(), { create = true }: { create?
     for (const name of await readdir(dir)) {
       if (!ENTRY.test(name)) continue;
       const file = join(dir, name);
-      const entry = parseEntry(await readFile(file, 'utf8').catch(() => ''), file);
+      const entry = parseEntry(await readRegularFile(file), file);
       // Written whole under the lock, so a broken entry is garbage; a dead run's entry is a leftover.
       if (entry && (await isAlive(entry))) {
         live.push(entry);
         continue;
       }
       if (entry) dead.push(entry);
-      await rm(file, { force: true });
+      await rm(file, { force: true, recursive: true });
     }
     return { live, dead };
   };
   const locked = async <T>(decide: (sorted: { live: LedgerEntry[]; dead: LedgerEntry[] }) => Promise<T>, signal?: AbortSignal) => {
-    await takeLock(signal);
+    const lock = await takeLock(signal);
     try {
       return await decide(await sortEntries());
     } finally {
-      await rm(lockPath, { force: true });
+      await new Promise((done) => lock.close(done));
     }
   };
 
