@@ -494,7 +494,9 @@ async function main(argv: string[]): Promise<number> {
           // A learner's lab is the machine's own (netns) or its engine's: real hosts take whole runs.
           if (a.backend === 'ssh') throw new UsageError(`up runs labs on the netns and container backends; on ssh hosts run the scenario whole: npm run lab -- ${a.scenario} --backend ssh --hosts FILE`);
           const scenario = await loadScenario(a.scenario);
-          await createBackend(a.backend);
+          const backend = await createBackend(a.backend);
+          // As a run does: a lab whose checks the kernel's neighbour table could never hold is refused (exit 3), nothing built.
+          if (backend.reservesNeighbourRoom) await refuseLabsTooBigForTheTable([scenario]);
           await (await import('./commands/up.ts')).up(scenario.name, scenario.file, { backend: a.backend, bare: a.bare }, out);
           return EXIT.ok;
         }, { ownSignals: true });

@@ -1,7 +1,7 @@
 // Labs of any size (issue 12) on the real kernel, through the command line: the two generated
 // scale scenarios build, check their FDBs (multicast, head-end replication) and clean up; a
 // scenario whose pings the kernel's neighbour table cannot hold is refused before anything is built.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,17 @@ describe('a scenario the neighbour table cannot hold', () => {
     expect(result.stderr).toMatch(/^vxlab: scenario mesh-30 cannot work on this machine: its checks ping 870 node-address pairs, which need about 1800 IPv4 neighbour entries, and the kernel's neighbour table \(one for all namespaces, net\.ipv4\.neigh\.default\.gc_thresh3 = \d+\) has room for \d+ more/);
     expect(result.stdout).toMatch(/^TAP version 14\n1\.\.0 # SKIP scenario mesh-30 cannot work/);
     expect(result.exitCode).toBe(3);
+    // `up` refuses it the same way, before a supervisor or a node exists.
+    const labs = mkdtempSync(join(tmpdir(), 'vxlab-labs-'));
+    try {
+      const up = await runCli(['up', file], { env: { VXLAB_LABS_DIR: labs } });
+      expect(up.stderr).toMatch(/^vxlab: scenario mesh-30 cannot work on this machine: its checks ping 870 node-address pairs/);
+      expect(up.exitCode).toBe(3);
+      expect(readdirSync(labs)).toEqual([]);
+    } finally {
+      // Were it let up (a regression), its supervisor and nodes go with `down`, not with the directory.
+      await runCli(['down', 'mesh-30'], { env: { VXLAB_LABS_DIR: labs } });
+      rmSync(labs, { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,10 @@ import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
 import { MAX_REQUEST_BYTES, parseRequest, type Reply, type Request } from './protocol.ts';
 import { ensureLabsDir, holdClaim, removeRecord, socketPath, writeRecord } from './records.ts';
 
-/** The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is ours. */
+/**
+ * The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is
+ * ours. Its steps and each `check` reserve the neighbour entries they need while they run, as a run does.
+ */
 function attachedBackend(backend: Backend, lab: StartedLab): Backend {
   const view: StartedLab = {
     backend: lab.backend,
@@ -28,7 +31,7 @@ function attachedBackend(backend: Backend, lab: StartedLab): Backend {
     down: async () => undefined,
     [Symbol.asyncDispose]: async () => undefined,
   };
-  return { name: backend.name, supportsRootless: backend.supportsRootless, reservesNeighbourRoom: false, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
+  return { name: backend.name, supportsRootless: backend.supportsRootless, reservesNeighbourRoom: backend.reservesNeighbourRoom, checkPrerequisites: async () => undefined, up: async () => view, clean: () => backend.clean() };
 }
 
 /**
