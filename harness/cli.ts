@@ -6,7 +6,7 @@ import { hideBin } from 'yargs/helpers';
 // Verbs other than a run, the container backend and the reporters a run does not use are
 // imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
-import { ledgerDir, openLedger } from './backends/neighbour-ledger.ts';
+import { ledgerDir, openLedger, type LedgerEntry } from './backends/neighbour-ledger.ts';
 import { refuseLabsTooBigForTheTable } from './backends/neighbour-table.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { HostsNotRestoredError, hostsNotRestored } from './backends/ssh/host-io.ts';
@@ -311,6 +311,19 @@ async function list(): Promise<number> {
 /** What a backend left alone on a host (another tool's device), said on stderr: stdout is the reporter's. */
 const notice = (text: string) => void process.stderr.write(`vxlab: ${text}\n`);
 
+/**
+ * Removes the neighbour-table room reserved by runs killed outright (SIGKILL): no lab waits on it,
+ * but it is a leftover. A ledger that cannot be read is said on stderr; the rest of `clean` goes on.
+ */
+async function forgetDeadReservations(): Promise<LedgerEntry[]> {
+  try {
+    return (await (await openLedger(ledgerDir(), { create: false }))?.forgetDead()) ?? [];
+  } catch (error) {
+    notice(errorMessage(error));
+    return [];
+  }
+}
+
 /** Cleans one backend's dead runs, or every backend's; a backend whose engine is missing has nothing to clean. */
 async function clean(backendName: string | undefined, hosts: string | undefined): Promise<number> {
   if (hosts !== undefined && backendName !== 'ssh') throw new UsageError('--hosts applies to the ssh backend only: add --backend ssh');
@@ -340,12 +353,8 @@ async function clean(backendName: string | undefined, hosts: string | undefined)
   }
   // Labs brought `up` whose supervisor died: their nodes are gone (or removed above), so is their record.
   for (const record of await (await import('./learner/records.ts')).forgetDeadLabs()) out(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone\n`);
-  // Room in this machine's neighbour table reserved by runs killed outright (SIGKILL): no lab waits
-  // on it, but it is a leftover. ssh hosts have tables of their own.
-  const forgotten = backendName === 'ssh' ? [] : await openLedger(ledgerDir(), { create: false })
-          .then((ledger) => ledger?.forgetDead() ?? [])
-          .catch((error: unknown) => (notice(errorMessage(error)), []));
-  for (const e of forgotten) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
+  // ssh hosts have neighbour tables of their own.
+  for (const e of backendName === 'ssh' ? [] : await forgetDeadReservations()) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
   if (removed === 0) out('nothing to clean\n');
   return EXIT.ok;
 }
