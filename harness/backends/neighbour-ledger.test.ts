@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { harnessIdentity } from './harness-identity.ts';
-import { ledgerLockName, openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
+import { openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -15,12 +15,12 @@ const names = (ledger: NeighbourLedger) => readdirSync(ledger.dir).sort();
 const liveScenarios = (ledger: NeighbourLedger) => ledger.locked(async (live) => live.map((e) => `${e.scenario}:${e.entries}`).sort());
 
 describe('the neighbour ledger', () => {
-  it('keeps one entry per lab and releases it; the lock leaves no file', async () => {
+  it('keeps one entry per lab and releases it; the lock is one file that stays', async () => {
     const ledger = await open();
     const a = await ledger.locked(async () => ledger.add('p2p', 12));
     await ledger.locked(async () => ledger.add('scale-multicast-100', 596));
     expect(await liveScenarios(ledger)).toEqual(['p2p:12', 'scale-multicast-100:596']);
-    expect(names(ledger).filter((n) => !n.endsWith('.json'))).toEqual([]);
+    expect(names(ledger).filter((n) => !n.endsWith('.json'))).toEqual(['lock']);
     await ledger.remove(a);
     expect(await liveScenarios(ledger)).toEqual(['scale-multicast-100:596']);
   });
@@ -54,16 +54,32 @@ describe('the neighbour ledger', () => {
 
   it('waits while another process holds the lock, and the kernel frees it when that process is killed', async () => {
     const ledger = await open();
-    const holder = execa('node', ['-e', `require('net').createServer().listen(${JSON.stringify(ledgerLockName(ledger.dir))}, () => console.log('bound'))`]);
+    // flock(1) holding the ledger's lock file, as another run's lock child does.
+    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
     holder.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('bound') && resolve()));
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
     let decided = false;
     const waiting = ledger.locked(async () => (decided = true));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(decided).toBe(false);
-    holder.kill('SIGKILL');
+    process.kill(-holder.pid!, 'SIGKILL');
     await waiting;
     expect(decided).toBe(true);
+  });
+
+  it('an interrupt while waiting for the lock ends the wait at once, and leaves no lock child', async () => {
+    const ledger = await open();
+    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
+    holder.catch(() => undefined);
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    const controller = new AbortController();
+    const waiting = ledger.locked(async () => 'decided', controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort(new Error('interrupted'));
+    await expect(waiting).rejects.toThrow('interrupted');
+    process.kill(-holder.pid!, 'SIGKILL');
+    // Our own lock child is gone: the lock is free for the next decision at once.
+    expect(await ledger.locked(async () => 'decided')).toBe('decided');
   });
 
   it('decisions never overlap, from four processes at once', async () => {
@@ -87,16 +103,16 @@ describe('the neighbour ledger', () => {
     expect(runs.map((r) => r.stdout.trim())).toEqual(['0', '0', '0', '0']);
   });
 
-  it('refuses a directory others may write to, or a link in its place; leaves alone one it may not write', async () => {
+  it('refuses a directory others may write to, a link in its place, or one another user owns', async () => {
     const open777 = scratchDir();
     chmodSync(open777, 0o777);
     await expect(openLedger(open777)).rejects.toThrow(/can be written by other users \(mode 777\)/);
     const link = join(scratchDir(), 'ledger');
     symlinkSync(scratchDir(), link);
     await expect(openLedger(link)).rejects.toThrow(/is not a directory \(a symbolic link\?\)/);
-    // As root's /run/vxlab/neighbours looks from a rootless run: another user's, 0700.
+    // Root can write it, so it would be used: but its owner could change what runs read there.
     const others = scratchDir();
     chownSync(others, 65534, 65534);
-    expect(await openLedger(others)).toBeUndefined();
+    await expect(openLedger(others)).rejects.toThrow(/belongs to uid 65534, not to you \(uid 0\)/);
   });
 });

@@ -3,11 +3,10 @@
 // so two labs that each fit alone (two runs at once, as CI's test files are; or one run's --jobs)
 // overflowed it together: 1 of 99 pings failed in scale-multicast-100 beside another 100-node lab.
 import { constants } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
-import { join, resolve } from 'node:path';
-import { pause } from '../util/poll.ts';
+import { spawn } from 'node:child_process';
+import { access, lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { onAbort } from '../util/abort-fanout.ts';
 import { harnessIdentity, isAlive, type HarnessIdentity } from './harness-identity.ts';
 
 export interface LedgerEntry extends HarnessIdentity {
@@ -40,6 +39,44 @@ export function ledgerDir(): string | undefined {
 /** How long the lock is waited for: it is held for a table read and a write, a few ms (longer only if its holder is stopped). */
 export const LOCK_WAIT_MS = 60_000;
 const ENTRY = /^\d+-\d+-[0-9a-f]+\.json$/;
+const LOCK = 'lock';
+
+/**
+ * Takes the ledger's lock: flock(2) on `lock` in the ledger (0700: only its owner can open it),
+ * held by a `flock ... cat` child until its stdin ends; resolves with the release. The kernel
+ * drops the lock when the holder goes (vxlab killed: the pipe closes, cat ends), so a lock is never
+ * stale. Node has no flock: a lock file judged stale by its holder's PID let two runs take it over
+ * at once, and an abstract unix socket could be bound or held open by any local user (27th and 28th
+ * attacks). cat echoes a byte back once flock holds the lock.
+ */
+async function takeLock(lockFile: string, signal?: AbortSignal): Promise<() => Promise<void>> {
+  signal?.throwIfAborted();
+  const child = spawn('flock', ['--exclusive', '--timeout', String(LOCK_WAIT_MS / 1000), lockFile, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.on('error', () => undefined); // flock gone (timed out, killed): said by its exit below
+  child.stdin.write('x');
+  const unsubscribe = signal ? onAbort(signal, () => child.kill('SIGKILL')) : () => undefined;
+  try {
+    const held = await new Promise<boolean>((done, fail) => {
+      child.once('error', (error: NodeJS.ErrnoException) => fail(new Error(error.code === 'ENOENT' ? 'the neighbour ledger needs flock: install it: apt-get install -y util-linux' : `the neighbour ledger's lock ${lockFile}: ${error.message}`)));
+      child.stdout.once('data', () => done(true));
+      void closed.then(() => done(false));
+    });
+    signal?.throwIfAborted();
+    if (!held) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    unsubscribe();
+  }
+  return async () => {
+    child.stdin.end();
+    await closed;
+  };
+}
 
 /** A regular file's text; '' for anything else (a FIFO would block the read with the lock held). */
 async function readRegularFile(file: string): Promise<string> {
@@ -62,9 +99,6 @@ function parseEntry(text: string, file: string): LedgerEntry | undefined {
     return undefined;
   }
 }
-
-/** The abstract unix socket whose holder holds the ledger in `dir` (named by a hash: a socket name is at most 107 bytes). */
-export const ledgerLockName = (dir: string) => `\0vxlab-neighbour-ledger-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 32)}`;
 
 /** Errors that mean this process may not keep a ledger here at all (a rootless run and root's /run). */
 const NOT_OURS = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -91,36 +125,32 @@ export async function openLedger(dir = ledgerDir(), { create = true }: { create?
   });
   if (!info) return undefined;
   const uid = process.getuid?.();
-  // Another user's directory we cannot write (root's, seen from a rootless run) is not ours to keep.
-  if (info.isDirectory() && info.uid !== uid && (info.mode & 0o022) === 0) return undefined;
-  const problem = !info.isDirectory() ? 'is not a directory (a symbolic link?)' : (info.mode & 0o022) !== 0 ? `can be written by other users (mode ${(info.mode & 0o777).toString(8)})` : undefined;
+  const writable = await access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  // Another user's directory we cannot write (root's, seen from a rootless run) is not ours to keep;
+  // one we can write but do not own (root and a directory another user made) is not safe.
+  if (info.isDirectory() && info.uid !== uid && !writable) return undefined;
+  const problem = !info.isDirectory()
+    ? 'is not a directory (a symbolic link?)'
+    : info.uid !== uid
+      ? `belongs to uid ${info.uid}, not to you (uid ${uid})`
+      : (info.mode & 0o022) !== 0
+        ? `can be written by other users (mode ${(info.mode & 0o777).toString(8)})`
+        : undefined;
   if (problem) throw new Error(`the neighbour ledger ${dir} ${problem}: remove it, or set VXLAB_NEIGHBOUR_LEDGER to a directory of your own`);
   const me = await harnessIdentity();
   let counter = 0;
-  // The lock is an abstract unix socket bound by its holder (one network namespace: the host's,
-  // where every run's harness is): the kernel frees it when the holder dies, so a lock is never
-  // stale and never taken over. A lock file had to be judged stale, and two runs taking over one
-  // at once both got in (27th attack).
-  const lockName = ledgerLockName(dir);
-
-  const takeLock = async (signal?: AbortSignal): Promise<Server> => {
-    const deadline = performance.now() + LOCK_WAIT_MS;
-    for (;;) {
-      const server = createServer();
-      const bound = await new Promise<boolean>((done, fail) => {
-        server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? done(false) : fail(error)));
-        server.listen(lockName, () => done(true));
-      });
-      if (bound) return server.unref();
-      if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock (${dir}) was held by another process for over ${LOCK_WAIT_MS / 1000} s`);
-      await pause(1 + Math.random() * 4, signal);
-    }
-  };
+  const lockFile = join(dir, LOCK);
 
   const sortEntries = async () => {
     const live: LedgerEntry[] = [];
     const dead: LedgerEntry[] = [];
-    for (const name of await readdir(dir)) {
+    const names = await readdir(dir).catch((error: Error) => {
+      throw new Error(`the neighbour ledger ${dir} cannot be read: ${error.message}`);
+    });
+    for (const name of names) {
       if (!ENTRY.test(name)) continue;
       const file = join(dir, name);
       const entry = parseEntry(await readRegularFile(file), file);
@@ -130,16 +160,17 @@ export async function openLedger(dir = ledgerDir(), { create = true }: { create?
         continue;
       }
       if (entry) dead.push(entry);
-      await rm(file, { force: true, recursive: true });
+      // One that cannot be removed (an immutable directory) is skipped: it holds no room.
+      await rm(file, { force: true, recursive: true }).catch(() => undefined);
     }
     return { live, dead };
   };
   const locked = async <T>(decide: (sorted: { live: LedgerEntry[]; dead: LedgerEntry[] }) => Promise<T>, signal?: AbortSignal) => {
-    const lock = await takeLock(signal);
+    const release = await takeLock(lockFile, signal);
     try {
       return await decide(await sortEntries());
     } finally {
-      await new Promise((done) => lock.close(done));
+      await release();
     }
   };
 
@@ -149,12 +180,19 @@ export async function openLedger(dir = ledgerDir(), { create = true }: { create?
     forgetDead: () => locked(async ({ dead }) => dead),
     async add(scenario, entries) {
       const file = join(dir, `${me.harnessPid}-${counter++}-${Math.floor(Math.random() * 2 ** 32).toString(16)}.json`);
-      const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      await handle.writeFile(`${JSON.stringify({ ...me, scenario, entries })}\n`).finally(() => handle.close());
+      try {
+        const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        await handle.writeFile(`${JSON.stringify({ ...me, scenario, entries })}\n`).finally(() => handle.close());
+      } catch (error) {
+        await rm(file, { force: true }).catch(() => undefined);
+        throw new Error(`the neighbour ledger ${dir} cannot be written: ${(error as Error).message}`, { cause: error });
+      }
       return file;
     },
     async remove(file) {
-      await rm(file, { force: true });
+      // Not removable (an immutable directory): the entry outlives this run, which ends soon, and
+      // then it is a dead run's, dropped at the next look or by `clean`. Never a crash at teardown.
+      await rm(file, { force: true }).catch(() => undefined);
     },
   };
 }

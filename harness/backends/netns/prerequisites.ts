@@ -17,6 +17,7 @@ const TOOLS: { program: string; fix: string }[] = [
   { program: 'unshare', fix: 'install it: apt-get install -y util-linux' },
   { program: 'nsenter', fix: 'install it: apt-get install -y util-linux' },
   { program: 'setpriv', fix: 'install it: apt-get install -y util-linux' },
+  { program: 'flock', fix: "install it: apt-get install -y util-linux (the lock of the neighbour-table ledger)" },
   { program: 'bwrap', fix: 'install it: apt-get install -y bubblewrap (each node is a bubblewrap sandbox)' },
 ];
 
