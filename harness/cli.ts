@@ -313,14 +313,15 @@ const notice = (text: string) => void process.stderr.write(`vxlab: ${text}\n`);
 
 /**
  * Removes the neighbour-table room reserved by runs killed outright (SIGKILL): no lab waits on it,
- * but it is a leftover. A ledger that cannot be read is said on stderr; the rest of `clean` goes on.
+ * but it is a leftover. A ledger that cannot be read is said on stderr (undefined): the rest of
+ * `clean` goes on, and it exits 1.
  */
-async function forgetDeadReservations(): Promise<LedgerEntry[]> {
+async function forgetDeadReservations(): Promise<LedgerEntry[] | undefined> {
   try {
     return (await (await openLedger(ledgerDir(), { create: false }))?.forgetDead()) ?? [];
   } catch (error) {
     notice(errorMessage(error));
-    return [];
+    return undefined;
   }
 }
 
@@ -354,9 +355,10 @@ async function clean(backendName: string | undefined, hosts: string | undefined)
   // Labs brought `up` whose supervisor died: their nodes are gone (or removed above), so is their record.
   for (const record of await (await import('./learner/records.ts')).forgetDeadLabs()) out(`forgot lab ${record.name}: its supervisor (PID ${record.harnessPid}) is gone\n`);
   // ssh hosts have neighbour tables of their own.
-  for (const e of backendName === 'ssh' ? [] : await forgetDeadReservations()) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
+  const forgotten = backendName === 'ssh' ? [] : await forgetDeadReservations();
+  for (const e of forgotten ?? []) out(`released the neighbour-table room of ${e.scenario} (${e.entries} entries): its run (PID ${e.harnessPid}) is gone\n`);
   if (removed === 0) out('nothing to clean\n');
-  return EXIT.ok;
+  return forgotten ? EXIT.ok : EXIT.failed;
 }
 
 async function image(): Promise<number> {

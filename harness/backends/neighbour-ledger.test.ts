@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -6,6 +6,22 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { harnessIdentity } from './harness-identity.ts';
 import { openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
+
+/** PIDs whose parent is `pid`, from /proc. */
+const childrenOf = (pid: number) =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      const stat = (() => {
+        try {
+          return readFileSync(`/proc/${p}/stat`, 'utf8');
+        } catch {
+          return '';
+        }
+      })();
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    })
+    .map(Number);
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -41,6 +57,27 @@ describe('the neighbour ledger', () => {
     expect(names(ledger).filter((n) => n.endsWith('.json'))).toHaveLength(1);
     expect(names(ledger)).toContain('notes.txt');
     expect((await ledger.forgetDead()).map((e) => e.scenario)).toEqual([]);
+  });
+
+  it('refuses a lock that is not a regular file (a FIFO would block flock forever) or is a link, naming it', async () => {
+    const ledger = await open();
+    await execa('mkfifo', [join(ledger.dir, 'lock')]);
+    await expect(ledger.locked(async () => 'decided')).rejects.toThrow(`the neighbour ledger's lock ${join(ledger.dir, 'lock')} is not a regular file: remove it`);
+    rmSync(join(ledger.dir, 'lock'));
+    const target = join(scratchDir(), 'elsewhere');
+    symlinkSync(target, join(ledger.dir, 'lock'));
+    await expect(ledger.locked(async () => 'decided')).rejects.toThrow(`the neighbour ledger's lock ${join(ledger.dir, 'lock')} cannot be opened`);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('holds the lock itself: with every child it started killed mid-decision, another flock still cannot take it', async () => {
+    const ledger = await open();
+    const lock = join(ledger.dir, 'lock');
+    await ledger.locked(async () => {
+      for (const pid of childrenOf(process.pid)) process.kill(pid, 'SIGKILL');
+      expect((await execa('flock', ['--nonblock', lock, 'true'], { reject: false })).exitCode).toBe(1);
+    });
+    expect((await execa('flock', ['--nonblock', lock, 'true'], { reject: false })).exitCode).toBe(0);
   });
 
   it('forgetDead names the entries of runs that are gone, and keeps the live ones', async () => {

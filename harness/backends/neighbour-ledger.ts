@@ -41,41 +41,58 @@ export const LOCK_WAIT_MS = 60_000;
 const ENTRY = /^\d+-\d+-[0-9a-f]+\.json$/;
 const LOCK = 'lock';
 
+/** How long one flock(1) waits before it is started again: a run SIGKILLed while waiting leaves it at most this long. */
+const FLOCK_ATTEMPT_S = 1;
+
 /**
- * Takes the ledger's lock: flock(2) on `lock` in the ledger (0700: only its owner can open it),
- * held by a `flock ... cat` child until its stdin ends; resolves with the release. The kernel
- * drops the lock when the holder goes (vxlab killed: the pipe closes, cat ends), so a lock is never
- * stale. Node has no flock: a lock file judged stale by its holder's PID let two runs take it over
- * at once, and an abstract unix socket could be bound or held open by any local user (27th and 28th
- * attacks). cat echoes a byte back once flock holds the lock.
+ * Takes the ledger's lock: flock(2) on `lock` in the ledger (0700: only its owner can open it).
+ * vxlab opens the file and a short-lived flock(1) locks that same open file (its fd 3) and exits:
+ * the lock belongs to the open file, so vxlab holds it with no child left to kill or stop, and the
+ * kernel drops it when vxlab closes the file or dies (Node has no flock). Resolves with the release.
+ * Earlier locks were broken by the 27th, 28th and 29th attacks: a lock file judged stale by its
+ * holder's PID (two runs took one over at once), an abstract unix socket (any local user could
+ * bind it or hold it open), a `flock ... cat` child (killing the child let a second run in).
  */
 async function takeLock(lockFile: string, signal?: AbortSignal): Promise<() => Promise<void>> {
   signal?.throwIfAborted();
-  const child = spawn('flock', ['--exclusive', '--timeout', String(LOCK_WAIT_MS / 1000), lockFile, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.on('error', () => undefined); // flock gone (timed out, killed): said by its exit below
-  child.stdin.write('x');
-  const unsubscribe = signal ? onAbort(signal, () => child.kill('SIGKILL')) : () => undefined;
+  // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
+  const handle = await open(lockFile, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((error: Error) => {
+    throw new Error(`the neighbour ledger's lock ${lockFile} cannot be opened: ${error.message}`, { cause: error });
+  });
   try {
-    const held = await new Promise<boolean>((done, fail) => {
-      child.once('error', (error: NodeJS.ErrnoException) => fail(new Error(error.code === 'ENOENT' ? 'the neighbour ledger needs flock: install it: apt-get install -y util-linux' : `the neighbour ledger's lock ${lockFile}: ${error.message}`)));
-      child.stdout.once('data', () => done(true));
-      void closed.then(() => done(false));
-    });
-    signal?.throwIfAborted();
-    if (!held) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+    if (!(await handle.stat()).isFile()) throw new Error(`the neighbour ledger's lock ${lockFile} is not a regular file: remove it`);
+    const deadline = performance.now() + LOCK_WAIT_MS;
+    for (;;) {
+      const { code, stderr } = await flockOnce(handle.fd, signal);
+      if (code === 0) return () => handle.close();
+      // 1: not free within the attempt; anything else is flock's own error.
+      if (code !== 1) throw new Error(`the neighbour ledger's lock ${lockFile}: ${stderr.trim() || `flock exited with ${code}`}`);
+      if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s`);
+    }
   } catch (error) {
-    child.kill('SIGKILL');
+    await handle.close();
     throw error;
-  } finally {
-    unsubscribe();
   }
-  return async () => {
-    child.stdin.end();
-    await closed;
-  };
+}
+
+/** One flock(1) on the open file `fd`, waiting up to FLOCK_ATTEMPT_S; killed if `signal` aborts. */
+function flockOnce(fd: number, signal?: AbortSignal): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done, fail) => {
+    signal?.throwIfAborted();
+    const child = spawn('flock', ['--exclusive', '--timeout', String(FLOCK_ATTEMPT_S), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const unsubscribe = signal ? onAbort(signal, () => child.kill('SIGKILL')) : () => undefined;
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      unsubscribe();
+      fail(new Error(error.code === 'ENOENT' ? 'the neighbour ledger needs flock: install it: apt-get install -y util-linux' : `flock: ${error.message}`, { cause: error }));
+    });
+    child.once('close', (code) => {
+      unsubscribe();
+      if (signal?.aborted) fail(signal.reason);
+      else done({ code, stderr });
+    });
+  });
 }
 
 /** A regular file's text; '' for anything else (a FIFO would block the read with the lock held). */
