@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { harnessIdentity } from './harness-identity.ts';
 import { openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
+import { pollUntil } from '../util/poll.ts';
 
 /** PIDs whose parent is `pid`, from /proc. */
 const childrenOf = (pid: number) =>
@@ -102,6 +103,24 @@ describe('the neighbour ledger', () => {
     process.kill(-holder.pid!, 'SIGKILL');
     await waiting;
     expect(decided).toBe(true);
+  });
+
+  it('a flock stopped while it waits does not stop the wait: it is killed, and the next one takes the freed lock', async () => {
+    const ledger = await open();
+    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
+    holder.catch(() => undefined);
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    let decided = false;
+    const waiting = ledger.locked(async () => (decided = true));
+    const ours = await pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holder.pid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'flock'), { what: 'our flock', timeoutMs: 5000 });
+    process.kill(ours, 'SIGSTOP');
+    process.kill(-holder.pid!, 'SIGKILL');
+    const started = performance.now();
+    await waiting;
+    expect(decided).toBe(true);
+    // Its attempt's 1 s and 2 s more, then the next flock: never the stopped one's forever.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(childrenOf(process.pid)).not.toContain(ours);
   });
 
   it('an interrupt while waiting for the lock ends the wait at once, and leaves no lock child', async () => {

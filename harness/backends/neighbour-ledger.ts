@@ -54,28 +54,38 @@ const FLOCK_ATTEMPT_S = 1;
  * bind it or hold it open), a `flock ... cat` child (killing the child let a second run in).
  */
 async function takeLock(lockFile: string, signal?: AbortSignal): Promise<() => Promise<void>> {
-  signal?.throwIfAborted();
-  // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
-  const handle = await open(lockFile, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((error: Error) => {
-    throw new Error(`the neighbour ledger's lock ${lockFile} cannot be opened: ${error.message}`, { cause: error });
-  });
-  try {
-    if (!(await handle.stat()).isFile()) throw new Error(`the neighbour ledger's lock ${lockFile} is not a regular file: remove it`);
-    const deadline = performance.now() + LOCK_WAIT_MS;
-    for (;;) {
+  const deadline = performance.now() + LOCK_WAIT_MS;
+  for (;;) {
+    signal?.throwIfAborted();
+    // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
+    const handle = await open(lockFile, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((error: Error) => {
+      throw new Error(`the neighbour ledger's lock ${lockFile} cannot be opened: ${error.message}`, { cause: error });
+    });
+    let held = false;
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile()) throw new Error(`the neighbour ledger's lock ${lockFile} is not a regular file: remove it`);
       const { code, stderr } = await flockOnce(handle.fd, signal);
-      if (code === 0) return () => handle.close();
-      // 1: not free within the attempt; anything else is flock's own error.
-      if (code !== 1) throw new Error(`the neighbour ledger's lock ${lockFile}: ${stderr.trim() || `flock exited with ${code}`}`);
-      if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s`);
+      // Locked, and still the file at that name (not replaced or removed since it was opened).
+      const named = code === 0 ? await lstat(lockFile).catch(() => undefined) : undefined;
+      held = named !== undefined && named.ino === opened.ino && named.dev === opened.dev;
+      if (held) return () => handle.close();
+      // 0 on a replaced file, 1 (not free within the attempt) and a killed flock are tried again;
+      // anything else is flock's own error.
+      if (code !== 0 && code !== 1 && code !== null) throw new Error(`the neighbour ledger's lock ${lockFile}: ${stderr.trim() || `flock exited with ${code}`}`);
+    } finally {
+      // Closing the file drops whatever lock a killed or late flock may have taken on it.
+      if (!held) await handle.close();
     }
-  } catch (error) {
-    await handle.close();
-    throw error;
+    if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s`);
   }
 }
 
-/** One flock(1) on the open file `fd`, waiting up to FLOCK_ATTEMPT_S; killed if `signal` aborts. */
+/**
+ * One flock(1) on the open file `fd`, waiting up to FLOCK_ATTEMPT_S; killed if `signal` aborts, or
+ * if it has not ended 2 s after its own timeout (stopped: the deadline must still come). A killed
+ * flock's code is null.
+ */
 function flockOnce(fd: number, signal?: AbortSignal): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done, fail) => {
     signal?.throwIfAborted();
@@ -83,12 +93,17 @@ function flockOnce(fd: number, signal?: AbortSignal): Promise<{ code: number | n
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const unsubscribe = signal ? onAbort(signal, () => child.kill('SIGKILL')) : () => undefined;
-    child.once('error', (error: NodeJS.ErrnoException) => {
+    const stuck = setTimeout(() => child.kill('SIGKILL'), (FLOCK_ATTEMPT_S + 2) * 1000);
+    const settle = () => {
+      clearTimeout(stuck);
       unsubscribe();
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      settle();
       fail(new Error(error.code === 'ENOENT' ? 'the neighbour ledger needs flock: install it: apt-get install -y util-linux' : `flock: ${error.message}`, { cause: error }));
     });
     child.once('close', (code) => {
-      unsubscribe();
+      settle();
       if (signal?.aborted) fail(signal.reason);
       else done({ code, stderr });
     });
