@@ -24,6 +24,19 @@ const childrenOf = (pid: number) =>
     })
     .map(Number);
 
+/** Another process holding the ledger's lock (flock(1) on its file, in a group of its own), once it holds it. */
+async function holdLockElsewhere(ledger: NeighbourLedger) {
+  const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
+  holder.catch(() => undefined);
+  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+  // Its pid, not the promise: awaiting a returned execa result would wait for the holder to end.
+  return { pid: holder.pid! };
+}
+
+/** The flock this process started to wait for the lock (not the holder's). */
+const ourFlock = (holderPid: number) =>
+  pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holderPid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'flock'), { what: 'our flock', timeoutMs: 5000 });
+
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const scratchDir = () => scratch[scratch.push(mkdtempSync(join(tmpdir(), 'vxlab-ledger-test-'))) - 1]!;
@@ -92,29 +105,24 @@ describe('the neighbour ledger', () => {
 
   it('waits while another process holds the lock, and the kernel frees it when that process is killed', async () => {
     const ledger = await open();
-    // flock(1) holding the ledger's lock file, as another run's lock child does.
-    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
-    holder.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    const holder = await holdLockElsewhere(ledger);
     let decided = false;
     const waiting = ledger.locked(async () => (decided = true));
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(decided).toBe(false);
-    process.kill(-holder.pid!, 'SIGKILL');
+    process.kill(-holder.pid, 'SIGKILL');
     await waiting;
     expect(decided).toBe(true);
   });
 
   it('a flock stopped while it waits does not stop the wait: it is killed, and the next one takes the freed lock', async () => {
     const ledger = await open();
-    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
-    holder.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    const holder = await holdLockElsewhere(ledger);
     let decided = false;
     const waiting = ledger.locked(async () => (decided = true));
-    const ours = await pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holder.pid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'flock'), { what: 'our flock', timeoutMs: 5000 });
+    const ours = await ourFlock(holder.pid);
     process.kill(ours, 'SIGSTOP');
-    process.kill(-holder.pid!, 'SIGKILL');
+    process.kill(-holder.pid, 'SIGKILL');
     const started = performance.now();
     await waiting;
     expect(decided).toBe(true);
@@ -125,15 +133,13 @@ describe('the neighbour ledger', () => {
 
   it('an interrupt while waiting for the lock ends the wait at once, and leaves no lock child', async () => {
     const ledger = await open();
-    const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
-    holder.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    const holder = await holdLockElsewhere(ledger);
     const controller = new AbortController();
     const waiting = ledger.locked(async () => 'decided', controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ourFlock(holder.pid);
     controller.abort(new Error('interrupted'));
     await expect(waiting).rejects.toThrow('interrupted');
-    process.kill(-holder.pid!, 'SIGKILL');
+    process.kill(-holder.pid, 'SIGKILL');
     // Our own lock child is gone: the lock is free for the next decision at once.
     expect(await ledger.locked(async () => 'decided')).toBe('decided');
   });
