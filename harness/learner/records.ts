@@ -2,7 +2,7 @@
 // `shell`, `check`, `status` and `down` in other processes find the supervisor that owns each.
 // The directory is the user's own (0700, checked); the files in it are still read as untrusted.
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../backends/harness-identity.ts';
 import { UsageError } from '../util/errors.ts';
@@ -137,13 +137,19 @@ export async function removeRecord(name: string, { withLog = true }: { withLog?:
  */
 export async function claimLab(name: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
+    // Written whole before it has its name (a link fails if the name is taken): a lock created empty
+    // and written after was read as no one's by a second `up` at once, which removed it and took it
+    // too (both came up; CI, 3 Dec).
+    const tmp = `${lockPath(name)}.${process.pid}.${attempt}.tmp`;
+    await rm(tmp, { force: true }); // a crashed `up` of the same PID's
+    await writeFile(tmp, JSON.stringify(await harnessIdentity()), { mode: 0o600, flag: 'wx' });
     try {
-      const file = await open(lockPath(name), 'wx', 0o600);
-      await file.writeFile(JSON.stringify(await harnessIdentity()));
-      await file.close();
+      await link(tmp, lockPath(name));
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await rm(tmp, { force: true });
     }
     const record = await readRecord(name);
     if (record && (await isAlive(record))) throw new UsageError(`lab ${name} is already up (supervisor PID ${record.harnessPid}): \`npm run lab -- down ${name}\` first`);
