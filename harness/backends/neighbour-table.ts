@@ -78,7 +78,6 @@ export async function reserveNeighbourRoom(scenario: Scenario, options: ReserveO
   const entries = neighbourDemand(scenario).entries;
   if (entries === 0) return { [Symbol.asyncDispose]: async () => undefined };
   const read = options.read ?? readNeighbourTable;
-  await refuseLabsTooBigForTheTable([scenario], read);
   const ledger = options.ledger === undefined ? await openLedger() : (options.ledger ?? undefined);
   const waitMs = options.timeoutMs ?? NEIGHBOUR_ROOM_WAIT_MS;
   const started = performance.now();
@@ -86,13 +85,14 @@ export async function reserveNeighbourRoom(scenario: Scenario, options: ReserveO
   let interval = 2;
   let told = false;
   for (;;) {
-    const attempt = async (live: readonly LedgerEntry[]): Promise<{ file: string | undefined } | { error: unknown; holders: readonly LedgerEntry[] }> => {
+    const attempt = async (live: readonly LedgerEntry[]): Promise<{ file: string | undefined } | { error: unknown; holders: readonly LedgerEntry[]; never: boolean }> => {
       const table = await read();
       const held = live.reduce((sum, e) => sum + e.entries, 0);
       try {
         checkNeighbourRoom([scenario], table, held);
       } catch (error) {
-        return { error, holders: live };
+        // More than the limit: no wait could make room, so it is refused at once.
+        return { error, holders: live, never: entries > table.limit };
       }
       return { file: await ledger?.add(scenario.name, entries) };
     };
@@ -101,6 +101,7 @@ export async function reserveNeighbourRoom(scenario: Scenario, options: ReserveO
       const file = verdict.file;
       return { [Symbol.asyncDispose]: async () => (file ? ledger?.remove(file) : undefined) };
     }
+    if (verdict.never) throw verdict.error;
     const now = performance.now();
     if (verdict.holders.length > 0) deadline = Math.max(deadline, now + waitMs);
     if (now >= deadline || now - started >= (options.maxWaitMs ?? NEIGHBOUR_ROOM_MAX_WAIT_MS)) throw verdict.error;
