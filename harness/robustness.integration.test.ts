@@ -129,24 +129,38 @@ describe('special files as scenario and lab paths', () => {
 
 describe('a command that floods its output', () => {
   it("keeps the head and the tail of what it printed, says how much was cut, and bounds the TAP", async () => {
-    // ping every 2 ms (the least a user other than root may ask for; a node's commands run as
-    // nobody) prints a line per reply, about 120 KB in 4 s, until its deadline.
+    // node1 answers every echo request sent with TTL 1 with "Time to live exceeded", so ping
+    // prints one line per packet whatever the load: 2,400 lines, about 130 KB, then exits 1 for
+    // want of a reply. (A timed flood was load-bound: a late reply makes ping wait 10 ms.)
     const file = join(work, 'p2p-flood.yaml');
     const p2p = readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8');
-    writeFileSync(file, p2p.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 4\n    run:\n      - ping -n -i 0.002 192.168.8.101\nchecks:\n'));
+    const flood = [
+      '  - node: node1',
+      '    run:',
+      '      - sysctl -w net.ipv4.ip_forward=1',
+      '      - sysctl -w net.ipv4.icmp_ratelimit=0',
+      '      - ip route add 10.99.0.0/16 via 192.168.8.100',
+      '  - node: node0',
+      '    timeoutSeconds: 120',
+      '    run:',
+      '      - ip route add 10.99.0.0/16 via 192.168.8.101',
+      // every 2 ms: the least a user other than root may ask for (a node's commands run as nobody)
+      '      - ping -n -t 1 -W 1 -i 0.002 -c 2400 10.99.0.1',
+    ];
+    writeFileSync(file, p2p.replace('checks:\n', `${flood.join('\n')}\nchecks:\n`));
     const result = await runCli([file, '--reporter', 'tap']);
     expect(result.exitCode).toBe(1);
     expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     const output = /\n {6}output: \|-\n((?: {8}.*\n| *\n)+)/.exec(result.stdout)?.[1]?.replace(/^ {6,8}/gm, '');
     expect(output).toBeDefined();
-    expect(output).toMatch(/^PING 192\.168\.8\.101 \(192\.168\.8\.101\) 56\(84\) bytes of data\.\n64 bytes from 192\.168\.8\.101: icmp_seq=1 /);
+    expect(output).toMatch(/^PING 10\.99\.0\.1 \(10\.99\.0\.1\) 56\(84\) bytes of data\.\nFrom 192\.168\.8\.101 icmp_seq=1 Time to live exceeded\n/);
     const [head, cut, tail] = output!.split(/\n\.\.\. (\d+ (?:KiB|MiB)) cut \.\.\.\n/);
     expect(Number.parseInt(cut!)).toBeGreaterThan(0);
-    // The first and the last 32 KiB of what ping wrote: the tail holds the last replies and the
-    // statistics ping printed when Ctrl-C stopped it.
+    // The first and the last 32 KiB of what ping wrote: the tail holds the last answers and ping's
+    // statistics. With no reply there is no rtt line, so ping ends on an empty line the report trims.
     expect(Buffer.byteLength(head!)).toBe(32 * 1024);
-    expect(Buffer.byteLength(tail!)).toBe(32 * 1024);
-    expect(tail).toMatch(/\n64 bytes from 192\.168\.8\.101: icmp_seq=\d+ ttl=64 time=[\d.]+ ms\n\n--- 192\.168\.8\.101 ping statistics ---\n\d+ packets transmitted, \d+ received, [^\n]+\nrtt [^\n]+\n$/);
+    expect(Buffer.byteLength(tail!)).toBe(32 * 1024 - 1);
+    expect(tail).toMatch(/\nFrom 192\.168\.8\.101 icmp_seq=\d+ Time to live exceeded\n\n--- 10\.99\.0\.1 ping statistics ---\n2400 packets transmitted, 0 received, \+\d+ errors, 100% packet loss, time \d+ms\n$/);
     expect(result.stdout.length).toBeLessThan(100_000);
   });
 });
