@@ -3,10 +3,9 @@
 // so two labs that each fit alone (two runs at once, as CI's test files are; or one run's --jobs)
 // overflowed it together: 1 of 99 pings failed in scale-multicast-100 beside another 100-node lab.
 import { constants } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { access, lstat, mkdir, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { onAbort } from '../util/abort-fanout.ts';
+import { takeLock } from '../util/file-lock.ts';
 import { harnessIdentity, isAlive, type HarnessIdentity } from './harness-identity.ts';
 
 export interface LedgerEntry extends HarnessIdentity {
@@ -36,79 +35,9 @@ export function ledgerDir(): string | undefined {
   return process.getuid?.() === 0 ? '/run/vxlab/neighbours' : undefined;
 }
 
-/** How long the lock is waited for: it is held for a table read and a write, a few ms (longer only if its holder is stopped). */
-export const LOCK_WAIT_MS = 60_000;
+export { LOCK_WAIT_MS } from '../util/file-lock.ts';
 const ENTRY = /^\d+-\d+-[0-9a-f]+\.json$/;
 const LOCK = 'lock';
-
-/** How long one flock(1) waits before it is started again: a run SIGKILLed while waiting leaves it at most this long. */
-const FLOCK_ATTEMPT_S = 1;
-
-/**
- * Takes the ledger's lock: flock(2) on `lock` in the ledger (0700: only its owner can open it).
- * vxlab opens the file and a short-lived flock(1) locks that same open file (its fd 3) and exits:
- * the lock belongs to the open file, so vxlab holds it with no child left to kill or stop, and the
- * kernel drops it when vxlab closes the file or dies (Node has no flock). Resolves with the release.
- * Earlier locks were broken by the 27th, 28th and 29th attacks: a lock file judged stale by its
- * holder's PID (two runs took one over at once), an abstract unix socket (any local user could
- * bind it or hold it open), a `flock ... cat` child (killing the child let a second run in).
- */
-async function takeLock(lockFile: string, signal?: AbortSignal): Promise<() => Promise<void>> {
-  const deadline = performance.now() + LOCK_WAIT_MS;
-  for (;;) {
-    signal?.throwIfAborted();
-    // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once (and is refused below) instead of waiting for a writer.
-    const handle = await open(lockFile, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((error: Error) => {
-      throw new Error(`the neighbour ledger's lock ${lockFile} cannot be opened: ${error.message}`, { cause: error });
-    });
-    let held = false;
-    try {
-      const opened = await handle.stat();
-      if (!opened.isFile()) throw new Error(`the neighbour ledger's lock ${lockFile} is not a regular file: remove it`);
-      const { code, stderr } = await flockOnce(handle.fd, signal);
-      // Locked, and still the file at that name (not replaced or removed since it was opened).
-      const named = code === 0 ? await lstat(lockFile).catch(() => undefined) : undefined;
-      held = named !== undefined && named.ino === opened.ino && named.dev === opened.dev;
-      if (held) return () => handle.close();
-      // 0 on a replaced file, 1 (not free within the attempt) and a killed flock are tried again;
-      // anything else is flock's own error.
-      if (code !== 0 && code !== 1 && code !== null) throw new Error(`the neighbour ledger's lock ${lockFile}: ${stderr.trim() || `flock exited with ${code}`}`);
-    } finally {
-      // Closing the file drops whatever lock a killed or late flock may have taken on it.
-      if (!held) await handle.close();
-    }
-    if (performance.now() > deadline) throw new Error(`the neighbour ledger's lock ${lockFile} was not free within ${LOCK_WAIT_MS / 1000} s`);
-  }
-}
-
-/**
- * One flock(1) on the open file `fd`, waiting up to FLOCK_ATTEMPT_S; killed if `signal` aborts, or
- * if it has not ended 2 s after its own timeout (stopped: the deadline must still come). A killed
- * flock's code is null.
- */
-function flockOnce(fd: number, signal?: AbortSignal): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((done, fail) => {
-    signal?.throwIfAborted();
-    const child = spawn('flock', ['--exclusive', '--timeout', String(FLOCK_ATTEMPT_S), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const unsubscribe = signal ? onAbort(signal, () => child.kill('SIGKILL')) : () => undefined;
-    const stuck = setTimeout(() => child.kill('SIGKILL'), (FLOCK_ATTEMPT_S + 2) * 1000);
-    const settle = () => {
-      clearTimeout(stuck);
-      unsubscribe();
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      settle();
-      fail(new Error(error.code === 'ENOENT' ? 'the neighbour ledger needs flock: install it: apt-get install -y util-linux' : `flock: ${error.message}`, { cause: error }));
-    });
-    child.once('close', (code) => {
-      settle();
-      if (signal?.aborted) fail(signal.reason);
-      else done({ code, stderr });
-    });
-  });
-}
 
 /** A regular file's text; '' for anything else (a FIFO would block the read with the lock held). */
 async function readRegularFile(file: string): Promise<string> {
@@ -198,7 +127,7 @@ export async function openLedger(dir = ledgerDir(), { create = true }: { create?
     return { live, dead };
   };
   const locked = async <T>(decide: (sorted: { live: LedgerEntry[]; dead: LedgerEntry[] }) => Promise<T>, signal?: AbortSignal) => {
-    const release = await takeLock(lockFile, signal);
+    const release = await takeLock(lockFile, "the neighbour ledger's lock", signal);
     try {
       return await decide(await sortEntries());
     } finally {

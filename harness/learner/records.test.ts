@@ -2,8 +2,10 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runningLab } from '../commands/lab-client.ts';
+import { pollUntil } from '../util/poll.ts';
 import { claimLab, ensureLabsDir, forgetDeadLabs, labsDir, listRecords } from './records.ts';
 
 let root: string;
@@ -65,6 +67,29 @@ describe('lab records', () => {
     await expect(claimLab('p2p')).rejects.toThrow(/lab p2p is being brought up by another `up` \(PID \d+\)/);
     writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
     await expect(claimLab('p2p')).resolves.toBeUndefined();
+  });
+
+  it('gives a dead claimant\'s lab to exactly one of six `up`s that find it at once', async () => {
+    // Without the claims lock, the second to remove a dead claim could remove the first's new one
+    // and both came up: two winners in 7 to 9 of these 20 rounds.
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    const rounds = 20;
+    for (let round = 0; round < rounds; round++) writeFileSync(join(root, 'labs', `race-${round}.lock`), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
+    const contenders = Array.from({ length: 6 }, () => execa(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'claim-rounds.ts'), String(rounds), '150'], { env: process.env, timeout: 90_000, stdin: 'pipe' }));
+    const printed = contenders.map(() => '');
+    contenders.forEach((c, i) => c.stdout!.on('data', (chunk: Buffer) => (printed[i] += chunk.toString())));
+    const linesOf = (i: number) => printed[i]!.split('\n').filter(Boolean);
+    // The rounds start once all six are ready, so that every claim of a round is made at once.
+    await pollUntil(() => (contenders.every((_, i) => linesOf(i).length >= 1) ? true : undefined), { timeoutMs: 60_000, what: 'six contenders ready' });
+    const startAt = Date.now() + 200;
+    for (const c of contenders) c.stdin!.write(`${startAt}\n`);
+    // Each stays alive (its claims live) until every one has played every round.
+    await pollUntil(() => (contenders.every((_, i) => linesOf(i).length > rounds) ? true : undefined), { timeoutMs: 60_000, what: 'every contender to play every round' });
+    for (const c of contenders) c.stdin!.end();
+    await Promise.all(contenders);
+    const winners = Array.from({ length: rounds }, (_, round) => contenders.filter((_, i) => linesOf(i).includes(`${round} won`)).length);
+    expect(winners.join(' ')).toBe(Array.from({ length: rounds }, () => 1).join(' '));
   });
 });
 

@@ -6,6 +6,7 @@ import { link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } fr
 import { dirname, join, resolve } from 'node:path';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../backends/harness-identity.ts';
 import { UsageError } from '../util/errors.ts';
+import { takeLock } from '../util/file-lock.ts';
 
 export interface LabRecord extends HarnessIdentity {
   /** The scenario's name: what `exec NAME ...` and `down NAME` use. */
@@ -123,12 +124,63 @@ export async function readRecord(name: string): Promise<LabRecord | undefined> {
   }
 }
 
-/** What a lab leaves while it runs, removed once it has ended (its log too when `withLog`). */
-export async function removeRecord(name: string, { withLog = true }: { withLog?: boolean } = {}): Promise<void> {
+/**
+ * What a lab leaves while it runs, removed once it has ended (its log too when `withLog`). Only the
+ * lab's owner (its `up`, its supervisor) removes the claim this way: others use removeDeadClaim.
+ */
+export async function removeRecord(name: string, { withLog = true, claim = true }: { withLog?: boolean; claim?: boolean } = {}): Promise<void> {
   await rm(recordPath(name), { force: true });
   await rm(socketPath(name), { force: true });
-  await rm(lockPath(name), { force: true });
+  if (claim) await rm(lockPath(name), { force: true });
   if (withLog) await rm(logPath(name), { force: true });
+}
+
+interface ReadClaim {
+  /** Who holds it, if the file says so in full. */
+  holder: HarnessIdentity | undefined;
+  /** The file read, so that only this one is ever removed. */
+  ino: number;
+  dev: number;
+}
+
+/** A lab's claim as one open of it reads it; undefined when there is none. */
+async function readClaim(name: string): Promise<ReadClaim | undefined> {
+  // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once and is not read.
+  const handle = await open(lockPath(name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (!handle) return undefined;
+  try {
+    const stat = await handle.stat();
+    const text = stat.isFile() && stat.size < 4096 ? await handle.readFile('utf8') : '';
+    let holder: HarnessIdentity | undefined;
+    try {
+      const parsed = JSON.parse(text) as Partial<HarnessIdentity> | null;
+      if (parsed && Number.isInteger(parsed.harnessPid) && Number.isInteger(parsed.harnessStart)) holder = { harnessPid: parsed.harnessPid!, harnessStart: parsed.harnessStart! };
+    } catch {
+      // not a claim vxlab wrote in full: no one's
+    }
+    return { holder, ino: stat.ino, dev: stat.dev };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Taken to remove a claim that is not one's own (a dead `up`'s, or a dead supervisor's): two `up`s
+ * that both found a dead claim could both remove it, the second removing the first's new claim,
+ * and both came up (6 at once: 2 of 10 rounds). Under it, a claim can appear (link) but not be
+ * removed by anyone else, so the claim judged dead is the one removed.
+ */
+function takeClaimsLock(): Promise<() => Promise<void>> {
+  return takeLock(join(labsDir(), 'claims.lock'), "the labs directory's claims lock");
+}
+
+/** Removes a claim judged dead under the claims lock, if it is still that file. */
+async function removeDeadClaim(name: string, judged: ReadClaim): Promise<void> {
+  const now = await lstat(lockPath(name)).catch(() => undefined);
+  if (now && now.ino === judged.ino && now.dev === judged.dev) await rm(lockPath(name), { force: true });
 }
 
 /**
@@ -151,13 +203,21 @@ export async function claimLab(name: string): Promise<void> {
     } finally {
       await rm(tmp, { force: true });
     }
-    const record = await readRecord(name);
-    if (record && (await isAlive(record))) throw new UsageError(`lab ${name} is already up (supervisor PID ${record.harnessPid}): \`npm run lab -- down ${name}\` first`);
-    const holder = await readFile(lockPath(name), 'utf8').then((t) => JSON.parse(t) as HarnessIdentity).catch(() => undefined);
-    if (holder && Number.isInteger(holder.harnessPid) && (await isAlive(holder)) && !record) {
-      throw new UsageError(`lab ${name} is being brought up by another \`up\` (PID ${holder.harnessPid})`);
+    const release = await takeClaimsLock();
+    try {
+      const record = await readRecord(name);
+      if (record && (await isAlive(record))) throw new UsageError(`lab ${name} is already up (supervisor PID ${record.harnessPid}): \`npm run lab -- down ${name}\` first`);
+      const claim = await readClaim(name);
+      if (claim?.holder && (await isAlive(claim.holder)) && !record) {
+        throw new UsageError(`lab ${name} is being brought up by another \`up\` (PID ${claim.holder.harnessPid})`);
+      }
+      // Gone meanwhile: the next attempt links at once.
+      if (!claim) continue;
+      await removeDeadClaim(name, claim);
+      await removeRecord(name, { withLog: false, claim: false });
+    } finally {
+      await release();
     }
-    await removeRecord(name, { withLog: false });
   }
   throw new UsageError(`lab ${name} could not be claimed: another \`up\` keeps taking it`);
 }
@@ -198,6 +258,17 @@ export function isLabName(name: string): boolean {
 /** Drops the records of labs whose supervisor is gone (their nodes went with it), and names them. */
 export async function forgetDeadLabs(): Promise<LabRecord[]> {
   const dead = (await listRecords()).filter((s) => !s.alive).map((s) => s.record);
-  for (const record of dead) await removeRecord(record.name);
+  if (dead.length === 0) return dead;
+  const release = await takeClaimsLock();
+  try {
+    for (const record of dead) {
+      // The claim only if it is still a dead one's: a new `up` of the lab may hold it by now.
+      const claim = await readClaim(record.name);
+      if (claim && !(claim.holder && (await isAlive(claim.holder)))) await removeDeadClaim(record.name, claim);
+      await removeRecord(record.name, { claim: false });
+    }
+  } finally {
+    await release();
+  }
   return dead;
 }
