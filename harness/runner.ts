@@ -11,6 +11,7 @@ import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/comp
 import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
+import { mapConcurrently } from './util/concurrency.ts';
 
 export interface RunOptions {
   backend: Backend;
@@ -276,27 +277,6 @@ export function readOnlyTemplateGroup(checks: readonly Check[], start: number): 
   let end = start + 1;
   while (checks[end]?.kind === 'state' && checks[end]!.template === first.template) end += 1;
   return checks.slice(start, end);
-}
-
-/** Maps over `items` with at most `limit` calls in flight; results keep the items' order. */
-async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  const errors: unknown[] = [];
-  let next = 0;
-  // A failure stops new calls, and every call in flight ends before it is thrown: nothing outlives the group.
-  const worker = async () => {
-    while (next < items.length && errors.length === 0) {
-      const k = next++;
-      try {
-        results[k] = await fn(items[k]!, k);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
-  return results;
 }
 
 export interface RunSummary {

@@ -7,6 +7,7 @@ import type { RunEvent } from '../report/events.ts';
 import { runScenario } from '../runner.ts';
 import { newRunId } from '../util/run-id.ts';
 import { ablationUnits, analyse, withoutUnit, type AblateBy, type AblationAnalysis, type RunResult, type Verdict } from '../ablate/plan.ts';
+import { mapConcurrently } from '../util/concurrency.ts';
 
 export interface AblateOptions {
   backend: Backend;
@@ -31,20 +32,6 @@ async function runOnce(scenario: Scenario, options: AblateOptions): Promise<RunR
   return result;
 }
 
-/** Runs `tasks` at most `jobs` at a time, keeping their order. */
-async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> {
-  const results: T[] = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, worker));
-  return results;
-}
-
 /** Ablates each scenario; all their runs share one pool of `jobs` labs, so small scenarios overlap. */
 export async function ablateAll(scenarios: Scenario[], options: AblateOptions): Promise<AblationAnalysis[]> {
   const plans = scenarios.map((scenario) => ({ scenario, units: ablationUnits(scenario, options.by) }));
@@ -52,7 +39,7 @@ export async function ablateAll(scenarios: Scenario[], options: AblateOptions): 
     () => runOnce(scenario, options).then((r) => (options.progress?.(`ran ${scenario.name} as written\n`), r)),
     ...units.map((unit) => () => runOnce(withoutUnit(scenario, unit), options).then((r) => (options.progress?.(`ran ${scenario.name} without ${unit.id}\n`), r))),
   ]);
-  const results = await pooled(tasks, options.jobs);
+  const results = await mapConcurrently(tasks, options.jobs, (task) => task());
   let next = 0;
   return plans.map(({ scenario, units }) => {
     const [baseline, ...runs] = results.slice(next, (next += units.length + 1));
