@@ -33,9 +33,18 @@ async function holdLockElsewhere(ledger: NeighbourLedger) {
   return { pid: holder.pid! };
 }
 
+/** A process's command name; '' once it is gone. */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 /** The flock this process started to wait for the lock (not the holder's). */
 const ourFlock = (holderPid: number) =>
-  pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holderPid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'flock'), { what: 'our flock', timeoutMs: 5000 });
+  pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holderPid && commOf(pid) === 'flock'), { what: 'our flock', timeoutMs: 5000 });
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -108,7 +117,9 @@ describe('the neighbour ledger', () => {
     const holder = await holdLockElsewhere(ledger);
     let decided = false;
     const waiting = ledger.locked(async () => (decided = true));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Our first flock gave up after its 1 s and a second one waits: the lock was waited for, not taken.
+    const first = await ourFlock(holder.pid);
+    await pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holder.pid && pid !== first && commOf(pid) === 'flock'), { what: 'a second flock of ours', timeoutMs: 10_000 });
     expect(decided).toBe(false);
     process.kill(-holder.pid, 'SIGKILL');
     await waiting;
