@@ -59,9 +59,8 @@ describe('a command that hangs', () => {
     const file = scenarioCopy('p2p-hangs', (t) =>
       t.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ping -n 10.20.1.77\nchecks:\n'),
     );
-    const started = Date.now();
+    // No wall-clock bound (a loaded CI machine is slow): the deadline's own report below, and vitest's timeout for a hang.
     const result = await runCli([file, '--reporter', 'tap']);
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.exitCode).toBe(1);
     expect(await labResidue(runIdOf(result.stdout))).toEqual([]);
     expect(result.stdout).toContain(
@@ -76,9 +75,8 @@ describe('a command that hangs', () => {
     const file = scenarioCopy('p2p-batch-hangs', (t) =>
       t.replace('checks:\n', '  - node: node0\n    timeoutSeconds: 2\n    run:\n      - ip netns add vm0\n      - ip netns exec vm0 ip monitor\nchecks:\n'),
     );
-    const started = Date.now();
+    // No wall-clock bound (a loaded CI machine is slow): the deadline's own report below, and vitest's timeout for a hang.
     const result = await runCli([file, '--reporter', 'tap']);
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('    not ok 1 - the lab builds\n      ---\n      message: step 3 on node0 timed out after 2 s\n      node: node0\n');
     expect(result.stdout).toContain('ip netns exec vm0 ip monitor');

@@ -24,6 +24,13 @@ export function harnessIdentity(): Promise<HarnessIdentity> {
   return harness;
 }
 
+/** This process's parent as leftovers name it, read now (undefined if it is already gone). */
+export async function parentIdentity(): Promise<HarnessIdentity | undefined> {
+  const pid = process.ppid;
+  const start = await processStartTime(pid);
+  return start === undefined ? undefined : { harnessPid: pid, harnessStart: start };
+}
+
 export async function isAlive(identity: HarnessIdentity): Promise<boolean> {
   const stat = await readFile(`/proc/${identity.harnessPid}/stat`, 'utf8').catch(() => undefined);
   if (!stat) return false;

@@ -2,7 +2,8 @@
 // serves (or with the supervisor's error, and nothing left up).
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { claimLab, ensureLabsDir, isLabName, logPath, openLog, removeRecord } from '../learner/records.ts';
+import { harnessIdentity, processStartTime } from '../backends/harness-identity.ts';
+import { claimLab, ensureLabsDir, isLabName, logPath, openLog, releaseLab } from '../learner/records.ts';
 import { InterruptedError, UsageError } from '../util/errors.ts';
 
 export interface UpOptions {
@@ -19,44 +20,60 @@ function selfArgv(args: string[]): [string, string[]] {
 export async function up(name: string, file: string, options: UpOptions, say: (text: string) => void): Promise<void> {
   if (!isLabName(name)) throw new UsageError(`a lab brought up needs a name of letters, digits, '.', '_' and '-' (its file's name), not ${JSON.stringify(name)}`);
   await ensureLabsDir();
+  // Ctrl-C while the lab is being built stops the supervisor, which tears down what it built; while
+  // the claim waits for the claims lock, it ends the wait.
+  let interrupted: NodeJS.Signals | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+  const waiting = new AbortController();
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    waiting.abort(new InterruptedError(signal));
+    child?.kill('SIGTERM');
+  };
+  // A closed terminal (SIGHUP) too: `up` must not leave a supervisor building a lab that no record names yet.
+  process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
+  try {
+    await upWithHandlers(name, file, options, say, waiting.signal, (c) => (child = c), () => interrupted);
+  } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+  }
+}
+
+async function upWithHandlers(name: string, file: string, options: UpOptions, say: (text: string) => void, signal: AbortSignal, started: (child: ReturnType<typeof spawn>) => void, interrupted: () => NodeJS.Signals | undefined): Promise<void> {
   // Exclusive: a second `up` of this lab, now or while it runs, is refused here.
-  await claimLab(name);
+  await claimLab(name, signal);
+  const me = await harnessIdentity();
   const log = logPath(name);
   const logFile = await openLog(name).catch(async (error: unknown) => {
-    await removeRecord(name, { withLog: false });
+    await releaseLab(name, [me], { withLog: false });
     throw error;
   });
   const [command, args] = selfArgv(['__supervise', file, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
   const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'] });
+  started(child);
   await logFile.close();
+  // Its supervisor takes over the claim: what is left after a failure is removed if it is either's.
+  const supervisor = child.pid === undefined ? undefined : await processStartTime(child.pid).then((start) => (start === undefined ? undefined : { harnessPid: child.pid!, harnessStart: start }));
+  const owners = [me, supervisor];
   let answer = '';
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
   pipe.setEncoding('utf8');
   pipe.on('data', (chunk: string) => (answer += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Ctrl-C while the lab is being built stops the supervisor, which tears down what it built.
-  let interrupted: NodeJS.Signals | undefined;
-  const stop = (signal: NodeJS.Signals) => {
-    interrupted ??= signal;
-    child.kill('SIGTERM');
-  };
-  // A closed terminal (SIGHUP) too: `up` must not leave a supervisor building a lab that no record names yet.
-  process.on('SIGINT', stop).on('SIGTERM', stop).on('SIGHUP', stop);
-  try {
-    await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
-    if (interrupted) {
-      await exited;
-      await removeRecord(name);
-      throw new InterruptedError(interrupted);
-    }
-  } finally {
-    process.off('SIGINT', stop).off('SIGTERM', stop).off('SIGHUP', stop);
+  // Interrupted before the spawn: the supervisor is stopped now.
+  if (interrupted()) child.kill('SIGTERM');
+  await new Promise<void>((resolve) => pipe.once('close', () => resolve()));
+  const stoppedBy = interrupted();
+  if (stoppedBy) {
+    await exited;
+    await releaseLab(name, owners);
+    throw new InterruptedError(stoppedBy);
   }
   const reply = answer.trim() ? (JSON.parse(answer.trim().split('\n')[0]!) as { ok: boolean; message?: string }) : undefined;
   if (!reply?.ok) {
     const code = await exited;
     const output = (await readFile(log, 'utf8').catch(() => '')).trim();
-    await removeRecord(name);
+    await releaseLab(name, owners);
     throw new Error(`lab ${name} did not come up${reply?.message ? `: ${reply.message}` : ` (its supervisor exited with ${code ?? 'a signal'})`}${output ? `\n${output}` : ''}`);
   }
   child.unref();

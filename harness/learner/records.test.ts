@@ -1,12 +1,13 @@
 // Lab records are files in a directory of the user's own; still, what they say is never a path.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runningLab } from '../commands/lab-client.ts';
 import { pollUntil } from '../util/poll.ts';
-import { claimLab, ensureLabsDir, forgetDeadLabs, labsDir, listRecords } from './records.ts';
+import { harnessIdentity } from '../backends/harness-identity.ts';
+import { claimLab, ensureLabsDir, forgetDeadLabs, holdClaim, labsDir, listRecords, releaseLab } from './records.ts';
 
 let root: string;
 const saved = { labs: process.env.VXLAB_LABS_DIR, xdg: process.env.XDG_RUNTIME_DIR };
@@ -67,6 +68,76 @@ describe('lab records', () => {
     await expect(claimLab('p2p')).rejects.toThrow(/lab p2p is being brought up by another `up` \(PID \d+\)/);
     writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
     await expect(claimLab('p2p')).resolves.toBeUndefined();
+  });
+
+  it('never takes a live claim, even beside a dead record (a takeover killed half-way leaves that)', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    await claimLab('p2p');
+    writeFileSync(join(root, 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', harnessPid: 999_999_999, harnessStart: 1, nodes: [], runId: 'vxdead' }));
+    await expect(claimLab('p2p')).rejects.toThrow(/being brought up by another `up`/);
+    // status and clean forget the dead record, and leave the live claim alone.
+    expect((await forgetDeadLabs()).map((r) => r.name)).toEqual(['p2p']);
+    expect(existsSync(join(root, 'labs', 'p2p.lock'))).toBe(true);
+    await expect(claimLab('p2p')).rejects.toThrow(/being brought up by another `up`/);
+  });
+
+  it('a supervisor takes over only its own `up`\'s claim; an owner releases only what is still its own', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    const lock = join(root, 'labs', 'p2p.lock');
+    const up = { harnessPid: 999_999_998, harnessStart: 7 }; // its `up`, killed since
+    const other = { harnessPid: 999_999_997, harnessStart: 8 };
+    writeFileSync(lock, JSON.stringify(other));
+    // Another `up` took the lab over after ours died: this supervisor must not build it too.
+    await expect(holdClaim('p2p', up)).rejects.toThrow('lab p2p was claimed by another `up` after the one that started this supervisor ended');
+    await expect(holdClaim('p2p', undefined)).rejects.toThrow(/claimed by another `up`/);
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(other);
+    writeFileSync(lock, JSON.stringify(up));
+    await holdClaim('p2p', up);
+    const me = await harnessIdentity();
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual(me);
+    // A failed `up` (owners: itself and its supervisor) leaves another's claim, record and log alone.
+    writeFileSync(lock, JSON.stringify(other));
+    writeFileSync(join(root, 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', ...other, nodes: [], runId: 'vxother' }));
+    writeFileSync(join(root, 'labs', 'p2p.log'), 'theirs');
+    await releaseLab('p2p', [up, me]);
+    expect(readdirSync(join(root, 'labs')).sort()).toEqual(['claims.lock', 'p2p.json', 'p2p.lock', 'p2p.log']);
+    // Its own, it removes whole.
+    writeFileSync(lock, JSON.stringify(me));
+    writeFileSync(join(root, 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', ...me, nodes: [], runId: 'vxmine' }));
+    await releaseLab('p2p', [up, me]);
+    expect(readdirSync(join(root, 'labs'))).toEqual(['claims.lock']);
+  });
+
+  it('takes a symbolic link or a FIFO as no one\'s claim (following neither), and names a directory', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    writeFileSync(join(root, 'precious'), 'keep');
+    symlinkSync(join(root, 'precious'), join(root, 'labs', 'p2p.lock'));
+    await claimLab('p2p');
+    expect(readFileSync(join(root, 'precious'), 'utf8')).toBe('keep');
+    await execa('mkfifo', [join(root, 'labs', 'fifo.lock')]);
+    await claimLab('fifo');
+    mkdirSync(join(root, 'labs', 'dir.lock'));
+    await expect(claimLab('dir')).rejects.toThrow(`${join(root, 'labs', 'dir.lock')} is a directory, not a lab's claim: remove it`);
+  });
+
+  it('stops waiting for the claims lock when it is interrupted', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
+    const holder = execa('flock', ['--exclusive', join(root, 'labs', 'claims.lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
+    holder.catch(() => undefined);
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    try {
+      const interrupt = new AbortController();
+      const claiming = claimLab('p2p', interrupt.signal);
+      interrupt.abort(new Error('interrupted'));
+      await expect(claiming).rejects.toThrow('interrupted');
+    } finally {
+      process.kill(-holder.pid!, 'SIGKILL');
+    }
   });
 
   it('gives a dead claimant\'s lab to exactly one of six `up`s that find it at once', async () => {

@@ -5,7 +5,7 @@ import { constants, type Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../backends/harness-identity.ts';
-import { UsageError } from '../util/errors.ts';
+import { UsageError, errorMessage } from '../util/errors.ts';
 import { takeLock } from '../util/file-lock.ts';
 
 export interface LabRecord extends HarnessIdentity {
@@ -143,29 +143,40 @@ interface ReadClaim {
   dev: number;
 }
 
-/** A lab's claim as one open of it reads it; undefined when there is none. */
+/** A lab's claim as one open of it reads it; undefined when there is none. A link, FIFO or socket is no one's claim. */
 async function readClaim(name: string): Promise<ReadClaim | undefined> {
-  // O_NOFOLLOW: not a link's target; O_NONBLOCK: a FIFO opens at once and is not read.
-  const handle = await open(lockPath(name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
+  const path = lockPath(name);
+  const named = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  if (!handle) return undefined;
+  if (!named) return undefined;
+  if (named.isDirectory()) throw new UsageError(`${path} is a directory, not a lab's claim: remove it`);
+  if (!named.isFile()) return { holder: undefined, ino: named.ino, dev: named.dev };
+  // O_NOFOLLOW: not a link's target (one may have replaced the file since); O_NONBLOCK: a FIFO opens at once.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return { holder: undefined, ino: named.ino, dev: named.dev };
   try {
     const stat = await handle.stat();
     const text = stat.isFile() && stat.size < 4096 ? await handle.readFile('utf8') : '';
-    let holder: HarnessIdentity | undefined;
-    try {
-      const parsed = JSON.parse(text) as Partial<HarnessIdentity> | null;
-      if (parsed && Number.isInteger(parsed.harnessPid) && Number.isInteger(parsed.harnessStart)) holder = { harnessPid: parsed.harnessPid!, harnessStart: parsed.harnessStart! };
-    } catch {
-      // not a claim vxlab wrote in full: no one's
-    }
-    return { holder, ino: stat.ino, dev: stat.dev };
+    return { holder: parseIdentity(text), ino: stat.ino, dev: stat.dev };
   } finally {
     await handle.close();
   }
 }
+
+/** An identity vxlab wrote in full, or undefined. */
+function parseIdentity(text: string): HarnessIdentity | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<HarnessIdentity> | null;
+    if (parsed && Number.isInteger(parsed.harnessPid) && Number.isInteger(parsed.harnessStart)) return { harnessPid: parsed.harnessPid!, harnessStart: parsed.harnessStart! };
+  } catch {
+    // not a claim vxlab wrote in full
+  }
+  return undefined;
+}
+
+const sameIdentity = (a: HarnessIdentity | undefined, b: HarnessIdentity | undefined) => a !== undefined && b !== undefined && a.harnessPid === b.harnessPid && a.harnessStart === b.harnessStart;
 
 /**
  * Taken to remove a claim that is not one's own (a dead `up`'s, or a dead supervisor's): two `up`s
@@ -173,8 +184,14 @@ async function readClaim(name: string): Promise<ReadClaim | undefined> {
  * and both came up (6 at once: 2 of 10 rounds). Under it, a claim can appear (link) but not be
  * removed by anyone else, so the claim judged dead is the one removed.
  */
-function takeClaimsLock(): Promise<() => Promise<void>> {
-  return takeLock(join(labsDir(), 'claims.lock'), "the labs directory's claims lock");
+async function takeClaimsLock(signal?: AbortSignal): Promise<() => Promise<void>> {
+  try {
+    return await takeLock(join(labsDir(), 'claims.lock'), "the labs directory's claims lock", signal);
+  } catch (error) {
+    // A lock that cannot be taken (not a regular file, flock missing) is the user's to fix, not a crash.
+    if (signal?.aborted) throw error;
+    throw new UsageError(errorMessage(error));
+  }
 }
 
 /** Removes a claim judged dead under the claims lock, if it is still that file. */
@@ -187,7 +204,7 @@ async function removeDeadClaim(name: string, judged: ReadClaim): Promise<void> {
  * Claims lab `name` for one `up` (an exclusive lock file): two at once cannot both bring it up.
  * A lock whose `up` is gone, with no live supervisor behind it, is stale and taken over.
  */
-export async function claimLab(name: string): Promise<void> {
+export async function claimLab(name: string, signal?: AbortSignal): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     // Written whole before it has its name (a link fails if the name is taken): a lock created empty
     // and written after was read as no one's by a second `up` at once, which removed it and took it
@@ -203,18 +220,18 @@ export async function claimLab(name: string): Promise<void> {
     } finally {
       await rm(tmp, { force: true });
     }
-    const release = await takeClaimsLock();
+    const release = await takeClaimsLock(signal);
     try {
       const record = await readRecord(name);
       if (record && (await isAlive(record))) throw new UsageError(`lab ${name} is already up (supervisor PID ${record.harnessPid}): \`npm run lab -- down ${name}\` first`);
       const claim = await readClaim(name);
-      if (claim?.holder && (await isAlive(claim.holder)) && !record) {
-        throw new UsageError(`lab ${name} is being brought up by another \`up\` (PID ${claim.holder.harnessPid})`);
-      }
+      // A live claim is never taken, whatever dead record lies beside it (a takeover killed half-way).
+      if (claim?.holder && (await isAlive(claim.holder))) throw new UsageError(`lab ${name} is being brought up by another \`up\` (PID ${claim.holder.harnessPid})`);
       // Gone meanwhile: the next attempt links at once.
       if (!claim) continue;
-      await removeDeadClaim(name, claim);
+      // The dead lab's record first, its claim last: killed in between, what is left is a dead claim alone.
       await removeRecord(name, { withLog: false, claim: false });
+      await removeDeadClaim(name, claim);
     } finally {
       await release();
     }
@@ -222,11 +239,45 @@ export async function claimLab(name: string): Promise<void> {
   throw new UsageError(`lab ${name} could not be claimed: another \`up\` keeps taking it`);
 }
 
-/** The supervisor holds its lab's claim from its first moment: an `up` killed meanwhile leaves no stale claim. */
-export async function holdClaim(name: string): Promise<void> {
-  const tmp = `${lockPath(name)}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(await harnessIdentity()), { mode: 0o600, flag: 'wx' });
-  await rename(tmp, lockPath(name));
+/**
+ * The supervisor takes over its `up`'s claim before it builds anything, so that an `up` killed
+ * later leaves no stale claim. Only its own `up`'s (its parent's, read when it started): an `up`
+ * killed before this moment may have had its claim taken over by another `up`, whose lab this
+ * supervisor would otherwise overwrite (two supervisors for one lab, the 31st attack).
+ */
+export async function holdClaim(name: string, up: HarnessIdentity | undefined): Promise<void> {
+  const release = await takeClaimsLock();
+  try {
+    const claim = await readClaim(name);
+    if (!sameIdentity(claim?.holder, up)) throw new UsageError(`lab ${name} was claimed by another \`up\` after the one that started this supervisor ended`);
+    const tmp = `${lockPath(name)}.${process.pid}.tmp`;
+    await rm(tmp, { force: true }); // a dead process's of the same PID
+    await writeFile(tmp, JSON.stringify(await harnessIdentity()), { mode: 0o600, flag: 'wx' });
+    await rename(tmp, lockPath(name));
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * What an owner leaves when its lab has ended (its `up` after a failure, its supervisor): removed
+ * only if it is still theirs, under the claims lock. Once an owner's claim is gone, another `up`
+ * may hold the lab, and its claim, record, socket and log are its own (the 31st attack: a failed
+ * `up` removed a newer lab's files, and a third `up` brought the lab up twice).
+ */
+export async function releaseLab(name: string, owners: readonly (HarnessIdentity | undefined)[], { withLog = true }: { withLog?: boolean } = {}): Promise<void> {
+  const ours = (identity: HarnessIdentity | undefined) => owners.some((o) => sameIdentity(o, identity));
+  const release = await takeClaimsLock();
+  try {
+    const claim = await readClaim(name);
+    if (claim && !ours(claim.holder)) return;
+    const record = await readRecord(name);
+    if (record && !ours(record)) return;
+    await removeRecord(name, { withLog, claim: false });
+    if (claim) await removeDeadClaim(name, claim);
+  } finally {
+    await release();
+  }
 }
 
 export interface RecordState {
@@ -261,11 +312,14 @@ export async function forgetDeadLabs(): Promise<LabRecord[]> {
   if (dead.length === 0) return dead;
   const release = await takeClaimsLock();
   try {
-    for (const record of dead) {
-      // The claim only if it is still a dead one's: a new `up` of the lab may hold it by now.
-      const claim = await readClaim(record.name);
-      if (claim && !(claim.holder && (await isAlive(claim.holder)))) await removeDeadClaim(record.name, claim);
+    for (const listed of dead) {
+      // Read again under the lock: a new `up` of the lab may have replaced the record meanwhile.
+      const record = await readRecord(listed.name).catch(() => undefined);
+      if (!record || !sameIdentity(record, listed) || record.runId !== listed.runId || (await isAlive(record))) continue;
       await removeRecord(record.name, { claim: false });
+      // The claim only if it is still a dead one's: a new `up` of the lab may hold it by now.
+      const claim = await readClaim(record.name).catch(() => undefined);
+      if (claim && !(claim.holder && (await isAlive(claim.holder)))) await removeDeadClaim(record.name, claim);
     }
   } finally {
     await release();

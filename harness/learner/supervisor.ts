@@ -4,7 +4,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { harnessIdentity } from '../backends/harness-identity.ts';
+import { harnessIdentity, parentIdentity } from '../backends/harness-identity.ts';
 import type { Backend, StartedLab } from '../backends/types.ts';
 import { inNetns } from '../checks/ping.ts';
 import { nodeNeeds } from '../lab/compile.ts';
@@ -17,7 +17,7 @@ import { newRunId } from '../util/run-id.ts';
 import { diagnose, findingLines, type CommandEffects } from './model-answer.ts';
 import { learnModelAnswer, readLearnerLab } from './model-lab.ts';
 import { MAX_REQUEST_BYTES, parseRequest, type Reply, type Request } from './protocol.ts';
-import { ensureLabsDir, holdClaim, removeRecord, socketPath, writeRecord } from './records.ts';
+import { ensureLabsDir, holdClaim, releaseLab, socketPath, writeRecord } from './records.ts';
 
 /**
  * The running lab as the runner sees it: `up` hands out the lab already built, and its teardown is
@@ -69,6 +69,8 @@ export interface SuperviseOptions {
 }
 
 export async function supervise({ scenario, backend, bare, readyFd }: SuperviseOptions): Promise<number> {
+  // The `up` that started it, whose claim it takes over (holdClaim): read first, while it is surely there.
+  const upIdentity = parentIdentity();
   const runId = newRunId();
   const stop = new AbortController();
   let model: Promise<CommandEffects[]> | undefined;
@@ -93,7 +95,7 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
 
   let lab: StartedLab;
   try {
-    await holdClaim(scenario.name);
+    await holdClaim(scenario.name, await upIdentity);
     await backend.checkPrerequisites();
     lab = await backend.up(scenario.lab, { runId, nodeNeeds: nodeNeeds(scenario), signal: stop.signal });
   } catch (error) {
@@ -186,7 +188,7 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
     ready({ ok: true });
     await new Promise<void>((resolve) => (stop.signal.aborted ? resolve() : stop.signal.addEventListener('abort', () => resolve(), { once: true })));
     await lab.down();
-    await removeRecord(scenario.name);
+    await releaseLab(scenario.name, [me]);
     markStopped();
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     return 0;
@@ -195,7 +197,7 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
     return 1;
   } finally {
     await lab.down().catch(() => undefined);
-    // Its claim always goes with it; a log it wrote before serving stays for `up` to show.
-    await removeRecord(scenario.name, { withLog: server !== undefined }).catch(() => undefined);
+    // Its claim always goes with it (if it still is its own); a log it wrote before serving stays for `up` to show.
+    await releaseLab(scenario.name, [await harnessIdentity()], { withLog: server !== undefined }).catch(() => undefined);
   }
 }

@@ -171,7 +171,7 @@ describe.skipIf(missing !== undefined)('a background program on an ssh host', ()
     });
 
     it('takes the deadline\'s signals in the part that runs, and stops there', async () => {
-      const r = await runParts({ parts: [{ argv: ['true'] }, { argv: ['sleep', '1000'] }, { argv: ['touch', `${dir}/after`] }], timeoutMs: 1500 });
+      const r = await runParts({ parts: [{ argv: ['true'] }, { argv: ['sleep', '1000'] }, { argv: ['touch', `${dir}/after`] }], timeoutMs: 5000 });
       expect(r.outcomes?.[0]).toEqual({ exitCode: 0, marked: 'no' });
       expect(r.outcomes).toHaveLength(2);
       expect([130, 137]).toContain(r.exitCode);
