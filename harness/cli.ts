@@ -515,7 +515,11 @@ async function main(argv: string[]): Promise<number> {
     )
     .command('__supervise <scenario>', false, (y) => y.positional('scenario', { type: 'string', demandOption: true }).option('bare', { type: 'boolean', default: false }).option('backend', { type: 'string', default: 'netns' }), async (a) => {
       const { supervise } = await import('./learner/supervisor.ts');
-      code = await supervise({ scenario: await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' }), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3 });
+      // A SIGTERM from `up` (its Ctrl-C) before the supervisor had its handlers: it builds nothing, or tears down what it built.
+      const stop = new AbortController();
+      interruptRun = () => stop.abort();
+      if (pendingSignal) stop.abort();
+      code = await supervise({ scenario: await loadScenario(a.scenario, { onHosts: a.backend === 'ssh' }), backend: await createBackend(a.backend), bare: a.bare, readyFd: 3, stopped: stop.signal });
     })
     .command(
       'exec <lab> <node>',

@@ -43,6 +43,8 @@ export function request(socketPath: string, req: Request, onReply: (reply: Reply
     // then as "the client left", and stops the work (a check) that nobody waits for any more.
     socket.once('connect', () => socket.write(`${JSON.stringify(req)}\n`));
     const lines = createInterface({ input: socket });
+    // readline passes the socket's errors on (a refused connect, a lab gone down meanwhile): the same rejection, not a crash.
+    lines.once('error', reject);
     lines.on('line', (line) => {
       if (line.trim()) onReply(JSON.parse(line) as Reply);
     });

@@ -102,12 +102,12 @@ describe('lab records', () => {
     writeFileSync(join(root, 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', ...other, nodes: [], runId: 'vxother' }));
     writeFileSync(join(root, 'labs', 'p2p.log'), 'theirs');
     await releaseLab('p2p', [up, me]);
-    expect(readdirSync(join(root, 'labs')).sort()).toEqual(['claims.lock', 'p2p.json', 'p2p.lock', 'p2p.log']);
+    expect(readdirSync(join(root, 'labs')).sort()).toEqual(['.claims.lock', 'p2p.json', 'p2p.lock', 'p2p.log']);
     // Its own, it removes whole.
     writeFileSync(lock, JSON.stringify(me));
     writeFileSync(join(root, 'labs', 'p2p.json'), JSON.stringify({ name: 'p2p', ...me, nodes: [], runId: 'vxmine' }));
     await releaseLab('p2p', [up, me]);
-    expect(readdirSync(join(root, 'labs'))).toEqual(['claims.lock']);
+    expect(readdirSync(join(root, 'labs'))).toEqual(['.claims.lock']);
   });
 
   it('takes a symbolic link or a FIFO as no one\'s claim (following neither), and names a directory', async () => {
@@ -123,11 +123,21 @@ describe('lab records', () => {
     await expect(claimLab('dir')).rejects.toThrow(`${join(root, 'labs', 'dir.lock')} is a directory, not a lab's claim: remove it`);
   });
 
+  it('reads no record through a FIFO or a link (a FIFO would block the process where no signal ends it)', async () => {
+    process.env.VXLAB_LABS_DIR = join(root, 'labs');
+    await ensureLabsDir();
+    await execa('mkfifo', [join(root, 'labs', 'ff.json')]);
+    writeFileSync(join(root, 'outside.json'), JSON.stringify({ name: 'ext', harnessPid: 999_999_999, harnessStart: 1, nodes: [] }));
+    symlinkSync(join(root, 'outside.json'), join(root, 'labs', 'ext.json'));
+    expect(await listRecords()).toEqual([]);
+    expect(await forgetDeadLabs()).toEqual([]);
+  });
+
   it('stops waiting for the claims lock when it is interrupted', async () => {
     process.env.VXLAB_LABS_DIR = join(root, 'labs');
     await ensureLabsDir();
     writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
-    const holder = execa('flock', ['--exclusive', join(root, 'labs', 'claims.lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
+    const holder = execa('flock', ['--exclusive', join(root, 'labs', '.claims.lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
     holder.catch(() => undefined);
     await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
     try {

@@ -2,7 +2,7 @@
 // `shell`, `check`, `status` and `down` in other processes find the supervisor that owns each.
 // The directory is the user's own (0700, checked); the files in it are still read as untrusted.
 import { constants, type Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../backends/harness-identity.ts';
 import { UsageError, errorMessage } from '../util/errors.ts';
@@ -99,7 +99,28 @@ export async function ensureLabsDir({ create = true }: { create?: boolean } = {}
 
 /** Opens a lab's log for its supervisor: never through a symbolic link. */
 export async function openLog(name: string) {
-  return open(logPath(name), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  // O_NONBLOCK: a FIFO named like the log fails at once (ENXIO) instead of waiting for a reader.
+  const handle = await open(logPath(name), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new UsageError(`${logPath(name)} is not a regular file: remove it`);
+  }
+  return handle;
+}
+
+/**
+ * A small regular file of the labs directory, never through a link, never a FIFO (which would
+ * block the read, and a whole process with it, where no signal ends it); undefined otherwise.
+ */
+async function readOwnFile(path: string): Promise<string | undefined> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const stat = await handle.stat();
+    return stat.isFile() && stat.size <= 64 * 1024 ? await handle.readFile('utf8') : undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 export async function writeRecord(record: LabRecord): Promise<void> {
@@ -110,10 +131,7 @@ export async function writeRecord(record: LabRecord): Promise<void> {
 
 /** A lab's record, if there is one that is whole and names this lab (a record is read, never trusted). */
 export async function readRecord(name: string): Promise<LabRecord | undefined> {
-  const text = await readFile(recordPath(name), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
+  const text = await readOwnFile(recordPath(name));
   if (text === undefined) return undefined;
   try {
     const record = JSON.parse(text) as Partial<LabRecord> | null;
@@ -179,6 +197,7 @@ function parseIdentity(text: string): HarnessIdentity | undefined {
 const sameIdentity = (a: HarnessIdentity | undefined, b: HarnessIdentity | undefined) => a !== undefined && b !== undefined && a.harnessPid === b.harnessPid && a.harnessStart === b.harnessStart;
 
 /**
+ * `.claims.lock`: a lab's name never starts with a dot (isLabName), so no lab's claim is this file.
  * Taken to remove a claim that is not one's own (a dead `up`'s, or a dead supervisor's): two `up`s
  * that both found a dead claim could both remove it, the second removing the first's new claim,
  * and both came up (6 at once: 2 of 10 rounds). Under it, a claim can appear (link) but not be
@@ -186,7 +205,7 @@ const sameIdentity = (a: HarnessIdentity | undefined, b: HarnessIdentity | undef
  */
 async function takeClaimsLock(signal?: AbortSignal): Promise<() => Promise<void>> {
   try {
-    return await takeLock(join(labsDir(), 'claims.lock'), "the labs directory's claims lock", signal);
+    return await takeLock(join(labsDir(), '.claims.lock'), "the labs directory's claims lock", signal);
   } catch (error) {
     // A lock that cannot be taken (not a regular file, flock missing) is the user's to fix, not a crash.
     if (signal?.aborted) throw error;

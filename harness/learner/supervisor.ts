@@ -66,9 +66,11 @@ export interface SuperviseOptions {
   bare: boolean;
   /** Where `up` waits for one line: `{"ok":true}` once the lab serves, or the error. */
   readyFd: number;
+  /** Aborted by a signal that came before the supervisor's own handlers (the CLI kept it). */
+  stopped?: AbortSignal;
 }
 
-export async function supervise({ scenario, backend, bare, readyFd }: SuperviseOptions): Promise<number> {
+export async function supervise({ scenario, backend, bare, readyFd, stopped: early }: SuperviseOptions): Promise<number> {
   // The `up` that started it, whose claim it takes over (holdClaim): read first, while it is surely there.
   const upIdentity = parentIdentity();
   const runId = newRunId();
@@ -87,6 +89,8 @@ export async function supervise({ scenario, backend, bare, readyFd }: SuperviseO
   process.stderr.write(`vxlab supervisor PID ${process.pid} for lab ${scenario.name}, run ${runId}\n`);
   const onSignal = () => stop.abort();
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('SIGHUP', () => undefined);
+  if (early?.aborted) stop.abort();
+  else early?.addEventListener('abort', onSignal, { once: true });
   // A fault in serving one request must still end in teardown, never in a crash that skips it.
   process.on('unhandledRejection', (error) => {
     process.stderr.write(`vxlab supervisor: internal error, stopping the lab: ${errorMessage(error)}\n`);
