@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { harnessIdentity } from './harness-identity.ts';
 import { openLedger, type NeighbourLedger } from './neighbour-ledger.ts';
 import { pollUntil } from '../util/poll.ts';
+import { holdFlockElsewhere } from '../testing/flock-holder.ts';
 
 /** PIDs whose parent is `pid`, from /proc. */
 const childrenOf = (pid: number) =>
@@ -24,14 +25,8 @@ const childrenOf = (pid: number) =>
     })
     .map(Number);
 
-/** Another process holding the ledger's lock (flock(1) on its file, in a group of its own), once it holds it. */
-async function holdLockElsewhere(ledger: NeighbourLedger) {
-  const holder = execa('flock', ['--exclusive', join(ledger.dir, 'lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
-  holder.catch(() => undefined);
-  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
-  // Its pid, not the promise: awaiting a returned execa result would wait for the holder to end.
-  return { pid: holder.pid! };
-}
+/** Another process holding the ledger's lock, once it holds it. */
+const holdLockElsewhere = (ledger: NeighbourLedger) => holdFlockElsewhere(join(ledger.dir, 'lock'));
 
 /** A process's command name; '' once it is gone. */
 function commOf(pid: number): string {
@@ -43,8 +38,8 @@ function commOf(pid: number): string {
 }
 
 /** The flock this process started to wait for the lock (not the holder's). */
-const ourFlock = (holderPid: number) =>
-  pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holderPid && commOf(pid) === 'flock'), { what: 'our flock', timeoutMs: 5000 });
+const ourFlock = (holderPid: number, notThese: readonly number[] = [], timeoutMs = 5000) =>
+  pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holderPid && !notThese.includes(pid) && commOf(pid) === 'flock'), { what: 'our flock', timeoutMs });
 
 const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -119,7 +114,7 @@ describe('the neighbour ledger', () => {
     const waiting = ledger.locked(async () => (decided = true));
     // Our first flock gave up after its 1 s and a second one waits: the lock was waited for, not taken.
     const first = await ourFlock(holder.pid);
-    await pollUntil(() => childrenOf(process.pid).find((pid) => pid !== holder.pid && pid !== first && commOf(pid) === 'flock'), { what: 'a second flock of ours', timeoutMs: 10_000 });
+    await ourFlock(holder.pid, [first], 10_000);
     expect(decided).toBe(false);
     process.kill(-holder.pid, 'SIGKILL');
     await waiting;

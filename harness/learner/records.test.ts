@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runningLab } from '../commands/lab-client.ts';
 import { pollUntil } from '../util/poll.ts';
+import { holdFlockElsewhere } from '../testing/flock-holder.ts';
 import { harnessIdentity } from '../backends/harness-identity.ts';
 import { claimLab, ensureLabsDir, forgetDeadLabs, holdClaim, labsDir, listRecords, releaseLab } from './records.ts';
 
@@ -137,16 +138,14 @@ describe('lab records', () => {
     process.env.VXLAB_LABS_DIR = join(root, 'labs');
     await ensureLabsDir();
     writeFileSync(join(root, 'labs', 'p2p.lock'), JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 }));
-    const holder = execa('flock', ['--exclusive', join(root, 'labs', '.claims.lock'), 'sh', '-c', 'echo held; exec sleep 60'], { detached: true });
-    holder.catch(() => undefined);
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    const holder = await holdFlockElsewhere(join(root, 'labs', '.claims.lock'));
     try {
       const interrupt = new AbortController();
       const claiming = claimLab('p2p', interrupt.signal);
       interrupt.abort(new Error('interrupted'));
       await expect(claiming).rejects.toThrow('interrupted');
     } finally {
-      process.kill(-holder.pid!, 'SIGKILL');
+      process.kill(-holder.pid, 'SIGKILL');
     }
   });
 
