@@ -1,7 +1,7 @@
 // A learner's lab supervisor on the real kernel: a stranger on its socket, the supervisor killed
 // outright (then `clean` and `status`), and interrupts of `up` and `check`. (Split from
 // learner.integration.test.ts, so the two run side by side.)
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,40 @@ describe('the supervisor against a stranger on its socket', () => {
     expect((await cli(['down', 'multicast'])).exitCode).toBe(0);
     expect(await residueAfterPolling(() => residueOfHarness(harnessPid), 'the lab to be gone', 10_000)).toEqual([]);
     expect(readdirSync(labsDir).filter((f) => f.startsWith('multicast.'))).toEqual([]);
+  });
+});
+
+describe('down and a stopped supervisor', () => {
+  it('says the supervisor is stopped instead of waiting on it; the lab goes down once it goes on', async () => {
+    expect((await cli(['up', 'multicast', '--bare'])).exitCode).toBe(0);
+    const { harnessPid, runId } = record();
+    process.kill(harnessPid, 'SIGSTOP');
+    try {
+      // The kernel queues the connection and the request of a stopped supervisor: no answer ever comes.
+      const result = await runCli(['down', 'multicast'], { env, timeoutMs: 30_000 });
+      expect(result.stderr).toContain(`lab multicast's supervisor (PID ${harnessPid}) is stopped, so it cannot take the lab down: it will once it goes on (\`kill -CONT ${harnessPid}\`)`);
+      expect(result.exitCode).toBe(1);
+      expect((await labResidue(runId)).join('\n')).toContain(`vxlab-${runId}-node0:`);
+    } finally {
+      process.kill(harnessPid, 'SIGCONT');
+    }
+    // It reads the request it was sent while stopped, and takes the lab down.
+    expect(await residueAfterPolling(() => residueOfHarness(harnessPid), 'the lab to go down', 20_000)).toEqual([]);
+    await pollUntil(() => (readdirSync(labsDir).some((f) => f.startsWith('multicast.')) ? undefined : true), { what: "the lab's files to go", timeoutMs: 10_000 });
+  });
+});
+
+describe('up and what sits where a lab keeps its files', () => {
+  it('refuses a directory at the record, with its name, and leaves nothing claimed', async () => {
+    mkdirSync(join(labsDir, 'multicast.json'));
+    try {
+      const result = await cli(['up', 'multicast', '--bare']);
+      expect(result.stderr).toContain(`${join(labsDir, 'multicast.json')} is a directory, where lab multicast keeps its record: remove it`);
+      expect(result.exitCode).toBe(2);
+      expect(readdirSync(labsDir).filter((f) => f.startsWith('multicast.'))).toEqual(['multicast.json']);
+    } finally {
+      rmSync(join(labsDir, 'multicast.json'), { recursive: true });
+    }
   });
 });
 

@@ -127,6 +127,21 @@ describe.each([
   });
 });
 
+describe('a run held at a moment (VXLAB_PAUSE_AT)', () => {
+  it('goes on where it was when SIGUSR2 resumes it, and passes', async () => {
+    const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'capture:2' } });
+    const seen = outputUntil(child, 'ok 1 - ');
+    expect((await stderrUntil(child, '\n')).trim()).toBe('vxlab trace: capture:2 p2p: in check 2 of 6, capturing on node1 enp0s8 (paused until interrupted)');
+    // Held after its first check: the lab is surely still up, whatever the machine's load.
+    await seen;
+    child.kill('SIGUSR2');
+    const result = await child;
+    expect(await parseTap(String(result.stdout))).toMatchObject({ ok: true, fail: 0, extra: [] });
+    expect(String(result.stdout).match(/^ {4}ok \d+ - /gm)).toHaveLength(6);
+    expect(result.exitCode).toBe(0);
+  });
+});
+
 describe('the malformed-input corpus through the command line', () => {
   const corpus = join(PROJECT_ROOT, 'harness', 'scenario', 'fixtures', 'bad-scenarios');
   const files = readdirSync(corpus).filter((f) => f.endsWith('.yaml')).map((f) => join(corpus, f));

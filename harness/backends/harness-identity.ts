@@ -32,11 +32,17 @@ export async function parentIdentity(): Promise<HarnessIdentity | undefined> {
 }
 
 export async function isAlive(identity: HarnessIdentity): Promise<boolean> {
+  return (await liveState(identity)) !== undefined;
+}
+
+/** The process's state letter (/proc/PID/stat field 3: R, S, D, T for stopped...) while it is this same process and alive. */
+export async function liveState(identity: HarnessIdentity): Promise<string | undefined> {
   const stat = await readFile(`/proc/${identity.harnessPid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return false;
+  if (!stat) return undefined;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // A killed process that nobody has reaped yet (a zombie) keeps its PID and start time but is dead.
-  return fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[19]) === identity.harnessStart;
+  const alive = fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[19]) === identity.harnessStart;
+  return alive ? fields[0] : undefined;
 }
 
 let boot: Promise<string> | undefined;

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { harnessIdentity, processStartTime } from '../backends/harness-identity.ts';
-import { claimLab, ensureLabsDir, isLabName, logPath, openLog, releaseLab } from '../learner/records.ts';
+import { claimLab, ensureLabsDir, isLabName, logPath, openLog, refuseOddLabFiles, releaseLab } from '../learner/records.ts';
 import { InterruptedError, UsageError } from '../util/errors.ts';
 
 export interface UpOptions {
@@ -44,10 +44,12 @@ async function upWithHandlers(name: string, file: string, options: UpOptions, sa
   await claimLab(name, signal);
   const me = await harnessIdentity();
   const log = logPath(name);
-  const logFile = await openLog(name).catch(async (error: unknown) => {
-    await releaseLab(name, [me], { withLog: false });
-    throw error;
-  });
+  const logFile = await refuseOddLabFiles(name)
+    .then(() => openLog(name))
+    .catch(async (error: unknown) => {
+      await releaseLab(name, [me], { withLog: false });
+      throw error;
+    });
   const [command, args] = selfArgv(['__supervise', file, '--backend', options.backend, ...(options.bare ? ['--bare'] : [])]);
   const child = spawn(command, args, { detached: true, stdio: ['ignore', logFile.fd, logFile.fd, 'pipe'] });
   started(child);

@@ -8,7 +8,8 @@ import { runningLab } from '../commands/lab-client.ts';
 import { pollUntil } from '../util/poll.ts';
 import { holdFlockElsewhere } from '../testing/flock-holder.ts';
 import { harnessIdentity } from '../backends/harness-identity.ts';
-import { claimLab, ensureLabsDir, forgetDeadLabs, holdClaim, labsDir, listRecords, releaseLab } from './records.ts';
+import { claimLab, ensureLabsDir, forgetDeadLabs, holdClaim, labsDir, listRecords, refuseOddLabFiles, releaseLab } from './records.ts';
+import { UsageError } from '../util/errors.ts';
 
 let root: string;
 const saved = { labs: process.env.VXLAB_LABS_DIR, xdg: process.env.XDG_RUNTIME_DIR };
@@ -132,6 +133,45 @@ describe('lab records', () => {
     symlinkSync(join(root, 'outside.json'), join(root, 'labs', 'ext.json'));
     expect(await listRecords()).toEqual([]);
     expect(await forgetDeadLabs()).toEqual([]);
+  });
+
+  it('status and clean remove what dead processes left beside the records, and nothing of the living', async () => {
+    const labs = join(root, 'labs');
+    process.env.VXLAB_LABS_DIR = labs;
+    await ensureLabsDir();
+    const dead = JSON.stringify({ harnessPid: 999_999_999, harnessStart: 1 });
+    // An `up` killed before its supervisor wrote a record; an `up` and a supervisor killed between writing a file and naming it.
+    writeFileSync(join(labs, 'p2p.lock'), dead);
+    for (const tmp of ['p2p.lock.999999999.0.tmp', 'p2p.lock.999999999.tmp', 'p2p.json.999999999.tmp']) writeFileSync(join(labs, tmp), dead);
+    // The living: a claim of an `up` at work, its temporary file, a record's; and what only looks like leftovers.
+    await claimLab('live');
+    for (const kept of [`live.lock.${process.pid}.0.tmp`, `x.json.${process.pid}.tmp`, 'notes.tmp']) writeFileSync(join(labs, kept), '');
+    mkdirSync(join(labs, 'd.lock.999999999.tmp'));
+    expect(await forgetDeadLabs()).toEqual([]);
+    expect(readdirSync(labs).sort()).toEqual(['.claims.lock', 'd.lock.999999999.tmp', 'live.lock', `live.lock.${process.pid}.0.tmp`, 'notes.tmp', `x.json.${process.pid}.tmp`]);
+  });
+
+  it("refuses to bring a lab up where a directory, or a log that is no file, would fail it later; an owner's release leaves a directory alone", async () => {
+    const labs = join(root, 'labs');
+    process.env.VXLAB_LABS_DIR = labs;
+    await ensureLabsDir();
+    await expect(refuseOddLabFiles('p2p')).resolves.toBeUndefined();
+    for (const [file, kind, what] of [['p2p.json', 'a directory', 'record'], ['p2p.sock', 'a directory', 'socket'], ['p2p.log', 'a directory', 'log']] as const) {
+      mkdirSync(join(labs, file));
+      await expect(refuseOddLabFiles('p2p')).rejects.toThrow(new UsageError(`${join(labs, file)} is ${kind}, where lab p2p keeps its ${what}: remove it`));
+      await releaseLab('p2p', [await harnessIdentity()]);
+      expect(existsSync(join(labs, file))).toBe(true);
+      rmSync(join(labs, file), { recursive: true });
+    }
+    await execa('mkfifo', [join(labs, 'p2p.log')]);
+    await expect(refuseOddLabFiles('p2p')).rejects.toThrow(`${join(labs, 'p2p.log')} is a FIFO, where lab p2p keeps its log: remove it`);
+    rmSync(join(labs, 'p2p.log'));
+    symlinkSync('/etc/hostname', join(labs, 'p2p.log'));
+    await expect(refuseOddLabFiles('p2p')).rejects.toThrow(`${join(labs, 'p2p.log')} is a symbolic link, where lab p2p keeps its log: remove it`);
+    rmSync(join(labs, 'p2p.log'));
+    // What a lab that ended leaves is no obstacle: a stale record, socket file and log.
+    for (const file of ['p2p.json', 'p2p.sock', 'p2p.log']) writeFileSync(join(labs, file), '');
+    await expect(refuseOddLabFiles('p2p')).resolves.toBeUndefined();
   });
 
   it('stops waiting for the claims lock when it is interrupted', async () => {

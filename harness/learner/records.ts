@@ -147,10 +147,40 @@ export async function readRecord(name: string): Promise<LabRecord | undefined> {
  * lab's owner (its `up`, its supervisor) removes the claim this way: others use removeDeadClaim.
  */
 export async function removeRecord(name: string, { withLog = true, claim = true }: { withLog?: boolean; claim?: boolean } = {}): Promise<void> {
-  await rm(recordPath(name), { force: true });
-  await rm(socketPath(name), { force: true });
+  await removeUnlessDirectory(recordPath(name));
+  await removeUnlessDirectory(socketPath(name));
   if (claim) await rm(lockPath(name), { force: true });
-  if (withLog) await rm(logPath(name), { force: true });
+  if (withLog) await removeUnlessDirectory(logPath(name));
+}
+
+/** rm, except that a directory (never one of vxlab's, refused by refuseOddLabFiles) is left to its owner. */
+async function removeUnlessDirectory(path: string): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (stat && !stat.isDirectory()) await rm(path, { force: true });
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  return stat.isFile() ? 'a file' : 'a device';
+}
+
+/**
+ * Before a lab is brought up: what sits where its record, socket or log will go and would fail it
+ * later with a raw error (a directory, which rename and rm refuse; a log that is not a regular file).
+ */
+export async function refuseOddLabFiles(name: string): Promise<void> {
+  const places = [
+    { path: recordPath(name), what: 'record', regularOnly: false },
+    { path: socketPath(name), what: 'socket', regularOnly: false },
+    { path: logPath(name), what: 'log', regularOnly: true },
+  ];
+  for (const { path, what, regularOnly } of places) {
+    const stat = await lstat(path).catch(() => undefined);
+    if (stat && (stat.isDirectory() || (regularOnly && !stat.isFile()))) throw new UsageError(`${path} is ${kindOf(stat)}, where lab ${name} keeps its ${what}: remove it`);
+  }
 }
 
 interface ReadClaim {
@@ -325,9 +355,53 @@ export function isLabName(name: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..');
 }
 
-/** Drops the records of labs whose supervisor is gone (their nodes went with it), and names them. */
+/** A temporary file of a claim or record (`NAME.lock.PID[.N].tmp`, `NAME.json.PID.tmp`): its writer's PID. */
+function tmpWriter(file: string): number | undefined {
+  const match = /^[A-Za-z0-9_][A-Za-z0-9_.-]*\.(?:lock|json)\.(\d+)(?:\.\d+)?\.tmp$/.exec(file);
+  return match ? Number(match[1]) : undefined;
+}
+
+const processExists = (pid: number) => lstat(`/proc/${pid}`).then(() => true, () => false);
+
+/**
+ * What dead processes left beside the records (status, clean): a claim whose `up` or supervisor
+ * is gone with no record beside it (killed before it wrote one), and temporary files whose writer
+ * is gone (killed between writing one and giving it its name). Under the claims lock, as any
+ * removal of a claim that is not one's own.
+ */
+async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
+  const claims: string[] = [];
+  for (const file of files.filter((f) => f.endsWith('.lock') && isLabName(f.slice(0, -'.lock'.length)))) {
+    // Read first without the lock, which is taken only when something may be dead.
+    const claim = await readClaim(file.slice(0, -'.lock'.length)).catch(() => undefined);
+    if (claim && !(claim.holder && (await isAlive(claim.holder)))) claims.push(file);
+  }
+  const tmps = files.filter((f) => tmpWriter(f) !== undefined);
+  if (claims.length === 0 && tmps.length === 0) return;
+  const release = await takeClaimsLock();
+  try {
+    for (const file of claims) {
+      const name = file.slice(0, -'.lock'.length);
+      const claim = await readClaim(name).catch(() => undefined);
+      if (!claim || (claim.holder && (await isAlive(claim.holder)))) continue;
+      // Beside a record, the claim is the record's business: a live lab's is left to it, a dead one's goes with it below.
+      if ((await readRecord(name)) !== undefined) continue;
+      await removeDeadClaim(name, claim);
+    }
+    for (const file of tmps) {
+      // A PID in use may be a writer about to link its file; the file waits for that PID to end.
+      if (!(await processExists(tmpWriter(file)!))) await removeUnlessDirectory(join(labsDir(), file));
+    }
+  } finally {
+    await release();
+  }
+}
+
+/** Drops the records of labs whose supervisor is gone (their nodes went with it), and names them; removes what dead processes left beside them. */
 export async function forgetDeadLabs(): Promise<LabRecord[]> {
   const dead = (await listRecords()).filter((s) => !s.alive).map((s) => s.record);
+  const files = (await ensureLabsDir({ create: false })) ? await readdir(labsDir()).catch(() => [] as string[]) : [];
+  await removeDeadLeftovers(files);
   if (dead.length === 0) return dead;
   const release = await takeClaimsLock();
   try {

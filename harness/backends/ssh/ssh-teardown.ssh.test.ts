@@ -8,7 +8,8 @@ import { pollUntil } from '../../util/poll.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
-import { outputUntil } from '../../testing/host.ts';
+import { outputUntil, stderrUntil } from '../../testing/host.ts';
+import { PAUSED } from '../../testing/moments.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
@@ -19,6 +20,9 @@ async function settled(hosts: SshdHosts, expected: unknown): Promise<Record<stri
   await pollUntil(async () => (isDeepStrictEqual((last = await hosts.states()), expected) ? true : undefined), { what: 'the hosts to settle', timeoutMs: 10_000 }).catch(() => undefined);
   return last;
 }
+
+/** p2p held at its capture (check 2), after its first check: a signal after `ok 1` lands in a run still going, whatever the load. */
+const HELD = { env: { VXLAB_PAUSE_AT: 'capture:2' } };
 
 /** What the run printed up to its first check, or an error with all it said if it ended before. */
 async function untilFirstCheck(child: ReturnType<SshdHosts['startCli']>): Promise<string> {
@@ -41,7 +45,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s mid-run: the run bails out and every host is as it was, field by field', async (signal, code) => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
     const seen = await untilFirstCheck(child);
     expect(seen).toContain('ok 1 - vxlan0 on node0');
     child.kill(signal);
@@ -54,7 +58,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
   });
 
   it('SIGKILL leaves the lab on the hosts with its markers; clean restores every host, field by field', async () => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
     await untilFirstCheck(child);
     child.kill('SIGKILL');
     await child;
@@ -176,13 +180,17 @@ describe.skipIf(missing !== undefined)('ssh hosts after a lost connection', () =
   afterAll(() => hosts?.stop());
 
   it('a host whose SSH sessions are cut mid-run is still restored at teardown', async () => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap']);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+    const paused = stderrUntil(child, PAUSED);
     await untilFirstCheck(child);
     // Every session of node0's sshd (the test's own processes: children of the listener it started).
     const listener = hosts.hosts.find((h) => h.node === 'node0')!.holder.pid;
     const sessions = (await hosts.onHost('node0', ['sh', '-c', `grep -l '^PPid:[[:space:]]*${listener}$' /proc/[0-9]*/status | cut -d/ -f3`])).split('\n').filter(Boolean);
     expect(sessions.length).toBeGreaterThan(0);
     for (const pid of sessions) process.kill(Number(pid), 'SIGKILL');
+    // Resumed only once it listens for SIGUSR2 (its default would end the run).
+    await paused;
+    child.kill('SIGUSR2');
     const result = await child;
     expect(String(result.stdout)).toMatch(/^# vxlab run vx[0-9a-f]+ on the ssh backend$/m);
     expect(String(result.stderr)).not.toMatch(/could not be restored/);
