@@ -63,6 +63,26 @@ describe('down and a stopped supervisor', () => {
   });
 });
 
+describe('down and a client that keeps its connection open', () => {
+  it('closes it after teardown, so that down ends at once', async () => {
+    expect((await cli(['up', 'multicast', '--bare'])).exitCode).toBe(0);
+    const { harnessPid } = record();
+    // Half a request, and then nothing: before, the supervisor waited for this client to leave (`down` timed out after 60 s).
+    const idle = createConnection(join(labsDir, 'multicast.sock'));
+    const closed = new Promise<void>((resolve) => idle.on('error', () => undefined).on('close', () => resolve()));
+    await new Promise<void>((resolve) => idle.once('connect', () => idle.write('{"op":', () => resolve())));
+    try {
+      const result = await runCli(['down', 'multicast'], { env, timeoutMs: 30_000 });
+      expect(result.stdout).toBe('lab multicast is down\n');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(await residueAfterPolling(() => residueOfHarness(harnessPid), 'the lab to go down', 10_000)).toEqual([]);
+      await closed;
+    } finally {
+      idle.destroy();
+    }
+  });
+});
+
 describe('up and what sits where a lab keeps its files', () => {
   it('refuses a directory at the record, with its name, and leaves nothing claimed', async () => {
     mkdirSync(join(labsDir, 'multicast.json'));

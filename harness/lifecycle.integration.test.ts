@@ -140,6 +140,27 @@ describe('a run held at a moment (VXLAB_PAUSE_AT)', () => {
     expect(String(result.stdout).match(/^ {4}ok \d+ - /gm)).toHaveLength(6);
     expect(result.exitCode).toBe(0);
   });
+
+  it('ignores a SIGUSR2 once the pause is over, rather than dying of it mid-run', async () => {
+    // p2p with a last check that holds the run 5 s, so the second SIGUSR2 lands mid-run.
+    const dir = mkdtempSync(join(tmpdir(), 'vxlab-pause-'));
+    const file = join(dir, 'p2p-long.yaml');
+    const p2p = readFileSync(join(SCENARIOS_DIR, 'p2p.yaml'), 'utf8').trimEnd();
+    writeFileSync(file, `${p2p}\n  - name: a last check that waits 5 s\n    ping: { from: node0, to: 10.20.1.77, count: 1, expect: unreachable, timeoutSeconds: 5 }\n`);
+    try {
+      const child = startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'capture:2' } });
+      const sixth = outputUntil(child, 'ok 6 - ');
+      await stderrUntil(child, '(paused until interrupted)\n');
+      child.kill('SIGUSR2');
+      await sixth;
+      child.kill('SIGUSR2');
+      const result = await child;
+      expect(String(result.stdout).match(/^ {4}ok \d+ - /gm)).toHaveLength(7);
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the malformed-input corpus through the command line', () => {

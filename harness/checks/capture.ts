@@ -4,7 +4,7 @@ import type { Action, Command } from '../lab/model.ts';
 import { describeFrame } from '../packets/describe.ts';
 import { decodeEthernet, frameProblems, type Frame } from '../packets/decode.ts';
 import { LINKTYPE_ETHERNET, readPcap } from '../packets/pcap.ts';
-import type { CaptureSpec, Count, PacketMatch } from '../scenario/schema.ts';
+import type { CaptureSpec, Count, PacketMatch, PingSpec } from '../scenario/schema.ts';
 import { renderArgv } from '../policy/command-line.ts';
 import { CAPTURE_OUTPUT_LIMIT, describeSize } from '../util/bounded-output.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -12,7 +12,8 @@ import { pollUntil } from '../util/poll.ts';
 import type { BackgroundProcess } from '../util/process.ts';
 import { copiesPerPacket, describeUndrained, drain, readCounts, type DrainVerdict } from './capture-drain.ts';
 import { compact, matches } from './match.ts';
-import { runPing } from './ping.ts';
+import { runPing, unreachableWindowMs } from './ping.ts';
+import { describeProof, proveUnreachable, type Span } from './unreachable-proof.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
 
 export const MAX_PACKETS_SHOWN = 40;
@@ -117,6 +118,7 @@ export async function runCapture(
   const tcpdump = ctx.lab.node(spec.node).start(argv);
   const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
+  const unreachable: { what: string; spec: PingSpec; span: Span }[] = [];
   let drained: DrainVerdict;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
@@ -125,9 +127,12 @@ export async function runCapture(
     await ctx.listening?.();
     for (const action of during) {
       if (action.kind === 'ping') {
+        const start = Date.now() / 1000;
         const outcome = await runPing(action.spec, ctx);
         const what = `ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}`;
         actions.push(`${what}: ${String(outcome.diagnostics.got)}`);
+        // Judged again from the pcap below: its request left, and nothing answered it.
+        if (action.spec.expect === 'unreachable' && outcome.status === 'pass') unreachable.push({ what, spec: action.spec, span: { start, end: Date.now() / 1000 } });
         if (outcome.status !== 'pass') {
           log.problems.push(`during: ${what} expected ${String(outcome.diagnostics.expected)}, got ${String(outcome.diagnostics.got)}`);
           if (typeof outcome.diagnostics.output === 'string' && outcome.diagnostics.output) log.outputs.push(outcome.diagnostics.output);
@@ -157,6 +162,10 @@ export async function runCapture(
     return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };
   }
   const frames = pcap.records.map((r) => decodeEthernet(r.data, { vxlanPorts }));
+  const timed = frames.map((frame, i) => ({ time: pcap.records[i]!.time, frame }));
+  const proofs = unreachable.map((u) => ({ ...u, proof: proveUnreachable(u.spec.to, u.span, timed) }));
+  if (proofs.length > 0) diagnostics.unreachable = proofs.map((p) => describeProof(p.what, p.proof, unreachableWindowMs(p.spec)));
+  for (const p of proofs) if (p.proof.kind === 'answered') log.problems.push(`during: ${p.what} expected no reply, and the capture shows ${p.proof.answers.length === 1 ? 'one' : p.proof.answers.length} coming back after ping stopped waiting`);
   // A frame cut short or malformed may hide what an expectation counts: the check cannot judge it.
   const decodeProblems = pcap.records.flatMap((r, i) => {
     const problems = frameProblems(frames[i]!);

@@ -30,12 +30,22 @@ export const UNREACHABLE_WINDOW_S = 0.1;
  * echoes see a dozen.
  */
 export function pingArgv(spec: PingSpec): string[] {
-  const wait = ['-W', String(spec.timeoutSeconds ?? (spec.expect === 'reachable' ? 5 : UNREACHABLE_WINDOW_S))];
+  const wait = ['-W', String(replyWaitSeconds(spec))];
   const argv = ['ping', '-n', '-c', String(spec.count), '-i', String(PING_INTERVAL_S), ...wait];
   if (spec.size !== undefined) argv.push('-s', String(spec.size));
   if (spec.dontFragment) argv.push('-M', 'do');
   argv.push(spec.to);
   return inNetns(spec.netns, argv);
+}
+
+/** How long a ping waits for replies after its last echo (`-W`): what `explain` says and the proof names. */
+export function replyWaitSeconds(spec: Pick<PingSpec, 'expect' | 'timeoutSeconds'>): number {
+  return spec.timeoutSeconds ?? (spec.expect === 'reachable' ? 5 : UNREACHABLE_WINDOW_S);
+}
+
+/** How long an unreachable ping waits for a reply after its last echo, in ms. */
+export function unreachableWindowMs(spec: PingSpec): number {
+  return Math.round(replyWaitSeconds(spec) * 1000);
 }
 
 export interface PingCounts {

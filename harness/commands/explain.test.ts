@@ -47,12 +47,12 @@ describe('explain NAME', () => {
   it('p2p: a node with no commands says so; an unreachable ping says no reply is expected', async () => {
     const text = await explained('p2p');
     expect(text).toContain('  node2 (enp0s8 192.168.8.102/24)\n    nothing: this node only takes part in the checks\n');
-    expect(text).toContain('`ping -c 1 10.20.1.4` on node0 gets no reply within 2 s.');
+    expect(text).toContain('`ping -c 1 10.20.1.4` on node0 gets no reply within 100 ms.');
   });
 
   it('multicast-containers: pings from a container, sizes and DF, a namespace table read with ip netns exec', async () => {
     const text = await explained('multicast-containers');
-    expect(text).toContain('`ip netns exec c1 ping -c 1 -s 1423 -M do 192.168.0.20` on node0 with 1423-byte payloads, never fragmented gets no reply within 2 s.');
+    expect(text).toContain('`ip netns exec c1 ping -c 1 -s 1423 -M do 192.168.0.20` on node0 with 1423-byte payloads, never fragmented gets no reply within 100 ms.');
     const bridge = await explained('bridge-netns');
     expect(bridge).toContain("reads the addresses on test-1's namespace vm0 (`ip netns exec vm0 ip addr show`):");
     expect(bridge).toContain('it holds no entry with mac 4e:e9:90:34:2e:b5, state permanent');

@@ -5,6 +5,7 @@
 import type { Action, Check, Scenario, StateProbe } from '../lab/model.ts';
 import type { Count, PingSpec, StateTable } from '../scenario/schema.ts';
 import { loadScenario } from '../scenario/resolve.ts';
+import { replyWaitSeconds } from '../checks/ping.ts';
 
 /** The command a learner types to see a table, as the tutorials print it. */
 const TABLE_VIEW: Record<StateTable, { command: string; what: string }> = {
@@ -64,9 +65,10 @@ function pingCommand(spec: PingSpec): string {
 
 function pingWords(spec: PingSpec): string {
   const size = spec.size !== undefined ? ` with ${spec.size}-byte payloads${spec.dontFragment ? ', never fragmented' : ''}` : '';
-  // As checks/ping.ts decides: every reply within the deadline, or none at all.
-  const deadline = spec.timeoutSeconds ?? (spec.expect === 'reachable' ? 5 : 2);
-  const outcome = spec.expect === 'unreachable' ? `gets no reply within ${deadline} s` : `gets ${spec.count === 1 ? 'its reply' : `all ${spec.count} replies`} within ${deadline} s`;
+  // As checks/ping.ts decides: every reply within its wait, or none at all.
+  const wait = replyWaitSeconds(spec);
+  const deadline = wait < 1 ? `${Math.round(wait * 1000)} ms` : `${wait} s`;
+  const outcome = spec.expect === 'unreachable' ? `gets no reply within ${deadline}` : `gets ${spec.count === 1 ? 'its reply' : `all ${spec.count} replies`} within ${deadline}`;
   return `\`${pingCommand(spec)}\` on ${spec.from}${size} ${outcome}`;
 }
 

@@ -151,6 +151,22 @@ describe('lab records', () => {
     expect(readdirSync(labs).sort()).toEqual(['.claims.lock', 'd.lock.999999999.tmp', 'live.lock', `live.lock.${process.pid}.0.tmp`, 'notes.tmp', `x.json.${process.pid}.tmp`]);
   });
 
+  it("takes the claims lock only when something of the dead is there: a live writer's file does not make status wait", async () => {
+    const labs = join(root, 'labs');
+    process.env.VXLAB_LABS_DIR = labs;
+    await ensureLabsDir();
+    await claimLab('live');
+    writeFileSync(join(labs, `p2p.lock.${process.pid}.0.tmp`), '');
+    // Held elsewhere (a stopped `up`, say): a sweep that took it would wait 60 s, then fail (the 33rd attack).
+    const holder = await holdFlockElsewhere(join(labs, '.claims.lock'));
+    try {
+      await expect(forgetDeadLabs()).resolves.toEqual([]);
+    } finally {
+      process.kill(-holder.pid, 'SIGKILL');
+    }
+    expect(readdirSync(labs).sort()).toEqual(['.claims.lock', 'live.lock', `p2p.lock.${process.pid}.0.tmp`]);
+  }, 90_000);
+
   it("refuses to bring a lab up where a directory, or a log that is no file, would fail it later; an owner's release leaves a directory alone", async () => {
     const labs = join(root, 'labs');
     process.env.VXLAB_LABS_DIR = labs;

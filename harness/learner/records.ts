@@ -376,7 +376,9 @@ async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
     const claim = await readClaim(file.slice(0, -'.lock'.length)).catch(() => undefined);
     if (claim && !(claim.holder && (await isAlive(claim.holder)))) claims.push(file);
   }
-  const tmps = files.filter((f) => tmpWriter(f) !== undefined);
+  // Likewise only the files of writers gone: a live `up`'s must not make `status` wait for the lock (the 33rd attack).
+  const tmps: string[] = [];
+  for (const file of files) if (tmpWriter(file) !== undefined && !(await processExists(tmpWriter(file)!))) tmps.push(file);
   if (claims.length === 0 && tmps.length === 0) return;
   const release = await takeClaimsLock();
   try {
@@ -389,7 +391,7 @@ async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
       await removeDeadClaim(name, claim);
     }
     for (const file of tmps) {
-      // A PID in use may be a writer about to link its file; the file waits for that PID to end.
+      // Asked again: a PID in use may be a writer about to link its file; the file waits for that PID to end.
       if (!(await processExists(tmpWriter(file)!))) await removeUnlessDirectory(join(labsDir(), file));
     }
   } finally {

@@ -60,6 +60,18 @@ async function runSteps(scenario: Scenario, backend: Backend, runId: string, sig
   }
 }
 
+/** Ends a client's connection once what was written to it is flushed (1 s at most: it may not read). */
+function closeWhenFlushed(socket: Socket): void {
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once('finish', () => {
+    clearTimeout(timer);
+    socket.destroy();
+  });
+  if (!socket.writableEnded) socket.end();
+  else if (socket.writableFinished) socket.destroy();
+}
+
 export interface SuperviseOptions {
   scenario: Scenario;
   backend: Backend;
@@ -150,7 +162,10 @@ export async function supervise({ scenario, backend, bare, readyFd, stopped: ear
     // A socket left by a lab that died: `up` claimed the lab for us, so nothing live owns it.
     await rm(socketPath(scenario.name), { force: true });
     // Half-open: a client that ends its side early still gets its answer (a down, an error).
+    const clients = new Set<Socket>();
     server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+      clients.add(socket);
+      socket.once('close', () => clients.delete(socket));
       // A client that left (Ctrl-C) must not bring the supervisor down with a write error.
       socket.on('error', () => undefined);
       // A client keeps its side open until its answer is done: an end or a close before then means it left.
@@ -194,6 +209,10 @@ export async function supervise({ scenario, backend, bare, readyFd, stopped: ear
     await lab.down();
     await releaseLab(scenario.name, [me]);
     markStopped();
+    // After the `down` requests' own answers (queued on `stopped` before this): a client that keeps
+    // its connection open, idle or half a line in, must not keep the supervisor (and `down`) waiting.
+    await stopped;
+    for (const socket of clients) closeWhenFlushed(socket);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     return 0;
   } catch (error) {

@@ -9,6 +9,9 @@ import type { Moment } from '../runner.ts';
  */
 // Once per process, whichever tracer meets the moment first (a supervisor has one for `up` and one per `check`).
 let pauseAt = process.env.VXLAB_PAUSE_AT || undefined;
+// SIGUSR2 resumes a pause. With the knob set it never ends the process (its default): a second one,
+// or one sent after a pause resumed by itself, would kill the run where it stands (the 33rd attack).
+if (pauseAt !== undefined) process.on('SIGUSR2', () => undefined);
 
 export function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<void> {
   const trace = process.env.VXLAB_TRACE === '1';
@@ -29,7 +32,6 @@ export function momentTracer(signal: AbortSignal): (moment: Moment) => Promise<v
       };
       const timer = setTimeout(done, 60_000);
       signal.addEventListener('abort', done, { once: true });
-      // Listening before the line is written: a test that reads it and resumes at once must not meet SIGUSR2's default (exit).
       process.on('SIGUSR2', done);
       process.stderr.write(`vxlab trace: ${id} ${moment.scenario}: ${moment.where} (paused until interrupted)\n`);
     });
