@@ -30,6 +30,19 @@ describe('an unreachable ping inside a capture', () => {
     expect(outcome.diagnostics.unreachable).toEqual(["ping from node0 to 192.168.8.177: its requests are not in this capture, so ping's own 100 ms wait is the evidence"]);
   });
 
+  it('is proven when ARP is answered and the echo is not (the echo then went out, and nothing answered it)', async () => {
+    await lab.node('node0').exec(['ip', 'neigh', 'flush', 'dev', 'enp0s8']);
+    const ignore = (on: 0 | 1) => lab.node('node1').exec(['sysctl', '-w', `net.ipv4.icmp_echo_ignore_all=${on}`]);
+    expect((await ignore(1)).exitCode).toBe(0);
+    try {
+      const outcome = await runCapture({ node: 'node1', interface: 'enp0s8', filter: 'arp or icmp', expect: [anyFrame] }, [unreachablePing('192.168.8.101')], [4789], { lab });
+      expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
+      expect(outcome.diagnostics.unreachable).toEqual(['ping from node0 to 192.168.8.101: the capture shows it left (1 echo request and 1 ARP request) and nothing answered it until the capture drained']);
+    } finally {
+      await ignore(0);
+    }
+  });
+
   it('fails when the capture shows an answer that ping never got', async () => {
     // node1 answers node0's echo to a MAC no node has: node0 never sees the reply, node1's card does.
     await lab.node('node1').exec(['ip', 'neigh', 'replace', '192.168.8.100', 'lladdr', '02:de:ad:00:00:01', 'dev', 'enp0s8', 'nud', 'permanent']);

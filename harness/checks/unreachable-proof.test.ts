@@ -46,6 +46,12 @@ describe('the capture proof of an unreachable ping', () => {
     expect(proveUnreachable('10.20.1.3', span, [at(99, echo('echo-request', '10.20.1.2', '10.20.1.3', 7))]).kind).toBe('not-seen');
   });
 
+  it('takes an ARP reply in time for no answer: the echo went out then, and a lab may pass ARP and drop the echo', () => {
+    // A 1369-byte echo, too big for the overlay: ARP is answered, the echo never crosses.
+    const frames = [at(100.01, arp('request', '10.20.1.2', '10.20.1.3')), at(100.011, arp('reply', '10.20.1.3', '10.20.1.2'))];
+    expect(proveUnreachable('10.20.1.3', span, frames)).toEqual({ kind: 'proven', echoRequests: 0, arpRequests: 1 });
+  });
+
   it('says so when the capture cannot see the requests, leaving ping\'s own window as the evidence', () => {
     const proof = proveUnreachable('10.20.1.3', span, [at(100.01, echo('echo-request', '10.20.1.2', '10.20.1.9', 7))]);
     expect(proof).toEqual({ kind: 'not-seen' });

@@ -38,7 +38,7 @@ function layers(frame: Frame): Frame[] {
  * Judges a ping to `to` that ping itself called unreachable against the frames of a capture that
  * ran around it. Only answers to this ping's own requests count: an echo reply from `to` with one
  * of its echo requests' ids to their sender, or an ARP reply from `to` to one of its ARP requests'
- * senders, after the first of them.
+ * senders that came after ping stopped waiting (ping gave up for want of it).
  */
 export function proveUnreachable(to: string, span: Span, frames: readonly TimedFrame[]): UnreachableProof {
   const during = (time: number) => time >= span.start - SLACK_S && time <= span.end + SLACK_S;
@@ -68,7 +68,9 @@ export function proveUnreachable(to: string, span: Span, frames: readonly TimedF
     layers(frame).some(
       (l) =>
         (time >= span.start - SLACK_S && l.ip?.src === to && echoSenders.has(l.ip.dst) && l.icmp?.type === 'echo-reply' && l.icmp.id !== undefined && echoIds.has(l.icmp.id)) ||
-        (time >= firstArp && l.arp?.op === 'reply' && l.arp.senderIp === to && arpSenders.has(l.arp.targetIp)),
+        // An ARP reply in time is no answer to the ping: its echo then went out, and is judged by its own reply
+        // (a lab that passes ARP but drops the echo, too big for a link, is rightly unreachable).
+        (time > Math.max(firstArp, span.end + SLACK_S) && l.arp?.op === 'reply' && l.arp.senderIp === to && arpSenders.has(l.arp.targetIp)),
     ),
   );
   return answers.length > 0 ? { kind: 'answered', answers } : { kind: 'proven', echoRequests, arpRequests };
