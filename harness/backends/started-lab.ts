@@ -14,11 +14,12 @@ export function unpolicedNode(lab: StartedLab, name: string): NodeHandle {
   return node;
 }
 
-export function startedLab<N extends NodeHandle>(backend: string, labName: string, nodes: ReadonlyMap<string, N>, defer: DeferStack, hint: (node: N) => string): StartedLab {
+export function startedLab<N extends NodeHandle>(backend: string, labName: string, nodes: ReadonlyMap<string, N>, defer: DeferStack, hint: (node: N) => string, { sharedClock }: { sharedClock: boolean }): StartedLab {
   let down: Promise<void> | undefined;
   const guarded = new Map([...nodes].map(([name, node]) => [name, policed(node)]));
   const started: StartedLab = {
     backend,
+    sharedClock,
     node(name) {
       const node = guarded.get(name);
       if (!node) throw new Error(`lab ${labName} has no node ${name}`);

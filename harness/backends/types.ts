@@ -17,6 +17,8 @@ export interface NodeHandle {
 
 export interface StartedLab extends AsyncDisposable {
   readonly backend: string;
+  /** The nodes run on this kernel, so a capture's packet stamps and this process's clock are one clock. */
+  readonly sharedClock?: boolean;
   node(name: string): NodeHandle;
   /** How a person can get a shell in each node while the lab is kept up. */
   accessHints(): string[];

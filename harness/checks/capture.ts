@@ -13,7 +13,7 @@ import type { BackgroundProcess } from '../util/process.ts';
 import { copiesPerPacket, describeUndrained, drain, readCounts, type DrainVerdict } from './capture-drain.ts';
 import { compact, matches } from './match.ts';
 import { runPing, unreachableWindowMs } from './ping.ts';
-import { describeProof, proveUnreachable, type Span } from './unreachable-proof.ts';
+import { describeOtherClock, describeProof, proveUnreachable, type TimedFrame } from './unreachable-proof.ts';
 import type { CheckContext, CheckOutcome } from './types.ts';
 
 export const MAX_PACKETS_SHOWN = 40;
@@ -107,6 +107,21 @@ async function runCommands(ctx: CheckContext, node: string, commands: Command[],
   }
 }
 
+/** The capture proof of each unreachable ping that ping passed (unreachable-proof.ts): its lines, and an answer as a problem. */
+function judgeUnreachable(pings: { what: string; spec: PingSpec; index: number; start: number; end: number }[], actionStarts: number[], frames: TimedFrame[], sharedClock: boolean, diagnostics: Record<string, unknown>, log: DuringLog): void {
+  if (pings.length === 0) return;
+  // A real host stamps its packets with its own clock, which the ping's span cannot be placed in.
+  if (!sharedClock) {
+    diagnostics.unreachable = pings.map((p) => describeOtherClock(p.what, unreachableWindowMs(p.spec)));
+    return;
+  }
+  diagnostics.unreachable = pings.map((p) => {
+    const proof = proveUnreachable(p.spec.to, { start: p.start, end: p.end, answersUntil: actionStarts[p.index + 1] ?? Infinity }, frames);
+    if (proof.kind === 'answered') log.problems.push(`during: ${p.what} expected no reply, and the capture shows ${proof.answers.length === 1 ? 'one' : proof.answers.length} coming back after ping stopped waiting`);
+    return describeProof(p.what, proof, unreachableWindowMs(p.spec));
+  });
+}
+
 export async function runCapture(
   spec: Omit<CaptureSpec, 'during'>,
   during: Action[],
@@ -118,7 +133,8 @@ export async function runCapture(
   const tcpdump = ctx.lab.node(spec.node).start(argv);
   const log: DuringLog = { actions: [], problems: [], outputs: [] };
   const { actions } = log;
-  const unreachable: { what: string; spec: PingSpec; span: Span }[] = [];
+  const unreachable: { what: string; spec: PingSpec; index: number; start: number; end: number }[] = [];
+  const actionStarts: number[] = [];
   let drained: DrainVerdict;
   try {
     await tcpdump.waitForStderr(/listening on/, { timeoutMs: 5000, what: 'tcpdump to start listening' });
@@ -126,13 +142,15 @@ export async function runCapture(
     const atListening = await readCounts(tcpdump);
     await ctx.listening?.();
     for (const action of during) {
+      // The moment each action begins bounds the answers to the one before it (the proof below).
+      actionStarts.push(Date.now() / 1000);
       if (action.kind === 'ping') {
         const start = Date.now() / 1000;
         const outcome = await runPing(action.spec, ctx);
         const what = `ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}`;
         actions.push(`${what}: ${String(outcome.diagnostics.got)}`);
-        // Judged again from the pcap below: its request left, and nothing answered it.
-        if (action.spec.expect === 'unreachable' && outcome.status === 'pass') unreachable.push({ what, spec: action.spec, span: { start, end: Date.now() / 1000 } });
+        // Judged again from the pcap below: its request left, and no answer to it.
+        if (action.spec.expect === 'unreachable' && outcome.status === 'pass') unreachable.push({ what, spec: action.spec, index: actionStarts.length - 1, start, end: Date.now() / 1000 });
         if (outcome.status !== 'pass') {
           log.problems.push(`during: ${what} expected ${String(outcome.diagnostics.expected)}, got ${String(outcome.diagnostics.got)}`);
           if (typeof outcome.diagnostics.output === 'string' && outcome.diagnostics.output) log.outputs.push(outcome.diagnostics.output);
@@ -162,10 +180,7 @@ export async function runCapture(
     return { status: 'fail', reason: `link type ${pcap.linkType} is not Ethernet`, diagnostics: { ...diagnostics, got: `link type ${pcap.linkType}` } };
   }
   const frames = pcap.records.map((r) => decodeEthernet(r.data, { vxlanPorts }));
-  const timed = frames.map((frame, i) => ({ time: pcap.records[i]!.time, frame }));
-  const proofs = unreachable.map((u) => ({ ...u, proof: proveUnreachable(u.spec.to, u.span, timed) }));
-  if (proofs.length > 0) diagnostics.unreachable = proofs.map((p) => describeProof(p.what, p.proof, unreachableWindowMs(p.spec)));
-  for (const p of proofs) if (p.proof.kind === 'answered') log.problems.push(`during: ${p.what} expected no reply, and the capture shows ${p.proof.answers.length === 1 ? 'one' : p.proof.answers.length} coming back after ping stopped waiting`);
+  judgeUnreachable(unreachable, actionStarts, pcap.records.map((r, i) => ({ time: r.time, frame: frames[i]! })), ctx.lab.sharedClock === true, diagnostics, log);
   // A frame cut short or malformed may hide what an expectation counts: the check cannot judge it.
   const decodeProblems = pcap.records.flatMap((r, i) => {
     const problems = frameProblems(frames[i]!);

@@ -1,12 +1,17 @@
 // The capture proof of an "unreachable" ping on the real kernel and tcpdump: the request is seen
-// leaving and nothing answers it; a capture that cannot see the request says so; and an answer
-// ping never got (node1 answers to a MAC that is not node0's) fails the check with the frame.
+// leaving and no answer to it; a capture that cannot see the request says so; a reply that goes
+// to another MAC is no answer. (A late answer needs a delay this kernel cannot make, without
+// netem: its judgement is tested on frames in unreachable-proof.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedLab } from '../backends/types.ts';
 import { NetnsBackend } from '../backends/netns/backend.ts';
 import { loadLab } from '../scenario/resolve.ts';
 import { newRunId } from '../util/run-id.ts';
 import { runCapture } from './capture.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../scenario/resolve.ts';
+import { runCli } from '../testing/host.ts';
+import { parseTap } from '../testing/tap.ts';
 
 let lab: StartedLab;
 beforeAll(async () => {
@@ -21,7 +26,7 @@ describe('an unreachable ping inside a capture', () => {
   it('is proven by the capture: its ARP requests left and nothing answered them', async () => {
     const outcome = await runCapture({ node: 'node1', interface: 'enp0s8', filter: 'arp', expect: [anyFrame] }, [unreachablePing('192.168.8.177')], [4789], { lab });
     expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
-    expect(outcome.diagnostics.unreachable).toEqual([expect.stringMatching(/^ping from node0 to 192\.168\.8\.177: the capture shows it left \(\d+ ARP requests?\) and nothing answered it until the capture drained$/)]);
+    expect(outcome.diagnostics.unreachable).toEqual([expect.stringMatching(/^ping from node0 to 192\.168\.8\.177: the capture shows it left \(\d+ ARP requests?\) and holds no answer to it up to the drain$/)]);
   });
 
   it("says when its requests are not in the capture, leaving ping's own wait as the evidence", async () => {
@@ -37,24 +42,31 @@ describe('an unreachable ping inside a capture', () => {
     try {
       const outcome = await runCapture({ node: 'node1', interface: 'enp0s8', filter: 'arp or icmp', expect: [anyFrame] }, [unreachablePing('192.168.8.101')], [4789], { lab });
       expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
-      expect(outcome.diagnostics.unreachable).toEqual(['ping from node0 to 192.168.8.101: the capture shows it left (1 echo request and 1 ARP request) and nothing answered it until the capture drained']);
+      expect(outcome.diagnostics.unreachable).toEqual(['ping from node0 to 192.168.8.101: the capture shows it left (1 echo request and 1 ARP request) and holds no answer to it up to the drain']);
     } finally {
       await ignore(0);
     }
   });
 
-  it('fails when the capture shows an answer that ping never got', async () => {
-    // node1 answers node0's echo to a MAC no node has: node0 never sees the reply, node1's card does.
+  it("counts no reply sent to another MAC as an answer: node1 answers, and nothing comes back to node0", async () => {
+    // node1 answers node0's echo to a MAC no node has: node1's card carries the reply, node0 never gets it.
     await lab.node('node1').exec(['ip', 'neigh', 'replace', '192.168.8.100', 'lladdr', '02:de:ad:00:00:01', 'dev', 'enp0s8', 'nud', 'permanent']);
     try {
       const outcome = await runCapture({ node: 'node1', interface: 'enp0s8', filter: 'icmp', expect: [anyFrame] }, [unreachablePing('192.168.8.101')], [4789], { lab });
-      // ping's own verdict: no reply.
-      expect(outcome.diagnostics.during).toEqual(['ping from node0 to 192.168.8.101: 0 of 1 echo requests answered']);
-      expect(outcome.status).toBe('fail');
-      expect(outcome.reason).toBe('during: ping from node0 to 192.168.8.101 expected no reply, and the capture shows one coming back after ping stopped waiting');
-      expect(outcome.diagnostics.unreachable).toEqual([expect.stringMatching(/^ping from node0 to 192\.168\.8\.101: ping saw no reply within its 100 ms, but the capture shows 1 answer: \S+ > 02:de:ad:00:00:01 IP 192\.168\.8\.101 > 192\.168\.8\.100: ICMP echo-reply, id \d+, seq 1/)]);
+      // ping got no reply (the proof is made only for such a ping), and the capture proves it.
+      expect(outcome.status, JSON.stringify(outcome)).toBe('pass');
+      expect(outcome.diagnostics.unreachable).toEqual(['ping from node0 to 192.168.8.101: the capture shows it left (1 echo request) and holds no answer to it up to the drain']);
+      // The reply is there all the same: what the proof looked at and set aside.
+      expect(outcome.diagnostics.packets).toBe(2);
     } finally {
       await lab.node('node1').exec(['ip', 'neigh', 'del', '192.168.8.100', 'dev', 'enp0s8']);
     }
+  });
+
+  // The 34th attack: each failed on 982b381, whose proof took a later action's answers for this ping's.
+  it.each(['unreachable-then-fixed', 'unreachable-same-address-two-vnis'])('%s: a later ping\'s answers are not this one\'s, and the run passes', async (name) => {
+    const result = await runCli([join(PROJECT_ROOT, 'harness/checks/fixtures', `${name}.yaml`), '--reporter', 'tap']);
+    expect(await parseTap(result.stdout)).toMatchObject({ ok: true, fail: 0, extra: [] });
+    expect(result.exitCode, result.stdout).toBe(0);
   });
 });

@@ -26,6 +26,7 @@ import { ensureLabsDir, holdClaim, releaseLab, socketPath, writeRecord } from '.
 function attachedBackend(backend: Backend, lab: StartedLab): Backend {
   const view: StartedLab = {
     backend: lab.backend,
+    ...(lab.sharedClock !== undefined ? { sharedClock: lab.sharedClock } : {}),
     node: (name) => lab.node(name),
     accessHints: () => lab.accessHints(),
     down: async () => undefined,

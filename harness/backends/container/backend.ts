@@ -167,7 +167,7 @@ export class ContainerBackend implements Backend {
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
 
       await Promise.all(lab.nodes.map((n) => this.prepareNode(nodes.get(n.name)!, n, options.nodeNeeds?.get(n.name), signal)));
-      return startedLab(this.name, lab.name, nodes, defer, (n) => `docker exec -it ${n.containerName} sh`);
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `docker exec -it ${n.containerName} sh`, { sharedClock: true });
     } catch (error) {
       // Clean up what was built, then rethrow the original error: a teardown error never hides it.
       await defer.unwind();

@@ -177,7 +177,7 @@ export class NetnsBackend implements Backend {
       defer.defer('end the standing launcher', () => launcher.end());
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
-      return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`);
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`, { sharedClock: true });
     } catch (error) {
       // Clean up what was built, then rethrow the original error: a teardown error never hides it.
       await defer.unwind();

@@ -659,7 +659,7 @@ export class SshBackend implements Backend {
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new SshNode(n.name, connections[i]!, startScope(n.nic.name, { protect, planned: plannedOf(options.changes?.get(n.name)) }), recordOf(n.name))]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       started = true;
-      return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`);
+      return startedLab(this.name, lab.name, nodes, defer, (n) => `ssh ${n.connection.destination}${n.connection.host.sudo ? '  (then sudo)' : ''}`, { sharedClock: false });
     } catch (error) {
       const errors = await defer.unwind();
       if (errors.length > 0 && !(error instanceof Error && error.name === 'InterruptedError')) {
