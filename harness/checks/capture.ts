@@ -143,9 +143,9 @@ export async function runCapture(
     await ctx.listening?.();
     for (const action of during) {
       // The moment each action begins bounds the answers to the one before it (the proof below).
-      actionStarts.push(Date.now() / 1000);
+      const start = Date.now() / 1000;
+      actionStarts.push(start);
       if (action.kind === 'ping') {
-        const start = Date.now() / 1000;
         const outcome = await runPing(action.spec, ctx);
         const what = `ping from ${action.spec.from}${action.spec.netns ? ` (${action.spec.netns})` : ''} to ${action.spec.to}`;
         actions.push(`${what}: ${String(outcome.diagnostics.got)}`);

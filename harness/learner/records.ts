@@ -337,8 +337,17 @@ export interface RecordState {
 
 /** Every lab recorded (status, clean); a labs directory that fails ensureLabsDir's checks is an error. */
 export async function listRecords(): Promise<RecordState[]> {
+  return recordsAmong(await labsDirFiles());
+}
+
+/** The labs directory's entries; none when it does not exist (ensureLabsDir's checks apply). */
+async function labsDirFiles(): Promise<string[]> {
   if (!(await ensureLabsDir({ create: false }))) return [];
-  const files = await readdir(labsDir()).catch(() => [] as string[]);
+  return readdir(labsDir()).catch(() => [] as string[]);
+}
+
+/** The records among the labs directory's `files`, each judged alive or not. */
+async function recordsAmong(files: readonly string[]): Promise<RecordState[]> {
   const states: RecordState[] = [];
   for (const file of files.filter((f) => f.endsWith('.json')).sort()) {
     // The file's name is the lab's: a record naming another lab, or a path, is not read.
@@ -377,8 +386,11 @@ async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
     if (claim && !(claim.holder && (await isAlive(claim.holder)))) claims.push(file);
   }
   // Likewise only the files of writers gone: a live `up`'s must not make `status` wait for the lock (the 33rd attack).
-  const tmps: string[] = [];
-  for (const file of files) if (tmpWriter(file) !== undefined && !(await processExists(tmpWriter(file)!))) tmps.push(file);
+  const tmps: { file: string; writer: number }[] = [];
+  for (const file of files) {
+    const writer = tmpWriter(file);
+    if (writer !== undefined && !(await processExists(writer))) tmps.push({ file, writer });
+  }
   if (claims.length === 0 && tmps.length === 0) return;
   const release = await takeClaimsLock();
   try {
@@ -390,9 +402,9 @@ async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
       if ((await readRecord(name)) !== undefined) continue;
       await removeDeadClaim(name, claim);
     }
-    for (const file of tmps) {
+    for (const { file, writer } of tmps) {
       // Asked again: a PID in use may be a writer about to link its file; the file waits for that PID to end.
-      if (!(await processExists(tmpWriter(file)!))) await removeUnlessDirectory(join(labsDir(), file));
+      if (!(await processExists(writer))) await removeUnlessDirectory(join(labsDir(), file));
     }
   } finally {
     await release();
@@ -401,8 +413,8 @@ async function removeDeadLeftovers(files: readonly string[]): Promise<void> {
 
 /** Drops the records of labs whose supervisor is gone (their nodes went with it), and names them; removes what dead processes left beside them. */
 export async function forgetDeadLabs(): Promise<LabRecord[]> {
-  const dead = (await listRecords()).filter((s) => !s.alive).map((s) => s.record);
-  const files = (await ensureLabsDir({ create: false })) ? await readdir(labsDir()).catch(() => [] as string[]) : [];
+  const files = await labsDirFiles();
+  const dead = (await recordsAmong(files)).filter((s) => !s.alive).map((s) => s.record);
   await removeDeadLeftovers(files);
   if (dead.length === 0) return dead;
   const release = await takeClaimsLock();

@@ -15,6 +15,12 @@ export const MOMENTS = [
 ] as const;
 export const PAUSED = ' (paused until interrupted)\n';
 
+/**
+ * p2p held at its capture (check 2), after its first check: what a test does after `ok 1` happens
+ * while the run is surely still going, whatever the load. SIGUSR2 resumes it, once PAUSED is seen.
+ */
+export const HELD_AFTER_FIRST_CHECK = { env: { VXLAB_PAUSE_AT: 'capture:2' } };
+
 /** Starts p2p held at a moment; resolves once the run says it is there, with its run id. */
 export async function pausedRun(pauseAt: string, trace: string) {
   const child = startCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_TRACE: '1', VXLAB_PAUSE_AT: pauseAt } });

@@ -9,14 +9,12 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab, PROJECT_ROOT } from '../../scenario/resolve.ts';
 import { CLI, outputUntil, stderrUntil } from '../../testing/host.ts';
-import { PAUSED } from '../../testing/moments.ts';
+import { HELD_AFTER_FIRST_CHECK, PAUSED } from '../../testing/moments.ts';
 import { onFreshHosts, scenarioText } from './testing/fresh-hosts.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
 
-/** p2p held at its capture (check 2), after its first check: what a test does after `ok 1` happens mid-run, whatever the load. SIGUSR2 resumes it. */
-const HELD = { env: { VXLAB_PAUSE_AT: 'capture:2' } };
 
 const scenario = (steps: string) => scenarioText('attack', steps);
 
@@ -67,7 +65,7 @@ describe.skipIf(missing !== undefined)('ssh: a run touches only what its steps c
   });
 
   it('a device someone else adds on the host during the run survives the run\'s teardown, named as not ours', async () => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
     const paused = stderrUntil(child, PAUSED);
     await outputUntil(child, 'ok 1 - ');
     await hosts.onHost('node0', ['ip', 'link', 'add', 'other0', 'type', 'bridge']);
@@ -150,7 +148,7 @@ checks:
 });
 
 onFreshHosts('clean after a killed run deletes only what that run created, not what the host gained since', async (hosts) => {
-  const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+  const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
   await outputUntil(child, 'ok 1 - ');
   child.kill('SIGKILL');
   await child;
@@ -170,7 +168,7 @@ onFreshHosts('a host that cannot be put back ends the run as a named failure, ex
   const p2p = await readFile(join(PROJECT_ROOT, 'scenarios', 'p2p.yaml'), 'utf8');
   const file = join(hosts.dir, 'p2p-forwarding.yaml');
   await writeFile(file, p2p.replace('      - ip link set vxlan0 up\n', '      - ip link set vxlan0 up\n      - sysctl -w net.ipv4.conf.enp0s8.forwarding=1\n'));
-  const child = hosts.startCli([file, '--reporter', 'tap'], HELD);
+  const child = hosts.startCli([file, '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
   const paused = stderrUntil(child, PAUSED);
   // A run that ends before its first check fails here, with what it said, instead of waiting forever.
   const first = await Promise.race([outputUntil(child, 'ok 1 - ').then(() => undefined), child.then((r) => `the run ended before its first check (exit ${r.exitCode}): ${String(r.stdout)}${String(r.stderr)}`)]);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLab } from '../../scenario/resolve.ts';
 import { outputUntil, stderrUntil } from '../../testing/host.ts';
-import { PAUSED } from '../../testing/moments.ts';
+import { HELD_AFTER_FIRST_CHECK, PAUSED } from '../../testing/moments.ts';
 import { SshdHosts, sshdMissing } from './testing/sshd-hosts.ts';
 
 const missing = await sshdMissing();
@@ -21,8 +21,6 @@ async function settled(hosts: SshdHosts, expected: unknown): Promise<Record<stri
   return last;
 }
 
-/** p2p held at its capture (check 2), after its first check: a signal after `ok 1` lands in a run still going, whatever the load. */
-const HELD = { env: { VXLAB_PAUSE_AT: 'capture:2' } };
 
 /** What the run printed up to its first check, or an error with all it said if it ended before. */
 async function untilFirstCheck(child: ReturnType<SshdHosts['startCli']>): Promise<string> {
@@ -45,7 +43,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('%s mid-run: the run bails out and every host is as it was, field by field', async (signal, code) => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
     const seen = await untilFirstCheck(child);
     expect(seen).toContain('ok 1 - vxlan0 on node0');
     child.kill(signal);
@@ -58,7 +56,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after an interrupted run', () 
   });
 
   it('SIGKILL leaves the lab on the hosts with its markers; clean restores every host, field by field', async () => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
     await untilFirstCheck(child);
     child.kill('SIGKILL');
     await child;
@@ -180,7 +178,7 @@ describe.skipIf(missing !== undefined)('ssh hosts after a lost connection', () =
   afterAll(() => hosts?.stop());
 
   it('a host whose SSH sessions are cut mid-run is still restored at teardown', async () => {
-    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD);
+    const child = hosts.startCli(['p2p', '--reporter', 'tap'], HELD_AFTER_FIRST_CHECK);
     const paused = stderrUntil(child, PAUSED);
     await untilFirstCheck(child);
     // Every session of node0's sshd (the test's own processes: children of the listener it started).
