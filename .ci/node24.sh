@@ -22,7 +22,7 @@ status=0
 # npm, npx and vitest start `node` from PATH: everything below runs on Node 24.
 # --reporter replaces the config's reporters, so .ci/run's JSON report (.vitest-results.json) stays its own.
 npx vitest run --project unit --reporter=default || status=1
-# npm run lab runs the compiled CLI (dist/cli.js, built by npm ci's prepare for Node 20 and up);
+# npm run lab runs the compiled CLI (dist/cli.cjs, built by npm ci's prepare for Node 20 and up; its code cache is Node 20's, so Node 24 compiles from source);
 # plain `node harness/cli.ts` would fail on Node 24's type stripping, which refuses TypeScript
 # parameter properties (ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX).
 npm run --silent lab -- multicast --reporter tap >"$work/multicast.tap" || status=1

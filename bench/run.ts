@@ -21,7 +21,7 @@ import { upUnsandboxed } from './unsandboxed-lab.ts';
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const json = process.argv.includes('--json');
 const withPhases = process.argv.includes('--phases');
-const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+const CLI = join(PROJECT_ROOT, 'dist', 'cli.cjs');
 const out = (text: string) => process.stdout.write(text);
 
 interface CliRun {

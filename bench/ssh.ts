@@ -8,7 +8,7 @@ import { PROJECT_ROOT, loadLab } from '../harness/scenario/resolve.ts';
 import { kernelSettled } from './kernel-settle.ts';
 import { median } from './phases.ts';
 
-const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+const CLI = join(PROJECT_ROOT, 'dist', 'cli.cjs');
 
 /** Runs argv to its end, timed from spawn to exit; a run that does not exit 0 is an error, with its output. */
 function timed(argv: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 // Verbs other than a run, the container backend and the reporters a run does not use are
-// imported when needed (dynamic imports: separate chunks in the compiled CLI, loaded on demand).
+// imported when needed (dynamic imports: in the compiled CLI, modules initialised on first use).
 import { BACKEND_NAMES, createBackend } from './backends/registry.ts';
 import { ledgerDir, openLedger, type LedgerEntry } from './backends/neighbour-ledger.ts';
 import { refuseLabsTooBigForTheTable } from './backends/neighbour-table.ts';
@@ -602,9 +602,12 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-try {
-  await finish(await main(hideBin(process.argv)));
-} catch (error) {
-  process.stderr.write(`vxlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  await finish(70);
+/** Runs the command line to its end: the process exits with the run's code (the entry calls this once). */
+export async function runCli(): Promise<never> {
+  try {
+    return await finish(await main(hideBin(process.argv)));
+  } catch (error) {
+    process.stderr.write(`vxlab: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return await finish(70);
+  }
 }

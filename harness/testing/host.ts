@@ -11,11 +11,11 @@ import { PROJECT_ROOT } from '../scenario/resolve.ts';
 import { pollUntil } from '../util/poll.ts';
 
 /** The compiled CLI (`npm run build`; vitest's global setup builds it when stale), as `npm run lab` runs it. */
-export const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+export const CLI = join(PROJECT_ROOT, 'dist', 'cli.cjs');
 
 /** The argv that runs the CLI of the project at `root` (a copy of the project has its own dist/). */
 export function cliArgv(args: readonly string[], root = PROJECT_ROOT): string[] {
-  return [process.execPath, join(root, 'dist', 'cli.js'), ...args];
+  return [process.execPath, join(root, 'dist', 'cli.cjs'), ...args];
 }
 
 export interface CliResult {

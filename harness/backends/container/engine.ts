@@ -1,5 +1,6 @@
 // The one door to the container engine: testcontainers, loaded only when the container backend
 // is used (so the netns backend never imports it), with Ryuk off: vxlab removes what it creates.
+import { createRequire } from 'node:module';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { PrerequisiteError, errorMessage } from '../../util/errors.ts';
 
@@ -21,7 +22,9 @@ async function connect(): Promise<Engine> {
   // The engine's host address is only for mapped ports, which vxlab never uses; without this,
   // testcontainers inside a container looks for the "bridge" network or pulls alpine to find it.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
-  const testcontainers = await import('testcontainers');
+  // required, not imported: testcontainers is CommonJS, and the compiled CLI runs as a vm.Script,
+  // where import() would need an experimental loader option that V8's code cache drops.
+  const testcontainers = createRequire(import.meta.url)('testcontainers') as Testcontainers;
   let client: ContainerRuntimeClient;
   try {
     client = await testcontainers.getContainerRuntimeClient();
