@@ -23,11 +23,18 @@ function copyOfDist(edit: (source: string) => string = (s) => s): string {
 }
 
 describe('the CLI launcher (dist/cli.cjs)', () => {
-  it('finds the one code cache the build made for its bundle, and V8 takes it', () => {
+  it("finds the one code cache the build made for its bundle, which V8 takes; another Node's build is compiled from source", () => {
     expect(caches()).toHaveLength(1);
+    const builtBy = /\.v8-(.+)\.code-cache$/.exec(caches()[0]!)?.[1];
     const compiled = compileBundle(DIST_DIR);
-    expect(compiled.cachePath).toBe(join(DIST_DIR, caches()[0]!));
-    expect(compiled.cache).toBe('used');
+    // CI's Node 24 leg runs the unit tests against the build `npm ci` made with Node 20.
+    if (builtBy === process.versions.v8) {
+      expect(compiled.cachePath).toBe(join(DIST_DIR, caches()[0]!));
+      expect(compiled.cache).toBe('used');
+    } else {
+      expect(builtBy).toBeDefined();
+      expect(compiled.cache).toBe('none');
+    }
   });
 
   it('compiles from source a bundle edited in place to the same length', () => {

@@ -2,18 +2,19 @@
 // code cache, made by the build, so that a start deserialises compiled code instead of parsing
 // 1.6 MB of JavaScript (~40 ms of each start here). Node 20 caches no ES module's code, hence a
 // CommonJS bundle run through vm.Script, as Node runs any CommonJS module.
-// The cache is named by the bundle's content hash (V8 itself checks only the source's length):
-// an edited or rebuilt bundle finds no cache and is compiled from source, as is one whose cache
-// V8 rejects (another Node). Only the build writes the cache; a run never writes anything here.
+// The cache is named by the bundle's content hash (V8 itself checks only the source's length) and
+// by the V8 that made it: an edited or rebuilt bundle, or another Node (CI's Node 24 leg runs
+// Node 20's build), finds no cache and is compiled from source, as is one whose cache V8 rejects.
+// Only the build writes the cache; a run never writes anything here.
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** Where the code cache of a bundle with this source is. */
-export function codeCachePath(dir: string, source: string): string {
-  return join(dir, `vxlab.${createHash('sha256').update(source).digest('hex').slice(0, 32)}.code-cache`);
+/** Where the code cache of a bundle with this source, made by this V8, is. */
+export function codeCachePath(dir: string, source: string, v8 = process.versions.v8): string {
+  return join(dir, `vxlab.${createHash('sha256').update(source).digest('hex').slice(0, 32)}.v8-${v8}.code-cache`);
 }
 
 /** Set by the build (`PRIME_ENV=1 node dist/cli.cjs list`): compile from source and write the cache at exit. */
