@@ -5,37 +5,60 @@
 // are initialised only when needed. dist/cli.cjs starts it from a V8 code cache made here
 // (cli-entry.ts), which Node 20 offers for CommonJS only.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../scenario/project-root.ts';
-import { PRIME_ENV } from './cli-entry.ts';
+import { PRIME_ENV, bundleCachePath } from './cli-entry.ts';
 
 export const DIST_DIR = join(PROJECT_ROOT, 'dist');
 export const BUILT_CLI = join(DIST_DIR, 'cli.cjs');
 
 const shared = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' } as const;
+/** What earlier builds left that this one does not make (the ES module build before 3 Dec). */
+const OLD_BUILD = ['chunks', 'cli.js', 'cli.js.map'];
+/** A staging directory this old is a killed build's. */
+const STALE_STAGING_MS = 60 * 60 * 1000;
 
+/**
+ * Builds in a staging directory inside dist/, then renames each file into place (each rename is
+ * atomic, the cache first): a CLI started meanwhile, or a second build, never sees a half-built
+ * dist/.
+ */
 export async function buildCli(): Promise<void> {
-  // Earlier builds' files (and their code caches, named by the bundle's hash) go first.
-  rmSync(DIST_DIR, { recursive: true, force: true });
-  await build({
-    ...shared,
-    entryPoints: [join(PROJECT_ROOT, 'harness', 'main.ts')],
-    outfile: join(DIST_DIR, 'vxlab.cjs'),
-    // Dependencies are bundled too (resolving and reading hundreds of small files cost more
-    // than parsing one), except testcontainers: loaded only by a container run, with native parts.
-    external: ['testcontainers'],
-    mainFields: ['module', 'main'],
-    // project-root.ts finds the project from its own file's URL: in the bundle, the bundle's.
-    define: { 'import.meta.url': '__vxlabBundleUrl' },
-    banner: { js: "const __vxlabBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    sourcemap: 'linked',
-  });
-  refuseDynamicImports(join(DIST_DIR, 'vxlab.cjs'));
-  await build({ ...shared, entryPoints: [join(PROJECT_ROOT, 'harness', 'build', 'cli-entry.ts')], outfile: BUILT_CLI, banner: { js: '#!/usr/bin/env node' } });
-  primeCodeCache();
+  mkdirSync(DIST_DIR, { recursive: true });
+  const staging = mkdtempSync(join(DIST_DIR, '.build-'));
+  try {
+    const bundle = join(staging, 'vxlab.cjs');
+    const output = await build({
+      ...shared,
+      entryPoints: [join(PROJECT_ROOT, 'harness', 'main.ts')],
+      // Laid out for dist/ (the source map's paths are relative to it), written to the staging directory.
+      outfile: join(DIST_DIR, 'vxlab.cjs'),
+      write: false,
+      // Dependencies are bundled too (resolving and reading hundreds of small files cost more
+      // than parsing one), except testcontainers: loaded only by a container run, with native parts.
+      external: ['testcontainers'],
+      mainFields: ['module', 'main'],
+      // project-root.ts finds the project from its own file's URL: in the bundle, the bundle's.
+      define: { 'import.meta.url': '__vxlabBundleUrl' },
+      banner: { js: "const __vxlabBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+      sourcemap: 'linked',
+    });
+    for (const file of output.outputFiles) writeFileSync(join(staging, basename(file.path)), file.contents);
+    refuseDynamicImports(bundle);
+    const cli = join(staging, 'cli.cjs');
+    await build({ ...shared, entryPoints: [join(PROJECT_ROOT, 'harness', 'build', 'cli-entry.ts')], outfile: cli, banner: { js: '#!/usr/bin/env node' } });
+    // The launcher is the package's bin; the bundle is not to be run by itself.
+    chmodSync(cli, 0o755);
+    chmodSync(bundle, 0o644);
+    const cache = primeCodeCache(staging);
+    for (const name of [cache, 'vxlab.cjs.map', 'vxlab.cjs', 'cli.cjs']) renameSync(join(staging, name), join(DIST_DIR, name));
+    removeOtherBuilds(cache);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -47,11 +70,30 @@ function refuseDynamicImports(bundle: string): void {
   if (found) throw new Error(`the bundle ${bundle} calls ${found[0].slice(1)}: require the package instead (cli-entry.ts runs the bundle as a vm.Script)`);
 }
 
-/** Runs the built CLI once (`list`: every scenario parsed) with the cache written at its exit; a CLI that fails here is a failed build. */
-function primeCodeCache(): void {
-  const run = spawnSync(process.execPath, [BUILT_CLI, 'list'], { env: { ...process.env, [PRIME_ENV]: '1' }, encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) {
-    throw new Error(`the built CLI failed its first run (${[process.execPath, BUILT_CLI, 'list'].join(' ')}: exit ${run.status ?? run.signal ?? run.error?.message}): ${run.stderr}`);
+/**
+ * Runs the staged CLI once (`list`: every scenario parsed) with the cache written at its exit, and
+ * returns the cache's file name. `list`'s own verdict does not matter (a broken scenario file of
+ * the user's must not fail `npm ci`); a cache that was not written fails the build. NODE_OPTIONS
+ * is left out: V8 refuses a cache made under other flags.
+ */
+function primeCodeCache(staging: string): string {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const argv = [process.execPath, join(staging, 'cli.cjs'), 'list'];
+  const run = spawnSync(argv[0]!, argv.slice(1), { env: { ...env, [PRIME_ENV]: '1' }, encoding: 'utf8', timeout: 60_000 });
+  const cache = bundleCachePath(staging);
+  if (!statSync(cache, { throwIfNoEntry: false })?.isFile()) {
+    throw new Error(`the built CLI made no code cache (${argv.join(' ')}: exit ${run.status ?? run.signal ?? run.error?.message}): ${run.stderr}`);
+  }
+  return basename(cache);
+}
+
+/** Removes other builds' code caches, the old build's files and killed builds' staging directories. */
+function removeOtherBuilds(cache: string): void {
+  for (const entry of readdirSync(DIST_DIR, { withFileTypes: true })) {
+    const path = join(DIST_DIR, entry.name);
+    const otherCache = entry.name.endsWith('.code-cache') && entry.name !== cache;
+    const staleStaging = entry.name.startsWith('.build-') && Date.now() - statSync(path).mtimeMs > STALE_STAGING_MS;
+    if (otherCache || staleStaging || OLD_BUILD.includes(entry.name)) rmSync(path, { recursive: true, force: true });
   }
 }
 

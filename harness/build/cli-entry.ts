@@ -2,64 +2,126 @@
 // code cache, made by the build, so that a start deserialises compiled code instead of parsing
 // 1.6 MB of JavaScript (~40 ms of each start here). Node 20 caches no ES module's code, hence a
 // CommonJS bundle run through vm.Script, as Node runs any CommonJS module.
-// The cache is named by the bundle's content hash (V8 itself checks only the source's length) and
-// by the V8 that made it: an edited or rebuilt bundle, or another Node (CI's Node 24 leg runs
-// Node 20's build), finds no cache and is compiled from source, as is one whose cache V8 rejects.
+// V8 trusts a cache it is given: it checks only the source's length (a cache made for other code of
+// the same length runs that other code) and, in release builds, no checksum (damaged bytes crash
+// it). So the cache is named by the bundle's content hash and by the V8 that made it (CI's Node 24
+// leg runs Node 20's build), and starts with the SHA-256 of the rest, checked before V8 sees it.
+// Anything else (no cache, a damaged one, one V8 refuses) means compiling from source.
 // Only the build writes the cache; a run never writes anything here.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 
 /** Where the code cache of a bundle with this source, made by this V8, is. */
 export function codeCachePath(dir: string, source: string, v8 = process.versions.v8): string {
-  return join(dir, `vxlab.${createHash('sha256').update(source).digest('hex').slice(0, 32)}.v8-${v8}.code-cache`);
+  return join(dir, `vxlab.${sha256(source).toString('hex').slice(0, 32)}.v8-${v8}.code-cache`);
+}
+
+/** The bundle's source as the launcher compiles it: main.ts's hashbang, no JavaScript inside a function, becomes a comment of the same length. */
+function bundleSource(file: string): string {
+  return readFileSync(file, 'utf8').replace(/^#!/, '//');
+}
+
+/** Where the code cache of dir/vxlab.cjs, made by this V8, is. */
+export function bundleCachePath(dir: string): string {
+  return codeCachePath(dir, bundleSource(join(dir, 'vxlab.cjs')));
 }
 
 /** Set by the build (`PRIME_ENV=1 node dist/cli.cjs list`): compile from source and write the cache at exit. */
 export const PRIME_ENV = 'VXLAB_PRIME_CODE_CACHE';
 
-function readCache(path: string): Buffer | undefined {
+/** The cache here is ~1.1 MB; a file far larger is not one. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+const DIGEST_BYTES = 32;
+
+function sha256(data: string | Buffer): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+/** The cache file's bytes: a regular file, not through a link, of bounded size (a FIFO would block the open, /dev/zero never ends). */
+function readCacheFile(path: string): Buffer | undefined {
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile() || info.size > MAX_CACHE_BYTES) return undefined;
+    const data = Buffer.alloc(info.size);
+    let read = 0;
+    for (let n = 1; n > 0 && read < data.length; read += n) n = readSync(fd, data, read, data.length - read, null);
+    return data.subarray(0, read);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The cache as the build wrote it: its digest, then what V8 made. */
+export function sealCache(data: Buffer): Buffer {
+  return Buffer.concat([sha256(data), data]);
+}
+
+/** What V8 made, if the file holds it whole; undefined for a damaged file. */
+function unsealCache(file: Buffer): Buffer | undefined {
+  const data = file.subarray(DIGEST_BYTES);
+  return file.length > DIGEST_BYTES && sha256(data).equals(file.subarray(0, DIGEST_BYTES)) ? data : undefined;
 }
 
 export interface CompiledBundle {
   script: Script;
   file: string;
   cachePath: string;
-  /** What became of the code cache: V8 took it, refused it (another Node), found none, or is making it. */
-  cache: 'used' | 'rejected' | 'none' | 'priming';
+  /** What became of the code cache: V8 took it, it was refused (damaged, or V8 would not), there was none, or it is being made. */
+  cache: 'used' | 'refused' | 'none' | 'priming';
 }
 
-/** Compiles dir/vxlab.cjs, from its code cache when there is one for this very source. */
+/** Compiles dir/vxlab.cjs, from its code cache when there is a sound one for this very source. */
 export function compileBundle(dir: string, prime = false): CompiledBundle {
   const file = join(dir, 'vxlab.cjs');
-  // The bundle keeps main.ts's hashbang, which is no JavaScript inside a function: same length, a comment.
-  const source = readFileSync(file, 'utf8').replace(/^#!/, '//');
+  const source = bundleSource(file);
   const cachePath = codeCachePath(dir, source);
-  const cachedData = prime ? undefined : readCache(cachePath);
+  const sealed = prime ? undefined : readCacheFile(cachePath);
+  const cachedData = sealed && unsealCache(sealed);
   // The function Node wraps every CommonJS module in; the bundle's code starts on its first line.
   // No importModuleDynamically: the bundle has no import() (bundle.ts fails the build if one is left).
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-  const cache = prime ? 'priming' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  const cache = prime ? 'priming' : !sealed ? 'none' : !cachedData || script.cachedDataRejected ? 'refused' : 'used';
   return { script, file, cachePath, cache };
 }
 
-function launch(dir: string): void {
-  const { script, file, cachePath, cache } = compileBundle(dir, process.env[PRIME_ENV] === '1');
-  if (cache === 'priming') {
-    // At exit, so that the cache holds every function the run compiled, not only the top level.
-    process.once('exit', () => {
-      const tmp = `${cachePath}.${process.pid}.tmp`;
-      writeFileSync(tmp, script.createCachedData());
+/** At exit, so that the cache holds every function the run compiled, not only the top level; a failure fails the run (the build checks). */
+function writeCacheAtExit(script: Script, cachePath: string): void {
+  process.once('exit', () => {
+    const tmp = `${cachePath}.${process.pid}.tmp`;
+    try {
+      writeFileSync(tmp, sealCache(script.createCachedData()), { flag: 'wx', mode: 0o644 });
       renameSync(tmp, cachePath);
-    });
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      process.stderr.write(`vxlab: could not write the code cache ${cachePath}: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+function launch(dir: string): void {
+  const file = join(dir, 'vxlab.cjs');
+  // Node maps stack traces through source maps only for modules it loads itself.
+  if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) {
+    createRequire(__filename)(file);
+    return;
   }
+  const prime = process.env[PRIME_ENV] === '1';
+  // Not for the run's own children (the learner's supervisor is this CLI again).
+  delete process.env[PRIME_ENV];
+  const { script, cachePath } = compileBundle(dir, prime);
+  if (prime) writeCacheAtExit(script, cachePath);
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dir);
 }

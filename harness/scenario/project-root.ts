@@ -1,6 +1,6 @@
 // Where the project's own files (labs/, scenarios/, schema/) are: the nearest directory above
 // this module that holds a package.json. Works from the sources (harness/scenario/) and from the
-// compiled CLI (dist/, dist/chunks/) alike, and in a copy of the project.
+// compiled CLI (dist/vxlab.cjs, and a build's staging directory under dist/) alike, and in a copy of the project.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
