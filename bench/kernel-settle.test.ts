@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { namespacesHeld } from './kernel-settle.ts';
+import { netnsWorkRunning } from './kernel-settle.ts';
 
-describe('namespacesHeld', () => {
-  it("reads the net_namespace slab's objects in use, the first figure of SLUB's line", () => {
-    expect(namespacesHeld(() => '119 N0=119\n')).toBe(119);
+describe('netnsWorkRunning', () => {
+  it('is true while a kernel worker is named for the netns workqueue it runs (`+`)', () => {
+    expect(netnsWorkRunning(['bash', 'kworker/u8:5+netns', 'kworker/0:1-events'])).toBe(true);
   });
 
-  it('is undefined where the kernel does not say (no SLUB sysfs, or an odd line)', () => {
-    expect(namespacesHeld(() => { throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' }); })).toBeUndefined();
-    expect(namespacesHeld(() => 'N0=3\n')).toBeUndefined();
+  it('is false for a worker that last ran netns work (`-`), the rescuer, or other work', () => {
+    expect(netnsWorkRunning(['kworker/u8:5-netns', 'kworker/R-netns', 'kworker/1:2+events', 'netns'])).toBe(false);
   });
 });

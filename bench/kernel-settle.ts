@@ -3,11 +3,16 @@
 // device: 1.8 s for a 100-node lab), and whatever takes RTNL next waits for it: without this, each
 // sample would pay for the one before it. The probe is an RTNL change (`ip link set lo up`) in a
 // namespace of the bench's own, held by a process for the whole run.
-// Quick probes alone are not enough: the worker starts up to ~200 ms after a lab's holders are
-// gone, so two probes can pass before it has begun; it then holds RTNL for ~1.5 s at 100 nodes,
-// and the next lab's first namespace waits that long (measured: `unshare --net` 4 ms, then
-// 1,500 ms). So the namespaces the kernel still holds are counted too, where SLUB says so.
-import { readFileSync, readlinkSync } from 'node:fs';
+// Quick probes alone are not enough: the clean-up does not hold RTNL throughout (the probe passed
+// while it ran), yet the next lab's first namespace waits for all of it (measured: `unshare --net`
+// 1,445-1,586 ms right after a 100-node lab). So the bench also waits until the kernel's netns
+// workqueue has been idle for QUIET_SPAN_MS: a kworker's name reads `kworker/u8:5+netns` while it
+// runs netns work (Linux names workers by their workqueue, `+` while busy). Measured here, the work
+// starts within 1.1 ms of a lab's end (after a 3-node lab it then runs ~140 ms, after 100 nodes
+// ~1.6 s); the span also covers gaps between its work items. (Counting the net_namespace slab's objects,
+// tried first, hung the bench: SLUB keeps freed objects on per-CPU lists, so the count need not
+// come back down.)
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 
 /** A probe under this many ms, or three times the fastest one yet (a loaded machine), did not wait for RTNL. */
@@ -41,39 +46,45 @@ async function probeMs(pid: number): Promise<number> {
   return performance.now() - started;
 }
 
-/** Network namespaces the kernel holds, live or not yet deleted (the net_namespace slab's objects in use), or undefined where the kernel does not say. */
-export function namespacesHeld(read: (path: string) => string = (path) => readFileSync(path, 'utf8')): number | undefined {
-  try {
-    const count = Number.parseInt(read('/sys/kernel/slab/net_namespace/objects'), 10);
-    return Number.isFinite(count) ? count : undefined;
-  } catch {
-    return undefined;
+/** Whether a kernel worker is running netns work (deleting namespaces) now, from the workers' names. */
+export function netnsWorkRunning(names: Iterable<string> = kernelWorkerNames()): boolean {
+  for (const name of names) if (/^kworker\/.*\+netns$/.test(name)) return true;
+  return false;
+}
+
+function kernelWorkerNames(): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      names.push(readFileSync(`/proc/${entry}/comm`, 'utf8').trim());
+    } catch {
+      // Gone meanwhile.
+    }
   }
+  return names;
 }
 
-/** A count within this of the lowest seen is settled: SLUB counts the free objects of each CPU's current slab as in use (7 namespaces a slab here). */
-const HELD_SLACK = 16;
-let fewestHeld = Infinity;
-
-/** Whether the kernel holds no more namespaces than it did at the quietest moment seen yet (true where it does not say). */
-function namespacesDeleted(): boolean {
-  const held = namespacesHeld();
-  if (held === undefined) return true;
-  fewestHeld = Math.min(fewestHeld, held);
-  return held <= fewestHeld + HELD_SLACK;
-}
+/** How long the netns workqueue must have been seen idle. */
+const QUIET_SPAN_MS = 50;
 
 /**
- * Resolves once the kernel holds no more namespaces than at its quietest and two probes in a row
- * take RTNL without waiting, or after `timeoutMs`; the time it waited.
+ * Resolves once no netns work has run for QUIET_SPAN_MS and two probes in a row take RTNL without
+ * waiting, or after `timeoutMs`; the time it waited.
  */
 export async function kernelSettled(timeoutMs = 15_000): Promise<number> {
   const pid = probeNamespace();
   const started = performance.now();
   let quiet = 0;
-  while (quiet < 2 && performance.now() - started < timeoutMs) {
-    if (!namespacesDeleted()) {
+  let idleSince = performance.now();
+  while ((quiet < 2 || performance.now() - idleSince < QUIET_SPAN_MS) && performance.now() - started < timeoutMs) {
+    if (netnsWorkRunning()) {
       quiet = 0;
+      idleSince = Infinity;
+    } else {
+      idleSince = Math.min(idleSince, performance.now());
+    }
+    if (idleSince === Infinity || quiet >= 2) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       continue;
     }
