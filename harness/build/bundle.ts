@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../scenario/project-root.ts';
 import { PRIME_ENV, bundleCachePath } from './cli-entry.ts';
+import { lazyStringWidth } from './lazy-string-width.ts';
 
 export const DIST_DIR = join(PROJECT_ROOT, 'dist');
 export const BUILT_CLI = join(DIST_DIR, 'cli.cjs');
@@ -45,6 +46,7 @@ export async function buildCli(): Promise<void> {
       define: { 'import.meta.url': '__vxlabBundleUrl' },
       banner: { js: "const __vxlabBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
       sourcemap: 'linked',
+      plugins: [lazyStringWidth],
     });
     for (const file of output.outputFiles) writeFileSync(join(staging, basename(file.path)), file.contents);
     refuseDynamicImports(bundle);
@@ -71,7 +73,8 @@ function refuseDynamicImports(bundle: string): void {
 }
 
 /**
- * Runs the staged CLI once (`list`: every scenario parsed) with the cache written at its exit, and
+ * Runs the staged CLI once (`list`: every scenario parsed) with the cache written at its exit,
+ * compiled under its name in dist/ (which V8 keeps in the cache, for stack traces), and
  * returns the cache's file name. `list`'s own verdict does not matter (a broken scenario file of
  * the user's must not fail `npm ci`); a cache that was not written fails the build. NODE_OPTIONS
  * is left out: V8 refuses a cache made under other flags.
@@ -79,8 +82,8 @@ function refuseDynamicImports(bundle: string): void {
 function primeCodeCache(staging: string): string {
   const { NODE_OPTIONS: _, ...env } = process.env;
   const argv = [process.execPath, join(staging, 'cli.cjs'), 'list'];
-  const run = spawnSync(argv[0]!, argv.slice(1), { env: { ...env, [PRIME_ENV]: '1' }, encoding: 'utf8', timeout: 60_000 });
-  const cache = bundleCachePath(staging);
+  const run = spawnSync(argv[0]!, argv.slice(1), { env: { ...env, [PRIME_ENV]: DIST_DIR }, encoding: 'utf8', timeout: 60_000 });
+  const cache = bundleCachePath(staging, DIST_DIR);
   if (!statSync(cache, { throwIfNoEntry: false })?.isFile()) {
     throw new Error(`the built CLI made no code cache (${argv.join(' ')}: exit ${run.status ?? run.signal ?? run.error?.message}): ${run.stderr}`);
   }

@@ -88,18 +88,28 @@ describe('the CLI launcher (dist/cli.cjs)', () => {
   });
 
   it('reads no cache while priming one', () => {
-    expect(compileBundle(DIST_DIR, true).cache).toBe('priming');
+    expect(compileBundle(DIST_DIR, DIST_DIR).cache).toBe('priming');
+  });
+
+  it("names the bundle where it runs in stack traces, though the build primed its cache elsewhere (V8 keeps a cache's file name)", () => {
+    const preload = join((scratch = mkdtempSync(join(tmpdir(), 'vxlab-cli-entry-'))), 'throw.cjs');
+    // The CLI's first file-system change of a run is making --pcap-dir: made to fail, it is an internal error with a stack.
+    writeFileSync(preload, "require('node:fs').promises.mkdir = async () => { throw new Error('no mkdir here'); };\n");
+    const run = spawnSync(process.execPath, ['--require', preload, BUILT_CLI, 'multicast', '--pcap-dir', join(scratch, 'pcaps')], { encoding: 'utf8' });
+    expect(run.stderr).toContain('no mkdir here');
+    expect(run.stderr).toContain(`${join(DIST_DIR, 'vxlab.cjs')}:`);
+    expect(run.stderr).not.toContain('.build-');
   });
 
   it('fails a priming run that cannot write the cache, and leaves no temporary file', () => {
     const { dist, cache } = copyOfDist();
     mkdirSync(cache);
-    const run = spawnSync(process.execPath, [join(dist, 'cli.cjs'), '--help'], { env: { ...process.env, [PRIME_ENV]: '1' }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(dist, 'cli.cjs'), '--help'], { env: { ...process.env, [PRIME_ENV]: dist }, encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`could not write the code cache ${cache}`);
     expect(readdirSync(dist).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     rmSync(cache, { recursive: true });
-    const primed = spawnSync(process.execPath, [join(dist, 'cli.cjs'), '--help'], { env: { ...process.env, [PRIME_ENV]: '1' }, encoding: 'utf8' });
+    const primed = spawnSync(process.execPath, [join(dist, 'cli.cjs'), '--help'], { env: { ...process.env, [PRIME_ENV]: dist }, encoding: 'utf8' });
     expect(primed.status).toBe(0);
     expect(existsSync(cache)).toBe(true);
     expect(compileBundle(dist).cache).toBe('used');

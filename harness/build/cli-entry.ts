@@ -11,12 +11,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** Where the code cache of a bundle with this source, made by this V8, is. */
-export function codeCachePath(dir: string, source: string, v8 = process.versions.v8): string {
-  return join(dir, `vxlab.${sha256(source).toString('hex').slice(0, 32)}.v8-${v8}.code-cache`);
+/**
+ * Where, in `dir`, the code cache is of a bundle with this source, to be run as `origin` (V8 keeps
+ * the file name a cache was made under: its stack traces name it), made by this V8.
+ */
+export function codeCachePath(dir: string, origin: string, source: string, v8 = process.versions.v8): string {
+  return join(dir, `vxlab.${sha256(`${origin}\0${source}`).toString('hex').slice(0, 32)}.v8-${v8}.code-cache`);
 }
 
 /** The bundle's source as the launcher compiles it: main.ts's hashbang, no JavaScript inside a function, becomes a comment of the same length. */
@@ -24,12 +27,15 @@ function bundleSource(file: string): string {
   return readFileSync(file, 'utf8').replace(/^#!/, '//');
 }
 
-/** Where the code cache of dir/vxlab.cjs, made by this V8, is. */
-export function bundleCachePath(dir: string): string {
-  return codeCachePath(dir, bundleSource(join(dir, 'vxlab.cjs')));
+/** Where the code cache of dir/vxlab.cjs is, for the bundle run from `runDir` (dir itself, or where the build will move it). */
+export function bundleCachePath(dir: string, runDir = dir): string {
+  return codeCachePath(dir, join(runDir, 'vxlab.cjs'), bundleSource(join(dir, 'vxlab.cjs')));
 }
 
-/** Set by the build (`PRIME_ENV=1 node dist/cli.cjs list`): compile from source and write the cache at exit. */
+/**
+ * Set by the build to the directory the bundle will be run from (`PRIME_ENV=DIST node
+ * STAGING/cli.cjs list`): compile from source under that name and write the cache at exit.
+ */
 export const PRIME_ENV = 'VXLAB_PRIME_CODE_CACHE';
 
 /** The cache here is ~1.1 MB; a file far larger is not one. */
@@ -81,16 +87,21 @@ export interface CompiledBundle {
   cache: 'used' | 'refused' | 'none' | 'priming';
 }
 
-/** Compiles dir/vxlab.cjs, from its code cache when there is a sound one for this very source. */
-export function compileBundle(dir: string, prime = false): CompiledBundle {
+/**
+ * Compiles dir/vxlab.cjs, from its code cache when there is a sound one for this very source run
+ * from here; or, priming, from source under the name it will be run as from `primeFor`.
+ */
+export function compileBundle(dir: string, primeFor?: string): CompiledBundle {
   const file = join(dir, 'vxlab.cjs');
   const source = bundleSource(file);
-  const cachePath = codeCachePath(dir, source);
+  const origin = join(primeFor ?? dir, 'vxlab.cjs');
+  const cachePath = codeCachePath(dir, origin, source);
+  const prime = primeFor !== undefined;
   const sealed = prime ? undefined : readCacheFile(cachePath);
   const cachedData = sealed && unsealCache(sealed);
   // The function Node wraps every CommonJS module in; the bundle's code starts on its first line.
   // No importModuleDynamically: the bundle has no import() (bundle.ts fails the build if one is left).
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: origin, cachedData });
   const cache = prime ? 'priming' : !sealed ? 'none' : !cachedData || script.cachedDataRejected ? 'refused' : 'used';
   return { script, file, cachePath, cache };
 }
@@ -117,14 +128,14 @@ function launch(dir: string): void {
     createRequire(__filename)(file);
     return;
   }
-  const prime = process.env[PRIME_ENV] === '1';
+  const primeFor = process.env[PRIME_ENV];
   // Not for the run's own children (the learner's supervisor is this CLI again).
   delete process.env[PRIME_ENV];
-  const { script, cachePath } = compileBundle(dir, prime);
-  if (prime) writeCacheAtExit(script, cachePath);
+  const { script, cachePath, cache } = compileBundle(dir, primeFor && isAbsolute(primeFor) ? primeFor : undefined);
+  if (cache === 'priming') writeCacheAtExit(script, cachePath);
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, dir);
 }
 
-// Only when run as dist/cli.cjs; the build imports codeCachePath and PRIME_ENV from here.
+// Only when run as dist/cli.cjs; the build imports bundleCachePath and PRIME_ENV from here.
 if (typeof require !== 'undefined' && require.main === module) launch(__dirname);
