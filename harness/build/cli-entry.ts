@@ -59,7 +59,11 @@ function readCacheFile(path: string): Buffer | undefined {
     if (!info.isFile() || info.size > MAX_CACHE_BYTES) return undefined;
     const data = Buffer.alloc(info.size);
     let read = 0;
-    for (let n = 1; n > 0 && read < data.length; read += n) n = readSync(fd, data, read, data.length - read, null);
+    while (read < data.length) {
+      const n = readSync(fd, data, read, data.length - read, null);
+      if (n === 0) break;
+      read += n;
+    }
     return data.subarray(0, read);
   } catch {
     return undefined;
