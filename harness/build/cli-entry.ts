@@ -4,8 +4,9 @@
 // CommonJS bundle run through vm.Script, as Node runs any CommonJS module.
 // V8 trusts a cache it is given: it checks only the source's length (a cache made for other code of
 // the same length runs that other code) and, in release builds, no checksum (damaged bytes crash
-// it). So the cache is named by the bundle's content hash and by the V8 that made it (CI's Node 24
-// leg runs Node 20's build), and starts with the SHA-256 of the rest, checked before V8 sees it.
+// it). So the cache is named by a hash of the bundle's content and path (V8 keeps the path for
+// stack traces) and by the V8 that made it (CI's Node 24 leg runs Node 20's build), and starts with
+// the SHA-256 of the rest, checked before V8 sees it.
 // Anything else (no cache, a damaged one, one V8 refuses) means compiling from source.
 // Only the build writes the cache; a run never writes anything here.
 import { createHash } from 'node:crypto';
@@ -85,7 +86,6 @@ function unsealCache(file: Buffer): Buffer | undefined {
 
 export interface CompiledBundle {
   script: Script;
-  file: string;
   cachePath: string;
   /** What became of the code cache: V8 took it, it was refused (damaged, or V8 would not), there was none, or it is being made. */
   cache: 'used' | 'refused' | 'none' | 'priming';
@@ -107,7 +107,7 @@ export function compileBundle(dir: string, primeFor?: string): CompiledBundle {
   // No importModuleDynamically: the bundle has no import() (bundle.ts fails the build if one is left).
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: origin, cachedData });
   const cache = prime ? 'priming' : !sealed ? 'none' : !cachedData || script.cachedDataRejected ? 'refused' : 'used';
-  return { script, file, cachePath, cache };
+  return { script, cachePath, cache };
 }
 
 /** At exit, so that the cache holds every function the run compiled, not only the top level; a failure fails the run (the build checks). */
