@@ -1,9 +1,9 @@
 // The runner against an in-memory backend: lifecycle and events, no kernel involved.
 import { describe, expect, it } from 'vitest';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
-import type { Scenario } from './lab/model.ts';
+import type { Check, Scenario } from './lab/model.ts';
 import type { RunEvent } from './report/events.ts';
-import { concurrentGroups, runScenarios, type RunOptions } from './runner.ts';
+import { concurrentGroups, runScenarios, stateGroupWhere, type RunOptions } from './runner.ts';
 import { loadScenario } from './scenario/resolve.ts';
 import type { ExecResult } from './util/process.ts';
 
@@ -164,6 +164,51 @@ describe('runScenarios', () => {
     expect(events.filter((e) => e.type === 'command-skipped')).toEqual([
       { type: 'command-skipped', scenario: 'p2p', node: 'node1', at: 'steps[1].run[1]', command: 'ip addr add 10.20.1.3/24 dev vxlan0', output: 'Cannot find device "vxlan0"' },
     ]);
+  });
+});
+
+describe('state checks in a row', () => {
+  it('read at once (they only read), and still report in check order; the next check waits for them', async () => {
+    const scenario = await loadScenario('p2p-mtu');
+    const reads = scenario.checks.findIndex((c) => c.kind !== 'state');
+    expect(reads).toBeGreaterThanOrEqual(3); // the tutorial's reads come first
+    let inFlight = 0;
+    let most = 0;
+    let allIn!: () => void;
+    const allStarted = new Promise<void>((resolve) => (allIn = resolve));
+    const order: string[] = [];
+    const backend = new FakeBackend((_node, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    const lab = backend.up.bind(backend);
+    // Each read holds until every read of the row has started, or 300 ms: one at a time, at most 1 is ever in flight.
+    backend.up = async () => {
+      const started = await lab();
+      return { ...started, node: (name: string) => ({ ...started.node(name), exec: async (argv, options) => {
+        if (argv[0] === 'ping') {
+          order.push('ping');
+          return started.node(name).exec(argv, options);
+        }
+        if (!argv.includes('show')) return started.node(name).exec(argv, options);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        if (inFlight === reads) allIn();
+        await Promise.race([allStarted, new Promise((resolve) => setTimeout(resolve, 300))]);
+        inFlight -= 1;
+        order.push('read');
+        return { exitCode: 1, stdout: '', stderr: 'fake', durationMs: 0, timedOut: false };
+      } }) };
+    };
+    const checks = scenario.checks.slice(0, reads + 1);
+    expect(checks.at(-1)!.kind).toBe('ping');
+    const { events } = await run({ ...scenario, checks }, backend);
+    expect(most).toBe(reads);
+    expect(order).toEqual([...Array(reads).fill('read'), 'ping']);
+    expect(events.flatMap((e) => (e.type === 'check' ? [e.number] : []))).toEqual(checks.map((_, i) => i + 1));
+  });
+
+  it('name where a run is while they read', () => {
+    const state = (template?: string) => ({ kind: 'state', ...(template ? { template } : {}) }) as Check;
+    expect(stateGroupWhere([state('checks[0]'), state('checks[0]')], 0, 5)).toBe('in checks 1 to 2 of 5 (checks[0], on every node at once)');
+    expect(stateGroupWhere([state(), state('checks[1]')], 2, 5)).toBe('in checks 3 to 4 of 5 (state checks, read at once)');
   });
 });
 

@@ -226,10 +226,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
       for (let i = 0; i < scenario.checks.length; ) {
         signal?.throwIfAborted();
-        const group = readOnlyTemplateGroup(scenario.checks, i);
+        const group = readOnlyStateGroup(scenario.checks, i);
         if (group.length > 1) {
-          where = `in checks ${i + 1} to ${i + group.length} of ${scenario.checks.length} (${group[0]!.template}, on every node at once)`;
-          const done = await mapConcurrently(group, templateCheckJobs(options.backend.name), (check, k) => runOneCheck(i + k, check));
+          where = stateGroupWhere(group, i, scenario.checks.length);
+          const done = await mapConcurrently(group, stateCheckJobs(options.backend.name), (check, k) => runOneCheck(i + k, check));
           group.forEach((check, k) => note(i + k, check, done[k]!));
           i += group.length;
           continue;
@@ -259,24 +259,33 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 }
 
 /**
- * How many expansions of one `forEach: node` state check read their tables at once. A check with
- * lacks or only reads for a whole 1 s window: at 16, scale-her-30's 30 checks took two windows.
+ * How many state checks in a row (such as one `forEach: node` check's expansions) read their
+ * tables at once. A check with lacks or only reads for a whole 1 s window: at 16, scale-her-30's 30 checks took two windows.
  * On netns, reads asked for in one turn start from one bash (backends/netns/launch.ts), so all go
  * at once; elsewhere 16 (100 `docker exec`s at once failed the container scale run in CI twice).
  */
-const templateCheckJobs = (backend: string) => (backend === 'netns' ? 100 : 16);
+const stateCheckJobs = (backend: string) => (backend === 'netns' ? 100 : 16);
 
 /**
- * The state checks from `checks[start]` on that one `forEach: node` check stands for. They only
- * read tables, each on its own node, so running them at once changes nothing they see; one after
- * another, a 100-node lab whose tables are wrong would wait out 100 polling windows.
+ * The state checks in a row from `checks[start]` (a `forEach: node` check's expansions, or checks
+ * written one after another). They only read tables, and nothing acts between them, so reading
+ * them at once changes nothing they see; one after another, a 100-node lab whose tables are wrong
+ * would wait out 100 polling windows, and a tutorial's first reads waited for each other (issue 12).
+ * Anything else runs alone.
  */
-export function readOnlyTemplateGroup(checks: readonly Check[], start: number): Check[] {
+export function readOnlyStateGroup(checks: readonly Check[], start: number): Check[] {
   const first = checks[start];
-  if (first?.kind !== 'state' || !first.template) return first ? [first] : [];
+  if (first?.kind !== 'state') return first ? [first] : [];
   let end = start + 1;
-  while (checks[end]?.kind === 'state' && checks[end]!.template === first.template) end += 1;
+  while (checks[end]?.kind === 'state') end += 1;
   return checks.slice(start, end);
+}
+
+/** Where a run is while a group of state checks reads (the moment an interrupt names). */
+export function stateGroupWhere(group: readonly Check[], start: number, total: number): string {
+  const template = group[0]!.template;
+  const how = template !== undefined && group.every((c) => c.template === template) ? `${template}, on every node at once` : 'state checks, read at once';
+  return `in checks ${start + 1} to ${start + group.length} of ${total} (${how})`;
 }
 
 export interface RunSummary {

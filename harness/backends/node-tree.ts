@@ -1,6 +1,7 @@
 // The files a node's root tree is made of: each program with the shared libraries `ldd` names.
 // One plan serves both backends: the netns sandbox binds these files read-only into an empty
 // root, and the container backend copies them into its image. Pure.
+import { compareCodeUnits } from '../util/compare.ts';
 
 /** The absolute paths of the libraries and the loader in `ldd` output (the vDSO has no file). */
 export function parseLdd(output: string): string[] {
@@ -52,5 +53,5 @@ export function treeFiles(programs: readonly LocatedProgram[]): TreeFile[] {
     files.set(target, { path: target, source: program.path, mode: 0o755 });
     for (const library of parseLdd(program.ldd)) files.set(library, { path: library, source: library, mode: 0o755 });
   }
-  return [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return [...files.values()].sort((a, b) => compareCodeUnits(a.path, b.path));
 }

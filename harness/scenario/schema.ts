@@ -4,6 +4,11 @@ import * as z from 'zod';
 import { INTERFACE_NAME_PATTERN, INTERFACE_NAME_RULE, isInterfaceName, NETNS_NAME_PATTERN, netnsNameProblem } from '../policy/values.ts';
 import { deviceMacProblem } from '../lab/mac.ts';
 
+// zod compiles a fast path for each object schema with `new Function` at its first parse; a run
+// parses each file once, and the compiling cost more than it saved (about 8 ms of each start; issue 12).
+// Global: the ssh hosts file, markers and the learner's protocol parse without it too.
+z.config({ jitless: true });
+
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 
 export const interfaceName = z

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TreeFile } from '../node-tree.ts';
 import { harnessIdentity, isAlive, type HarnessIdentity } from '../harness-identity.ts';
+import { compareCodeUnits } from '../../util/compare.ts';
 
 const PREFIX = 'vxlab-root-';
 
@@ -22,7 +23,7 @@ export function parentDirectories(paths: readonly string[]): string[] {
     const parts = path.split('/').filter(Boolean);
     for (let i = 1; i < parts.length; i++) dirs.add(`/${parts.slice(0, i).join('/')}`);
   }
-  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || compareCodeUnits(a, b));
 }
 
 /** `vxlab-root-RUNID-PID-START-XXXXXX`: whose run made it (pure). */
