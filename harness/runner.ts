@@ -10,6 +10,7 @@ import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
+import { actsOnItsNodeAlone } from './policy/policy.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 import { mapConcurrently } from './util/concurrency.ts';
 
@@ -56,17 +57,26 @@ export interface ScenarioResult {
   interrupted?: string;
 }
 
-/** Runs of consecutive compiled steps from one `forEach: node` step (each other step alone), in order. */
-export function concurrentGroups<T extends { step: Step }>(compiled: readonly T[], together: boolean): T[][] {
+/**
+ * The compiled steps, in order, cut into groups that run at once: the steps of one `forEach:
+ * node` step, and steps in a row of distinct nodes whose every command acts on its own node
+ * alone (`actsOnItsNodeAlone`: nodes share nothing but the network, and none of these commands
+ * sends on it), as a tutorial's per-node set-up is. Every other step runs alone.
+ */
+export function concurrentGroups<T extends { step: Step; batches: readonly Batch[] }>(compiled: readonly T[], together: boolean): T[][] {
   const groups: T[][] = [];
   for (const item of compiled) {
     const last = groups.at(-1);
     const group = item.step.group;
-    if (together && last && group !== undefined && last[0]!.step.group === group) last.push(item);
+    const sameForEach = group !== undefined && last?.[0]!.step.group === group;
+    const localBeside = group === undefined && last !== undefined && last.every((other) => other.step.group === undefined && other.step.node !== item.step.node && staysOnItsNode(other)) && staysOnItsNode(item);
+    if (together && last && (sameForEach || localBeside)) last.push(item);
     else groups.push([item]);
   }
   return groups;
 }
+
+const staysOnItsNode = (item: { batches: readonly Batch[] }) => item.batches.every((b) => (b.kind === 'batch' ? b.commands : [b.command]).every((c) => actsOnItsNodeAlone(c.argv)));
 
 function stepCommand(command: Command): StepCommand {
   return command.origin.startsWith('lab:') ? { text: command.text, addedBy: command.origin.slice(4).trim() } : { text: command.text };
@@ -180,7 +190,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await at({ name: 'lab-up', where: 'with the lab up, before the first step' });
 
       try {
-        // The steps of one `forEach: node` step touch one node each: they run at once (one at a time with --step).
+        // Steps that touch one node each and cannot see each other run at once (one at a time with --step).
         for (const group of concurrentGroups(compiled, !options.aroundStep)) {
           const running: Promise<void>[] = [];
           for (const { step, batches } of group) {
