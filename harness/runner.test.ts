@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import type { Check, Scenario } from './lab/model.ts';
 import type { RunEvent } from './report/events.ts';
-import { concurrentGroups, runScenarios, stateGroupWhere, type RunOptions } from './runner.ts';
+import { checkGroupWhere, concurrentChecks, concurrentGroups, runScenarios, type RunOptions } from './runner.ts';
 import { loadScenario } from './scenario/resolve.ts';
 import type { ExecResult } from './util/process.ts';
 
@@ -167,48 +167,73 @@ describe('runScenarios', () => {
   });
 });
 
-describe('state checks in a row', () => {
-  it('read at once (they only read), and still report in check order; the next check waits for them', async () => {
+describe('checks in a row', () => {
+  /**
+   * A backend whose commands that `held` picks wait until `expected` of them have started, or
+   * 300 ms: one at a time, at most one is ever in flight. `order` says what ran, in the order it ended.
+   */
+  function gatedBackend(held: (argv: readonly string[]) => boolean, expected: number, answer: (argv: readonly string[]) => Partial<ExecResult>) {
+    const seen = { most: 0, order: [] as string[] };
+    let inFlight = 0;
+    let allIn!: () => void;
+    const allStarted = new Promise<void>((resolve) => (allIn = resolve));
+    const backend = new FakeBackend((_node, argv) => answer(argv));
+    const up = backend.up.bind(backend);
+    backend.up = async () => {
+      const started = await up();
+      return { ...started, node: (name: string) => ({ ...started.node(name), exec: async (argv, options) => {
+        if (!held(argv)) {
+          seen.order.push(argv[0]!);
+          return started.node(name).exec(argv, options);
+        }
+        inFlight += 1;
+        seen.most = Math.max(seen.most, inFlight);
+        if (inFlight === expected) allIn();
+        await Promise.race([allStarted, new Promise((resolve) => setTimeout(resolve, 300))]);
+        inFlight -= 1;
+        seen.order.push('held');
+        return started.node(name).exec(argv, options);
+      } }) };
+    };
+    return { backend, seen };
+  }
+  const checkNumbers = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'check' ? [e.number] : []));
+
+  it('state checks read at once (they only read), still report in check order, and the next check waits for them', async () => {
     const scenario = await loadScenario('p2p-mtu');
     const reads = scenario.checks.findIndex((c) => c.kind !== 'state');
     expect(reads).toBeGreaterThanOrEqual(3); // the tutorial's reads come first
-    let inFlight = 0;
-    let most = 0;
-    let allIn!: () => void;
-    const allStarted = new Promise<void>((resolve) => (allIn = resolve));
-    const order: string[] = [];
-    const backend = new FakeBackend((_node, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
-    const lab = backend.up.bind(backend);
-    // Each read holds until every read of the row has started, or 300 ms: one at a time, at most 1 is ever in flight.
-    backend.up = async () => {
-      const started = await lab();
-      return { ...started, node: (name: string) => ({ ...started.node(name), exec: async (argv, options) => {
-        if (argv[0] === 'ping') {
-          order.push('ping');
-          return started.node(name).exec(argv, options);
-        }
-        if (!argv.includes('show')) return started.node(name).exec(argv, options);
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        if (inFlight === reads) allIn();
-        await Promise.race([allStarted, new Promise((resolve) => setTimeout(resolve, 300))]);
-        inFlight -= 1;
-        order.push('read');
-        return { exitCode: 1, stdout: '', stderr: 'fake', durationMs: 0, timedOut: false };
-      } }) };
-    };
     const checks = scenario.checks.slice(0, reads + 1);
-    expect(checks.at(-1)!.kind).toBe('ping');
+    expect(checks.at(-1)).toMatchObject({ kind: 'ping', spec: { expect: 'reachable' } });
+    const { backend, seen } = gatedBackend((argv) => argv.includes('show'), reads, (argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : argv.includes('show') ? { exitCode: 1, stderr: 'fake' } : {}));
     const { events } = await run({ ...scenario, checks }, backend);
-    expect(most).toBe(reads);
-    expect(order).toEqual([...Array(reads).fill('read'), 'ping']);
-    expect(events.flatMap((e) => (e.type === 'check' ? [e.number] : []))).toEqual(checks.map((_, i) => i + 1));
+    expect(seen.most).toBe(reads);
+    expect(seen.order.slice(-(reads + 1))).toEqual([...Array(reads).fill('held'), 'ping']); // after the steps' own commands
+    expect(checkNumbers(events)).toEqual(checks.map((_, i) => i + 1));
   });
 
-  it('name where a run is while they read', () => {
+  it('pings go one at a time, even those that expect an answer (one ping can teach another its path)', async () => {
+    const scenario = await loadScenario('multicast');
+    const checks = scenario.checks.filter((c) => c.kind === 'ping');
+    expect(checks.length).toBeGreaterThanOrEqual(3);
+    const { backend, seen } = gatedBackend((argv) => argv[0] === 'ping', checks.length, () => ({ stdout: PING_OK }));
+    const { events, summary } = await run({ ...scenario, checks }, backend);
+    expect(seen.most).toBe(1);
+    expect(summary.passed).toBe(checks.length);
+    expect(checkNumbers(events)).toEqual(checks.map((_, i) => i + 1));
+  });
+
+  it('name where a run is while they run', () => {
     const state = (template?: string) => ({ kind: 'state', ...(template ? { template } : {}) }) as Check;
-    expect(stateGroupWhere([state('checks[0]'), state('checks[0]')], 0, 5)).toBe('in checks 1 to 2 of 5 (checks[0], on every node at once)');
-    expect(stateGroupWhere([state(), state('checks[1]')], 2, 5)).toBe('in checks 3 to 4 of 5 (state checks, read at once)');
+    expect(checkGroupWhere([state('checks[0]'), state('checks[0]')], 0, 5)).toBe('in checks 1 to 2 of 5 (checks[0], on every node at once)');
+    expect(checkGroupWhere([state(), state('checks[1]')], 2, 5)).toBe('in checks 3 to 4 of 5 (state checks, read at once)');
+  });
+
+  it('keep every other check alone, and a row of state checks apart from it', () => {
+    const ping = { kind: 'ping', spec: { expect: 'reachable' } } as Check;
+    const state = { kind: 'state' } as Check;
+    const checks = [ping, ping, { kind: 'capture' } as Check, state, state, ping];
+    expect([0, 1, 2, 3, 5].map((i) => concurrentChecks(checks, i).length)).toEqual([1, 1, 1, 2, 1]);
   });
 });
 

@@ -236,10 +236,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
       for (let i = 0; i < scenario.checks.length; ) {
         signal?.throwIfAborted();
-        const group = readOnlyStateGroup(scenario.checks, i);
+        const group = concurrentChecks(scenario.checks, i);
         if (group.length > 1) {
-          where = stateGroupWhere(group, i, scenario.checks.length);
-          const done = await mapConcurrently(group, stateCheckJobs(options.backend.name), (check, k) => runOneCheck(i + k, check));
+          where = checkGroupWhere(group, i, scenario.checks.length);
+          const done = await mapConcurrently(group, concurrentCheckJobs(options.backend.name), (check, k) => runOneCheck(i + k, check));
           group.forEach((check, k) => note(i + k, check, done[k]!));
           i += group.length;
           continue;
@@ -269,21 +269,23 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 }
 
 /**
- * How many state checks in a row (such as one `forEach: node` check's expansions) read their
- * tables at once. A check with lacks or only reads for a whole 1 s window: at 16, scale-her-30's 30 checks took two windows.
+ * How many checks of a group (such as one `forEach: node` check's expansions) run at once. A
+ * check with lacks or only reads for a whole 1 s window: at 16, scale-her-30's 30 checks took two windows.
  * On netns, reads asked for in one turn start from one bash (backends/netns/launch.ts), so all go
  * at once; elsewhere 16 (100 `docker exec`s at once failed the container scale run in CI twice).
  */
-const stateCheckJobs = (backend: string) => (backend === 'netns' ? 100 : 16);
+const concurrentCheckJobs = (backend: string) => (backend === 'netns' ? 100 : 16);
 
 /**
  * The state checks in a row from `checks[start]` (a `forEach: node` check's expansions, or checks
- * written one after another). They only read tables, and nothing acts between them, so reading
- * them at once changes nothing they see; one after another, a 100-node lab whose tables are wrong
- * would wait out 100 polling windows, and a tutorial's first reads waited for each other (issue 12).
- * Anything else runs alone.
+ * written one after another), else that check alone. They only read tables and nothing acts
+ * between them, so reading them at once changes nothing they see; one after another, a 100-node
+ * lab whose tables are wrong would wait out 100 polling windows, and a tutorial's first reads
+ * waited for each other (issue 12). Pings stay one at a time even when each expects an answer:
+ * one ping's packets teach the other VTEPs where its node is, so with node0's `remote` wrong,
+ * node1's ping beside node0's made node0's pass (lifecycle.integration.test.ts caught it).
  */
-export function readOnlyStateGroup(checks: readonly Check[], start: number): Check[] {
+export function concurrentChecks(checks: readonly Check[], start: number): Check[] {
   const first = checks[start];
   if (first?.kind !== 'state') return first ? [first] : [];
   let end = start + 1;
@@ -292,7 +294,7 @@ export function readOnlyStateGroup(checks: readonly Check[], start: number): Che
 }
 
 /** Where a run is while a group of state checks reads (the moment an interrupt names). */
-export function stateGroupWhere(group: readonly Check[], start: number, total: number): string {
+export function checkGroupWhere(group: readonly Check[], start: number, total: number): string {
   const template = group[0]!.template;
   const how = template !== undefined && group.every((c) => c.template === template) ? `${template}, on every node at once` : 'state checks, read at once';
   return `in checks ${start + 1} to ${start + group.length} of ${total} (${how})`;

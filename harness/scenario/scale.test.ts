@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../util/errors.ts';
-import { readOnlyStateGroup } from '../runner.ts';
+import { concurrentChecks } from '../runner.ts';
 import { loadScenario, parseLabText } from './resolve.ts';
 import { expandTemplate, parseTemplate, TemplateError } from './template.ts';
 
@@ -146,9 +146,9 @@ describe('steps and checks over nodes', () => {
       ['own NIC', undefined, "the lab's own NIC"],
     ]);
     // Read-only expansions of one template run together; anything else runs alone.
-    expect(readOnlyStateGroup(s.checks, 0)).toHaveLength(5);
-    expect(readOnlyStateGroup(s.checks, 3)).toHaveLength(2);
-    expect(readOnlyStateGroup(s.checks, 5)).toHaveLength(1);
+    expect(concurrentChecks(s.checks, 0)).toHaveLength(5);
+    expect(concurrentChecks(s.checks, 3)).toHaveLength(2);
+    expect(concurrentChecks(s.checks, 5)).toHaveLength(1);
   });
 
   it.each([
