@@ -61,7 +61,7 @@ export interface ScenarioResult {
  * The compiled steps, in order, cut into groups that run at once: the steps of one `forEach:
  * node` step, and steps in a row of distinct nodes whose every command acts on its own node
  * alone (`actsOnItsNodeAlone`: nodes share nothing but the network, and none of these commands
- * sends on it), as a tutorial's per-node set-up is. Every other step runs alone.
+ * sends on it itself), as a tutorial's per-node set-up is. Every other step runs alone.
  */
 export function concurrentGroups<T extends { step: Step; batches: readonly Batch[] }>(compiled: readonly T[], together: boolean): T[][] {
   const groups: T[][] = [];
@@ -69,14 +69,18 @@ export function concurrentGroups<T extends { step: Step; batches: readonly Batch
     const last = groups.at(-1);
     const group = item.step.group;
     const sameForEach = group !== undefined && last?.[0]!.step.group === group;
-    const localBeside = group === undefined && last !== undefined && last.every((other) => other.step.group === undefined && other.step.node !== item.step.node && staysOnItsNode(other)) && staysOnItsNode(item);
-    if (together && last && (sameForEach || localBeside)) last.push(item);
+    if (together && last && (sameForEach || joinsLocalSteps(last, item))) last.push(item);
     else groups.push([item]);
   }
   return groups;
 }
 
-const staysOnItsNode = (item: { batches: readonly Batch[] }) => item.batches.every((b) => (b.kind === 'batch' ? b.commands : [b.command]).every((c) => actsOnItsNodeAlone(c.argv)));
+/** May this step join these, all steps of other nodes that each act on their own node alone? */
+function joinsLocalSteps(group: readonly { step: Step; batches: readonly Batch[] }[], item: { step: Step; batches: readonly Batch[] }): boolean {
+  const local = (s: { step: Step; batches: readonly Batch[] }) =>
+    s.step.group === undefined && s.batches.every((b) => (b.kind === 'batch' ? b.commands : [b.command]).every((c) => actsOnItsNodeAlone(c.argv)));
+  return local(item) && group.every((other) => other.step.node !== item.step.node && local(other));
+}
 
 function stepCommand(command: Command): StepCommand {
   return command.origin.startsWith('lab:') ? { text: command.text, addedBy: command.origin.slice(4).trim() } : { text: command.text };
