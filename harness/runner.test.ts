@@ -267,40 +267,14 @@ describe('runScenarios with jobs', () => {
 });
 
 describe('concurrentGroups', () => {
-  const command = (text: string) => ({ text, argv: text.split(' '), origin: 'test' });
-  const item = (index: number, group?: number, node = `node${index}`, commands = ['ping -c 1 10.0.0.1']) => ({
-    step: { index, node, commands: [], timeoutMs: 1000, ...(group === undefined ? {} : { group }) },
-    batches: commands.map((text) => ({ kind: 'single' as const, command: command(text) })),
-  });
-  const indexes = (groups: { step: { index: number } }[][]) => groups.map((g) => g.map((i) => i.step.index));
+  const item = (index: number, group?: number) => ({ step: { index, node: `node${index}`, commands: [], timeoutMs: 1000, ...(group === undefined ? {} : { group }) } });
 
   it("puts the consecutive steps of one forEach step together, every other step alone, in order", () => {
     const compiled = [item(0), item(1, 1), item(2, 1), item(3, 1), item(4, 2), item(5, 2), item(6)];
-    expect(indexes(concurrentGroups(compiled, true))).toEqual([[0], [1, 2, 3], [4, 5], [6]]);
-  });
-
-  it('puts steps in a row of distinct nodes together when each only configures its own node', () => {
-    const local = ['ip link add vxlan0 type vxlan id 42 dstport 4789 group 239.1.1.1 dev enp0s8', 'ip netns exec t ip link set lo up', 'bridge fdb append 00:00:00:00:00:00 dev vxlan0 dst 192.168.8.101', 'sysctl -w net.ipv4.ip_forward=1'];
-    const compiled = [item(0, undefined, 'node0', local), item(1, undefined, 'node1', local), item(2, undefined, 'node2', local.slice(0, 1))];
-    expect(indexes(concurrentGroups(compiled, true))).toEqual([[0, 1, 2]]);
-    // A second step of a node in the group starts a new group: one node's steps keep their order.
-    expect(indexes(concurrentGroups([...compiled, item(3, undefined, 'node0', local)], true))).toEqual([[0, 1, 2], [3]]);
-  });
-
-  it.each([
-    ['a ping', 'ping -c 1 10.0.0.1'],
-    ['a ping in a guest namespace', 'ip netns exec t ping -c 1 10.0.0.1'],
-    ['a capture', 'tcpdump -i enp0s8 -c 1'],
-    ['a monitor', 'bridge monitor fdb'],
-    ['ip monitor', 'ip monitor link'],
-  ])('keeps a step with %s alone, and the next step apart from it', (_what, text) => {
-    const local = ['ip link set lo up'];
-    const compiled = [item(0, undefined, 'node0', local), item(1, undefined, 'node1', ['ip link set lo up', text]), item(2, undefined, 'node2', local)];
-    expect(indexes(concurrentGroups(compiled, true))).toEqual([[0], [1], [2]]);
+    expect(concurrentGroups(compiled, true).map((g) => g.map((i) => i.step.index))).toEqual([[0], [1, 2, 3], [4, 5], [6]]);
   });
 
   it('keeps every step alone when steps must run one at a time (--step)', () => {
     expect(concurrentGroups([item(0, 1), item(1, 1)], false).map((g) => g.length)).toEqual([1, 1]);
-    expect(concurrentGroups([item(0, undefined, 'node0', ['ip link set lo up']), item(1, undefined, 'node1', ['ip link set lo up'])], false).map((g) => g.length)).toEqual([1, 1]);
   });
 });

@@ -10,7 +10,6 @@ import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
-import { actsOnItsNodeAlone } from './policy/policy.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 import { mapConcurrently } from './util/concurrency.ts';
 
@@ -58,28 +57,21 @@ export interface ScenarioResult {
 }
 
 /**
- * The compiled steps, in order, cut into groups that run at once: the steps of one `forEach:
- * node` step, and steps in a row of distinct nodes whose every command acts on its own node
- * alone (`actsOnItsNodeAlone`: nodes share nothing but the network, and none of these commands
- * sends on it itself), as a tutorial's per-node set-up is. Every other step runs alone.
+ * Runs of consecutive compiled steps from one `forEach: node` step (each other step alone), in
+ * order. Steps of different nodes in a row stay one at a time even when each only configures its
+ * own node: a moment `at step N` (VXLAB_PAUSE_AT, and where an interrupt landed) means the steps
+ * before N are done, and tests hold a run there to look at step N-1's effect (tried 3 Dec; the
+ * ssh tests caught it).
  */
-export function concurrentGroups<T extends { step: Step; batches: readonly Batch[] }>(compiled: readonly T[], together: boolean): T[][] {
+export function concurrentGroups<T extends { step: Step }>(compiled: readonly T[], together: boolean): T[][] {
   const groups: T[][] = [];
   for (const item of compiled) {
     const last = groups.at(-1);
     const group = item.step.group;
-    const sameForEach = group !== undefined && last?.[0]!.step.group === group;
-    if (together && last && (sameForEach || joinsLocalSteps(last, item))) last.push(item);
+    if (together && last && group !== undefined && last[0]!.step.group === group) last.push(item);
     else groups.push([item]);
   }
   return groups;
-}
-
-/** May this step join these, all steps of other nodes that each act on their own node alone? */
-function joinsLocalSteps(group: readonly { step: Step; batches: readonly Batch[] }[], item: { step: Step; batches: readonly Batch[] }): boolean {
-  const local = (s: { step: Step; batches: readonly Batch[] }) =>
-    s.step.group === undefined && s.batches.every((b) => (b.kind === 'batch' ? b.commands : [b.command]).every((c) => actsOnItsNodeAlone(c.argv)));
-  return local(item) && group.every((other) => other.step.node !== item.step.node && local(other));
 }
 
 function stepCommand(command: Command): StepCommand {
@@ -194,7 +186,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await at({ name: 'lab-up', where: 'with the lab up, before the first step' });
 
       try {
-        // Steps that touch one node each and cannot see each other run at once (one at a time with --step).
+        // The steps of one `forEach: node` step touch one node each: they run at once (one at a time with --step).
         for (const group of concurrentGroups(compiled, !options.aroundStep)) {
           const running: Promise<void>[] = [];
           for (const { step, batches } of group) {

@@ -95,20 +95,6 @@ export const BATCH_WORD = /^[^\s"'#\\\u0000-\u001f\u007f]+$/;
 export const BATCH_PROGRAMS = ['ip', 'bridge'] as const;
 export type BatchProgram = (typeof BATCH_PROGRAMS)[number];
 
-/** Programs that change or read their own node and send nothing by themselves (ping does; tcpdump watches what others send). */
-const NODE_LOCAL_PROGRAMS: ReadonlySet<string> = new Set(['ip', 'bridge', 'sysctl', 'tc']);
-
-/**
- * Does this command act on its own node alone, so that steps of other nodes cannot tell whether
- * it ran before, after or beside them? ip, bridge, sysctl and tc commands (also inside `ip netns
- * exec`), but not a monitor, which waits on what the network brings.
- */
-export function actsOnItsNodeAlone(argv: readonly string[]): boolean {
-  let facts = readCommand(argv).facts;
-  while (facts?.nested) facts = facts.nested;
-  return facts !== undefined && NODE_LOCAL_PROGRAMS.has(facts.program) && facts.object !== 'monitor' && facts.verb !== 'monitor';
-}
-
 /** The line a command becomes in `ip -batch -` (or bridge's), or undefined when it must run alone. */
 export function batchLine(argv: readonly string[]): { program: BatchProgram; line: string } | undefined {
   const program = argv[0];
