@@ -145,7 +145,7 @@ describe('steps and checks over nodes', () => {
       ...[0, 1, 2, 3, 4].map((i) => [`node${i} has its peers`, 'checks[0]', undefined]),
       ['own NIC', undefined, "the lab's own NIC"],
     ]);
-    // Read-only expansions of one template run together; anything else runs alone.
+    // State checks in a row (here one template's expansions) run together; anything else runs alone.
     expect(concurrentChecks(s.checks, 0)).toHaveLength(5);
     expect(concurrentChecks(s.checks, 3)).toHaveLength(2);
     expect(concurrentChecks(s.checks, 5)).toHaveLength(1);
