@@ -29,8 +29,9 @@ run() {
 export DEBIAN_FRONTEND=noninteractive
 run "${sudo[@]}" apt-get update -qq
 # iproute2 (ip, bridge), tcpdump (captures), iputils-ping, bubblewrap (each node's sandbox),
-# util-linux (nsenter, unshare, setpriv), kmod (modprobe).
-run "${sudo[@]}" apt-get install -y -qq --no-install-recommends iproute2 tcpdump iputils-ping bubblewrap util-linux kmod
+# util-linux (nsenter, unshare, setpriv), kmod (modprobe); gcc and linux-libc-dev build
+# vxlab-enter at `npm ci` (without them, commands enter nodes through nsenter and setpriv: slower).
+run "${sudo[@]}" apt-get install -y -qq --no-install-recommends iproute2 tcpdump iputils-ping bubblewrap util-linux kmod gcc linux-libc-dev
 
 # VXLAN: already loaded (or built in), else modprobe, else the runner's kernel ships it only in
 # linux-modules-extra-$(uname -r) (seen on GitHub's Azure kernels).

@@ -14,6 +14,18 @@ export function nodeCapabilities(needs: NodeNeeds | undefined): string[] {
   return ['net_admin', 'net_raw', ...(needs?.guestNamespaces ? ['sys_admin'] : [])];
 }
 
+/** The kernel's numbers of the capabilities nodeCapabilities names (linux/capability.h). */
+const CAPABILITY_NUMBERS: Readonly<Record<string, number>> = { net_admin: 12, net_raw: 13, sys_admin: 21 };
+
+/** The capabilities as the bit mask vxlab-enter takes (every one of them below 32: a safe integer). */
+export function capabilityMask(capabilities: readonly string[]): number {
+  return capabilities.reduce((mask, name) => {
+    const bit = CAPABILITY_NUMBERS[name];
+    if (bit === undefined) throw new Error(`no capability number is known for ${name}`);
+    return mask | (1 << bit);
+  }, 0);
+}
+
 /** setpriv's options that make the rest of its argv run as the node's user with these capabilities. */
 export function setprivOptions(capabilities: readonly string[], options: { changeUser: boolean }): string[] {
   const caps = ['-all', ...capabilities.map((c) => `+${c}`)].join(',');

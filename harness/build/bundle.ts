@@ -3,13 +3,15 @@
 // One CommonJS bundle for Node 20 (`await using` lowered), dist/vxlab.cjs: modules a run does not
 // use (the container backend, the other verbs and reporters) are imported dynamically, so they
 // are initialised only when needed. dist/cli.cjs starts it from a V8 code cache made here
-// (cli-entry.ts), which Node 20 offers for CommonJS only.
+// (cli-entry.ts), which Node 20 offers for CommonJS only. dist/vxlab-enter is how commands enter
+// a node (enter-build.ts), built here when the machine has a C compiler.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { PROJECT_ROOT } from '../scenario/project-root.ts';
+import { ENTER_FILE, buildEnter } from '../backends/netns/enter-build.ts';
 import { PRIME_ENV, bundleCachePath } from './cli-entry.ts';
 import { lazyStringWidth } from './lazy-string-width.ts';
 
@@ -56,7 +58,13 @@ export async function buildCli(): Promise<void> {
     chmodSync(cli, 0o755);
     chmodSync(bundle, 0o644);
     const cache = primeCodeCache(staging);
-    for (const name of [cache, 'vxlab.cjs.map', 'vxlab.cjs', 'cli.cjs']) renameSync(join(staging, name), join(DIST_DIR, name));
+    const enterNotBuilt = buildEnter(join(staging, ENTER_FILE));
+    for (const name of [cache, 'vxlab.cjs.map', 'vxlab.cjs', 'cli.cjs', ...(enterNotBuilt === undefined ? [ENTER_FILE] : [])]) renameSync(join(staging, name), join(DIST_DIR, name));
+    if (enterNotBuilt !== undefined) {
+      // An older build's vxlab-enter is not this source's: nodes are entered with nsenter and setpriv.
+      rmSync(join(DIST_DIR, ENTER_FILE), { force: true });
+      process.stderr.write(`vxlab: vxlab-enter not built, so each command enters its node through nsenter and setpriv (slower, as safe): ${enterNotBuilt}\n`);
+    }
     removeOtherBuilds(cache);
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -100,13 +108,13 @@ function removeOtherBuilds(cache: string): void {
   }
 }
 
-/** The newest modification time of the CLI's sources (test files included: cheap and safe). */
+/** The newest modification time of the CLI's sources, vxlab-enter's C included (test files too: cheap and safe). */
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.c')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }

@@ -13,7 +13,7 @@ describe('.ci/gha/setup-host.sh --dry-run', () => {
     const r = await execa(script('setup-host.sh'), ['--dry-run'], { reject: false });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^\+ (sudo )?apt-get update -qq$/m);
-    expect(r.stdout).toMatch(/^\+ (sudo )?apt-get install -y -qq --no-install-recommends iproute2 tcpdump iputils-ping bubblewrap util-linux kmod$/m);
+    expect(r.stdout).toMatch(/^\+ (sudo )?apt-get install -y -qq --no-install-recommends iproute2 tcpdump iputils-ping bubblewrap util-linux kmod gcc linux-libc-dev$/m);
     expect(r.stdout).toMatch(/^vxlan: the kernel has it|modprobe vxlan \|\| \{ .*apt-get install -y linux-modules-extra-/m);
   });
 

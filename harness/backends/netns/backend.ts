@@ -22,6 +22,7 @@ import { Holder } from './holder.ts';
 import { SandboxProcess, execInSandbox } from './node-process.ts';
 import { ProgramLauncher } from './launch.ts';
 import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites.ts';
+import { enterProgram } from './enter.ts';
 import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
 import { DROPPER_PATH, HOLDER_PATH, enterArgv } from './sandbox.ts';
@@ -37,14 +38,15 @@ class NetnsNode implements NodeHandle {
     private readonly capabilities: readonly string[],
     private readonly rootless: boolean,
     private readonly launcher: ProgramLauncher,
+    private readonly enter: string | undefined,
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execInSandbox(argv, (input) => this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), input), options);
+    return execInSandbox(argv, (input) => this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv, this.enter), input), options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new SandboxProcess(argv, this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv), undefined));
+    const process = new SandboxProcess(argv, this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv, this.enter), undefined));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;
@@ -132,6 +134,7 @@ export class NetnsBackend implements Backend {
     // The nodes' programs are found (their libraries listed) while the machine is checked: start-up
     // time. A failure there is up()'s to report, when it asks again (nothing is kept of one).
     nodeTree().catch(() => undefined);
+    void enterProgram();
     return checkNetnsPrerequisites();
   }
 
@@ -143,7 +146,7 @@ export class NetnsBackend implements Backend {
     const defer = new DeferStack();
     const signalOption = options.signal ? { signal: options.signal } : {};
     try {
-      const [nodeFiles, switchFiles, initialUserNamespace] = await Promise.all([nodeTree(), switchTree(), inInitialUserNamespace()]);
+      const [nodeFiles, switchFiles, initialUserNamespace, enter] = await Promise.all([nodeTree(), switchTree(), inInitialUserNamespace(), enterProgram()]);
       const runDir = await makeRunDir(options.runId);
       // Deferred first, so removed last: after every sandbox that binds it is gone.
       defer.defer('remove the node roots', () => removeRunDir(runDir));
@@ -175,7 +178,7 @@ export class NetnsBackend implements Backend {
       // a command asked for alone from the lab's standing bash: launch.ts.
       const launcher = new ProgramLauncher(runDir);
       defer.defer('end the standing launcher', () => launcher.end());
-      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher)]));
+      const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher, enter)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));
       return startedLab(this.name, lab.name, nodes, defer, (n) => `sudo nsenter -t ${n.holder.pid} --net --uts  (the node's network with your own shell and tools; a guest namespace: sudo nsenter --net=/proc/${n.holder.pid}/root/run/netns/NAME)`, { sharedClock: true });
     } catch (error) {

@@ -5,9 +5,9 @@
 // 1-8 ms each (more as the harness grows), so a 100-node lab's 100 steps, 100 table reads and 99
 // pings went out one after another, ~2.4 s of a 4.3 s run, and a small lab's ~25 single commands
 // paid it one by one. bash forks from a few MB and does not wait for the exec. Each program is
-// still `nsenter ... setpriv ... ARGV` (sandbox.ts enterArgv), the argv the policy checked
-// (policed-node.ts) before it got here; only who forks it changes (and the outer setpriv: see
-// groupScript). Each keeps its own stdout, stderr (and stdin when it has input) sockets to vxlab and
+// still `vxlab-enter ... ARGV` or `nsenter ... setpriv ... ARGV` (sandbox.ts enterArgv), the argv
+// the policy checked (policed-node.ts) before it got here; only who forks it changes (and the
+// outer setpriv: see groupScript). Each keeps its own stdout, stderr (and stdin when it has input) sockets to vxlab and
 // its own process group (`set -m`), so deadlines, Ctrl-C to the program, the output grace and
 // SIGKILL to the group work exactly as they did when Node spawned each program itself.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +25,7 @@ export type ExitOutcome = { code: number | null; signal: NodeJS.Signals | null }
 export interface Launch {
   readonly stdout: Readable;
   readonly stderr: Readable;
-  /** The group's leader (nsenter, under the outer setpriv), once known; never, if it did not start. */
+  /** The group's leader (vxlab-enter or nsenter), once known; never, if it did not start. */
   readonly leader: number | undefined;
   /** Settles once `leader` is known, or known never to come. */
   readonly leaderKnown: Promise<void>;
@@ -47,8 +47,8 @@ function fdsOf(i: number, hasInput: boolean): number[] {
 /**
  * A group's bash script (pure). Programs are not wrapped in `setpriv --pdeathsig` as a program
  * spawned alone is: bash has it, and were bash to die before its programs, each is still in its
- * node's PID namespace, which dies with the holder (itself tied to vxlab by pdeathsig), and nsenter
- * exits with its child. That saves one exec of four per program (perf: process start-up, glibc's
+ * node's PID namespace, which dies with the holder (itself tied to vxlab by pdeathsig), and
+ * vxlab-enter or nsenter exits with its child. That saves one exec of four per program (perf: process start-up, glibc's
  * CPU feature probing under this VM's cpuid traps, is most of a program's cost here).
  * `set -m` gives each program its own process group; program i gets
  * its own sockets as fds 0-2 and every other program's closed, so its output closes exactly when

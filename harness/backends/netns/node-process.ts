@@ -1,5 +1,5 @@
-// A program inside a node's sandbox. nsenter has to fork to enter the node's PID namespace, so the
-// program is nsenter's child: a signal meant for the program (Ctrl-C at a deadline, SIGUSR1 to
+// A program inside a node's sandbox. vxlab-enter (or nsenter) has to fork to enter the node's PID
+// namespace, so the program is its child: a signal meant for the program (Ctrl-C at a deadline, SIGUSR1 to
 // tcpdump) goes to that child, found by its parent PID. Each program starts its own process
 // group, and a hard stop kills the whole group: every process the command started, the children
 // an `ip -batch` forked and left behind included.
@@ -26,7 +26,7 @@ function parentOf(pid: number | string): number | undefined {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-/** PIDs after the parent's tried first: nsenter forks at once, so its child is almost always among them. */
+/** PIDs after the parent's tried first: vxlab-enter and nsenter fork at once, so its child is almost always among them. */
 const NEXT_PIDS_TRIED = 64;
 
 /** The PID of the first process whose parent is `parent`. */
@@ -95,7 +95,7 @@ export class SandboxProcess extends BackgroundProcess {
     return !this.ended;
   }
 
-  /** Signals the program itself; before nsenter has forked it, nsenter (whose death ends it too). */
+  /** Signals the program itself; before it was forked, the one entering it (whose death ends it too). */
   signal(signal: NodeJS.Signals): void {
     if (this.ended) return;
     // Not started yet (its group's bash has not forked it): the signal lands once it has.

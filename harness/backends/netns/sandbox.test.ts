@@ -58,4 +58,13 @@ describe('enterArgv', () => {
     expect(argv.join(' ')).toContain('--ambient-caps -all,+net_admin,+net_raw,+sys_admin');
     expect(argv).not.toContain('--reuid');
   });
+
+  it('with vxlab-enter: the holder, the capabilities as a bit mask, nobody (or no change in rootless mode), then the argv intact', () => {
+    const argv = enterArgv(4242, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', '--', 'link'], '/x/dist/vxlab-enter');
+    // CAP_NET_ADMIN is 12 and CAP_NET_RAW 13: 0x3000.
+    expect(argv).toEqual(['/x/dist/vxlab-enter', '4242', String(0x3000), '65534', '--', 'ip', '--', 'link']);
+    const guest = enterArgv(7, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0'], '/x/dist/vxlab-enter');
+    // CAP_SYS_ADMIN is 21.
+    expect(guest.slice(0, 5)).toEqual(['/x/dist/vxlab-enter', '7', String(0x3000 | (1 << 21)), '-', '--']);
+  });
 });

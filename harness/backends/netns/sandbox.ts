@@ -2,9 +2,9 @@
 // and IPC namespaces, and a read-only root holding only the node's programs and their libraries
 // (the lab's assembled root tree, root-tree.ts, bound whole), a private /run and /tmp, its own
 // /proc (with /proc/sys read-only except /proc/sys/net) and a minimal /dev. No other host path is
-// visible. Commands enter it with nsenter and run under setpriv, which keeps only the
+// visible. Commands enter it with vxlab-enter (or nsenter and setpriv), which keeps only the
 // capabilities the node needs.
-import { setprivOptions } from '../node-user.ts';
+import { NODE_UID, capabilityMask, setprivOptions } from '../node-user.ts';
 
 /** The process that holds the namespaces: `cat` on a pipe only vxlab holds, out of PATH. */
 export const HOLDER_PATH = '/.vxlab/holder';
@@ -67,12 +67,14 @@ export function bwrapArgv(plan: SandboxPlan): string[] {
 /**
  * Runs argv inside the node, never through a shell: nsenter joins the node's namespaces (as root,
  * or as the rootless user, who owns the node's user namespace), then setpriv becomes the node's
- * user with only the node's capabilities, and no way to gain more (no_new_privs).
+ * user with only the node's capabilities, and no way to gain more (no_new_privs). `enter`, when
+ * given, is vxlab-enter (enter.c), which does all of that in one program without a C library.
  */
-export function enterArgv(holderPid: number, capabilities: readonly string[], rootless: boolean, argv: readonly string[]): string[] {
+export function enterArgv(holderPid: number, capabilities: readonly string[], rootless: boolean, argv: readonly string[], enter?: string): string[] {
+  // In rootless mode commands keep the user's uid: the only one its user namespace maps.
+  if (enter !== undefined) return [enter, String(holderPid), String(capabilityMask(capabilities)), rootless ? '-' : String(NODE_UID), '--', ...argv];
   return [
     'nsenter', '-t', String(holderPid), '--net', '--mount', '--pid', '--uts', '--ipc', '--',
-    // In rootless mode commands keep the user's uid: the only one its user namespace maps.
     DROPPER_PATH, ...setprivOptions(capabilities, { changeUser: !rootless }), '--pdeathsig', 'KILL', '--',
     ...argv,
   ];

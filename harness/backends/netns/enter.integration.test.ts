@@ -1,0 +1,188 @@
+// vxlab-enter (enter.c) against nsenter and setpriv, on a real lab: a program entered either way
+// is in the same namespaces with the same user, groups and capabilities; exits, signals and
+// failures come back the same; and the program dies with whoever entered it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StartedLab } from '../types.ts';
+import { loadLab } from '../../scenario/resolve.ts';
+import { pollUntil } from '../../util/poll.ts';
+import { newRunId } from '../../util/run-id.ts';
+import { nodeCapabilities } from '../node-user.ts';
+import { NetnsBackend } from './backend.ts';
+import { ENTER_PROGRAM, enterProgram } from './enter.ts';
+import { NODE_ENV, enterArgv } from './sandbox.ts';
+import { runCli } from '../../testing/host.ts';
+
+let lab: StartedLab;
+const needs = { guestNamespaces: false, sysctlWrites: false };
+const capabilities = nodeCapabilities(needs);
+const ways = [
+  { way: 'vxlab-enter', enter: ENTER_PROGRAM },
+  { way: 'nsenter and setpriv', enter: undefined },
+] as const;
+
+beforeAll(async () => {
+  lab = await new NetnsBackend().up(await loadLab('three-nodes'), { runId: newRunId(), nodeNeeds: new Map([['node1', needs]]) });
+});
+afterAll(() => lab?.down());
+
+/** The host PID of a node's holder, from the shell hint that names it. */
+function holderPid(node: string): number {
+  const hint = lab.accessHints().find((h) => h.startsWith(`${node}:`))!;
+  return Number(/-t (\d+)/.exec(hint)![1]);
+}
+
+const argvFor = (enter: string | undefined, argv: string[]) => enterArgv(holderPid('node1'), capabilities, false, argv, enter);
+
+/** Runs argv with the environment node programs get (vxlab-enter searches its PATH), to its end. */
+function spawnToEnd(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const child = spawn(argv[0]!, argv.slice(1), { env: NODE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}
+const run = (enter: string | undefined, argv: string[]) => spawnToEnd(argvFor(enter, argv));
+
+function parentOf(pid: string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The program a way started: the child of the process spawned (both ways fork into the PID namespace). */
+function programOf(launcher: ChildProcess): Promise<string> {
+  return pollUntil(() => readdirSync('/proc').find((e) => /^\d+$/.test(e) && parentOf(e) === launcher.pid && readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'ip'), { what: 'the entered program', timeoutMs: 5000 });
+}
+
+/** What the kernel says of a process's credentials and namespaces. */
+function identity(pid: string): Record<string, string> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const fields = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
+  const found = Object.fromEntries(fields.map((f) => [f, new RegExp(`^${f}:[ \\t]*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? 'absent']));
+  for (const ns of ['net', 'mnt', 'pid', 'uts', 'ipc', 'user', 'cgroup']) found[`ns ${ns}`] = readlinkSync(`/proc/${pid}/ns/${ns}`);
+  return found;
+}
+
+const exited = (child: ChildProcess) => new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+const gone = (pid: string) => pollUntil(() => (parentOf(pid) === undefined ? true : undefined), { what: `process ${pid} gone`, timeoutMs: 5000 });
+
+describe('vxlab-enter', () => {
+  it('was built by npm run build, answers its probe, and is what nodes are entered with here', async () => {
+    expect(await enterProgram()).toBe(ENTER_PROGRAM);
+  });
+
+  it('leaves a program exactly as nsenter and setpriv do: the node\'s namespaces, nobody, only the node\'s capabilities', async () => {
+    const seen: Record<string, string>[] = [];
+    for (const { enter } of ways) {
+      const launcher = spawn(argvFor(enter, ['ip', 'monitor'])[0]!, argvFor(enter, ['ip', 'monitor']).slice(1), { env: NODE_ENV, stdio: 'ignore' });
+      try {
+        seen.push(identity(await programOf(launcher)));
+      } finally {
+        launcher.kill('SIGKILL');
+      }
+    }
+    const holder = String(holderPid('node1'));
+    const expected = {
+      Uid: '65534\t65534\t65534\t65534', Gid: '65534\t65534\t65534\t65534', Groups: '',
+      // CAP_NET_ADMIN (12) and CAP_NET_RAW (13) in every set, the ambient one included: 0x3000.
+      CapInh: '0000000000003000', CapPrm: '0000000000003000', CapEff: '0000000000003000', CapBnd: '0000000000003000', CapAmb: '0000000000003000',
+      NoNewPrivs: '1',
+    };
+    expect(seen[0]).toMatchObject(expected);
+    for (const ns of ['net', 'mnt', 'pid', 'uts', 'ipc']) expect(seen[0]![`ns ${ns}`]).toBe(readlinkSync(`/proc/${holder}/ns/${ns}`));
+    // The host's user and cgroup namespaces, as with nsenter.
+    expect(seen[0]!['ns user']).toBe(readlinkSync('/proc/self/ns/user'));
+    expect(seen[0]).toEqual(seen[1]);
+  });
+
+  it.each(ways)('$way: the program\'s exit code, a program not there (127) or not runnable (126), its output', async ({ enter }) => {
+    const link = await run(enter, ['ip', '-o', 'link', 'show', 'enp0s8']);
+    expect(link).toMatchObject({ exitCode: 0 });
+    expect(link.stdout).toMatch(/^\d+: enp0s8@/);
+    const missing = await run(enter, ['ip', 'link', 'show', 'nothing']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('"nothing"');
+    for (const argv of [['sh', '-c', 'id'], ['/bin/sh'], ['cat', '/etc/passwd']]) {
+      const absent = await run(enter, argv);
+      expect(absent.exitCode, argv.join(' ')).toBe(127);
+      expect(absent.stderr).toMatch(/failed to execute .*: No such file or directory/);
+    }
+    const directory = await run(enter, ['/tmp']);
+    expect(directory.exitCode).toBe(126);
+    expect(directory.stderr).toMatch(/failed to execute \/tmp: Permission denied/);
+  });
+
+  it.each(ways)('$way: ends with the signal that killed the program, and the program dies with it', async ({ enter }) => {
+    const argv = argvFor(enter, ['ip', 'monitor']);
+    const killed = spawn(argv[0]!, argv.slice(1), { env: NODE_ENV, stdio: 'ignore' });
+    const end = exited(killed);
+    process.kill(Number(await programOf(killed)), 'SIGTERM');
+    expect(await end).toEqual({ code: null, signal: 'SIGTERM' });
+    const orphaned = spawn(argv[0]!, argv.slice(1), { env: NODE_ENV, stdio: 'ignore' });
+    const program = await programOf(orphaned);
+    orphaned.kill('SIGKILL');
+    // setpriv's --pdeathsig KILL, and vxlab-enter's own.
+    expect(await gone(program)).toBe(true);
+  });
+
+  it('refuses its own bad arguments with 125 and runs nothing', async () => {
+    const base = [String(holderPid('node1')), '12288', '65534'];
+    const cases = [
+      { argv: [ENTER_PROGRAM, ...base, 'ip', 'link'], says: /usage/ },
+      { argv: [ENTER_PROGRAM, 'x1', '12288', '65534', '--', 'ip', 'link'], says: /expects a number for PID/ },
+      { argv: [ENTER_PROGRAM, base[0]!, '0x3000', '65534', '--', 'ip', 'link'], says: /expects a number for CAPS/ },
+      { argv: [ENTER_PROGRAM, base[0]!, '12288', 'nobody', '--', 'ip', 'link'], says: /expects a number for UID/ },
+      { argv: [ENTER_PROGRAM, '4194304000', '12288', '65534', '--', 'ip', 'link'], says: /expects a process for PID/ },
+      { argv: [ENTER_PROGRAM, ...base, '--'], says: /usage/ },
+    ];
+    for (const { argv, says } of cases) {
+      const r = await spawnToEnd(argv);
+      expect(r.exitCode, argv.join(' ')).toBe(125);
+      expect(r.stderr).toMatch(says);
+      expect(r.stdout).toBe('');
+    }
+    // A process that is gone: its namespaces cannot be opened.
+    const dead = spawn('true');
+    await exited(dead);
+    const r = await spawnToEnd([ENTER_PROGRAM, String(dead.pid), '12288', '65534', '--', 'ip', 'link']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/cannot open \/proc\/\d+\/ns\/ipc: No such file or directory/);
+  });
+});
+
+describe('a run', () => {
+  /** The programs a run started in its nodes, as VXLAB_TRACE_SPAWNS shows them, by how they entered. */
+  const entered = (stderr: string) => {
+    const spawns = stderr.split('\n').filter((l) => l.startsWith('vxlab-spawn '));
+    return {
+      byEnter: spawns.filter((l) => l.includes(`${ENTER_PROGRAM} `)).length,
+      // Only a node's programs enter the mount namespace; the underlay's nsenter joins the network alone.
+      byNsenter: spawns.filter((l) => / nsenter -t \d+ --net --mount /.test(l)).length,
+    };
+  };
+
+  it('enters its nodes with vxlab-enter, and with nsenter and setpriv under VXLAB_ENTER=nsenter, passing either way', async () => {
+    const fast = await runCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_TRACE_SPAWNS: '1' } });
+    expect(fast.exitCode, fast.stderr).toBe(0);
+    expect(fast.stdout).toMatch(/^ok 1 - p2p$/m);
+    const fastWays = entered(fast.stderr);
+    expect(fastWays.byEnter).toBeGreaterThan(5);
+    expect(fastWays.byNsenter).toBe(0);
+    const other = await runCli(['p2p', '--reporter', 'tap'], { env: { VXLAB_TRACE_SPAWNS: '1', VXLAB_ENTER: 'nsenter' } });
+    expect(other.exitCode, other.stderr).toBe(0);
+    expect(other.stdout).toMatch(/^ok 1 - p2p$/m);
+    // Not the same count: state checks poll until their window closes.
+    const otherWays = entered(other.stderr);
+    expect(otherWays.byEnter).toBe(0);
+    expect(otherWays.byNsenter).toBeGreaterThan(5);
+  });
+});
