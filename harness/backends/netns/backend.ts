@@ -25,7 +25,8 @@ import { checkNetnsPrerequisites, inInitialUserNamespace } from './prerequisites
 import { enterProgram } from './enter.ts';
 import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
-import { DROPPER_PATH, HOLDER_PATH, enterArgv } from './sandbox.ts';
+import { DROPPER_PATH, HOLDER_PATH, enterArgv, inNetworkOfArgv } from './sandbox.ts';
+import { shellCommand, shellWord } from '../ssh/quote.ts';
 
 const SWITCH_BRIDGE = 'br0';
 const INSTALL_FIX = 'install iproute2, iputils-ping, tcpdump, procps, coreutils and util-linux';
@@ -93,7 +94,7 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
 }
 
 /**
- * The whole underlay from one process: each `nsenter` + `ip` spawned by Node blocks its event
+ * The whole underlay from one process: each `nsenter` (or vxlab-enter) + `ip` spawned by Node blocks its event
  * loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost more than
  * the kernel work. The switch's bridge first, then xargs forks every node's batch at once, then
  * the switch's ports (which need every node's veth). The bridge must come first: made at the same
@@ -102,7 +103,7 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
  * the lab's private run directory, named after their node (`switch.before`, `switch.after` for
  * the switch: no node name has a dot), so a failure says where (`Command failed DIR/FILE:LINE`).
  */
-async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders: readonly Holder[], plan: ReturnType<typeof underlayPlan>, options: { signal?: AbortSignal }): Promise<void> {
+async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders: readonly Holder[], plan: ReturnType<typeof underlayPlan>, enter: string | undefined, options: { signal?: AbortSignal }): Promise<void> {
   const dir = join(runDir, 'underlay');
   await mkdir(dir, { mode: 0o700 });
   const batches = new Map<string, { pid: number; lines: string[] }>([
@@ -111,9 +112,12 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
     ['switch.after', { pid: switchPid, lines: plan.switchAfter }],
   ]);
   await Promise.all([...batches].map(([name, b]) => writeFile(join(dir, name), `${b.lines.join('\n')}\n`, { mode: 0o600 })));
-  const args = [...batches].filter(([name]) => !name.startsWith('switch.')).flatMap(([name, b]) => ['-t', String(b.pid), '--net', '--', 'ip', '-batch', join(dir, name)]);
-  const script = 'nsenter -t "$0" --net -- ip -batch "$1" && xargs -0 -n 7 -P 0 nsenter && exec nsenter -t "$0" --net -- ip -batch "$2"';
-  const result = await execArgv(['sh', '-c', script, String(switchPid), join(dir, 'switch.before'), join(dir, 'switch.after')], { input: `${args.join('\0')}\0`, ...options });
+  // Each node's `ip -batch FILE` in its network namespace (inNetworkOfArgv), as xargs's NUL-separated words.
+  const perNode = [...batches].filter(([name]) => !name.startsWith('switch.')).map(([name, b]) => inNetworkOfArgv(b.pid, ['ip', '-batch', join(dir, name)], enter));
+  const inSwitch = (file: string) => shellCommand(inNetworkOfArgv(switchPid, ['ip', '-batch', join(dir, file)], enter));
+  const script = `${inSwitch('switch.before')} && xargs -0 -n ${perNode[0]!.length - 1} -P 0 ${shellWord(perNode[0]![0]!)} && exec ${inSwitch('switch.after')}`;
+  const input = `${perNode.flatMap((argv) => argv.slice(1)).join('\0')}\0`;
+  const result = await execArgv(['sh', '-c', script], { input, ...options });
   if (result.exitCode !== 0) {
     const failed = /Command failed (\S+):(\d+)/.exec(result.stderr);
     const file = failed ? basename(failed[1]!) : undefined;
@@ -160,7 +164,7 @@ export class NetnsBackend implements Backend {
         owner: { runId: options.runId, node: label },
       }));
       // Every deadline runs while the others start on this shared machine: a bigger lab waits longer.
-      const settled = await Holder.startAll(runDir, specs, 5000 + 100 * lab.nodes.length, (launcher) => defer.defer('end the holders\' launcher', () => launcher.end()));
+      const settled = await Holder.startAll(runDir, specs, 5000 + 100 * lab.nodes.length, (launcher) => defer.defer('end the holders\' launcher', () => launcher.end()), enter);
       // Every holder that did start goes into the defer stack before unwinding; they stop all at once.
       const started = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ label: labels[i]!, holder: r.value }] : []));
       defer.defer(`stop ${started.map((s) => s.label).join(', ')}`, async () => {
@@ -172,11 +176,11 @@ export class NetnsBackend implements Backend {
       options.signal?.throwIfAborted();
       const [switchHolder, ...holders] = settled.map((r) => (r as PromiseFulfilledResult<Holder>).value);
       // The underlay is vxlab's own plumbing, never a scenario's: the host's ip runs it in the holders' network namespaces only.
-      await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), signalOption);
+      await runUnderlay(lab, runDir, switchHolder!.pid, holders, underlayPlan(lab, switchHolder!.pid), enter, signalOption);
 
       // Commands asked for in one turn (a forEach group's steps, a check's pings) start from one bash,
       // a command asked for alone from the lab's standing bash: launch.ts.
-      const launcher = new ProgramLauncher(runDir);
+      const launcher = new ProgramLauncher(runDir, enter);
       defer.defer('end the standing launcher', () => launcher.end());
       const nodes = new Map(lab.nodes.map((n, i) => [n.name, new NetnsNode(n.name, holders[i]!, nodeCapabilities(options.nodeNeeds?.get(n.name)), rootless, launcher, enter)]));
       defer.defer('stop background processes', () => Promise.all([...nodes.values()].map((n) => n.stopBackground())));

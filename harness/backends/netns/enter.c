@@ -15,6 +15,12 @@
 // process dies. PROGRAM is looked up in the node's PATH (the environment's PATH, as setpriv's
 // execvp does). `vxlab-enter --probe` prints `vxlab-enter 1` and exits 0.
 //
+// Two more forms replace setpriv and nsenter where vxlab runs its own plumbing, not a node's command:
+//   vxlab-enter --pdeathsig -- PROGRAM ARG...  PROGRAM gets SIGKILL when the caller dies (setpriv
+//                                              --pdeathsig KILL): the holders' and launchers' bash;
+//   vxlab-enter --net PID -- PROGRAM ARG...    PROGRAM (the host's, as root) in the network
+//                                              namespace of PID (nsenter -t PID --net): the underlay.
+//
 // Exit codes of its own: 127 the program was not found, 126 it could not be run, 125 a bad
 // argument or a namespace or privilege step that failed (a message on stderr says which).
 
@@ -237,6 +243,20 @@ static void run(char **argv, char **envp) {
   fail(last == -ENOENT ? 127 : 126, "failed to execute", name, -last);
 }
 
+/** `/proc/PID/ns/KIND` in `path` (64 bytes: PID has at most 10 digits, KIND 3 letters). */
+static const char *namespace_path(char *path, u64 pid, const char *kind) {
+  if (pid == 0 || pid > 0x3fffffff) fail(125, "expects a process for PID", 0, 0);
+  memcpy(path, "/proc/", 6);
+  unsigned long at = 6;
+  char digits[24];
+  int n = 0;
+  for (u64 v = pid; v; v /= 10) digits[n++] = (char)('0' + v % 10);
+  while (n) path[at++] = digits[--n];
+  memcpy(path + at, "/ns/", 4);
+  memcpy(path + at + 4, kind, 4);
+  return path;
+}
+
 __attribute__((used)) void enter_main(i64 *stack) {
   int argc = (int)stack[0];
   char **argv = (char **)(stack + 1);
@@ -245,29 +265,35 @@ __attribute__((used)) void enter_main(i64 *stack) {
     sys(__NR_write, 1, "vxlab-enter 1\n", 14);
     exit_with(0);
   }
+  if (argc >= 4 && same(argv[1], "--pdeathsig") && same(argv[2], "--")) {
+    // A parent that died before the prctl would leave the program orphaned for good: then it does not run.
+    i64 parent = sys(__NR_getppid, 0, 0, 0);
+    check(sys6(__NR_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0), "could not set the parent-death signal");
+    if (sys(__NR_getppid, 0, 0, 0) != parent) fail(125, "its parent died before the program could start", 0, 0);
+    run(argv + 3, envp);
+  }
+  if (argc >= 5 && same(argv[1], "--net") && same(argv[3], "--")) {
+    char path[64];
+    i64 fd = sys6(__NR_openat, AT_FDCWD_, (i64)namespace_path(path, number(argv[2], "PID"), "net"), O_RDONLY | O_CLOEXEC, 0, 0, 0);
+    if (fd < 0) fail(125, "cannot open", path, -fd);
+    i64 ret = sys(__NR_setns, fd, CLONE_NEWNET, 0);
+    if (ret < 0) fail(125, "cannot join the network namespace of", argv[2], -ret);
+    run(argv + 4, envp);
+  }
   if (argc < 6 || !same(argv[4], "--")) fail(125, "usage: vxlab-enter PID CAPS UID|- -- PROGRAM [ARG...]", 0, 0);
   u64 pid = number(argv[1], "PID");
   u64 caps = number(argv[2], "CAPS");
   int change_user = !same(argv[3], "-");
   u64 uid = change_user ? number(argv[3], "UID") : 0;
-  if (pid == 0 || pid > 0x3fffffff) fail(125, "expects a process for PID, got", argv[1], 0);
   if (change_user && uid > 0xfffffffe) fail(125, "expects a user for UID, got", argv[3], 0);
 
   // Every namespace is opened before any is joined: after the mount namespace, /proc is the node's.
   static const char *const kinds[] = {"ipc", "uts", "net", "pid", "mnt"};
   static const int types[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS};
   int fds[5];
-  char path[64] = "/proc/";
-  unsigned long at = 6;
-  char digits[24];
-  int n = 0;
-  for (u64 v = pid; v; v /= 10) digits[n++] = (char)('0' + v % 10);
-  while (n) path[at++] = digits[--n];
-  memcpy(path + at, "/ns/", 4);
-  at += 4;
+  char path[64];
   for (int i = 0; i < 5; i++) {
-    memcpy(path + at, kinds[i], 4);
-    i64 fd = sys6(__NR_openat, AT_FDCWD_, (i64)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+    i64 fd = sys6(__NR_openat, AT_FDCWD_, (i64)namespace_path(path, pid, kinds[i]), O_RDONLY | O_CLOEXEC, 0, 0, 0);
     if (fd < 0) fail(125, "cannot open", path, -fd);
     fds[i] = (int)fd;
   }

@@ -159,6 +159,38 @@ describe('vxlab-enter', () => {
   });
 });
 
+describe('vxlab-enter for vxlab\'s own plumbing', () => {
+  it('--pdeathsig: the program gets SIGKILL when the one who started it dies', async () => {
+    // A bash that starts the program and then waits: killing that bash must end the program.
+    const parent = spawn('bash', ['-c', `"$0" --pdeathsig -- ip monitor & wait`, ENTER_PROGRAM], { stdio: 'ignore' });
+    const program = await pollUntil(() => readdirSync('/proc').find((e) => /^\d+$/.test(e) && parentOf(e) === parent.pid && readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'ip'), { what: 'ip monitor under bash', timeoutMs: 5000 });
+    expect(readFileSync(`/proc/${program}/status`, 'utf8')).toMatch(/^Uid:\s+0\s/m);
+    parent.kill('SIGKILL');
+    await gone(program);
+    // Nothing else changed: no namespace joined.
+    const ran = await spawnToEnd([ENTER_PROGRAM, '--pdeathsig', '--', 'ip', '-o', 'link', 'show', 'lo']);
+    expect(ran.exitCode).toBe(0);
+  });
+
+  it('--net PID: the host\'s program, as root, in that network namespace alone', async () => {
+    const holder = holderPid('node1');
+    const launched = spawn(ENTER_PROGRAM, ['--net', String(holder), '--', 'ip', 'monitor'], { stdio: 'ignore' });
+    try {
+      // No fork: the program is the process spawned.
+      await pollUntil(() => (readFileSync(`/proc/${launched.pid}/comm`, 'utf8').trim() === 'ip' ? true : undefined), { what: 'ip monitor', timeoutMs: 5000 });
+      const seen = identity(String(launched.pid));
+      expect(seen['ns net']).toBe(readlinkSync(`/proc/${holder}/ns/net`));
+      for (const ns of ['mnt', 'pid', 'uts', 'ipc']) expect(seen[`ns ${ns}`]).toBe(readlinkSync(`/proc/self/ns/${ns}`));
+      expect(seen.Uid).toBe('0\t0\t0\t0');
+    } finally {
+      launched.kill('SIGKILL');
+    }
+    const bad = await spawnToEnd([ENTER_PROGRAM, '--net', 'x', '--', 'ip', 'link']);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toMatch(/expects a number for PID/);
+  });
+});
+
 describe('a run', () => {
   /** The programs a run started in its nodes, as VXLAB_TRACE_SPAWNS shows them, by how they entered. */
   const entered = (stderr: string) => {

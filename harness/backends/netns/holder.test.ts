@@ -25,6 +25,9 @@ describe('holderArgv', () => {
     expect(argv.slice(0, 5)).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'bwrap']);
     expect(argv.join(' ')).toContain('--clearenv --setenv VXLAB_NODE vxlab-vx01-node0 --setenv VXLAB_HARNESS 4242.99');
     expect(holderArgv(spec(true), harness).join(' ')).toContain('setpriv --pdeathsig KILL --inh-caps -all --ambient-caps -all -- bwrap');
+    // With vxlab-enter, it gives the parent-death signal; rootless mode still needs setpriv's capability drop.
+    expect(holderArgv(spec(false), harness, '/p/dist/vxlab-enter').slice(0, 4)).toEqual(['/p/dist/vxlab-enter', '--pdeathsig', '--', 'bwrap']);
+    expect(holderArgv(spec(true), harness, '/p/dist/vxlab-enter').join(' ')).toContain('setpriv --pdeathsig KILL --inh-caps -all --ambient-caps -all -- bwrap');
   });
 });
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { harnessIdentity, type HarnessIdentity } from '../harness-identity.ts';
 import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, harnessLabel, writeMarker } from './marker.ts';
-import { bwrapArgv, type SandboxPlan } from './sandbox.ts';
+import { bwrapArgv, diesWithParentArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
 /** What Node writes to a new holder; `cat` echoes it from inside the finished tree (bwrap execs it after its last mount). */
@@ -33,12 +33,13 @@ export interface HolderSpec {
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
 /** bwrap's argv for a holder (pure): the label and its harness go into the sandbox's environment, and so bwrap's argv. */
-export function holderArgv(spec: HolderSpec, harness: HarnessIdentity): string[] {
+export function holderArgv(spec: HolderSpec, harness: HarnessIdentity, enter?: string): string[] {
   const argv = bwrapArgv(spec.plan);
   argv.splice(argv.indexOf('--clearenv') + 1, 0, '--setenv', NODE_LABEL_VARIABLE, spec.label, '--setenv', HARNESS_LABEL_VARIABLE, harnessLabel(harness));
-  // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user namespace instead.
-  const dropCapabilities = spec.plan.rootless ? ['--inh-caps', '-all', '--ambient-caps', '-all'] : [];
-  return ['setpriv', '--pdeathsig', 'KILL', ...dropCapabilities, '--', ...argv];
+  // Rootless: bwrap refuses to start with capabilities it did not get from root; it makes a user
+  // namespace instead. setpriv drops them (vxlab-enter --pdeathsig changes nothing else).
+  if (spec.plan.rootless) return ['setpriv', '--pdeathsig', 'KILL', '--inh-caps', '-all', '--ambient-caps', '-all', '--', ...argv];
+  return diesWithParentArgv(argv, enter);
 }
 
 /**
@@ -70,13 +71,14 @@ export class Holder {
    * can end it whatever happens next. No abort signal: stopped half-way, bwrap's first process may
    * not yet die with bwrap, and it would outlive the run unseen. The caller looks at its signal after.
    */
-  static async startAll(dir: string, specs: readonly HolderSpec[], timeoutMs: number, track: (launcher: Launcher) => void): Promise<PromiseSettledResult<Holder>[]> {
+  static async startAll(dir: string, specs: readonly HolderSpec[], timeoutMs: number, track: (launcher: Launcher) => void, enter?: string): Promise<PromiseSettledResult<Holder>[]> {
     const harness = await harnessIdentity();
-    const argvs = specs.map((spec) => holderArgv(spec, harness));
+    const argvs = specs.map((spec) => holderArgv(spec, harness, enter));
     const script = join(dir, 'holders.sh');
     await writeFile(script, launcherScript(argvs), { mode: 0o600 });
     for (const argv of argvs) traceSpawn(argv.slice(argv.indexOf('--') + 1));
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', script], { stdio: ['ignore', 'ignore', 'pipe', ...specs.map(() => 'pipe' as const)] });
+    const [program, ...args] = diesWithParentArgv(['bash', script], enter);
+    const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe', ...specs.map(() => 'pipe' as const)] });
     const launcher = new Launcher(child);
     track(launcher);
     return Promise.allSettled(specs.map((spec, i) => Holder.await(spec, child.stdio[3 + i] as Socket, launcher, timeoutMs)));

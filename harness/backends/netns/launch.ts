@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants } from 'node:os';
-import { NODE_ENV } from './sandbox.ts';
+import { NODE_ENV, diesWithParentArgv } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
 export type ExitOutcome = { code: number | null; signal: NodeJS.Signals | null } | Error;
@@ -178,8 +178,9 @@ class StandingLauncher {
     child.once('close', () => this.over());
   }
 
-  static spawn(): StandingLauncher {
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', '-c', STANDING_SCRIPT], {
+  static spawn(enter: string | undefined): StandingLauncher {
+    const [program, ...args] = diesWithParentArgv(['bash', '-c', STANDING_SCRIPT], enter);
+    const child = spawn(program!, args, {
       detached: true, // like a program spawned alone: a terminal's Ctrl-C is the harness's to handle
       env: NODE_ENV,
       stdio: Array.from({ length: 3 + 3 * STANDING_SLOTS }, () => 'pipe' as const),
@@ -247,7 +248,11 @@ export class ProgramLauncher {
   private groups = 0;
   private standing: StandingLauncher | undefined;
 
-  constructor(private readonly dir: string) {}
+  /** `enter`: vxlab-enter, which also gives the launchers' bash its parent-death signal (else setpriv does). */
+  constructor(
+    private readonly dir: string,
+    private readonly enter?: string,
+  ) {}
 
   launch(spawnArgv: readonly string[], input: string | undefined): Promise<Launch> {
     const member = new GroupMember(spawnArgv, input);
@@ -265,7 +270,7 @@ export class ProgramLauncher {
     if (members.length === 1) {
       const only = members[0]!;
       try {
-        if (!this.standing || this.standing.full) this.standing = StandingLauncher.spawn();
+        if (!this.standing || this.standing.full) this.standing = StandingLauncher.spawn(this.enter);
         this.standing.take(only);
         this.readiness.get(only)!(only);
       } catch (error) {
@@ -290,7 +295,8 @@ export class ProgramLauncher {
     const fds = items.flatMap((item, i) => fdsOf(i, item.hasInput));
     let child: ChildProcess;
     try {
-      child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'bash', script], {
+      const [program, ...args] = diesWithParentArgv(['bash', script], this.enter);
+      child = spawn(program!, args, {
         detached: true, // like a program spawned alone: a terminal's Ctrl-C is the harness's to handle
         env: NODE_ENV,
         stdio: ['ignore', 'pipe', 'pipe', ...Array.from({ length: Math.max(...fds) - 2 }, (_, k) => (fds.includes(k + 3) ? ('pipe' as const) : ('ignore' as const)))],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nodeCapabilities } from '../node-user.ts';
-import { DROPPER_PATH, HOLDER_PATH, bwrapArgv, enterArgv } from './sandbox.ts';
+import { DROPPER_PATH, HOLDER_PATH, bwrapArgv, diesWithParentArgv, enterArgv, inNetworkOfArgv } from './sandbox.ts';
 
 const root = '/tmp/vxlab-root-vx00000001-42-7-abcdef/node';
 const procKind = (path: string) => (path === '/proc/acpi' ? 'directory' : path === '/proc/kcore' ? undefined : 'file') as 'file' | 'directory' | undefined;
@@ -68,3 +68,16 @@ describe('enterArgv', () => {
     expect(guest.slice(0, 5)).toEqual(['/x/dist/vxlab-enter', '7', String(0x3000 | (1 << 21)), '-', '--']);
   });
 });
+
+describe('vxlab\'s own plumbing', () => {
+  it('dies with its parent through vxlab-enter, else setpriv', () => {
+    expect(diesWithParentArgv(['bash', 'x.sh'], '/p/vxlab-enter')).toEqual(['/p/vxlab-enter', '--pdeathsig', '--', 'bash', 'x.sh']);
+    expect(diesWithParentArgv(['bash', 'x.sh'])).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'bash', 'x.sh']);
+  });
+
+  it('runs the underlay\'s ip in a network namespace through vxlab-enter, else nsenter', () => {
+    expect(inNetworkOfArgv(42, ['ip', '-batch', 'f'], '/p/vxlab-enter')).toEqual(['/p/vxlab-enter', '--net', '42', '--', 'ip', '-batch', 'f']);
+    expect(inNetworkOfArgv(42, ['ip', '-batch', 'f'])).toEqual(['nsenter', '-t', '42', '--net', '--', 'ip', '-batch', 'f']);
+  });
+});
+

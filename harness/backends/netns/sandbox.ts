@@ -79,3 +79,17 @@ export function enterArgv(holderPid: number, capabilities: readonly string[], ro
     ...argv,
   ];
 }
+
+/**
+ * argv that gets SIGKILL when its parent (vxlab, or the bash that started it) dies: vxlab-enter
+ * --pdeathsig, else setpriv --pdeathsig KILL. For vxlab's own launchers and holders.
+ */
+export function diesWithParentArgv(argv: readonly string[], enter?: string): string[] {
+  return enter !== undefined ? [enter, '--pdeathsig', '--', ...argv] : ['setpriv', '--pdeathsig', 'KILL', '--', ...argv];
+}
+
+/** argv of the host's program (as root) in the network namespace of `pid` only: the underlay's `ip -batch`. */
+export function inNetworkOfArgv(pid: number | string, argv: readonly string[], enter?: string): string[] {
+  return enter !== undefined ? [enter, '--net', String(pid), '--', ...argv] : ['nsenter', '-t', String(pid), '--net', '--', ...argv];
+}
+
