@@ -43,11 +43,11 @@ class NetnsNode implements NodeHandle {
   ) {}
 
   exec(argv: readonly string[], options?: ExecOptions) {
-    return execInSandbox(argv, (input) => this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv, this.enter), input), options);
+    return execInSandbox(argv, (input) => this.launcher.launch(enterArgv(this.holder, this.capabilities, this.rootless, argv, this.enter), input), options);
   }
 
   start(argv: readonly string[]): BackgroundProcess {
-    const process = new SandboxProcess(argv, this.launcher.launch(enterArgv(this.holder.pid, this.capabilities, this.rootless, argv, this.enter), undefined));
+    const process = new SandboxProcess(argv, this.launcher.launch(enterArgv(this.holder, this.capabilities, this.rootless, argv, this.enter), undefined));
     this.background.add(process);
     void process.exited.then(() => this.background.delete(process));
     return process;

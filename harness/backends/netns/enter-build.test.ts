@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildEnter } from './enter-build.ts';
-import { ENTER_PROBE_ANSWER } from './enter.ts';
+import { buildEnter, enterProbeAnswer } from './enter-build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxlab-enter-build-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +13,9 @@ describe('buildEnter', () => {
     const output = join(dir, 'vxlab-enter');
     expect(buildEnter(output)).toBeUndefined();
     const probe = spawnSync(output, ['--probe'], { encoding: 'utf8' });
-    expect(probe.stdout.trim()).toBe(ENTER_PROBE_ANSWER);
+    // The hash of the source it was built from, which vxlab compares before using it.
+    expect(probe.stdout.trim()).toBe(enterProbeAnswer());
+    expect(probe.stdout.trim()).toMatch(/^vxlab-enter [0-9a-f]{16}$/);
     // Static, no interpreter: nothing of glibc starts with it.
     expect(spawnSync('readelf', ['-l', output], { encoding: 'utf8' }).stdout).not.toContain('INTERP');
   });
@@ -23,5 +24,7 @@ describe('buildEnter', () => {
     const output = join(dir, 'none');
     expect(buildEnter(output, 'vxlab-no-such-cc')).toMatch(/^vxlab-no-such-cc could not run \(.*ENOENT/);
     expect(existsSync(output)).toBe(false);
+    // One that exits 0 and writes nothing built nothing either.
+    expect(buildEnter(output, 'true')).toMatch(/^true exited 0 but wrote no /);
   });
 });

@@ -2,6 +2,8 @@
 // no C library (no glibc start-up at each command: the point of it), so it needs only a compiler
 // and the kernel's headers. Where it cannot be built, vxlab enters nodes with nsenter and setpriv.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../scenario/project-root.ts';
 
@@ -9,11 +11,23 @@ import { PROJECT_ROOT } from '../../scenario/project-root.ts';
 export const ENTER_FILE = 'vxlab-enter';
 export const ENTER_SOURCE = join(PROJECT_ROOT, 'harness', 'backends', 'netns', 'enter.c');
 
+/** What `vxlab-enter --probe` must answer: a build of this very enter.c (undefined: no source to build from). */
+export function enterProbeAnswer(): string | undefined {
+  let source: Buffer;
+  try {
+    source = readFileSync(ENTER_SOURCE);
+  } catch {
+    return undefined;
+  }
+  return `vxlab-enter ${createHash('sha256').update(source).digest('hex').slice(0, 16)}`;
+}
+
 /** The compiler's argv: static, no C library, no stack protector (it needs libc's canary), warnings as errors. */
 export function enterCompileArgv(output: string, compiler = 'cc'): string[] {
+  const hash = enterProbeAnswer()?.split(' ')[1] ?? 'none';
   return [
     compiler, '-O2', '-static', '-nostdlib', '-ffreestanding', '-fno-stack-protector', '-fno-asynchronous-unwind-tables',
-    '-fno-pie', '-no-pie', '-Wall', '-Wextra', '-Werror', '-o', output, ENTER_SOURCE,
+    '-fno-pie', '-no-pie', '-Wall', '-Wextra', '-Werror', `-DSOURCE_HASH="${hash}"`, '-o', output, ENTER_SOURCE,
   ];
 }
 
@@ -23,5 +37,7 @@ export function buildEnter(output: string, compiler = 'cc'): string | undefined 
   const run = spawnSync(program!, args, { encoding: 'utf8', timeout: 60_000 });
   if (run.error) return `${program} could not run (${run.error.message})`;
   if (run.status !== 0) return `${program} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(0, 5).join(' | ')}`;
+  // A "compiler" that exits 0 and writes nothing (the 37th attack's stand-in) built nothing.
+  if (!statSync(output, { throwIfNoEntry: false })?.isFile()) return `${program} exited 0 but wrote no ${output}`;
   return undefined;
 }

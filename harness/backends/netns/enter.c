@@ -4,8 +4,10 @@
 // feature probing traps to the hypervisor), and nsenter plus setpriv paid it twice per command,
 // a quarter of `--all`'s CPU (NOTES, "Speed, part 9"). Built by `npm run build` (enter-build.ts).
 //
-// Usage (vxlab's own, never a user's): vxlab-enter PID CAPS UID -- PROGRAM ARG...
+// Usage (vxlab's own, never a user's): vxlab-enter PID START CAPS UID -- PROGRAM ARG...
 //   PID   the node's holder (host PID): its net, ipc, uts, pid and mount namespaces are joined;
+//   START its start time (/proc/PID/stat field 22): a holder that died and left its PID to
+//         another process is refused (exit 125), never entered;
 //   CAPS  the capabilities the program keeps, a decimal bit mask (bounding, inheritable,
 //         permitted, effective and ambient sets all become exactly this);
 //   UID   the user (and group) the program runs as, with no supplementary groups; `-` keeps
@@ -13,7 +15,8 @@
 // Then, like nsenter: fork into the node's PID namespace, wait, and exit as the program did
 // (killed by a signal: the same signal). The program gets no_new_privs and SIGKILL when this
 // process dies. PROGRAM is looked up in the node's PATH (the environment's PATH, as setpriv's
-// execvp does). `vxlab-enter --probe` prints `vxlab-enter 1` and exits 0.
+// execvp does). `vxlab-enter --probe` prints `vxlab-enter SOURCE_HASH` (the hash of this file it
+// was built from, given by the build) and exits 0: vxlab uses no build of another source.
 //
 // Two more forms replace setpriv and nsenter where vxlab runs its own plumbing, not a node's command:
 //   vxlab-enter --pdeathsig -- PROGRAM ARG...  PROGRAM gets SIGKILL when the caller dies (setpriv
@@ -68,11 +71,16 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define SIGCONT 18
 #define SIGSTOP 19
 #define WUNTRACED 2
+#define POLLHUP 0x10
+#define O_DIRECTORY_ 0200000
 #define ENOENT 2
 #define EACCES 13
 #define ENOTDIR 20
 #define EINVAL 22
 #define AT_FDCWD_ -100
+#ifndef SOURCE_HASH
+#error "build with -DSOURCE_HASH='\"...\"' (enter-build.ts does)"
+#endif
 #define NODE_PATH_DEFAULT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // gcc may emit calls to these even with -ffreestanding. Volatile: so that it cannot turn their
@@ -204,6 +212,7 @@ static void drop_privileges(u64 caps, int change_user, u64 uid) {
 /** execvp's search: each PATH directory in turn; EACCES is kept if nothing else is found. */
 static void run(char **argv, char **envp) {
   const char *name = argv[0];
+  if (!*name) fail(127, "failed to execute", "''", ENOENT);  // as execvp: an empty name is not found
   for (const char *p = name; *p; p++) {
     if (*p == '/') {
       i64 err = sys(__NR_execve, name, argv, envp);
@@ -257,12 +266,50 @@ static const char *namespace_path(char *path, u64 pid, const char *kind) {
   return path;
 }
 
+/**
+ * /proc/PID as a directory descriptor, once its start time is START: the namespaces are then
+ * opened through it, and a descriptor of a process that is gone opens nothing (ESRCH), even if
+ * its PID was taken again meanwhile.
+ */
+static int process_directory(u64 pid, u64 start) {
+  char path[64];
+  namespace_path(path, pid, "net");
+  path[length(path) - 7] = 0;  // "/proc/PID"
+  i64 dir = sys6(__NR_openat, AT_FDCWD_, (i64)path, O_RDONLY | O_DIRECTORY_ | O_CLOEXEC, 0, 0, 0);
+  if (dir < 0) fail(125, "cannot open", path, -dir);
+  i64 fd = sys6(__NR_openat, dir, (i64)"stat", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+  if (fd < 0) fail(125, "cannot read the stat of holder", path, -fd);
+  char stat[1024];
+  i64 got = sys(__NR_read, fd, stat, sizeof stat - 1);
+  sys(__NR_close, fd, 0, 0);
+  if (got <= 0) fail(125, "cannot read the stat of holder", path, got < 0 ? -got : 0);
+  stat[got] = 0;
+  // Fields after the command name's last ')': state is field 3, the start time field 22.
+  i64 close_paren = -1;
+  for (i64 i = 0; i < got; i++)
+    if (stat[i] == ')') close_paren = i;
+  int field = 2;
+  u64 seen = 0;
+  int digits = 0;
+  for (i64 i = close_paren + 1; close_paren >= 0 && i < got; i++) {
+    if (stat[i] == ' ') {
+      if (field == 22) break;
+      field++;
+      continue;
+    }
+    if (field == 22 && stat[i] >= '0' && stat[i] <= '9') seen = seen * 10 + (u64)(stat[i] - '0'), digits++;
+  }
+  if (field != 22 || digits == 0 || seen != start) fail(125, "refuses a holder that is not the one it was given (another process has its PID):", path, 0);
+  return (int)dir;
+}
+
 __attribute__((used)) void enter_main(i64 *stack) {
   int argc = (int)stack[0];
   char **argv = (char **)(stack + 1);
   char **envp = argv + argc + 1;
   if (argc == 2 && same(argv[1], "--probe")) {
-    sys(__NR_write, 1, "vxlab-enter 1\n", 14);
+    static const char answer[] = "vxlab-enter " SOURCE_HASH "\n";
+    sys(__NR_write, 1, answer, sizeof answer - 1);
     exit_with(0);
   }
   if (argc >= 4 && same(argv[1], "--pdeathsig") && same(argv[2], "--")) {
@@ -280,23 +327,28 @@ __attribute__((used)) void enter_main(i64 *stack) {
     if (ret < 0) fail(125, "cannot join the network namespace of", argv[2], -ret);
     run(argv + 4, envp);
   }
-  if (argc < 6 || !same(argv[4], "--")) fail(125, "usage: vxlab-enter PID CAPS UID|- -- PROGRAM [ARG...]", 0, 0);
+  if (argc < 7 || !same(argv[5], "--")) fail(125, "usage: vxlab-enter PID START CAPS UID|- -- PROGRAM [ARG...]", 0, 0);
   u64 pid = number(argv[1], "PID");
-  u64 caps = number(argv[2], "CAPS");
-  int change_user = !same(argv[3], "-");
-  u64 uid = change_user ? number(argv[3], "UID") : 0;
-  if (change_user && uid > 0xfffffffe) fail(125, "expects a user for UID, got", argv[3], 0);
+  u64 start = number(argv[2], "START");
+  u64 caps = number(argv[3], "CAPS");
+  int change_user = !same(argv[4], "-");
+  u64 uid = change_user ? number(argv[4], "UID") : 0;
+  if (change_user && uid > 0xfffffffe) fail(125, "expects a user for UID, got", argv[4], 0);
 
   // Every namespace is opened before any is joined: after the mount namespace, /proc is the node's.
   static const char *const kinds[] = {"ipc", "uts", "net", "pid", "mnt"};
   static const int types[] = {CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWPID, CLONE_NEWNS};
   int fds[5];
   char path[64];
+  int holder = process_directory(pid, start);
   for (int i = 0; i < 5; i++) {
-    i64 fd = sys6(__NR_openat, AT_FDCWD_, (i64)namespace_path(path, pid, kinds[i]), O_RDONLY | O_CLOEXEC, 0, 0, 0);
-    if (fd < 0) fail(125, "cannot open", path, -fd);
+    memcpy(path, "ns/", 3);
+    memcpy(path + 3, kinds[i], 4);
+    i64 fd = sys6(__NR_openat, holder, (i64)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+    if (fd < 0) fail(125, "cannot open the holder's", path, -fd);
     fds[i] = (int)fd;
   }
+  sys(__NR_close, holder, 0, 0);
   for (int i = 0; i < 5; i++) {
     i64 ret = sys(__NR_setns, fds[i], types[i], 0);
     if (ret < 0) fail(125, "cannot join the node's namespace", kinds[i], -ret);
@@ -305,10 +357,21 @@ __attribute__((used)) void enter_main(i64 *stack) {
   // wait4 needs SIGCHLD not ignored (an ignored one reaps children unseen): its default, as nsenter sets.
   struct { u64 handler, flags, restorer, mask; } child_default = {0, 0, 0, 0};
   check(sys6(__NR_rt_sigaction, SIGCHLD, (i64)&child_default, 0, 8, 0, 0), "could not reset SIGCHLD");
+  // The child cannot see its parent die before its parent-death signal is set (the parent is
+  // outside its PID namespace: getppid says 0): a pipe whose write end only the parent keeps can.
+  int alive[2];
+  check(sys(__NR_pipe2, alive, O_CLOEXEC, 0), "cannot make a pipe");
   // The PID namespace applies to children only: fork, as nsenter does.
   i64 child = sys6(__NR_clone, SIGCHLD, 0, 0, 0, 0, 0);
   if (child < 0) fail(125, "cannot fork", 0, -child);
-  if (child > 0) become_program(child);
+  if (child > 0) {
+    sys(__NR_close, alive[0], 0, 0);
+    become_program(child);
+  }
+  sys(__NR_close, alive[1], 0, 0);
   drop_privileges(caps, change_user, uid);
-  run(argv + 5, envp);
+  struct { int fd; short events, revents; } parent = {alive[0], 0, 0};
+  struct { i64 sec, nsec; } now = {0, 0};
+  if (sys6(__NR_ppoll, (i64)&parent, 1, (i64)&now, 0, 8, 0) != 0 || (parent.revents & POLLHUP)) fail(125, "its parent died before the program could start", 0, 0);
+  run(argv + 6, envp);
 }

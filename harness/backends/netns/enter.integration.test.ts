@@ -33,7 +33,14 @@ function holderPid(node: string): number {
   return Number(/-t (\d+)/.exec(hint)![1]);
 }
 
-const argvFor = (enter: string | undefined, argv: string[]) => enterArgv(holderPid('node1'), capabilities, false, argv, enter);
+/** A process's start time (/proc/PID/stat field 22). */
+function startOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+const holderOf = (node: string) => ({ pid: holderPid(node), start: startOf(holderPid(node)) });
+const argvFor = (enter: string | undefined, argv: string[]) => enterArgv(holderOf('node1'), capabilities, false, argv, enter);
 
 /** Runs argv with the environment node programs get (vxlab-enter searches its PATH), to its end. */
 function spawnToEnd(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -48,6 +55,22 @@ function spawnToEnd(argv: string[]): Promise<{ exitCode: number | null; stdout: 
   });
 }
 const run = (enter: string | undefined, argv: string[]) => spawnToEnd(argvFor(enter, argv));
+
+function readlinkSafe(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function commOf(pid: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
 
 function parentOf(pid: string): number | undefined {
   try {
@@ -111,7 +134,7 @@ describe('vxlab-enter', () => {
     const missing = await run(enter, ['ip', 'link', 'show', 'nothing']);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toContain('"nothing"');
-    for (const argv of [['sh', '-c', 'id'], ['/bin/sh'], ['cat', '/etc/passwd']]) {
+    for (const argv of [['sh', '-c', 'id'], ['/bin/sh'], ['cat', '/etc/passwd'], ['']]) {
       const absent = await run(enter, argv);
       expect(absent.exitCode, argv.join(' ')).toBe(127);
       expect(absent.stderr).toMatch(/failed to execute .*: No such file or directory/);
@@ -135,14 +158,20 @@ describe('vxlab-enter', () => {
   });
 
   it('refuses its own bad arguments with 125 and runs nothing', async () => {
-    const base = [String(holderPid('node1')), '12288', '65534'];
+    const holder = holderOf('node1');
+    const [pid, start] = [String(holder.pid), String(holder.start)];
+    const base = [pid, start, '12288', '65534'];
     const cases = [
       { argv: [ENTER_PROGRAM, ...base, 'ip', 'link'], says: /usage/ },
-      { argv: [ENTER_PROGRAM, 'x1', '12288', '65534', '--', 'ip', 'link'], says: /expects a number for PID/ },
-      { argv: [ENTER_PROGRAM, base[0]!, '0x3000', '65534', '--', 'ip', 'link'], says: /expects a number for CAPS/ },
-      { argv: [ENTER_PROGRAM, base[0]!, '12288', 'nobody', '--', 'ip', 'link'], says: /expects a number for UID/ },
-      { argv: [ENTER_PROGRAM, '4194304000', '12288', '65534', '--', 'ip', 'link'], says: /expects a process for PID/ },
+      { argv: [ENTER_PROGRAM, 'x1', start, '12288', '65534', '--', 'ip', 'link'], says: /expects a number for PID/ },
+      { argv: [ENTER_PROGRAM, pid, '', '12288', '65534', '--', 'ip', 'link'], says: /expects a number for START/ },
+      { argv: [ENTER_PROGRAM, pid, start, '0x3000', '65534', '--', 'ip', 'link'], says: /expects a number for CAPS/ },
+      { argv: [ENTER_PROGRAM, pid, start, '12288', 'nobody', '--', 'ip', 'link'], says: /expects a number for UID/ },
+      { argv: [ENTER_PROGRAM, '4194304000', start, '12288', '65534', '--', 'ip', 'link'], says: /expects a process for PID/ },
       { argv: [ENTER_PROGRAM, ...base, '--'], says: /usage/ },
+      // The holder's PID with another start time, or another process's PID with the holder's: not the holder.
+      { argv: [ENTER_PROGRAM, pid, String(holder.start + 1), '12288', '65534', '--', 'ip', 'link'], says: /refuses a holder that is not the one it was given/ },
+      { argv: [ENTER_PROGRAM, String(process.pid), start, '12288', '65534', '--', 'ip', 'link'], says: /refuses a holder that is not the one it was given/ },
     ];
     for (const { argv, says } of cases) {
       const r = await spawnToEnd(argv);
@@ -153,9 +182,25 @@ describe('vxlab-enter', () => {
     // A process that is gone: its namespaces cannot be opened.
     const dead = spawn('true');
     await exited(dead);
-    const r = await spawnToEnd([ENTER_PROGRAM, String(dead.pid), '12288', '65534', '--', 'ip', 'link']);
+    const r = await spawnToEnd([ENTER_PROGRAM, String(dead.pid), start, '12288', '65534', '--', 'ip', 'link']);
     expect(r.exitCode).toBe(125);
-    expect(r.stderr).toMatch(/cannot open \/proc\/\d+\/ns\/ipc: No such file or directory/);
+    expect(r.stderr).toMatch(/cannot open \/proc\/\d+: No such file or directory/);
+  });
+
+  it('never leaves a program behind when it is killed while starting it (the 37th attack: 11 of 400 before)', async () => {
+    const holder = holderOf('node1');
+    const pidns = readlinkSync(`/proc/${holder.pid}/ns/pid`);
+    const inNode = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e) && readlinkSafe(`/proc/${e}/ns/pid`) === pidns && commOf(e) === 'ip');
+    expect(inNode()).toEqual([]);
+    // SIGKILL after 0 to 39 turns of a busy loop: spread over the fork, the privilege drop and the exec.
+    // Then one run left alone: the loop did run vxlab-enter, into node1.
+    const script = 'for i in $(seq 300); do "$0" "$1" "$2" 12288 65534 -- ip monitor & p=$!; for ((j = 0; j < i % 40; j++)); do :; done; kill -9 $p; done; wait; exec "$0" "$1" "$2" 12288 65534 -- ip -o link show enp0s8';
+    const loop = await spawnToEnd(['bash', '-c', script, ENTER_PROGRAM, String(holder.pid), String(holder.start)]);
+    expect(loop.exitCode, loop.stderr).toBe(0);
+    expect(loop.stdout).toMatch(/^\d+: enp0s8@/);
+    // A program that got its parent-death signal set dies with its parent; give the kernel a moment to deliver it.
+    await pollUntil(() => (inNode().length === 0 ? true : undefined), { what: 'no ip left in node1', timeoutMs: 3000 }).catch(() => undefined);
+    expect(inNode()).toEqual([]);
   });
 });
 

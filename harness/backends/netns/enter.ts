@@ -5,11 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../scenario/project-root.ts';
 import { execArgv } from '../../util/process.ts';
-import { ENTER_FILE } from './enter-build.ts';
+import { ENTER_FILE, enterProbeAnswer } from './enter-build.ts';
 
 export const ENTER_PROGRAM = join(PROJECT_ROOT, 'dist', ENTER_FILE);
-/** What `vxlab-enter --probe` prints: a build from another enter.c (or for another machine) is not used. */
-export const ENTER_PROBE_ANSWER = 'vxlab-enter 1';
 
 let found: Promise<string | undefined> | undefined;
 
@@ -24,6 +22,8 @@ export function enterProgram(): Promise<string | undefined> {
 
 async function probe(): Promise<string | undefined> {
   if (process.env.VXLAB_ENTER === 'nsenter' || !existsSync(ENTER_PROGRAM)) return undefined;
+  // A build of another enter.c (an older checkout's, or one not rebuilt since an edit) is not used.
+  const expected = enterProbeAnswer();
   const answer = await execArgv([ENTER_PROGRAM, '--probe'], { timeoutMs: 5000 }).catch(() => undefined);
-  return answer?.exitCode === 0 && answer.stdout.trim() === ENTER_PROBE_ANSWER ? ENTER_PROGRAM : undefined;
+  return expected !== undefined && answer?.exitCode === 0 && answer.stdout.trim() === expected ? ENTER_PROGRAM : undefined;
 }

@@ -15,7 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
-import { harnessIdentity, type HarnessIdentity } from '../harness-identity.ts';
+import { harnessIdentity, processStartTime, type HarnessIdentity } from '../harness-identity.ts';
 import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, harnessLabel, writeMarker } from './marker.ts';
 import { bwrapArgv, diesWithParentArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
@@ -61,6 +61,8 @@ export class Holder {
   private constructor(
     /** The sandbox's first process (PID 1 inside it), whose namespaces commands enter. */
     readonly pid: number,
+    /** Its start time (/proc/PID/stat field 22): vxlab-enter refuses a PID that another process took since. */
+    readonly start: number,
     private readonly socket: Socket,
     private readonly closed: Promise<void>,
   ) {}
@@ -114,10 +116,13 @@ export class Holder {
         }
       });
       socket.resume(); // nothing more comes; never let it hold the socket
+      // Read while its socket is open: the holder is alive, so the PID is still its own.
+      const start = await processStartTime(pid);
+      if (start === undefined) throw new Error(`the sandbox of ${spec.owner.node} exited right after it started`);
       await writeMarker(pid, { ...spec.owner, ...(await harnessIdentity()) });
-      return new Holder(pid, socket, closed);
+      return new Holder(pid, start, socket, closed);
     } catch (error) {
-      if (pid !== undefined) await new Holder(pid, socket, closed).stop();
+      if (pid !== undefined) await new Holder(pid, 0, socket, closed).stop();
       else {
         // Still in bwrap's set-up: EOF ends its `cat` as soon as it runs; the launcher's end kills the rest.
         socket.resume();

@@ -46,7 +46,7 @@ describe('bwrapArgv', () => {
 
 describe('enterArgv', () => {
   it('enters every namespace of the node, then becomes nobody with only the node capabilities', () => {
-    const argv = enterArgv(4242, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', 'link']);
+    const argv = enterArgv({ pid: 4242, start: 99 }, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', 'link']);
     expect(argv.slice(0, 10)).toEqual(['nsenter', '-t', '4242', '--net', '--mount', '--pid', '--uts', '--ipc', '--', DROPPER_PATH]);
     expect(argv.join(' ')).toContain('--reuid 65534 --regid 65534 --clear-groups');
     expect(argv.join(' ')).toContain('--bounding-set -all,+net_admin,+net_raw --no-new-privs');
@@ -54,18 +54,18 @@ describe('enterArgv', () => {
   });
 
   it('adds SYS_ADMIN only for guest namespaces, and keeps the uid in rootless mode', () => {
-    const argv = enterArgv(1, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0']);
+    const argv = enterArgv({ pid: 1, start: 5 }, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0']);
     expect(argv.join(' ')).toContain('--ambient-caps -all,+net_admin,+net_raw,+sys_admin');
     expect(argv).not.toContain('--reuid');
   });
 
-  it('with vxlab-enter: the holder, the capabilities as a bit mask, nobody (or no change in rootless mode), then the argv intact', () => {
-    const argv = enterArgv(4242, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', '--', 'link'], '/x/dist/vxlab-enter');
+  it('with vxlab-enter: the holder and its start time, the capabilities as a bit mask, nobody (or no change in rootless mode), then the argv intact', () => {
+    const argv = enterArgv({ pid: 4242, start: 99 }, nodeCapabilities({ guestNamespaces: false, sysctlWrites: true }), false, ['ip', '--', 'link'], '/x/dist/vxlab-enter');
     // CAP_NET_ADMIN is 12 and CAP_NET_RAW 13: 0x3000.
-    expect(argv).toEqual(['/x/dist/vxlab-enter', '4242', String(0x3000), '65534', '--', 'ip', '--', 'link']);
-    const guest = enterArgv(7, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0'], '/x/dist/vxlab-enter');
+    expect(argv).toEqual(['/x/dist/vxlab-enter', '4242', '99', String(0x3000), '65534', '--', 'ip', '--', 'link']);
+    const guest = enterArgv({ pid: 7, start: 3 }, nodeCapabilities({ guestNamespaces: true, sysctlWrites: false }), true, ['ip', 'netns', 'add', 'vm0'], '/x/dist/vxlab-enter');
     // CAP_SYS_ADMIN is 21.
-    expect(guest.slice(0, 5)).toEqual(['/x/dist/vxlab-enter', '7', String(0x3000 | (1 << 21)), '-', '--']);
+    expect(guest.slice(0, 6)).toEqual(['/x/dist/vxlab-enter', '7', '3', String(0x3000 | (1 << 21)), '-', '--']);
   });
 });
 

@@ -70,11 +70,11 @@ export function bwrapArgv(plan: SandboxPlan): string[] {
  * user with only the node's capabilities, and no way to gain more (no_new_privs). `enter`, when
  * given, is vxlab-enter (enter.c), which does all of that in one program without a C library.
  */
-export function enterArgv(holderPid: number, capabilities: readonly string[], rootless: boolean, argv: readonly string[], enter?: string): string[] {
+export function enterArgv(holder: { pid: number; start: number }, capabilities: readonly string[], rootless: boolean, argv: readonly string[], enter?: string): string[] {
   // In rootless mode commands keep the user's uid: the only one its user namespace maps.
-  if (enter !== undefined) return [enter, String(holderPid), String(capabilityMask(capabilities)), rootless ? '-' : String(NODE_UID), '--', ...argv];
+  if (enter !== undefined) return [enter, String(holder.pid), String(holder.start), String(capabilityMask(capabilities)), rootless ? '-' : String(NODE_UID), '--', ...argv];
   return [
-    'nsenter', '-t', String(holderPid), '--net', '--mount', '--pid', '--uts', '--ipc', '--',
+    'nsenter', '-t', String(holder.pid), '--net', '--mount', '--pid', '--uts', '--ipc', '--',
     DROPPER_PATH, ...setprivOptions(capabilities, { changeUser: !rootless }), '--pdeathsig', 'KILL', '--',
     ...argv,
   ];
