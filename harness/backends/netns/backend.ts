@@ -94,9 +94,9 @@ export function underlayPlan(lab: Lab, switchPid: number): { switchBefore: strin
 }
 
 /**
- * The whole underlay from one process: each `nsenter` (or vxlab-enter) + `ip` spawned by Node blocks its event
- * loop until the child has exec'd (libuv), which at 100 nodes on a busy machine cost more than
- * the kernel work. The switch's bridge first, then xargs forks every node's batch at once, then
+ * The whole underlay from one process: each vxlab-enter (or nsenter) + `ip` spawned by Node
+ * blocks its event loop until the child has exec'd (libuv), which at 100 nodes on a busy machine
+ * cost more than the kernel work. The switch's bridge first, then xargs forks every node's batch at once, then
  * the switch's ports (which need every node's veth). The bridge must come first: made at the same
  * time as the veths, the first ARP through a fresh lab took ~24 ms when 6 labs ran at once, and a
  * reachable ping (2 ms interval, `-w`) sent 12 echoes, failing p2p's "exactly 1" capture. The batches go in files of
