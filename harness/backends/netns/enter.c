@@ -72,7 +72,6 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define SIGSTOP 19
 #define WUNTRACED 2
 #define POLLHUP 0x10
-#define O_DIRECTORY_ 0200000
 #define ENOENT 2
 #define EACCES 13
 #define ENOTDIR 20
@@ -275,7 +274,7 @@ static int process_directory(u64 pid, u64 start) {
   char path[64];
   namespace_path(path, pid, "net");
   path[length(path) - 7] = 0;  // "/proc/PID"
-  i64 dir = sys6(__NR_openat, AT_FDCWD_, (i64)path, O_RDONLY | O_DIRECTORY_ | O_CLOEXEC, 0, 0, 0);
+  i64 dir = sys6(__NR_openat, AT_FDCWD_, (i64)path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
   if (dir < 0) fail(125, "cannot open", path, -dir);
   i64 fd = sys6(__NR_openat, dir, (i64)"stat", O_RDONLY | O_CLOEXEC, 0, 0, 0);
   if (fd < 0) fail(125, "cannot read the stat of holder", path, -fd);
