@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processStartTime } from '../harness-identity.ts';
 import { buildEnter, enterProbeAnswer } from './enter-build.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vxlab-enter-build-'));
@@ -29,8 +30,6 @@ describe('buildEnter', () => {
   });
 });
 
-/** The process's start time (/proc/PID/stat field 22), as the harness passes a holder's. */
-const startOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
 const crossTools = ['aarch64-linux-gnu-gcc', 'qemu-aarch64-static'].every((tool) => spawnSync(tool, ['--version']).status === 0);
 
 // CI installs both (.ci/run); elsewhere this shows as skipped. qemu-user runs threads of its own,
@@ -40,15 +39,16 @@ describe.skipIf(!crossTools)('buildEnter for aarch64 (under qemu-user)', () => {
   const output = join(dir, 'vxlab-enter-aarch64');
   const run = (args: string[]) => spawnSync('qemu-aarch64-static', [output, ...args], { encoding: 'utf8' });
 
-  it('builds, answers the probe, and checks a holder by its start time through /proc/PID (the ABI constants of that architecture)', () => {
+  it('builds, answers the probe, and checks a holder by its start time through /proc/PID (the ABI constants of that architecture)', async () => {
+    const start = (await processStartTime(process.pid))!;
     expect(buildEnter(output, 'aarch64-linux-gnu-gcc')).toBeUndefined();
     expect(spawnSync('readelf', ['-h', output], { encoding: 'utf8' }).stdout).toMatch(/Machine:\s+AArch64/);
     expect(run(['--probe']).stdout.trim()).toBe(enterProbeAnswer());
-    const wrong = run([String(process.pid), String(startOf(process.pid) + 1), '12288', '65534', '--', 'true']);
+    const wrong = run([String(process.pid), String(start + 1), '12288', '65534', '--', 'true']);
     expect(wrong.status).toBe(125);
     expect(wrong.stderr).toMatch(/refuses a holder that is not the one it was given/);
     // The right start time gets past the check, up to the mount namespace qemu-user cannot join.
-    const right = run([String(process.pid), String(startOf(process.pid)), '12288', '65534', '--', 'true']);
+    const right = run([String(process.pid), String(start), '12288', '65534', '--', 'true']);
     expect(right.stderr).not.toMatch(/refuses a holder|cannot open/);
   });
 

@@ -11,20 +11,26 @@ import { PROJECT_ROOT } from '../../scenario/project-root.ts';
 export const ENTER_FILE = 'vxlab-enter';
 export const ENTER_SOURCE = join(PROJECT_ROOT, 'harness', 'backends', 'netns', 'enter.c');
 
-/** What `vxlab-enter --probe` must answer: a build of this very enter.c (undefined: no source to build from). */
-export function enterProbeAnswer(): string | undefined {
+/** The first 16 hex digits of enter.c's SHA-256, which the build compiles in (undefined: no source). */
+function sourceHash(): string | undefined {
   let source: Buffer;
   try {
     source = readFileSync(ENTER_SOURCE);
   } catch {
     return undefined;
   }
-  return `vxlab-enter ${createHash('sha256').update(source).digest('hex').slice(0, 16)}`;
+  return createHash('sha256').update(source).digest('hex').slice(0, 16);
+}
+
+/** What `vxlab-enter --probe` must answer: a build of this very enter.c (undefined: no source to build from). */
+export function enterProbeAnswer(): string | undefined {
+  const hash = sourceHash();
+  return hash === undefined ? undefined : `vxlab-enter ${hash}`;
 }
 
 /** The compiler's argv: static, no C library, no stack protector (it needs libc's canary), warnings as errors. */
 export function enterCompileArgv(output: string, compiler = 'cc'): string[] {
-  const hash = enterProbeAnswer()?.split(' ')[1] ?? 'none';
+  const hash = sourceHash() ?? 'none';
   return [
     compiler, '-O2', '-static', '-nostdlib', '-ffreestanding', '-fno-stack-protector', '-fno-asynchronous-unwind-tables',
     '-fno-pie', '-no-pie', '-Wall', '-Wextra', '-Werror', `-DSOURCE_HASH="${hash}"`, '-o', output, ENTER_SOURCE,

@@ -8,6 +8,7 @@ import type { StartedLab } from '../types.ts';
 import { loadLab } from '../../scenario/resolve.ts';
 import { pollUntil } from '../../util/poll.ts';
 import { newRunId } from '../../util/run-id.ts';
+import { processStartTime } from '../harness-identity.ts';
 import { nodeCapabilities } from '../node-user.ts';
 import { NetnsBackend } from './backend.ts';
 import { ENTER_PROGRAM, enterProgram } from './enter.ts';
@@ -22,8 +23,13 @@ const ways = [
   { way: 'nsenter and setpriv', enter: undefined },
 ] as const;
 
+/** node1's holder, as the harness passes it to vxlab-enter. */
+let node1: { pid: number; start: number };
+
 beforeAll(async () => {
   lab = await new NetnsBackend().up(await loadLab('three-nodes'), { runId: newRunId(), nodeNeeds: new Map([['node1', needs]]) });
+  const pid = holderPid('node1');
+  node1 = { pid, start: (await processStartTime(pid))! };
 });
 afterAll(() => lab?.down());
 
@@ -33,14 +39,7 @@ function holderPid(node: string): number {
   return Number(/-t (\d+)/.exec(hint)![1]);
 }
 
-/** A process's start time (/proc/PID/stat field 22). */
-function startOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-}
-
-const holderOf = (node: string) => ({ pid: holderPid(node), start: startOf(holderPid(node)) });
-const argvFor = (enter: string | undefined, argv: string[]) => enterArgv(holderOf('node1'), capabilities, false, argv, enter);
+const argvFor = (enter: string | undefined, argv: string[]) => enterArgv(node1, capabilities, false, argv, enter);
 
 /** Runs argv with the environment node programs get (vxlab-enter searches its PATH), to its end. */
 function spawnToEnd(argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
@@ -158,7 +157,7 @@ describe('vxlab-enter', () => {
   });
 
   it('refuses its own bad arguments with 125 and runs nothing', async () => {
-    const holder = holderOf('node1');
+    const holder = node1;
     const [pid, start] = [String(holder.pid), String(holder.start)];
     const base = [pid, start, '12288', '65534'];
     const cases = [
@@ -188,7 +187,7 @@ describe('vxlab-enter', () => {
   });
 
   it('never leaves a program behind when it is killed while starting it (the 37th attack: 11 of 400 before)', async () => {
-    const holder = holderOf('node1');
+    const holder = node1;
     const pidns = readlinkSync(`/proc/${holder.pid}/ns/pid`);
     const inNode = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e) && readlinkSafe(`/proc/${e}/ns/pid`) === pidns && commOf(e) === 'ip');
     expect(inNode()).toEqual([]);
