@@ -8,6 +8,7 @@ import { runCheck } from './checks/run-check.ts';
 import type { CheckOutcome } from './checks/types.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
+import { waitForSettledLinks } from './lab/links-settled.ts';
 import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
@@ -129,6 +130,12 @@ function pcapKeeper(dir: string, scenario: string, check: number): (pcap: Uint8A
   };
 }
 
+/**
+ * How long the links the steps brought up may take to settle (links-settled.ts): the kernel
+ * deleting a 100-node lab held the RTNL for 1-2 s here; 10 s is a broken link, not a busy kernel.
+ */
+const LINKS_SETTLE_TIMEOUT_MS = 10_000;
+
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const { emit, signal } = options;
   const started = performance.now();
@@ -208,6 +215,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           if (failed) throw failed.reason;
           signal?.throwIfAborted();
         }
+        where = 'after the steps, waiting for the links they brought up';
+        await waitForSettledLinks(scenario.lab.nodes.map((n) => lab.node(n.name)), {
+          timeoutMs: LINKS_SETTLE_TIMEOUT_MS, onWait: (reason) => emit({ type: 'waiting', scenario: scenario.name, reason }), ...(signal ? { signal } : {}),
+        });
       } catch (error) {
         brokenLab(error);
         return result;

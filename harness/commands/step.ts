@@ -5,6 +5,7 @@ import { createInterface, type Interface as Readline } from 'node:readline';
 import type { NodeHandle } from '../backends/types.ts';
 import { inNetns } from '../checks/ping.ts';
 import { parseTable, TABLE_COMMANDS, type Entry } from '../checks/state-tables.ts';
+import { guestNamespaces } from '../lab/guest-namespaces.ts';
 import type { Step } from '../lab/model.ts';
 import type { StateTable } from '../scenario/schema.ts';
 
@@ -43,9 +44,7 @@ export function stateDiff(before: NodeState, after: NodeState): string[] {
 export async function readNodeState(node: NodeHandle, signal?: AbortSignal): Promise<NodeState> {
   const opts = signal ? { signal } : {};
   const state: NodeState = new Map();
-  const list = await node.exec(['ip', '-j', 'netns', 'list'], opts);
-  const namespaces = list.exitCode === 0 && list.stdout.trim() ? (JSON.parse(list.stdout) as { name: string }[]).map((n) => n.name).sort() : [];
-  for (const place of ['', ...namespaces]) {
+  for (const place of ['', ...(await guestNamespaces(node, signal))]) {
     const tables = new Map<(typeof STEP_TABLES)[number], Entry[]>();
     for (const table of STEP_TABLES) {
       const result = await node.exec(inNetns(place || undefined, TABLE_COMMANDS[table]), opts);

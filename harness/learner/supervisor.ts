@@ -8,6 +8,7 @@ import { harnessIdentity, parentIdentity } from '../backends/harness-identity.ts
 import type { Backend, StartedLab } from '../backends/types.ts';
 import { inNetns } from '../checks/ping.ts';
 import { nodeNeeds } from '../lab/compile.ts';
+import { guestNamespaces } from '../lab/guest-namespaces.ts';
 import type { Scenario } from '../lab/model.ts';
 import type { RunEvent } from '../report/events.ts';
 import { runScenario, scenarioInfo } from '../runner.ts';
@@ -43,9 +44,7 @@ function attachedBackend(backend: Backend, lab: StartedLab): Backend {
 async function flushNeighbourCaches(scenario: Scenario, lab: StartedLab, signal: AbortSignal): Promise<void> {
   for (const { name } of scenario.lab.nodes) {
     const node = lab.node(name);
-    const list = await node.exec(['ip', '-j', 'netns', 'list'], { signal });
-    const namespaces = list.exitCode === 0 && list.stdout.trim() ? (JSON.parse(list.stdout) as { name: string }[]).map((n) => n.name) : [];
-    for (const place of [undefined, ...namespaces]) await node.exec(inNetns(place, ['ip', 'neigh', 'flush', 'all']), { signal });
+    for (const place of [undefined, ...(await guestNamespaces(node, signal))]) await node.exec(inNetns(place, ['ip', 'neigh', 'flush', 'all']), { signal });
   }
 }
 

@@ -27,6 +27,8 @@ import { assembleRoot, makeRunDir, removeRunDir } from './root-tree.ts';
 import { nodeCapabilities } from '../node-user.ts';
 import { DROPPER_PATH, HOLDER_PATH, enterArgv, inNetworkOfArgv } from './sandbox.ts';
 import { shellCommand, shellWord } from '../ssh/quote.ts';
+import { unsettledLinks } from '../../lab/links-settled.ts';
+import { pollUntil } from '../../util/poll.ts';
 
 const SWITCH_BRIDGE = 'br0';
 const INSTALL_FIX = 'install iproute2, iputils-ping, tcpdump, procps, coreutils and util-linux';
@@ -115,7 +117,9 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
   // Each node's `ip -batch FILE` in its network namespace (inNetworkOfArgv), as xargs's NUL-separated words.
   const perNode = [...batches].filter(([name]) => !name.startsWith('switch.')).map(([name, b]) => inNetworkOfArgv(b.pid, ['ip', '-batch', join(dir, name)], enter));
   const inSwitch = (file: string) => shellCommand(inNetworkOfArgv(switchPid, ['ip', '-batch', join(dir, file)], enter));
-  const script = `${inSwitch('switch.before')} && xargs -0 -n ${perNode[0]!.length - 1} -P 0 ${shellWord(perNode[0]![0]!)} && exec ${inSwitch('switch.after')}`;
+  const switchLinkShow = inNetworkOfArgv(switchPid, ['ip', 'link', 'show'], enter);
+  // Last, the switch's links as they stand, for the wait below.
+  const script = `${inSwitch('switch.before')} && xargs -0 -n ${perNode[0]!.length - 1} -P 0 ${shellWord(perNode[0]![0]!)} && ${inSwitch('switch.after')} && exec ${shellCommand(switchLinkShow)}`;
   const input = `${perNode.flatMap((argv) => argv.slice(1)).join('\0')}\0`;
   const result = await execArgv(['sh', '-c', script], { input, ...options });
   if (result.exitCode !== 0) {
@@ -127,6 +131,13 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
       exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr,
     });
   }
+  // The switch's ports come up as their node's veth does: until the kernel's link watch has run
+  // for them, the bridge forwards nothing through them (lab/links-settled.ts).
+  if (unsettledLinks(result.stdout).length === 0) return;
+  await pollUntil(async () => {
+    const again = await execArgv(switchLinkShow, options);
+    return again.exitCode === 0 && unsettledLinks(again.stdout).length === 0 ? true : undefined;
+  }, { what: `the switch ports of lab ${lab.name} to come up`, timeoutMs: 10_000, ...options });
 }
 
 export class NetnsBackend implements Backend {
