@@ -1,4 +1,7 @@
 // The runner against an in-memory backend: lifecycle and events, no kernel involved.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Backend, NodeHandle, StartedLab } from './backends/types.ts';
 import type { Check, Scenario } from './lab/model.ts';
@@ -12,7 +15,7 @@ type Script = (node: string, argv: readonly string[], input?: string) => Partial
 class FakeBackend implements Backend {
   readonly name = 'fake';
   readonly supportsRootless = false;
-  readonly reservesNeighbourRoom = false;
+  reservesNeighbourRoom = false;
   ups = 0;
   downs = 0;
   readonly calls: string[] = [];
@@ -264,6 +267,80 @@ describe('runScenarios with jobs', () => {
     expect(order).toEqual(['run-start', 'p2p', 'multicast', 'vni-isolation', 'run-end']);
     expect(events.filter((e) => e.type === 'progress').at(-1)).toEqual({ type: 'progress', done: 3, total: 3, running: [] });
   });
+
+  it('keeps every lab up until each scenario has done its checks, its slot going to the next scenario', async () => {
+    const scenarios = await Promise.all(['p2p', 'multicast', 'vni-isolation'].map(async (n) => pingOnly(await loadScenario(n))));
+    // What was up and what had come down at each ping of every scenario.
+    const seen: string[] = [];
+    const backend: FakeBackend = new FakeBackend((_n, argv) => {
+      if (argv[0] !== 'ping') return {};
+      seen.push(`${backend.ups} up, ${backend.downs} down`);
+      return { stdout: PING_OK };
+    });
+    const events: RunEvent[] = [];
+    const summary = await runScenarios(scenarios, { backend, runId: 'vx', jobs: 2, emit: (e) => events.push(e) });
+    expect(summary).toEqual({ passed: 7, failed: 0, skipped: 0, broken: 0 });
+    // Two at a time, yet the third ran beside both labs: the first had done its checks, not come down.
+    expect(seen.at(-1)).toBe('3 up, 0 down');
+    expect(seen.every((s) => s.endsWith(' 0 down'))).toBe(true);
+    expect(backend.downs).toBe(3);
+    const ends = events.flatMap((e) => (e.type === 'scenario-end' ? [e.scenario] : []));
+    expect(ends).toEqual(['p2p', 'multicast', 'vni-isolation']);
+    // Progress counts a scenario done with its checks; the held lab is no longer running.
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [`${e.done}: ${e.running.join(' ')}`] : []));
+    expect(progress).toEqual(['0: p2p', '0: p2p multicast', '1: multicast', '1: multicast vni-isolation', '2: vni-isolation', '3: ']);
+  });
+
+  it('on an interrupt, brings the held labs down, and a scenario whose checks were done stays ok', async () => {
+    const controller = new AbortController();
+    const backend = new FakeBackend((_n, argv) => (argv[0] === 'ping' ? { stdout: PING_OK } : {}));
+    const scenarios = await Promise.all(['p2p', 'multicast'].map(async (n) => pingOnly(await loadScenario(n))));
+    const events: RunEvent[] = [];
+    // The first scenario done with its checks is held; the interrupt lands while the other runs its checks.
+    const emit = (e: RunEvent) => {
+      events.push(e);
+      if (e.type === 'progress' && e.done === 1) controller.abort(new Error('interrupted by SIGINT'));
+    };
+    await expect(runScenarios(scenarios, { backend, runId: 'vx', jobs: 2, emit, signal: controller.signal })).rejects.toThrow('interrupted by SIGINT');
+    expect(backend.downs).toBe(2);
+    const ends = events.flatMap((e) => (e.type === 'scenario-end' ? [e] : []));
+    expect(ends.map((e) => e.scenario).sort()).toEqual(['multicast', 'p2p']);
+    const [held, cut] = ends.filter((e) => e.interrupted === undefined).length === 1 ? [ends.find((e) => !e.interrupted)!, ends.find((e) => e.interrupted)!] : [undefined, undefined];
+    expect(held).toMatchObject({ failed: 0, passed: scenarios.find((s) => s.name === held?.scenario)!.checks.length });
+    expect(cut?.interrupted).toBeDefined();
+    expect(cut?.interrupted).not.toMatch(/held/);
+  });
+
+  it('lets the held labs come down when a scenario has to wait for room in the neighbour table', async () => {
+    // Two 100-node labs need 2 x 596 entries of the 1024 (net.ipv4.neigh.default.gc_thresh3): the
+    // second waits until the first is down, which a held first lab would never be.
+    const big = await loadScenario('scale-multicast-100');
+    const scenarios = [big, { ...big, name: 'scale-multicast-100-again' }].map((s) => ({ ...s, checks: s.checks.filter((c) => c.kind === 'pings') }));
+    const calls: string[] = [];
+    const backend: FakeBackend = new FakeBackend(() => ({ stdout: PING_OK }));
+    backend.reservesNeighbourRoom = true;
+    const up = backend.up.bind(backend);
+    backend.up = async () => {
+      calls.push('up');
+      const lab = await up();
+      return { ...lab, [Symbol.asyncDispose]: async () => (calls.push('down'), lab.down()) };
+    };
+    const ledger = await mkdtemp(join(tmpdir(), 'vxlab-ledger-hold-'));
+    const before = process.env.VXLAB_NEIGHBOUR_LEDGER;
+    process.env.VXLAB_NEIGHBOUR_LEDGER = ledger;
+    try {
+      const events: RunEvent[] = [];
+      const summary = await runScenarios(scenarios, { backend, runId: 'vx', jobs: 2, emit: (e) => events.push(e) });
+      expect(summary.broken).toBe(0);
+      // Whichever reserved second waited (both start at once).
+      expect(events.filter((e) => e.type === 'waiting' && /neighbour table/.test(e.reason))).toHaveLength(1);
+      expect(calls).toEqual(['up', 'down', 'up', 'down']);
+    } finally {
+      if (before === undefined) delete process.env.VXLAB_NEIGHBOUR_LEDGER;
+      else process.env.VXLAB_NEIGHBOUR_LEDGER = before;
+      await rm(ledger, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('concurrentGroups', () => {

@@ -9,8 +9,10 @@ import type { CheckOutcome } from './checks/types.ts';
 import { nodeChanges } from './lab/node-changes.ts';
 import { compileSteps, failedBatchLine, nodeNeeds, type Batch } from './lab/compile.ts';
 import { waitForSettledLinks } from './lab/links-settled.ts';
+import { LabHold } from './lab-hold.ts';
 import type { Check, Command, Scenario, Step } from './lab/model.ts';
 import type { EventSink, LabErrorDetails, RunEvent, ScenarioInfo, StepCommand } from './report/events.ts';
+import { onAbort } from './util/abort-fanout.ts';
 import { CommandFailedError, errorMessage } from './util/errors.ts';
 import { mapConcurrently } from './util/concurrency.ts';
 
@@ -25,6 +27,13 @@ export interface RunOptions {
   pcapDir?: string;
   /** Called with the lab still up after the checks; the lab comes down when it resolves. */
   keep?: (lab: StartedLab) => Promise<void>;
+  /**
+   * Called with the checks done, unless `keep` is given: the lab stays up until it resolves. Runs
+   * of scenarios at once hold every lab until the run's last check (runAll, lab-hold.ts).
+   */
+  holdLab?: () => Promise<void>;
+  /** Called when the scenario has to wait for room in the neighbour table (held labs free theirs). */
+  onRoomWait?: () => void;
   /** Runs each step through this (`--step`: read the node before and after, wait for Enter). */
   aroundStep?: (step: Step, node: NodeHandle, run: () => Promise<void>, signal?: AbortSignal) => Promise<void>;
   /** Called at each named moment of a run (VXLAB_TRACE prints them; tests pause there to signal). */
@@ -139,6 +148,8 @@ const LINKS_SETTLE_TIMEOUT_MS = 10_000;
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const { emit, signal } = options;
   const started = performance.now();
+  // Time spent held for the scenarios beside it (holdLab) is not the scenario's own.
+  let heldMs = 0;
   const result: ScenarioResult = { name: scenario.name, passed: 0, failed: 0, skipped: 0, broken: false };
   emit({ type: 'scenario-start', scenario: scenarioInfo(scenario), lab: scenario.lab.name, diagram: scenario.lab.diagram, explain: scenario.explain });
   const compiled = compileSteps(scenario, { batch: !options.skipFailingCommands });
@@ -146,8 +157,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let where = 'while the lab was being built';
   // Noted when the interrupt lands: the run goes on to tear down, and that is not where it was.
   let interruptedAt = signal?.aborted ? 'before the lab was built' : undefined;
-  const noteInterrupt = () => (interruptedAt ??= where);
-  signal?.addEventListener('abort', noteInterrupt, { once: true });
+  // An interrupt while the lab is only held for the scenarios beside it (holdLab) finds its checks done: it stays ok.
+  let held = false;
+  let interruptedWhileHeld = false;
+  const noteInterrupt = () => {
+    if (held && interruptedAt === undefined) interruptedWhileHeld = true;
+    else interruptedAt ??= where;
+  };
+  const stopNoting = signal ? onAbort(signal, noteInterrupt) : () => undefined;
   const at = async (moment: Omit<Moment, 'scenario'>) => {
     where = moment.where;
     await options.atMoment?.({ ...moment, scenario: scenario.name });
@@ -173,7 +190,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     try {
       if (options.backend.reservesNeighbourRoom) {
         where = 'while waiting for room in the neighbour table';
-        room = await reserveNeighbourRoom(scenario, { ...(signal ? { signal } : {}), onWait: (reason) => emit({ type: 'waiting', scenario: scenario.name, reason }) });
+        room = await reserveNeighbourRoom(scenario, {
+          ...(signal ? { signal } : {}),
+          onWait: (reason) => {
+            options.onRoomWait?.();
+            emit({ type: 'waiting', scenario: scenario.name, reason });
+          },
+        });
         where = 'while the lab was being built';
       }
     } catch (error) {
@@ -261,6 +284,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       if (options.keep) {
         emit({ type: 'kept', scenario: scenario.name, hints: lab.accessHints() });
         await options.keep(lab);
+      } else if (options.holdLab) {
+        where = 'with its checks done, its lab held until the scenarios beside it have done theirs';
+        held = true;
+        const holdStarted = performance.now();
+        await options.holdLab();
+        heldMs = performance.now() - holdStarted;
       }
       return result;
     } finally {
@@ -269,9 +298,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
   } finally {
     // An interrupt that landed at any moment, teardown included, makes the scenario not ok.
-    signal?.removeEventListener('abort', noteInterrupt);
-    if (signal?.aborted) result.interrupted = interruptedAt ?? where;
-    emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started });
+    stopNoting();
+    if (signal?.aborted && !interruptedWhileHeld) result.interrupted = interruptedAt ?? where;
+    emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started - heldMs });
   }
 }
 
@@ -333,6 +362,9 @@ export async function runScenarios(scenarios: Scenario[], options: RunOptions): 
  * Runs `jobs` scenarios at a time. Each scenario's events are held until every scenario before
  * it has ended, so reporters see them in scenario order (TAP stays in order); progress events
  * go out at once. Labs share nothing but the run id: every node and underlay is the lab's own.
+ * A lab whose checks are done stays up, its slot taken by the next scenario, until every
+ * scenario has done its checks (lab-hold.ts: deleting it would stall the labs beside it); one
+ * scenario waiting for neighbour-table room, an error or an interrupt lets them all come down.
  */
 async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number): Promise<ScenarioResult[]> {
   if (jobs === 1) {
@@ -348,12 +380,22 @@ async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number):
   const held: RunEvent[][] = scenarios.map(() => []);
   const ended = scenarios.map(() => false);
   const running = new Set<number>();
+  const checked = new Set<number>();
   const results: ScenarioResult[] = [];
   const errors: unknown[] = [];
+  const hold = new LabHold();
+  const runs: Promise<void>[] = [];
   let head = 0;
   let next = 0;
   const progress = () =>
-    options.emit({ type: 'progress', done: ended.filter(Boolean).length, total: scenarios.length, running: [...running].sort((a, b) => a - b).map((i) => scenarios[i]!.name) });
+    options.emit({ type: 'progress', done: checked.size, total: scenarios.length, running: [...running].sort((a, b) => a - b).map((i) => scenarios[i]!.name) });
+  // Done, for progress, once its checks are: what is left of a held lab is its teardown.
+  const checksDone = (i: number) => {
+    if (checked.has(i)) return;
+    checked.add(i);
+    running.delete(i);
+    progress();
+  };
   const release = () => {
     while (head < scenarios.length && ended[head]) {
       head += 1;
@@ -366,20 +408,38 @@ async function runAll(scenarios: Scenario[], options: RunOptions, jobs: number):
       const i = next++;
       running.add(i);
       progress();
-      try {
-        results[i] = await runScenario(scenarios[i]!, { ...options, emit: (event) => (i === head ? options.emit(event) : held[i]!.push(event)) });
-        options.signal?.throwIfAborted();
-      } catch (error) {
-        errors.push(error);
-      } finally {
-        running.delete(i);
-        ended[i] = true;
-        release();
-        progress();
-      }
+      let reachedHold!: () => void;
+      const heldUp = new Promise<void>((resolve) => (reachedHold = resolve));
+      const run = runScenario(scenarios[i]!, {
+        ...options,
+        emit: (event) => (i === head ? options.emit(event) : held[i]!.push(event)),
+        holdLab: () => {
+          checksDone(i);
+          reachedHold();
+          return hold.until(options.signal);
+        },
+        onRoomWait: () => hold.releaseAll(),
+      })
+        .then((result) => {
+          results[i] = result;
+          options.signal?.throwIfAborted();
+        })
+        .catch((error: unknown) => {
+          errors.push(error);
+          hold.releaseAll();
+        })
+        .finally(() => {
+          ended[i] = true;
+          release();
+          checksDone(i);
+        });
+      runs.push(run);
+      await Promise.race([heldUp, run]);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
+  hold.releaseAll();
+  await Promise.all(runs);
   if (errors.length > 0) {
     // Interrupted (or worse): what the scenarios that did start said comes out in order first.
     for (let i = head; i < scenarios.length; i++) for (const event of held[i]!.splice(0)) options.emit(event);
