@@ -111,15 +111,15 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
   const batches = new Map<string, { pid: number; lines: string[] }>([
     ['switch.before', { pid: switchPid, lines: plan.switchBefore }],
     ...lab.nodes.map((n, i) => [n.name, { pid: holders[i]!.pid, lines: plan.perNode.get(n.name)! }] as const),
-    ['switch.after', { pid: switchPid, lines: plan.switchAfter }],
+    // Last, the switch's links as they stand (printed by the same `ip`), for the wait below.
+    ['switch.after', { pid: switchPid, lines: [...plan.switchAfter, 'link show'] }],
   ]);
   await Promise.all([...batches].map(([name, b]) => writeFile(join(dir, name), `${b.lines.join('\n')}\n`, { mode: 0o600 })));
   // Each node's `ip -batch FILE` in its network namespace (inNetworkOfArgv), as xargs's NUL-separated words.
   const perNode = [...batches].filter(([name]) => !name.startsWith('switch.')).map(([name, b]) => inNetworkOfArgv(b.pid, ['ip', '-batch', join(dir, name)], enter));
   const inSwitch = (file: string) => shellCommand(inNetworkOfArgv(switchPid, ['ip', '-batch', join(dir, file)], enter));
   const switchLinkShow = inNetworkOfArgv(switchPid, ['ip', 'link', 'show'], enter);
-  // Last, the switch's links as they stand, for the wait below.
-  const script = `${inSwitch('switch.before')} && xargs -0 -n ${perNode[0]!.length - 1} -P 0 ${shellWord(perNode[0]![0]!)} && ${inSwitch('switch.after')} && exec ${shellCommand(switchLinkShow)}`;
+  const script = `${inSwitch('switch.before')} && xargs -0 -n ${perNode[0]!.length - 1} -P 0 ${shellWord(perNode[0]![0]!)} && exec ${inSwitch('switch.after')}`;
   const input = `${perNode.flatMap((argv) => argv.slice(1)).join('\0')}\0`;
   const result = await execArgv(['sh', '-c', script], { input, ...options });
   if (result.exitCode !== 0) {
@@ -133,6 +133,8 @@ async function runUnderlay(lab: Lab, runDir: string, switchPid: number, holders:
   }
   // The switch's ports come up as their node's veth does: until the kernel's link watch has run
   // for them, the bridge forwards nothing through them (lab/links-settled.ts).
+  // Judged on the bridge's own listing: output without it would make the wait below say nothing.
+  if (!result.stdout.includes(`: ${SWITCH_BRIDGE}: `)) throw new Error(`building the underlay of lab ${lab.name}: the switch's \`ip link show\` did not list ${SWITCH_BRIDGE}:\n${result.stdout}`);
   if (unsettledLinks(result.stdout).length === 0) return;
   await pollUntil(async () => {
     const again = await execArgv(switchLinkShow, options);
