@@ -45,32 +45,38 @@ function fdsOf(i: number, hasInput: boolean): number[] {
 }
 
 /**
+ * One program's part of a launcher's script (pure): a subshell forks it in a process group of its
+ * own (`set -m`), with `stdin` and its own sockets as fds 0-2, closes its copies of `own` (so the
+ * program's output closes exactly when it, and what it left, is gone), says `start I PID`, waits
+ * for it by its PID and says `end I STATUS` (128+N: killed by signal N) on its stdout; `closeAlso`
+ * are fds the subshell must not keep (the other programs'). A subshell per program, not one `wait
+ * -n` loop: bash 5.2's `wait -n` loses programs killed by a signal at about the same moment (it
+ * reports them as killed jobs and forgets them), which left an interrupted run waiting forever;
+ * `wait PID` reports each one (launch.test.ts).
+ */
+function reportedProgram(index: number, argv: readonly string[], stdin: string, out: number, err: number, own: string, closeAlso: string): string {
+  const program = `${argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${own}`;
+  return `( set -m; ${program} & pid=$!; exec ${own}; echo "start ${index} $pid"; wait "$pid"; echo "end ${index} $?" ) 0</dev/null 2>/dev/null ${closeAlso} &`;
+}
+
+/**
  * A group's bash script (pure). Programs are not wrapped in `setpriv --pdeathsig` as a program
  * spawned alone is: bash has it, and were bash to die before its programs, each is still in its
  * node's PID namespace, which dies with the holder (itself tied to vxlab by pdeathsig), and
  * vxlab-enter or nsenter exits with its child. That saves one exec of four per program (perf: process start-up, glibc's
  * CPU feature probing under this VM's cpuid traps, is most of a program's cost here).
- * `set -m` gives each program its own process group; program i gets
- * its own sockets as fds 0-2 and every other program's closed, so its output closes exactly when
- * it (and what it left) is gone. bash says `start I PID` when it has forked program i and `end I
- * CODE` when it is reaped (128+N: killed by signal N), on its stdout.
+ * Program i gets its own sockets as fds 0-2 and every other program's closed (reportedProgram);
+ * bash then closes its own copies and waits for every program's subshell.
  */
 export function groupScript(items: readonly { argv: readonly string[]; hasInput: boolean }[]): string {
   const all = items.flatMap((item, i) => fdsOf(i, item.hasInput));
-  const lines = ['set -m', 'declare -A at'];
-  items.forEach((item, i) => {
+  const lines = items.map((item, i) => {
     const own = fdsOf(i, item.hasInput);
     const [out, err, inp] = own;
-    const closes = all.filter((fd) => fd !== out && fd !== err && fd !== inp).map((fd) => `${fd}>&-`);
-    const stdin = inp === undefined ? '0</dev/null' : `0<&${inp} ${inp}>&-`;
-    lines.push(`${item.argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${out}>&- ${err}>&- ${closes.join(' ')} &`);
-    lines.push(`at[$!]=${i}; echo "start ${i} $!"`);
+    const others = all.filter((fd) => !own.includes(fd)).map((fd) => `${fd}>&-`).join(' ');
+    return reportedProgram(i, item.argv, inp === undefined ? '0</dev/null' : `0<&${inp}`, out!, err!, own.map((fd) => `${fd}>&-`).join(' '), others);
   });
-  lines.push(`exec ${all.map((fd) => `${fd}>&-`).join(' ')}`);
-  lines.push('while :; do pid=; wait -n -p pid; rc=$?; [ -n "$pid" ] || break; echo "end ${at[$pid]} $rc"; unset "at[$pid]"; done');
-  // Should `wait -n` give up with programs unreported (bash lost track of a job), each is waited
-  // for by its PID: bash keeps a reaped background program's status for `wait PID`.
-  lines.push('for pid in "${!at[@]}"; do wait "$pid"; rc=$?; echo "end ${at[$pid]} $rc"; done');
+  lines.push(`exec ${all.map((fd) => `${fd}>&-`).join(' ')}`, 'wait');
   return `${lines.join('\n')}\n`;
 }
 
@@ -144,9 +150,7 @@ export function standingRequest(slot: number, argv: readonly string[], hasInput:
   const [out, err, inp] = slotFds(slot);
   const own = `${out}>&- ${err}>&- ${inp}>&-`;
   const later = Array.from({ length: slots - slot - 1 }, (_, k) => slotFds(slot + 1 + k)).flat().map((fd) => `${fd}>&-`);
-  const stdin = hasInput ? `0<&${inp}` : '0</dev/null';
-  const program = `${argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${own}`;
-  return `( set -m; ${program} & pid=$!; exec ${own}; echo "start ${slot} $pid"; wait "$pid"; echo "end ${slot} $?" ) 0</dev/null 2>/dev/null ${later.join(' ')} &\nexec ${own}\n`;
+  return `${reportedProgram(slot, argv, hasInput ? `0<&${inp}` : '0</dev/null', out, err, own, later.join(' '))}\nexec ${own}\n`;
 }
 
 /**
