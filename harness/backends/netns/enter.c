@@ -76,6 +76,7 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define EACCES 13
 #define ENOTDIR 20
 #define EINVAL 22
+#define ENOSYS 38
 #define AT_FDCWD_ -100
 #ifndef SOURCE_HASH
 #error "build with -DSOURCE_HASH='\"...\"' (enter-build.ts does)"
@@ -372,5 +373,11 @@ __attribute__((used)) void enter_main(i64 *stack) {
   struct { int fd; short events, revents; } parent = {alive[0], 0, 0};
   struct { i64 sec, nsec; } now = {0, 0};
   if (sys6(__NR_ppoll, (i64)&parent, 1, (i64)&now, 0, 8, 0) != 0 || (parent.revents & POLLHUP)) fail(125, "its parent died before the program could start", 0, 0);
+  // Only stdin, stdout and stderr go into the node: any other fd is the host's (one vxlab inherited
+  // from whoever started it: a CI runner's log pipe, a terminal's). A kernel before 5.9 has no
+  // close_range: then each fd below 65536 is closed in turn.
+  i64 closed = sys(__NR_close_range, 3, ~0U, 0);
+  if (closed == -ENOSYS) for (i64 fd = 3; fd < 65536; fd++) sys(__NR_close, fd, 0, 0);
+  else check(closed, "could not close the host's file descriptors");
   run(argv + 6, envp);
 }

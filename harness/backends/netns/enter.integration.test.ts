@@ -156,6 +156,22 @@ describe('vxlab-enter', () => {
     expect(await gone(program)).toBe(true);
   });
 
+  it('lets no fd but stdin, stdout and stderr into the node (one vxlab inherited is the host\'s)', async () => {
+    // fd 9 open in vxlab-enter, as an fd left open by whoever started vxlab would be.
+    const child = spawn(ENTER_PROGRAM, argvFor(ENTER_PROGRAM, ['ip', '-batch', '/proc/self/fdinfo/9']).slice(1), { env: NODE_ENV, stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exitCode = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).toMatch(/Cannot open file "\/proc\/self\/fdinfo\/9" for reading: No such file or directory/);
+    expect(exitCode).not.toBe(0);
+    // The same program reads the fd's info when it is open (and takes its first line for a command): the check above can fail.
+    const control = spawn('ip', ['-batch', '/proc/self/fdinfo/9'], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+    let said = '';
+    control.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await new Promise((resolve) => control.once('close', resolve));
+    expect(said).toMatch(/Object "pos:" is unknown/);
+  });
+
   it('refuses its own bad arguments with 125 and runs nothing', async () => {
     const holder = node1;
     const [pid, start] = [String(holder.pid), String(holder.start)];

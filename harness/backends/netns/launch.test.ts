@@ -32,6 +32,22 @@ describe('a group of programs from one bash', () => {
     await Promise.all(launches.map((l) => l.closed));
   });
 
+  it('gives each program of a group its own output, input and exit status, and no other program\'s socket', async () => {
+    const launcher = new ProgramLauncher(mkdtempSync(join(tmpdir(), 'vxlab-group-')));
+    // Asked for in one turn: one bash starts them all.
+    const script = (i: number) => `cat; echo out ${i}; echo err ${i} >&2; for fd in /proc/self/fd/*; do [ \${fd##*/} -gt 2 ] && case $(readlink $fd) in socket:*) echo "socket at \${fd##*/}" >&2;; esac; done; exit ${i}`;
+    const launches = [0, 1, 2].map((i) => launcher.launch(['sh', '-c', script(i)], i === 1 ? 'input 1\n' : undefined));
+    const results = await Promise.all(launches.map(async (l) => collect(await l)));
+    results.forEach((r, i) => {
+      expect(r.exit).toEqual({ code: i, signal: null });
+      expect(r.stdout).toBe(`${i === 1 ? 'input 1\n' : ''}out ${i}\n`);
+      // Not another program's sockets, not the group's control channel (vxlab-enter closes the rest: enter.integration.test.ts).
+      expect(r.stderr).toBe(`err ${i}\n`);
+    });
+    // Three leaders, three process groups.
+    expect(new Set(results.map((r) => r.leader)).size).toBe(3);
+  });
+
   it('reports each exit status', async () => {
     const items = [{ argv: ['sh', '-c', 'exit 3'], hasInput: false }, { argv: ['sleep', '0.2'], hasInput: false }, { argv: ['sh', '-c', 'exit 5'], hasInput: false }];
     const open = [3, 4, 6, 7, 9, 10].map((fd) => `exec ${fd}>/dev/null`).join('\n');
