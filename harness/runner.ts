@@ -157,7 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let where = 'while the lab was being built';
   // Noted when the interrupt lands: the run goes on to tear down, and that is not where it was.
   let interruptedAt = signal?.aborted ? 'before the lab was built' : undefined;
-  // An interrupt while the lab is only held for the scenarios beside it (holdLab) finds its checks done: it stays ok.
+  // From the hold on (holdLab: its checks done, its lab kept for the scenarios beside it), an interrupt leaves it ok.
   let held = false;
   let interruptedWhileHeld = false;
   const noteInterrupt = () => {
@@ -297,7 +297,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       await lab[Symbol.asyncDispose]();
     }
   } finally {
-    // An interrupt that landed at any moment, teardown included, makes the scenario not ok.
+    // An interrupt that landed at any moment, teardown included, makes the scenario not ok (unless held: above).
     stopNoting();
     if (signal?.aborted && !interruptedWhileHeld) result.interrupted = interruptedAt ?? where;
     emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started - heldMs });

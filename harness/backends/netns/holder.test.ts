@@ -1,19 +1,49 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { holderArgv, launcherScript } from './holder.ts';
+import { closeInheritedFds, holderArgv, launcherScript } from './holder.ts';
 import { markerFromLabel } from './marker.ts';
 
 describe('launcherScript', () => {
   const script = launcherScript([['setpriv', '--', 'bwrap', "it's"], ['setpriv', '--', 'bwrap', 'b'], ['setpriv', '--', 'bwrap', 'c']]);
   const lines = script.trimEnd().split('\n');
 
+  it('first closes every fd it was not given: 0-2, its script and each holder\'s socket stay', () => {
+    expect(lines[0]).toBe(closeInheritedFds([3, 4, 5]));
+    expect(lines[0]).toContain('case " 0 1 2 255 3 4 5 " in');
+  });
+
   it('gives each holder its own socket as stdin, stdout and fd 3, and closes every other holder\'s', () => {
-    expect(lines[0]).toBe(`'setpriv' '--' 'bwrap' 'it'\\''s' 0<&3 1>&3 4<&- 5<&- 3>&3 &`);
-    expect(lines[1]).toBe("'setpriv' '--' 'bwrap' 'b' 0<&4 1>&4 3<&- 5<&- 3>&4 4<&- &");
-    expect(lines[2]).toBe("'setpriv' '--' 'bwrap' 'c' 0<&5 1>&5 3<&- 4<&- 3>&5 5<&- &");
+    expect(lines[1]).toBe(`'setpriv' '--' 'bwrap' 'it'\\''s' 0<&3 1>&3 4<&- 5<&- 3>&3 &`);
+    expect(lines[2]).toBe("'setpriv' '--' 'bwrap' 'b' 0<&4 1>&4 3<&- 5<&- 3>&4 4<&- &");
+    expect(lines[3]).toBe("'setpriv' '--' 'bwrap' 'c' 0<&5 1>&5 3<&- 4<&- 3>&5 5<&- &");
   });
 
   it('then closes its own copies (a holder\'s socket closes with its sandbox alone) and waits', () => {
-    expect(lines.slice(3)).toEqual(['exec 3<&- 4<&- 5<&-', 'wait']);
+    expect(lines.slice(4)).toEqual(['exec 3<&- 4<&- 5<&-', 'wait']);
+  });
+
+  it('lets no fd it inherited reach a holder (one at 9 here), and keeps the holder\'s own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vxlab-holders-'));
+    const file = join(dir, 'holders.sh');
+    // A "holder" that lists its fds on its stdout, which is its socket.
+    writeFileSync(file, launcherScript([['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done']]));
+    const child = spawn('bash', [file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+    let listed = '';
+    child.stdio[3]!.on('data', (chunk: Buffer) => (listed += chunk.toString()));
+    await new Promise((resolve) => child.once('close', resolve));
+    const fds = listed.trim().split('\n').map(Number);
+    expect(fds).toEqual(expect.arrayContaining([0, 1, 2, 3]));
+    expect(fds).not.toContain(9);
+    // Without the first line, fd 9 reaches it: the test can fail.
+    writeFileSync(file, launcherScript([['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done']]).split('\n').slice(1).join('\n'));
+    const plain = spawn('bash', [file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
+    let plainListed = '';
+    plain.stdio[3]!.on('data', (chunk: Buffer) => (plainListed += chunk.toString()));
+    await new Promise((resolve) => plain.once('close', resolve));
+    expect(plainListed.trim().split('\n').map(Number)).toContain(9);
   });
 });
 

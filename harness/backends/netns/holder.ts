@@ -43,18 +43,29 @@ export function holderArgv(spec: HolderSpec, harness: HarnessIdentity, enter?: s
 }
 
 /**
- * The launcher's script (pure): holder i runs with fd 3+i as its stdin, stdout and fd 3 (bwrap's
- * info), every other holder's fd closed; then the launcher closes its own copies and waits for its
- * children, which die with it (pdeathsig) if it dies.
+ * The launcher's script (pure): first it closes every fd vxlab did not give it; holder i runs with
+ * fd 3+i as its stdin, stdout and fd 3 (bwrap's info), every other holder's fd closed; then the
+ * launcher closes its own copies and waits for its children, which die with it (pdeathsig) if it dies.
  */
 export function launcherScript(argvs: readonly string[][]): string {
   const fds = argvs.map((_, i) => 3 + i);
+  const first = closeInheritedFds(fds);
   const lines = argvs.map((argv, i) => {
     const own = fds[i]!;
     const others = fds.filter((fd) => fd !== own).map((fd) => `${fd}<&-`);
     return `${argv.map(quote).join(' ')} 0<&${own} 1>&${own} ${others.join(' ')} 3>&${own}${own === 3 ? '' : ` ${own}<&-`} &`;
   });
-  return `${lines.join('\n')}\nexec ${fds.map((fd) => `${fd}<&-`).join(' ')}\nwait\n`;
+  return `${first}\n${lines.join('\n')}\nexec ${fds.map((fd) => `${fd}<&-`).join(' ')}\nwait\n`;
+}
+
+/**
+ * A bash line (pure) that closes every fd but 0-2, bash's script (255) and `keep`. Node passes
+ * whatever vxlab inherited (an fd its own parent left open, not close-on-exec) to each child, and
+ * bwrap passes it on to the holder; in rootless mode a node's program, of the user who owns the
+ * sandbox's user namespace, can open its holder's /proc/PID/fd (39th attack).
+ */
+export function closeInheritedFds(keep: readonly number[]): string {
+  return `for fd in /proc/self/fd/*; do fd=\${fd##*/}; case " ${[0, 1, 2, 255, ...keep].join(' ')} " in *" $fd "*) ;; *) eval "exec $fd>&-";; esac; done`;
 }
 
 export class Holder {
