@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closeInheritedFds, holderArgv, launcherScript } from './holder.ts';
+import { holderArgv, launcherScript } from './holder.ts';
+import { closeInheritedFds } from './sandbox.ts';
 import { markerFromLabel } from './marker.ts';
 
 describe('launcherScript', () => {
@@ -12,7 +13,7 @@ describe('launcherScript', () => {
 
   it('first closes every fd it was not given: 0-2, its script and each holder\'s socket stay', () => {
     expect(lines[0]).toBe(closeInheritedFds([3, 4, 5]));
-    expect(lines[0]).toContain('case " 0 1 2 255 3 4 5 " in');
+    expect(lines[0]).toContain('case " 0 1 2 3 4 5 " in');
   });
 
   it('gives each holder its own socket as stdin, stdout and fd 3, and closes every other holder\'s', () => {
@@ -26,26 +27,37 @@ describe('launcherScript', () => {
   });
 
   it('lets no fd it inherited reach a holder (one at 9 here), and keeps the holder\'s own', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vxlab-holders-'));
-    const file = join(dir, 'holders.sh');
-    // A "holder" that lists its fds on its stdout, which is its socket.
-    writeFileSync(file, launcherScript([['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done']]));
-    const child = spawn('bash', [file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
-    let listed = '';
-    child.stdio[3]!.on('data', (chunk: Buffer) => (listed += chunk.toString()));
-    await new Promise((resolve) => child.once('close', resolve));
-    const fds = listed.trim().split('\n').map(Number);
+    const stdio = fdTable(10, [2, 3, 9]);
+    const fds = await fdsListed(launcherScript(LISTS_ITS_FDS), stdio);
     expect(fds).toEqual(expect.arrayContaining([0, 1, 2, 3]));
     expect(fds).not.toContain(9);
     // Without the first line, fd 9 reaches it: the test can fail.
-    writeFileSync(file, launcherScript([['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done']]).split('\n').slice(1).join('\n'));
-    const plain = spawn('bash', [file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] });
-    let plainListed = '';
-    plain.stdio[3]!.on('data', (chunk: Buffer) => (plainListed += chunk.toString()));
-    await new Promise((resolve) => plain.once('close', resolve));
-    expect(plainListed.trim().split('\n').map(Number)).toContain(9);
+    expect(await fdsListed(launcherScript(LISTS_ITS_FDS).split('\n').slice(1).join('\n'), stdio)).toContain(9);
+  });
+
+  it('keeps its script open when an inherited fd took 255 (bash then reads it from below), and closes that one', async () => {
+    const fds = await fdsListed(launcherScript(LISTS_ITS_FDS), fdTable(256, [2, 3, 255]));
+    expect(fds).toEqual(expect.arrayContaining([0, 1, 2, 3]));
+    expect(fds).not.toContain(255);
   });
 });
+
+/** A "holder" that lists its fds on its stdout, which is its socket (fd 3 of the launcher). */
+const LISTS_ITS_FDS = [['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done']];
+
+/** A child's stdio of `size` fds: pipes at `open` (fd 3 is the one holder's socket), nothing elsewhere. */
+const fdTable = (size: number, open: number[]) => Array.from({ length: size }, (_, fd) => (open.includes(fd) ? 'pipe' : 'ignore') as 'pipe' | 'ignore');
+
+/** The fds the holder listed, with `script` run as vxlab runs holders.sh. */
+async function fdsListed(script: string, stdio: ('pipe' | 'ignore')[]): Promise<number[]> {
+  const file = join(mkdtempSync(join(tmpdir(), 'vxlab-holders-')), 'holders.sh');
+  writeFileSync(file, script);
+  const child = spawn('bash', [file], { stdio });
+  let listed = '';
+  child.stdio[3]!.on('data', (chunk: Buffer) => (listed += chunk.toString()));
+  await new Promise((resolve) => child.once('close', resolve));
+  return listed.trim().split('\n').map(Number);
+}
 
 describe('holderArgv', () => {
   it('labels the sandbox, dies with the launcher, and in rootless mode drops what bwrap would refuse', () => {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import { harnessIdentity, processStartTime, type HarnessIdentity } from '../harness-identity.ts';
 import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, harnessLabel, writeMarker } from './marker.ts';
-import { bwrapArgv, diesWithParentArgv, type SandboxPlan } from './sandbox.ts';
+import { bwrapArgv, closeInheritedFds, diesWithParentArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
 /** What Node writes to a new holder; `cat` echoes it from inside the finished tree (bwrap execs it after its last mount). */
@@ -56,16 +56,6 @@ export function launcherScript(argvs: readonly string[][]): string {
     return `${argv.map(quote).join(' ')} 0<&${own} 1>&${own} ${others.join(' ')} 3>&${own}${own === 3 ? '' : ` ${own}<&-`} &`;
   });
   return `${first}\n${lines.join('\n')}\nexec ${fds.map((fd) => `${fd}<&-`).join(' ')}\nwait\n`;
-}
-
-/**
- * A bash line (pure) that closes every fd but 0-2, bash's script (255) and `keep`. Node passes
- * whatever vxlab inherited (an fd its own parent left open, not close-on-exec) to each child, and
- * bwrap passes it on to the holder; in rootless mode a node's program, of the user who owns the
- * sandbox's user namespace, can open its holder's /proc/PID/fd (39th attack).
- */
-export function closeInheritedFds(keep: readonly number[]): string {
-  return `for fd in /proc/self/fd/*; do fd=\${fd##*/}; case " ${[0, 1, 2, 255, ...keep].join(' ')} " in *" $fd "*) ;; *) eval "exec $fd>&-";; esac; done`;
 }
 
 export class Holder {

@@ -4,12 +4,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { pollUntil } from '../../util/poll.ts';
-import { exitFromStatus, groupScript, ProgramLauncher, STANDING_SLOTS, standingRequest, type ExitOutcome, type Launch } from './launch.ts';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { exitFromStatus, groupScript, ProgramLauncher, STANDING_SCRIPT, STANDING_SLOTS, standingRequest, type ExitOutcome, type Launch } from './launch.ts';
+import { closeInheritedFds } from './sandbox.ts';
 
 describe('a group of programs from one bash', () => {
   it('gives each program its own fds, quoted argv, and closes every other program\'s', () => {
     const script = groupScript([{ argv: ['ip', "it's"], hasInput: false }, { argv: ['ip', '-batch', '-'], hasInput: true }]);
     expect(script.split('\n')).toEqual([
+      closeInheritedFds([3, 4, 6, 7, 8]),
       `( set -m; 'ip' 'it'\\''s' 0</dev/null 1>&3 2>&4 3>&- 4>&- & pid=$!; exec 3>&- 4>&-; echo "start 0 $pid"; wait "$pid"; echo "end 0 $?" ) 0</dev/null 2>/dev/null 6>&- 7>&- 8>&- &`,
       `( set -m; 'ip' '-batch' '-' 0<&8 1>&6 2>&7 6>&- 7>&- 8>&- & pid=$!; exec 6>&- 7>&- 8>&-; echo "start 1 $pid"; wait "$pid"; echo "end 1 $?" ) 0</dev/null 2>/dev/null 3>&- 4>&- &`,
       'exec 3>&- 4>&- 6>&- 7>&- 8>&-',
@@ -46,6 +50,29 @@ describe('a group of programs from one bash', () => {
     });
     // Three leaders, three process groups.
     expect(new Set(results.map((r) => r.leader)).size).toBe(3);
+  });
+
+  it('lets no fd its bash inherited reach a program (one at 9 here), as the standing launcher does', async () => {
+    const list = ['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done'];
+    // A group of two, run as vxlab runs it: fds 3, 4, 6, 7 are the programs' sockets, 9 is inherited.
+    const file = join(mkdtempSync(join(tmpdir(), 'vxlab-group-')), 'group.sh');
+    writeFileSync(file, groupScript([{ argv: list, hasInput: false }, { argv: list, hasInput: false }]));
+    const group = spawn('bash', [file], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'ignore', 'pipe', 'pipe', 'ignore', 'pipe'] });
+    let listed = '';
+    group.stdio[3]!.on('data', (chunk: Buffer) => (listed += chunk.toString()));
+    await new Promise((resolve) => group.once('close', resolve));
+    expect(listed.trim().split('\n').map(Number)).toEqual(expect.arrayContaining([0, 1, 2]));
+    expect(listed.trim().split('\n').map(Number)).not.toContain(9);
+    // The standing launcher, with an fd inherited past its slots.
+    const stdio = Array.from({ length: 61 }, (_, fd) => (fd <= 5 || fd === 60 ? 'pipe' : 'ignore') as 'pipe' | 'ignore');
+    const standing = spawn('bash', ['-c', STANDING_SCRIPT], { stdio });
+    let seen = '';
+    standing.stdio[3]!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    const request = standingRequest(0, list, false, STANDING_SLOTS);
+    standing.stdin!.end(`${Buffer.byteLength(request)}\n${request}`);
+    await new Promise((resolve) => standing.once('close', resolve));
+    expect(seen.trim().split('\n').map(Number)).toEqual(expect.arrayContaining([0, 1, 2]));
+    expect(seen.trim().split('\n').map(Number)).not.toContain(60);
   });
 
   it('reports each exit status', async () => {

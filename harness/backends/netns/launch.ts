@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { constants } from 'node:os';
-import { NODE_ENV, diesWithParentArgv } from './sandbox.ts';
+import { NODE_ENV, closeInheritedFds, diesWithParentArgv } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
 
 export type ExitOutcome = { code: number | null; signal: NodeJS.Signals | null } | Error;
@@ -65,8 +65,9 @@ function reportedProgram(index: number, argv: readonly string[], stdin: string, 
  * node's PID namespace, which dies with the holder (itself tied to vxlab by pdeathsig), and
  * vxlab-enter or nsenter exits with its child. That saves one exec of four per program (perf: process start-up, glibc's
  * CPU feature probing under this VM's cpuid traps, is most of a program's cost here).
- * Program i gets its own sockets as fds 0-2 and every other program's closed (reportedProgram);
- * bash then closes its own copies and waits for every program's subshell.
+ * bash first closes every fd it was not given; program i gets its own sockets as fds 0-2 and every
+ * other program's closed (reportedProgram); bash then closes its own copies and waits for every
+ * program's subshell.
  */
 export function groupScript(items: readonly { argv: readonly string[]; hasInput: boolean }[]): string {
   const all = items.flatMap((item, i) => fdsOf(i, item.hasInput));
@@ -77,7 +78,7 @@ export function groupScript(items: readonly { argv: readonly string[]; hasInput:
     return reportedProgram(i, item.argv, inp === undefined ? '0</dev/null' : `0<&${inp}`, out!, err!, own.map((fd) => `${fd}>&-`).join(' '), others);
   });
   lines.push(`exec ${all.map((fd) => `${fd}>&-`).join(' ')}`, 'wait');
-  return `${lines.join('\n')}\n`;
+  return `${closeInheritedFds(all)}\n${lines.join('\n')}\n`;
 }
 
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
@@ -132,11 +133,11 @@ function slotFds(slot: number): [number, number, number] {
 }
 
 /**
- * A standing launcher's script (pure): it reads requests (a line with a length, then that many
+ * A standing launcher's script (pure): it closes every fd it was not given, then reads requests (a line with a length, then that many
  * bytes of bash, written by standingRequest) and runs each, until its stdin ends. `LC_ALL=C` is a
  * shell variable, never exported: it makes `read -N` count bytes, and reach no program.
  */
-export const STANDING_SCRIPT = 'LC_ALL=C\nwhile IFS= read -r length && IFS= read -r -N "$length" request; do eval "$request"; done\n';
+export const STANDING_SCRIPT = `${closeInheritedFds(Array.from({ length: STANDING_SLOTS }, (_, slot) => slotFds(slot)).flat())}\nLC_ALL=C\nwhile IFS= read -r length && IFS= read -r -N "$length" request; do eval "$request"; done\n`;
 
 /**
  * What starts a standing launcher's program in `slot` (pure). A wrapper subshell forks the program

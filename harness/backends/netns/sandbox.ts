@@ -93,3 +93,14 @@ export function inNetworkOfArgv(pid: number | string, argv: readonly string[], e
   return enter !== undefined ? [enter, '--net', String(pid), '--', ...argv] : ['nsenter', '-t', String(pid), '--net', '--', ...argv];
 }
 
+/**
+ * A bash line (pure) that closes every fd but 0-2, `keep` and bash's script (`-ef "$0"`: bash reads
+ * it from 255, or from below when 255 was taken). Node passes
+ * whatever vxlab inherited (an fd its own parent left open, not close-on-exec) to each child, and
+ * bwrap and bash pass it on: to a holder, whose /proc/PID/fd a node's program can open in rootless
+ * mode (it is of the user who owns the sandbox's user namespace: 39th attack), and to programs
+ * entered with nsenter (vxlab-enter closes them itself). Each launcher's bash starts with it.
+ */
+export function closeInheritedFds(keep: readonly number[]): string {
+  return `for f in /proc/self/fd/*; do case " ${[0, 1, 2, ...keep].join(' ')} " in *" \${f##*/} "*) continue;; esac; [ "$f" -ef "$0" ] || eval "exec \${f##*/}>&-"; done`;
+}
