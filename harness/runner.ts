@@ -157,13 +157,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let where = 'while the lab was being built';
   // Noted when the interrupt lands: the run goes on to tear down, and that is not where it was.
   let interruptedAt = signal?.aborted ? 'before the lab was built' : undefined;
+  const noteInterrupt = () => (interruptedAt ??= where);
   // From the hold on (holdLab: its checks done, its lab kept for the scenarios beside it), an interrupt leaves it ok.
   let held = false;
-  let interruptedWhileHeld = false;
-  const noteInterrupt = () => {
-    if (held && interruptedAt === undefined) interruptedWhileHeld = true;
-    else interruptedAt ??= where;
-  };
   const stopNoting = signal ? onAbort(signal, noteInterrupt) : () => undefined;
   const at = async (moment: Omit<Moment, 'scenario'>) => {
     where = moment.where;
@@ -299,7 +295,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     // An interrupt that landed at any moment, teardown included, makes the scenario not ok (unless held: above).
     stopNoting();
-    if (signal?.aborted && !interruptedWhileHeld) result.interrupted = interruptedAt ?? where;
+    if (signal?.aborted && !held) result.interrupted = interruptedAt ?? where;
     emit({ type: 'scenario-end', scenario: scenario.name, passed: result.passed, failed: result.failed, skipped: result.skipped, broken: result.broken, ...(result.interrupted ? { interrupted: result.interrupted } : {}), durationMs: performance.now() - started - heldMs });
   }
 }

@@ -133,9 +133,10 @@ function slotFds(slot: number): [number, number, number] {
 }
 
 /**
- * A standing launcher's script (pure): it closes every fd it was not given, then reads requests (a line with a length, then that many
- * bytes of bash, written by standingRequest) and runs each, until its stdin ends. `LC_ALL=C` is a
- * shell variable, never exported: it makes `read -N` count bytes, and reach no program.
+ * A standing launcher's script (pure): it closes every fd it was not given, then reads requests
+ * (a line with a length, then that many bytes of bash, written by standingRequest) and runs each,
+ * until its stdin ends. `LC_ALL=C` is a shell variable, never exported: it makes `read -N` count
+ * bytes, and reach no program.
  */
 export const STANDING_SCRIPT = `${closeInheritedFds(Array.from({ length: STANDING_SLOTS }, (_, slot) => slotFds(slot)).flat())}\nLC_ALL=C\nwhile IFS= read -r length && IFS= read -r -N "$length" request; do eval "$request"; done\n`;
 
