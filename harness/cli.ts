@@ -22,6 +22,7 @@ import { InterruptedError, PrerequisiteError, UsageError, ValidationError, error
 import { handSignalsTo } from './util/early-signals.ts';
 import { onReaderGone } from './util/reader-gone.ts';
 import { parseShard, shardOf } from './util/shard.ts';
+import { skipHelpCache } from './util/no-help-cache.ts';
 import { newRunId } from './util/run-id.ts';
 
 // 141 = 128 + SIGPIPE: what a shell reports for a program its pipe's reader left behind.
@@ -594,7 +595,7 @@ async function main(argv: string[]): Promise<number> {
       throw error ?? new UsageError(message);
     });
   try {
-    await parser.parseAsync();
+    await skipHelpCache(parser).parseAsync();
   } catch (error) {
     // The command line itself is wrong: say so on stderr, whatever the reporter.
     return await reportFatal(error, 'pretty');

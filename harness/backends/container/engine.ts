@@ -24,17 +24,26 @@ async function connect(): Promise<Engine> {
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   // required, not imported: testcontainers is CommonJS, and the compiled CLI runs as a vm.Script,
   // where import() would need an experimental loader option that V8's code cache drops.
-  const testcontainers = createRequire(import.meta.url)('testcontainers') as Testcontainers;
+  const require = createRequire(import.meta.url);
+  // Its engine client alone (~100 ms to load) serves `clean` and the prerequisites; the whole
+  // package (containers, compose, wait strategies: ~200 ms) loads when a lab needs it.
+  const runtime = require('testcontainers/build/container-runtime') as Pick<Testcontainers, 'getContainerRuntimeClient'>;
   let client: ContainerRuntimeClient;
   try {
-    client = await testcontainers.getContainerRuntimeClient();
+    client = await runtime.getContainerRuntimeClient();
   } catch (error) {
     throw new PrerequisiteError(
       `no container engine answers (${errorMessage(error).split('\n')[0]})`,
       'start one (apt-get install -y docker.io && dockerd &) or point DOCKER_HOST at it',
     );
   }
-  return { testcontainers, client, docker: client.container.dockerode };
+  return {
+    get testcontainers() {
+      return require('testcontainers') as Testcontainers;
+    },
+    client,
+    docker: client.container.dockerode,
+  };
 }
 
 /** The engine, connected once per process; a PrerequisiteError when none answers. */
