@@ -19,6 +19,7 @@ import { harnessIdentity, processStartTime, type HarnessIdentity } from '../harn
 import { HARNESS_LABEL_VARIABLE, NODE_LABEL_VARIABLE, harnessLabel, writeMarker } from './marker.ts';
 import { bwrapArgv, closeInheritedFds, diesWithParentArgv, type SandboxPlan } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
+import { shellWord } from '../ssh/quote.ts';
 
 /** What Node writes to a new holder; `cat` echoes it from inside the finished tree (bwrap execs it after its last mount). */
 const READY = 'vxlab-ready\n';
@@ -30,7 +31,6 @@ export interface HolderSpec {
   owner: { runId: string; node: string };
 }
 
-const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
 /** bwrap's argv for a holder (pure): the label and its harness go into the sandbox's environment, and so bwrap's argv. */
 export function holderArgv(spec: HolderSpec, harness: HarnessIdentity, enter?: string): string[] {
@@ -53,7 +53,7 @@ export function launcherScript(argvs: readonly string[][]): string {
   const lines = argvs.map((argv, i) => {
     const own = fds[i]!;
     const others = fds.filter((fd) => fd !== own).map((fd) => `${fd}<&-`);
-    return `${argv.map(quote).join(' ')} 0<&${own} 1>&${own} ${others.join(' ')} 3>&${own}${own === 3 ? '' : ` ${own}<&-`} &`;
+    return `${argv.map(shellWord).join(' ')} 0<&${own} 1>&${own} ${others.join(' ')} 3>&${own}${own === 3 ? '' : ` ${own}<&-`} &`;
   });
   return `${first}\n${lines.join('\n')}\nexec ${fds.map((fd) => `${fd}<&-`).join(' ')}\nwait\n`;
 }

@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { constants } from 'node:os';
 import { NODE_ENV, closeInheritedFds, diesWithParentArgv } from './sandbox.ts';
 import { traceSpawn } from '../../util/spawn-trace.ts';
+import { shellWord } from '../ssh/quote.ts';
 
 export type ExitOutcome = { code: number | null; signal: NodeJS.Signals | null } | Error;
 
@@ -37,7 +38,6 @@ export interface Launch {
 /** At most this many programs per bash: 3 sockets each, and the script grows with its square (every line closes the others' fds). */
 export const GROUP_MAX = 48;
 
-const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
 
 /** The fds of program i in a group's bash: stdout, stderr, then stdin if it has input. */
 function fdsOf(i: number, hasInput: boolean): number[] {
@@ -55,7 +55,7 @@ function fdsOf(i: number, hasInput: boolean): number[] {
  * `wait PID` reports each one (launch.test.ts).
  */
 function reportedProgram(index: number, argv: readonly string[], stdin: string, out: number, err: number, own: string, closeAlso: string): string {
-  const program = `${argv.map(quote).join(' ')} ${stdin} 1>&${out} 2>&${err} ${own}`;
+  const program = `${argv.map(shellWord).join(' ')} ${stdin} 1>&${out} 2>&${err} ${own}`;
   return `( set -m; ${program} & pid=$!; exec ${own}; echo "start ${index} $pid"; wait "$pid"; echo "end ${index} $?" ) 0</dev/null 2>/dev/null ${closeAlso} &`;
 }
 

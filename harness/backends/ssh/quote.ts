@@ -1,4 +1,5 @@
-// The one way an argv becomes text for a remote POSIX shell (ssh sends a string, not an argv):
+// The one way an argv becomes shell text: for a remote POSIX shell (ssh sends a string, not an
+// argv) and for the netns backend's launcher scripts (holder.ts, launch.ts):
 // each word in single quotes, a quote inside written as '\'' — nothing is ever interpreted.
 
 /** One word, quoted for sh; the empty word stays a word (''). */
