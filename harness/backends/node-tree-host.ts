@@ -1,5 +1,5 @@
 // Finds the host's programs for a node's tree, with what `ldd` says of each, once per process.
-import { access, constants, open } from 'node:fs/promises';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { PrerequisiteError } from '../util/errors.ts';
 import { execArgv } from '../util/process.ts';
@@ -8,22 +8,31 @@ import { splitLdd, type LocatedProgram } from './node-tree.ts';
 
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Where PATH (then the usual system directories) has an executable of this name. */
-export async function findProgram(name: string): Promise<string | undefined> {
+/**
+ * Where PATH (then the usual system directories) has an executable of this name. Synchronous, as
+ * is the ELF read below (a few system calls each): the libraries' listing then starts at once,
+ * while the scenarios parse, instead of behind them.
+ */
+export function findProgram(name: string): string | undefined {
   for (const dir of `${process.env.PATH ?? ''}${delimiter}${HOST_PATH}`.split(delimiter).filter(Boolean)) {
     const path = join(dir, name);
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path; // executable, not only there
+    try {
+      accessSync(path, constants.X_OK); // executable, not only there
+      return path;
+    } catch {
+      // not here
+    }
   }
   return undefined;
 }
 
 /** The loader a program names (its ELF PT_INTERP); undefined for a static program or a script. */
-async function interpreterOf(path: string): Promise<string | undefined> {
-  const file = await open(path, 'r');
+function interpreterOf(path: string): string | undefined {
+  const fd = openSync(path, 'r');
   try {
     for (let size = 4096; size <= 1 << 20; ) {
       const head = Buffer.alloc(size);
-      const { bytesRead } = await file.read(head, 0, size, 0);
+      const bytesRead = readSync(fd, head, 0, size, 0);
       const reading = readInterpreter(head.subarray(0, bytesRead));
       if ('interpreter' in reading) return reading.interpreter;
       if (bytesRead < size || reading.needBytes <= size) return undefined; // a truncated file: no libraries to name
@@ -31,7 +40,7 @@ async function interpreterOf(path: string): Promise<string | undefined> {
     }
     return undefined;
   } finally {
-    await file.close();
+    closeSync(fd);
   }
 }
 
@@ -41,7 +50,7 @@ async function interpreterOf(path: string): Promise<string | undefined> {
  * own checks around it (a bash script: about 40 ms for eight programs here, against 7 ms).
  */
 async function listLibraries(paths: readonly string[]): Promise<Map<string, string>> {
-  const loaders = await Promise.all(paths.map(interpreterOf));
+  const loaders = paths.map(interpreterOf);
   const pairs = paths.flatMap((path, i) => (loaders[i] ? [loaders[i], path] : []));
   if (pairs.length === 0) return new Map();
   const trace = 'while [ $# -gt 1 ]; do printf "%s:\\n" "$2"; LD_TRACE_LOADED_OBJECTS=1 "$1" "$2"; shift 2; done';
@@ -62,7 +71,7 @@ export function locatePrograms(names: readonly string[], fix: string): Promise<L
   const fresh = [...new Set(names)].filter((name) => !located.has(name));
   if (fresh.length > 0) {
     const found = (async () => {
-      const paths = await Promise.all(fresh.map(findProgram));
+      const paths = fresh.map(findProgram);
       const absent = fresh.find((_, i) => paths[i] === undefined);
       if (absent) throw new PrerequisiteError(`${absent} is not installed, and a node's programs come from the host`, fix);
       // A static program has no libraries: it gets no part.
