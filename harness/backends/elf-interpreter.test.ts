@@ -1,11 +1,15 @@
 // The loader a program names, read from its ELF headers, and the libraries vxlab then lists for a
 // node's tree: the same as `ldd` says, for this machine's own programs.
 import { readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { readInterpreter } from './elf-interpreter.ts';
 import { locatePrograms } from './node-tree-host.ts';
 import { parseLdd } from './node-tree.ts';
+import { PROJECT_ROOT } from '../scenario/project-root.ts';
 
 const bytes = (path: string) => new Uint8Array(readFileSync(path));
 
@@ -56,4 +60,22 @@ describe('locatePrograms', () => {
       expect(parseLdd(program.ldd).length, program.path).toBeGreaterThan(1);
     }
   });
+
+  it('is not stopped by a FIFO in PATH with a program\'s name, which has no libraries to list', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vxlab-fifo-path-'));
+    try {
+      await execa('mkfifo', [join(dir, 'vxlab-fifo-program')]);
+      await chmod(join(dir, 'vxlab-fifo-program'), 0o755);
+      // In a child: a blocking open would stop its whole process, which only a deadline can tell.
+      const script = `import { locatePrograms } from './harness/backends/node-tree-host.ts';\nconsole.log(JSON.stringify(await locatePrograms(['vxlab-fifo-program', 'ip'], 'install it')));`;
+      const r = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_ROOT, env: { PATH: `${dir}:${process.env.PATH ?? ''}` }, reject: false, timeout: 20_000 });
+      expect(r.timedOut, r.stderr).toBe(false);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const [fifo, ip] = JSON.parse(r.stdout) as { path: string; ldd: string }[];
+      expect(fifo).toEqual({ path: join(dir, 'vxlab-fifo-program'), ldd: '' });
+      expect(parseLdd(ip!.ldd).length).toBeGreaterThan(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

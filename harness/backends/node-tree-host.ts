@@ -1,5 +1,5 @@
 // Finds the host's programs for a node's tree, with what `ldd` says of each, once per process.
-import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { PrerequisiteError } from '../util/errors.ts';
 import { execArgv } from '../util/process.ts';
@@ -26,10 +26,12 @@ export function findProgram(name: string): string | undefined {
   return undefined;
 }
 
-/** The loader a program names (its ELF PT_INTERP); undefined for a static program or a script. */
+/** The loader a program names (its ELF PT_INTERP); undefined for a static program, a script or no regular file. */
 function interpreterOf(path: string): string | undefined {
-  const fd = openSync(path, 'r');
+  // Non-blocking: a FIFO in PATH must not stop this (synchronous) open, and is no program to list.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!fstatSync(fd).isFile()) return undefined;
     for (let size = 4096; size <= 1 << 20; ) {
       const head = Buffer.alloc(size);
       const bytesRead = readSync(fd, head, 0, size, 0);

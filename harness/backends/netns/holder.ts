@@ -31,7 +31,6 @@ export interface HolderSpec {
   owner: { runId: string; node: string };
 }
 
-
 /** bwrap's argv for a holder (pure): the label and its harness go into the sandbox's environment, and so bwrap's argv. */
 export function holderArgv(spec: HolderSpec, harness: HarnessIdentity, enter?: string): string[] {
   const argv = bwrapArgv(spec.plan);

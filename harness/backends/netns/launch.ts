@@ -38,7 +38,6 @@ export interface Launch {
 /** At most this many programs per bash: 3 sockets each, and the script grows with its square (every line closes the others' fds). */
 export const GROUP_MAX = 48;
 
-
 /** The fds of program i in a group's bash: stdout, stderr, then stdin if it has input. */
 function fdsOf(i: number, hasInput: boolean): number[] {
   return hasInput ? [3 + 3 * i, 4 + 3 * i, 5 + 3 * i] : [3 + 3 * i, 4 + 3 * i];
