@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import yargs from 'yargs';
 import { BUILT_CLI } from '../build/bundle.ts';
 import { PROJECT_ROOT } from '../scenario/project-root.ts';
+import { usePreload } from '../testing/preload.ts';
 import { skipHelpCache } from './no-help-cache.ts';
 
 interface Usage { hasCachedHelpMessage(): boolean }
@@ -26,19 +25,14 @@ describe('skipHelpCache', () => {
 
 // string-width builds an Intl.Segmenter when it loads: a preload counts them, in the built CLI.
 describe('the built CLI lays out no help for a subcommand', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vxlab-segmenters-'));
-    await writeFile(join(dir, 'count.cjs'), [
-      'let n = 0; const Real = Intl.Segmenter;',
-      'Intl.Segmenter = class extends Real { constructor(...a) { super(...a); n++; } };',
-      "process.on('exit', () => process.stderr.write(`segmenters=${n}\\n`));",
-    ].join('\n'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const preload = usePreload([
+    'let n = 0; const Real = Intl.Segmenter;',
+    'Intl.Segmenter = class extends Real { constructor(...a) { super(...a); n++; } };',
+    "process.on('exit', () => process.stderr.write(`segmenters=${n}\\n`));",
+  ]);
 
   const run = (argv: string[], cli = [BUILT_CLI]) => {
-    const r = spawnSync(process.execPath, ['-r', join(dir, 'count.cjs'), ...cli, ...argv], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+    const r = spawnSync(process.execPath, ['-r', preload(), ...cli, ...argv], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
     const counted = /segmenters=(\d+)\n$/.exec(r.stderr);
     return { ...r, segmenters: counted ? Number(counted[1]) : undefined, stderr: r.stderr.replace(/segmenters=\d+\n$/, '') };
   };
