@@ -48,7 +48,8 @@ export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || co
  * Returns the other runs' markers.
  */
 export async function claimHost(conn: SshConnection, marker: SshMarker): Promise<SshMarker[]> {
-  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "${MARKER_DIR}/$1.json" || exit 1; ${LIST_MARKERS}`, 'vxlab', marker.runId], JSON.stringify(marker));
+  const path = markerPath(marker.runId);
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "$1" && mv -f "$1" "$2" || exit 1; ${LIST_MARKERS}`, 'vxlab', markerDraft(path), path], JSON.stringify(marker));
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
   return othersOf(r.stdout, marker.runId);
 }
@@ -60,7 +61,7 @@ export async function claimHost(conn: SshConnection, marker: SshMarker): Promise
  */
 export const CLAIM_WAIT = '--vxlab-claim-wait';
 export const heldClaimScript = (path: string): string =>
-  `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(path)} || exit 1; ${LIST_MARKERS}`;
+  `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(markerDraft(path))} && mv -f ${shellWord(markerDraft(path))} ${shellWord(path)} || exit 1; ${LIST_MARKERS}`;
 
 /** What a held claim's stdin gets: the marker, as heldClaimScript reads it. */
 export const heldClaimInput = (marker: SshMarker): string => lengthFramed(JSON.stringify(marker));
@@ -84,9 +85,18 @@ export const othersOf = (listing: string, runId: string): SshMarker[] => parseMa
 /** Where a run's marker lives on a host. */
 export const markerPath = (runId: string): string => `${MARKER_DIR}/${runId}.json`;
 
+/**
+ * Where a marker is written before it is renamed into place (.RUN.json.new, which LIST_MARKERS
+ * does not list and removeMarker removes): another run's preflight, listing the markers while a
+ * claim writes its own, never reads half of one (attack7's race: it said "cut short or edited
+ * by hand?" of a live run's marker, and exited 3 with that).
+ */
+export const markerDraft = (path: string): string => path.replace(/\/([^/]+)$/, '/.$1.new');
+
 /** Writes the run's marker again (what its steps have made since): replaced whole, by rename, so `clean` never reads half of one. */
 export async function rewriteMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
-  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && cat > "${MARKER_DIR}/.$1.json.new" && mv -f "${MARKER_DIR}/.$1.json.new" "${MARKER_DIR}/$1.json"`, 'vxlab', marker.runId], JSON.stringify(marker));
+  const path = markerPath(marker.runId);
+  const r = await hostCommand(conn, ['sh', '-c', 'umask 077 && cat > "$1" && mv -f "$1" "$2"', 'vxlab', markerDraft(path), path], JSON.stringify(marker));
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
 }
 

@@ -21,7 +21,8 @@ onFreshHosts('attack7: two runs started at once on the same hosts: never both ch
   // tries, under a CI run's load).
   const ATTEMPTS = 6;
   const outcomes: { bothChangingTheHosts: boolean; unexplained: number }[] = [];
-  let evidence = '';
+  // The evidence of every attempt that failed (not only the last attempt's): a race is seen once.
+  const failed: string[] = [];
   for (let i = 0; i < ATTEMPTS; i++) {
     const a = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
     const b = hosts.startCli([file, '--reporter', 'tap'], { env: { VXLAB_PAUSE_AT: 'lab-up' } });
@@ -37,9 +38,12 @@ onFreshHosts('attack7: two runs started at once on the same hosts: never both ch
     const unexplained = [aHeld ? undefined : aRun, bHeld ? undefined : bRun].filter((r) => r !== undefined && !explained(r)).length;
     const outcome = { bothChangingTheHosts: aHeld && bHeld, unexplained };
     outcomes.push(outcome);
-    evidence = `attempt ${i + 1}: markers on node0 while held: ${markers}\nA (${aRun.exitCode}): ${String(aRun.stderr).slice(-300)}${String(aRun.stdout).slice(-400)}\nB (${bRun.exitCode}): ${String(bRun.stderr).slice(-300)}${String(bRun.stdout).slice(-400)}`;
+    if (outcome.bothChangingTheHosts || outcome.unexplained > 0) {
+      const said = (run: typeof aRun, wasHeld: boolean) => `(exit ${run.exitCode}, ${wasHeld ? 'held' : explained(run) ? 'explained' : 'UNEXPLAINED'}):\n${String(run.stderr).slice(-1500)}\n${String(run.stdout).slice(-800)}`;
+      failed.push(`attempt ${i + 1}: markers on node0 while held: ${markers}\nA ${said(aRun, aHeld)}\nB ${said(bRun, bHeld)}`);
+    }
     if (outcome.bothChangingTheHosts) break;
   }
-  expect(outcomes.filter((o) => o.bothChangingTheHosts || o.unexplained > 0), evidence).toEqual([]);
+  expect(outcomes.filter((o) => o.bothChangingTheHosts || o.unexplained > 0), failed.join('\n\n')).toEqual([]);
   expect(await linkNames(hosts, 'node0')).not.toContain('a7');
 }, { timeoutMs: 200_000 });
