@@ -146,7 +146,7 @@ export function restoreScript(plan: RestorePlan, markerAfter?: string): string[]
   return [
     'vxlab_ok=1',
     ...wrapped.map((line) => `${line} || vxlab_ok=0`),
-    // The run's marker drafts too (the wrapper's RUN.json.PID.PART.new, rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
+    // The run's marker drafts too (the wrapper's RUN.json.PID.PART.new, a claim's or rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
     `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new ${shellCommand([`${dirname(markerAfter)}/.${basename(markerAfter)}.new`])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
   ];
 }

@@ -102,7 +102,7 @@ export async function rewriteMarker(conn: SshConnection, marker: SshMarker): Pro
 
 export async function removeMarker(conn: SshConnection, runId: string): Promise<void> {
   // The directory goes with the last marker: a restored host keeps nothing of vxlab's.
-  // With the run's marker drafts (the wrapper's RUN.json.PID.PART.new, rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
+  // With the run's marker drafts (the wrapper's RUN.json.PID.PART.new, a claim's or rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
   await hostCommand(conn, ['sh', '-c', `rm -f -- "${MARKER_DIR}/$1.json" "${MARKER_DIR}/$1.json".*.new "${MARKER_DIR}/.$1.json.new" && { rmdir ${MARKER_DIR} 2>/dev/null || true; }`, 'vxlab', runId]);
 }
 
