@@ -1,7 +1,7 @@
 // The loader a program names, read from its ELF headers, and the libraries vxlab then lists for a
 // node's tree: the same as `ldd` says, for this machine's own programs.
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -61,19 +61,24 @@ describe('locatePrograms', () => {
     }
   });
 
-  it('is not stopped by a FIFO in PATH with a program\'s name, which has no libraries to list', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vxlab-fifo-path-'));
+  it('passes over what in PATH is no regular file (a FIFO, a device, a directory), to the program further on, and is not stopped by it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vxlab-odd-path-'));
     try {
-      await execa('mkfifo', [join(dir, 'vxlab-fifo-program')]);
-      await chmod(join(dir, 'vxlab-fifo-program'), 0o755);
+      await execa('mkfifo', [join(dir, 'ip')]);
+      await execa('mknod', [join(dir, 'bridge'), 'c', '1', '3']);
+      await mkdir(join(dir, 'ping'));
+      for (const name of ['ip', 'bridge', 'ping']) await chmod(join(dir, name), 0o755);
       // In a child: a blocking open would stop its whole process, which only a deadline can tell.
-      const script = `import { locatePrograms } from './harness/backends/node-tree-host.ts';\nconsole.log(JSON.stringify(await locatePrograms(['vxlab-fifo-program', 'ip'], 'install it')));`;
+      const script = `import { locatePrograms } from './harness/backends/node-tree-host.ts';\nconsole.log(JSON.stringify(await locatePrograms(['ip', 'bridge', 'ping'], 'install it')));`;
       const r = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_ROOT, env: { PATH: `${dir}:${process.env.PATH ?? ''}` }, reject: false, timeout: 20_000 });
       expect(r.timedOut, r.stderr).toBe(false);
       expect(r.exitCode, r.stderr).toBe(0);
-      const [fifo, ip] = JSON.parse(r.stdout) as { path: string; ldd: string }[];
-      expect(fifo).toEqual({ path: join(dir, 'vxlab-fifo-program'), ldd: '' });
-      expect(parseLdd(ip!.ldd).length).toBeGreaterThan(1);
+      const found = JSON.parse(r.stdout) as { path: string; ldd: string }[];
+      for (const [i, name] of ['ip', 'bridge', 'ping'].entries()) {
+        expect(found[i]!.path, name).not.toContain(dir);
+        expect(found[i]!.path.endsWith(`/${name}`), found[i]!.path).toBe(true);
+        expect(parseLdd(found[i]!.ldd).length, name).toBeGreaterThan(1);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

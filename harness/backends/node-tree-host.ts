@@ -1,5 +1,5 @@
 // Finds the host's programs for a node's tree, with what `ldd` says of each, once per process.
-import { accessSync, closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { PrerequisiteError } from '../util/errors.ts';
 import { execArgv } from '../util/process.ts';
@@ -17,8 +17,9 @@ export function findProgram(name: string): string | undefined {
   for (const dir of `${process.env.PATH ?? ''}${delimiter}${HOST_PATH}`.split(delimiter).filter(Boolean)) {
     const path = join(dir, name);
     try {
-      accessSync(path, constants.X_OK); // executable, not only there
-      return path;
+      // A regular file that is executable, as `which` finds: root may "execute" a directory or a FIFO with an x bit.
+      accessSync(path, constants.X_OK);
+      if (statSync(path).isFile()) return path;
     } catch {
       // not here
     }
@@ -28,8 +29,8 @@ export function findProgram(name: string): string | undefined {
 
 /** The loader a program names (its ELF PT_INTERP); undefined for a static program, a script or no regular file. */
 function interpreterOf(path: string): string | undefined {
-  // Non-blocking: a FIFO in PATH must not stop this (synchronous) open, and is no program to list.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  // Non-blocking, and no controlling terminal: whatever PATH holds must not stop or change anything here.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     if (!fstatSync(fd).isFile()) return undefined;
     for (let size = 4096; size <= 1 << 20; ) {

@@ -43,4 +43,37 @@ describe('a held claim', () => {
       await claim;
     }
   });
+
+  it('that its input cut short leaves no marker and no draft, and fails', async () => {
+    const json = JSON.stringify(marker);
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs vxlab-claim-test /run || exit 9; ${heldClaimScript(markerPath(marker.runId))}; s=$?; ls -A /run/vxlab; exit $s`], { input: `${Buffer.byteLength(json)}\n${json.slice(0, 12)}`, reject: false, timeout: 30_000 });
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stdout.trim()).toBe(CLAIM_WAIT);
+  });
 });
+
+describe('the markers listed beside a run that ends', () => {
+  it('never show a marker its run removes meanwhile as cut short', async () => {
+    const json = JSON.stringify({ ...marker, runId: 'vxother' });
+    // One loop writes a marker as a claim does (draft, rename) and removes it as a teardown does;
+    // the other lists the markers, as another run's preflight would, until the deadline.
+    const script = [
+      'mount -t tmpfs vxlab-list-test /run || exit 9',
+      'mkdir -p /run/vxlab',
+      `( while :; do printf '%s' "$1" > /run/vxlab/.vxother.json.new && mv -f /run/vxlab/.vxother.json.new /run/vxlab/vxother.json; rm -f /run/vxlab/vxother.json; done ) &`,
+      'end=$(( $(date +%s) + 4 ))',
+      `while [ "$(date +%s)" -lt "$end" ]; do ${LIST_MARKERS}; echo ---; done`,
+      'kill $!',
+    ].join('\n');
+    const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'vxlab', json], { reject: false, timeout: 60_000, maxBuffer: 512 * 1024 * 1024 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const listings = r.stdout.split('---\n').slice(0, -1).map((l) => parseMarkers(l));
+    const cutShort = listings.filter((l) => l.unreadable.length > 0).length;
+    const seen = listings.filter((l) => l.markers.length > 0).length;
+    // The moment happened: the marker was there in some listings and gone in others.
+    expect(seen, `${listings.length} listings`).toBeGreaterThan(50);
+    expect(listings.length - seen - cutShort, `${listings.length} listings`).toBeGreaterThan(50);
+    expect(cutShort, `${listings.length} listings, ${seen} with the marker`).toBe(0);
+  });
+});
+

@@ -39,8 +39,12 @@ const markerSchema = z.object({
   owned: z.object({ interfaces: z.array(z.string()), namespaces: z.array(z.string()), sysctls: z.record(z.string(), z.array(z.string())).optional() }).default({ interfaces: [], namespaces: [] }),
 });
 
-/** Prints every marker on the host, a line each: its file, a tab, its JSON on one line. */
-export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; printf '%s\\t' "$f"; tr -d '\\n' < "$f"; echo; done`;
+/**
+ * Prints every marker on the host, a line each: its file, a tab, its JSON on one line. Read before
+ * anything is printed: a marker its run removes meanwhile (a teardown beside this preflight) is
+ * skipped as gone, not listed as "cut short"; one that is there, whatever it holds, is listed.
+ */
+export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || continue; c=$( { tr -d '\\n' < "$f"; } 2>/dev/null ) || continue; printf '%s\\t%s\\n' "$f" "$c"; done`;
 
 /**
  * Writes the run's marker, then reads every marker on the host (one round trip): of two runs
@@ -49,7 +53,8 @@ export const LIST_MARKERS = `for f in ${MARKER_DIR}/*.json; do [ -f "$f" ] || co
  */
 export async function claimHost(conn: SshConnection, marker: SshMarker): Promise<SshMarker[]> {
   const path = markerPath(marker.runId);
-  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && cat > "$1" && mv -f "$1" "$2" || exit 1; ${LIST_MARKERS}`, 'vxlab', markerDraft(path), path], JSON.stringify(marker));
+  const json = JSON.stringify(marker);
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && mkdir -p ${MARKER_DIR} && ${WRITE_DRAFT_THEN_RENAME} || exit 1; ${LIST_MARKERS}`, 'vxlab', markerDraft(path), path, String(Buffer.byteLength(json))], json);
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
   return othersOf(r.stdout, marker.runId);
 }
@@ -61,7 +66,7 @@ export async function claimHost(conn: SshConnection, marker: SshMarker): Promise
  */
 export const CLAIM_WAIT = '--vxlab-claim-wait';
 export const heldClaimScript = (path: string): string =>
-  `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(markerDraft(path))} && mv -f ${shellWord(markerDraft(path))} ${shellWord(path)} || exit 1; ${LIST_MARKERS}`;
+  `echo ${CLAIM_WAIT}; read -r n || exit 0; [ "$n" -gt 0 ] 2>/dev/null || exit 0; umask 077 && mkdir -p ${MARKER_DIR} && head -c "$n" > ${shellWord(markerDraft(path))} && [ "$(wc -c < ${shellWord(markerDraft(path))})" -eq "$n" ] && mv -f ${shellWord(markerDraft(path))} ${shellWord(path)} || { rm -f ${shellWord(markerDraft(path))}; exit 1; }; ${LIST_MARKERS}`;
 
 /** What a held claim's stdin gets: the marker, as heldClaimScript reads it. */
 export const heldClaimInput = (marker: SshMarker): string => lengthFramed(JSON.stringify(marker));
@@ -93,10 +98,14 @@ export const markerPath = (runId: string): string => `${MARKER_DIR}/${runId}.jso
  */
 export const markerDraft = (path: string): string => path.replace(/\/([^/]+)$/, '/.$1.new');
 
+/** sh: stdin to the draft $1, renamed to $2 only when it is all $3 bytes (a lost connection ends stdin early); else no draft stays. */
+const WRITE_DRAFT_THEN_RENAME = '{ cat > "$1" && [ "$(wc -c < "$1")" -eq "$3" ] && mv -f "$1" "$2" || { rm -f "$1"; false; }; }';
+
 /** Writes the run's marker again (what its steps have made since): replaced whole, by rename, so `clean` never reads half of one. */
 export async function rewriteMarker(conn: SshConnection, marker: SshMarker): Promise<void> {
   const path = markerPath(marker.runId);
-  const r = await hostCommand(conn, ['sh', '-c', 'umask 077 && cat > "$1" && mv -f "$1" "$2"', 'vxlab', markerDraft(path), path], JSON.stringify(marker));
+  const json = JSON.stringify(marker);
+  const r = await hostCommand(conn, ['sh', '-c', `umask 077 && ${WRITE_DRAFT_THEN_RENAME}`, 'vxlab', markerDraft(path), path, String(Buffer.byteLength(json))], json);
   if (r.exitCode !== 0) throw new Error(`${conn.host.node}: cannot write ${MARKER_DIR}/${marker.runId}.json: ${r.stderr.trim()}`);
 }
 
