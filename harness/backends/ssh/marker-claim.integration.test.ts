@@ -28,7 +28,8 @@ describe('a held claim', () => {
       // Half the marker is in: `head -c` waits for the rest.
       const during = await pollUntil(async () => {
         const r = await execa('nsenter', ['-t', String(claim.pid), '-m', '--', 'sh', '-c', `ls -A /run/vxlab 2>/dev/null; echo ---; ${LIST_MARKERS}`], { reject: false });
-        return r.stdout.split('---')[0]!.trim() !== '' ? r.stdout : undefined;
+        // Its own draft, not whatever /run/vxlab held before the namespace's tmpfs was mounted.
+        return r.stdout.split('---')[0]!.includes(marker.runId) ? r.stdout : undefined;
       }, { what: 'the claim to start writing its marker', timeoutMs: 10_000 });
       const [files, listing] = during.split('---') as [string, string];
       expect(files.trim(), during).toBe(`.${marker.runId}.json.new`);
