@@ -1,11 +1,12 @@
 // Reading a host's state and putting it back, over its connection; retried while the
 // connection is lost (ssh's own exit code 255), so a teardown survives a dropped master.
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { DeadlineError, pollUntil } from '../../util/poll.ts';
 import type { ExecResult } from '../../util/process.ts';
 import { SSH_FAILED, type SshConnection } from './connection.ts';
 import { BATCH_WORD } from '../../policy/policy.ts';
 import { BATCHED_READ, leftovers, notOurs, parseHostState, restorePlan, stateWithMade, STATE_READS, sysctlReads, type HostState, type OwnedNames, type RestorePlan } from './host-state.ts';
+import { markerDraft } from './marker-path.ts';
 import { shellCommand } from './quote.ts';
 
 export class HostIoError extends Error {
@@ -147,7 +148,7 @@ export function restoreScript(plan: RestorePlan, markerAfter?: string): string[]
     'vxlab_ok=1',
     ...wrapped.map((line) => `${line} || vxlab_ok=0`),
     // The run's marker drafts too (the wrapper's RUN.json.PID.PART.new, a claim's or rewriteMarker's .RUN.json.new): a killed writer's stays otherwise.
-    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new ${shellCommand([`${dirname(markerAfter)}/.${basename(markerAfter)}.new`])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
+    `if [ "$vxlab_ok" = 1 ] && rm -f -- ${shellCommand([markerAfter])} ${shellCommand([markerAfter])}.*.new ${shellCommand([markerDraft(markerAfter)])}; then rmdir -- ${shellCommand([dirname(markerAfter)])} 2>/dev/null; echo ${MARKER_REMOVED} >&2; fi`,
   ];
 }
 

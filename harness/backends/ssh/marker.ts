@@ -7,9 +7,10 @@ import { bootId, isAlive, pidNamespace } from '../harness-identity.ts';
 import { lengthFramed, SSH_FAILED, type HeldCommand, type SshConnection } from './connection.ts';
 import type { HostState, OwnedNames } from './host-state.ts';
 import { hostCommand } from './host-io.ts';
+import { MARKER_DIR, markerDraft, markerPath } from './marker-path.ts';
 import { shellWord } from './quote.ts';
 
-export const MARKER_DIR = '/run/vxlab';
+export { MARKER_DIR, markerDraft, markerPath } from './marker-path.ts';
 
 export interface SshMarker {
   runId: string;
@@ -87,16 +88,6 @@ export async function claimHeld(held: HeldCommand, conn: SshConnection, marker: 
 /** The other runs' markers, from the listing after a claim (pure). */
 export const othersOf = (listing: string, runId: string): SshMarker[] => parseMarkers(listing).markers.filter((m) => m.runId !== runId);
 
-/** Where a run's marker lives on a host. */
-export const markerPath = (runId: string): string => `${MARKER_DIR}/${runId}.json`;
-
-/**
- * Where a marker is written before it is renamed into place (.RUN.json.new, which LIST_MARKERS
- * does not list and removeMarker removes): another run's preflight, listing the markers while a
- * claim writes its own, never reads half of one (attack7's race: it said "cut short or edited
- * by hand?" of a live run's marker, and exited 3 with that).
- */
-export const markerDraft = (path: string): string => path.replace(/\/([^/]+)$/, '/.$1.new');
 
 /** sh: stdin to the draft $1, renamed to $2 only when it is all $3 bytes (a lost connection ends stdin early); else no draft stays. */
 const WRITE_DRAFT_THEN_RENAME = '{ cat > "$1" && [ "$(wc -c < "$1")" -eq "$3" ] && mv -f "$1" "$2" || { rm -f "$1"; false; }; }';
