@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { holderArgv, launcherScript } from './holder.ts';
 import { closeInheritedFds } from './sandbox.ts';
 import { markerFromLabel } from './marker.ts';
@@ -48,9 +48,12 @@ const LISTS_ITS_FDS = [['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}
 /** A child's stdio of `size` fds: pipes at `open` (fd 3 is the one holder's socket), nothing elsewhere. */
 const fdTable = (size: number, open: number[]) => Array.from({ length: size }, (_, fd) => (open.includes(fd) ? 'pipe' : 'ignore') as 'pipe' | 'ignore');
 
+const scratch = mkdtempSync(join(tmpdir(), 'vxlab-holder-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 /** The fds the holder listed, with `script` run as vxlab runs holders.sh. */
 async function fdsListed(script: string, stdio: ('pipe' | 'ignore')[]): Promise<number[]> {
-  const file = join(mkdtempSync(join(tmpdir(), 'vxlab-holders-')), 'holders.sh');
+  const file = join(mkdtempSync(join(scratch, 'run-')), 'holders.sh');
   writeFileSync(file, script);
   const child = spawn('bash', [file], { stdio });
   let listed = '';

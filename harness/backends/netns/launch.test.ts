@@ -9,6 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { exitFromStatus, groupScript, ProgramLauncher, STANDING_SCRIPT, STANDING_SLOTS, standingRequest, type ExitOutcome, type Launch } from './launch.ts';
 import { closeInheritedFds } from './sandbox.ts';
 
+// Every directory this file's tests write in, removed after them.
+const scratch = mkdtempSync(join(tmpdir(), 'vxlab-launch-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const runDir = () => mkdtempSync(join(scratch, 'group-'));
+
 describe('a group of programs from one bash', () => {
   it('gives each program its own fds, quoted argv, and closes every other program\'s', () => {
     const script = groupScript([{ argv: ['ip', "it's"], hasInput: false }, { argv: ['ip', '-batch', '-'], hasInput: true }]);
@@ -25,7 +30,7 @@ describe('a group of programs from one bash', () => {
   it('reports the end of every program, those killed by a signal at the same moment included', async () => {
     // bash 5.2's `wait -n` loop (the group script until 4 Dec) reported 3-5 of 10 programs
     // SIGKILLed at once, and the run that had killed them (an interrupt) waited for the rest forever.
-    const launcher = new ProgramLauncher(mkdtempSync(join(tmpdir(), 'vxlab-group-')));
+    const launcher = new ProgramLauncher(runDir());
     const launches = await Promise.all(Array.from({ length: 12 }, () => launcher.launch(['sleep', '30'], undefined)));
     await Promise.all(launches.map((l) => l.leaderKnown));
     for (const l of launches.slice(0, 10)) process.kill(-l.leader!, 'SIGKILL');
@@ -37,7 +42,7 @@ describe('a group of programs from one bash', () => {
   });
 
   it('gives each program of a group its own output, input and exit status, and no other program\'s socket', async () => {
-    const launcher = new ProgramLauncher(mkdtempSync(join(tmpdir(), 'vxlab-group-')));
+    const launcher = new ProgramLauncher(runDir());
     // Asked for in one turn: one bash starts them all.
     const script = (i: number) => `cat; echo out ${i}; echo err ${i} >&2; for fd in /proc/self/fd/*; do [ \${fd##*/} -gt 2 ] && case $(readlink $fd) in socket:*) echo "socket at \${fd##*/}" >&2;; esac; done; exit ${i}`;
     const launches = [0, 1, 2].map((i) => launcher.launch(['sh', '-c', script(i)], i === 1 ? 'input 1\n' : undefined));
@@ -55,7 +60,7 @@ describe('a group of programs from one bash', () => {
   it('lets no fd its bash inherited reach a program (one at 9 here), as the standing launcher does', async () => {
     const list = ['sh', '-c', 'for f in /proc/self/fd/*; do echo "${f##*/}"; done'];
     // A group of two, run as vxlab runs it: fds 3, 4, 6, 7 are the programs' sockets, 9 is inherited.
-    const file = join(mkdtempSync(join(tmpdir(), 'vxlab-group-')), 'group.sh');
+    const file = join(runDir(), 'group.sh');
     writeFileSync(file, groupScript([{ argv: list, hasInput: false }, { argv: list, hasInput: false }]));
     const group = spawn('bash', [file], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'ignore', 'pipe', 'pipe', 'ignore', 'pipe'] });
     let listed = '';
